@@ -1,0 +1,64 @@
+"""The clustercheck command line. Subcommands are imported only when invoked, so --help stays fast."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from clustercheck import __version__
+
+# name -> (module, attribute, one-line help). Modules are imported on first use.
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "config": ("clustercheck.config.cli", "config", "Validate and export target configs."),
+    "report": ("clustercheck.report.cli", "report", "Turn result records into JUnit XML, JSON and a summary."),
+    "libvirt": ("clustercheck.libvirt_inspect", "libvirt", "Inspect libvirt domains, volumes and networks for checks."),
+    "state": ("clustercheck.state_inspect", "state", "Read a cluster CLI's state file (GPU ownership) for checks."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = _COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module = importlib.import_module(spec[0])
+        return getattr(module, spec[1])
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Help text comes from the table so that --help imports none of the subcommand modules.
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, name="clustercheck", context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clustercheck")
+def cli() -> None:
+    """Validate GPU ML infrastructure end to end.
+
+    \b
+    Examples:
+      clustercheck config validate test-infra/configs/local.yaml
+      clustercheck config export test-infra/configs/local.yaml > run/config.env
+      clustercheck report --records run/results.jsonl --out-dir reports/
+    """
+
+
+def main() -> None:
+    """Console entry point: unexpected exceptions become one line and exit 2 (CC_DEBUG=1 shows them)."""
+    import os
+    import sys
+
+    try:
+        cli(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # the CLI edge: no tracebacks for users
+        if os.environ.get("CC_DEBUG") == "1":
+            raise
+        print(f"clustercheck: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,47 @@
+"""`clustercheck config validate|export|get`."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+import click
+
+from clustercheck.config import export, load
+
+
+@click.group()
+def config() -> None:
+    """Validate and export target configs (exit 2 and one line on a bad file)."""
+
+
+@config.command()
+@click.argument("path")
+def validate(path: str) -> None:
+    """Check PATH against the schema and the cross-field rules."""
+    load.load(path)
+    click.echo(f"{path}: valid")
+
+
+@config.command(name="export")
+@click.argument("path")
+@click.option("--output", "-o", help="Write to this file (atomically, mode 600) instead of stdout.")
+def export_cmd(path: str, output: str | None) -> None:
+    """Print PATH as a shell-safe env file for checks to source."""
+    text = export.render(load.load(path))
+    if not output:
+        click.echo(text, nl=False)
+        return
+    folder = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".config-env.")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, output)
+
+
+@config.command()
+@click.argument("path")
+def secrets(path: str) -> None:
+    """Print the values that outputs must mask, one JSON list."""
+    click.echo(json.dumps(load.secret_values(load.load(path))))

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The libvirt part of the embedded target: virtlogd + libvirtd run as root without systemd.
+# Sourced by test-infra/local/stack. Daemons are ours only when we started them (pid files below).
+
+libvirt::_piddir() { printf '%s/pids' "$CC_LOCAL_STATE"; }
+
+libvirt::running() {
+  virsh -c qemu:///system version >/dev/null 2>&1
+}
+
+libvirt::_prepare_host() {
+  mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt /run/libvirt
+  # Debian's qemu.conf runs guests as libvirt-qemu:libvirt-qemu; libvirtd refuses to start without them.
+  getent group kvm >/dev/null || groupadd --system kvm
+  getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
+  getent passwd libvirt-qemu >/dev/null ||
+    useradd --system --no-create-home --home-dir /var/lib/libvirt --gid libvirt-qemu --groups kvm \
+      --shell /usr/sbin/nologin libvirt-qemu
+}
+
+libvirt::up() {
+  local piddir
+  piddir=$(libvirt::_piddir)
+  mkdir -p "$piddir"
+  if libvirt::running; then
+    log::info "libvirt: qemu:///system already answers; using it"
+    return 0
+  fi
+  command -v libvirtd >/dev/null || PATH="$PATH:/usr/sbin"
+  command -v libvirtd >/dev/null || log::die "libvirt: libvirtd not installed (run: make setup)"
+  libvirt::_prepare_host
+  if ! [[ -S /run/libvirt/virtlogd-sock ]]; then
+    virtlogd -d -p "$piddir/virtlogd.pid"
+  fi
+  libvirtd -d -p "$piddir/libvirtd.pid"
+  util::wait_for 30 "libvirtd on qemu:///system" libvirt::running ||
+    log::die "libvirt: libvirtd did not come up (see /var/log/libvirt/libvirtd.log)"
+  log::ok "libvirt: libvirtd pid $(cat "$piddir/libvirtd.pid") up"
+}
+
+libvirt::down() {
+  local piddir f
+  piddir=$(libvirt::_piddir)
+  for f in libvirtd virtlogd; do
+    if [[ -s "$piddir/$f.pid" ]]; then
+      util::stop_pid "$(cat "$piddir/$f.pid")" 15
+      rm -f "$piddir/$f.pid"
+      log::info "libvirt: stopped $f"
+    fi
+  done
+}
+
+libvirt::status() {
+  if libvirt::running; then
+    local owner=external
+    [[ -s "$(libvirt::_piddir)/libvirtd.pid" ]] && owner="pid $(cat "$(libvirt::_piddir)/libvirtd.pid")"
+    printf 'libvirt   up    (%s)\n' "$owner"
+  else
+    printf 'libvirt   down\n'
+    return 1
+  fi
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Small shared helpers: composable traps, bounded waits, stopping a process by PID, JSON strings.
+
+# util::trap_add CMD SIGNAL...: append CMD to the signal's trap instead of replacing it.
+util::trap_add() {
+  local cmd=$1; shift
+  local sig existing
+  for sig in "$@"; do
+    existing=$(trap -p "$sig" | sed -E "s/^trap -- '(.*)' [A-Z0-9]+$/\\1/")
+    if [[ -n "$existing" ]]; then
+      # shellcheck disable=SC2064
+      trap "$existing; $cmd" "$sig"
+    else
+      # shellcheck disable=SC2064
+      trap "$cmd" "$sig"
+    fi
+  done
+}
+
+# util::wait_for TIMEOUT_S DESCRIPTION CMD...: run CMD every half second until it succeeds.
+util::wait_for() {
+  local timeout=$1 what=$2; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log::error "timed out after ${timeout}s waiting for $what"
+      return 1
+    fi
+    sleep 0.5
+  done
+  log::debug "ready: $what"
+}
+
+# util::stop_pid PID [GRACE_S]: TERM, wait up to GRACE_S, then KILL. Only ever a PID we started.
+util::stop_pid() {
+  local pid=$1 grace=${2:-10} i
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# json::str VALUE: VALUE as a JSON string literal (quotes included).
+json::str() {
+  local s=$1
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\r'/\\r}
+  s=${s//$'\t'/\\t}
+  s=$(printf '%s' "$s" | tr -d '\000-\010\013\014\016-\037')
+  printf '"%s"' "$s"
+}
