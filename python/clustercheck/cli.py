@@ -13,7 +13,6 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("clustercheck.config.cli", "config", "Validate and export target configs."),
     "report": ("clustercheck.report.cli", "report", "Turn result records into JUnit XML, JSON and a summary."),
     "libvirt": ("clustercheck.libvirt_inspect", "libvirt", "Inspect libvirt domains, volumes and networks for checks."),
-    "state": ("clustercheck.state_inspect", "state", "Read a cluster CLI's state file (GPU ownership) for checks."),
 }
 
 

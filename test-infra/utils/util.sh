@@ -55,3 +55,7 @@ json::str() {
   s=$(printf '%s' "$s" | tr -d '\000-\010\013\014\016-\037')
   printf '"%s"' "$s"
 }
+
+# util::now / util::elapsed START: wall-clock seconds, millisecond precision.
+util::now() { date +%s.%N; }
+util::elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }

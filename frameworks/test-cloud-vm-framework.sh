@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Cloud VM framework (CLOUD-TEST-1): cluster and single-VM lifecycle, GPU ownership, via the ai-how CLI.
+set -euo pipefail
+# shellcheck source=test-infra/utils/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/utils/framework.sh
+source "$CC_UTILS/framework.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+
+FRAMEWORK_NAME=cloud-vm
+FRAMEWORK_SUITES=(cloud-vm-lifecycle)
+FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
+
+framework::hook_start_cluster() { cloud_cli::start_cluster; }
+framework::hook_stop_cluster() { cloud_cli::stop_cluster; }
+framework::hook_status() { cloud_cli::status; }
+
+framework::main "$@"

@@ -1,0 +1,1 @@
+"""Reports made from the runner's result records: JUnit XML, a JSON summary, HTML, a terminal table."""

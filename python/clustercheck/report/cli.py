@@ -1,0 +1,63 @@
+"""`clustercheck report`: records -> junit.xml, summary.json, report.html, and a terminal table."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+import click
+
+from clustercheck.report import html, junit, records, summary
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write then rename, so a reader (CI) never sees a half-written file."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=f".{os.path.basename(path)}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+@click.command()
+@click.option("--records", "records_path", required=True, help="Result records (JSON lines).")
+@click.option("--planned", help="Check names planned for the run; those without a record are errors.")
+@click.option("--out-dir", required=True, help="Where junit.xml, summary.json and report.html go.")
+@click.option("--name", default="clustercheck", show_default=True, help="Report (framework) name.")
+@click.option("--config", "config_path", help="Target config: its secret values are masked everywhere.")
+@click.option("--output-limit-kib", type=int, default=None, help="Captured output kept per check (default: config, else 64).")
+@click.option("--summary/--quiet", "show_summary", default=False, help="Print the summary table.")
+def report(
+    records_path: str, planned: str | None, out_dir: str, name: str, config_path: str | None,
+    output_limit_kib: int | None, show_summary: bool,
+) -> None:
+    """Make JUnit XML, a JSON summary and an HTML page from one run's result records.
+
+    \b
+    Example:
+      clustercheck report --records reports/cloud-vm/results.jsonl --out-dir reports/cloud-vm --summary
+    """
+    secrets: list[str] = []
+    limit = 64
+    if config_path:
+        from clustercheck.config import load
+
+        cfg = load.load(config_path)
+        secrets = load.secret_values(cfg)
+        limit = cfg.get("runner", {}).get("output_limit_kib", limit)
+    if output_limit_kib:
+        limit = output_limit_kib
+    results = records.load(records_path, planned, limit * 1024)
+    for r in results:
+        r.output = records.mask(r.output, secrets)
+        r.message = records.mask(r.message, secrets)
+    os.makedirs(out_dir, exist_ok=True)
+    write_atomic(os.path.join(out_dir, "junit.xml"), junit.render(name, results))
+    write_atomic(os.path.join(out_dir, "summary.json"), json.dumps(summary.as_json(name, results), indent=2) + "\n")
+    write_atomic(os.path.join(out_dir, "report.html"), html.render(name, results))
+    if show_summary:
+        click.echo(summary.table(name, results))
+

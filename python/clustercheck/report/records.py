@@ -1,0 +1,113 @@
+"""Result records (one JSON line per check) plus each check's output and metrics from its artifacts."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+NOT_RUN = "did not run: the run ended before this check finished"
+
+
+@dataclass
+class Metric:
+    name: str
+    value: str
+    unit: str
+    op: str = ""
+    threshold: str = ""
+    verdict: str = ""
+
+    def describe(self) -> str:
+        text = f"{self.value} {self.unit}".strip()
+        if self.op:
+            text += f" {self.op} {self.threshold} {self.unit}".rstrip() + f": {self.verdict}"
+        return text
+
+
+@dataclass
+class Result:
+    name: str
+    suite: str
+    status: str
+    message: str = ""
+    duration_s: float = 0.0
+    attempts: int = 1
+    flaky: bool = False
+    exit_code: int | None = None
+    output: str = ""
+    metrics: list[Metric] = field(default_factory=list)
+
+
+def _read_lines(path: str) -> list[dict[str, Any]]:
+    rows = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue  # a line cut by a kill: the check shows as not run
+    except FileNotFoundError:
+        pass
+    return rows
+
+
+def _tail(path: str, limit: int) -> str:
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            if size > limit:
+                fh.seek(size - limit)
+                body = fh.read().decode("utf-8", "replace")
+                return f"[... {size - limit} bytes cut; full output in {path} ...]\n{body}"
+            return fh.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+
+
+def load(records: str, planned: str | None, output_limit: int) -> list[Result]:
+    """Every planned check exactly once, in plan order; a planned check with no record is an error."""
+    base = os.path.dirname(os.path.abspath(records))
+    latest: dict[str, dict[str, Any]] = {}
+    for row in _read_lines(records):
+        latest[row["name"]] = row
+    order = []
+    if planned and os.path.exists(planned):
+        with open(planned, encoding="utf-8") as fh:
+            order = [line.strip() for line in fh if line.strip()]
+    order += [name for name in latest if name not in order]
+    results = []
+    for name in order:
+        row = latest.get(name)
+        if row is None:
+            results.append(Result(name=name, suite="", status="error", message=NOT_RUN))
+            continue
+        art = os.path.join(base, row.get("artifacts", f"artifacts/{name}"))
+        metrics = [Metric(**{k: str(v) for k, v in m.items()}) for m in _read_lines(os.path.join(art, "metrics.jsonl"))]
+        results.append(
+            Result(
+                name=name,
+                suite=row.get("suite", ""),
+                status=row.get("status", "error"),
+                message=row.get("message", ""),
+                duration_s=float(row.get("duration_s") or 0),
+                attempts=int(row.get("attempts") or 1),
+                flaky=bool(row.get("flaky")),
+                exit_code=row.get("exit_code"),
+                output=_tail(os.path.join(art, "output.log"), output_limit),
+                metrics=metrics,
+            )
+        )
+    return results
+
+
+def mask(text: str, secrets: list[str]) -> str:
+    for value in secrets:
+        if value:
+            text = text.replace(value, "********")
+    return text

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Check: GPU and VM errors are one clear line naming the GPU, its owner or the unknown VM, with no traceback
+# depends: check-shared-gpu-detection
+# exclusive: true
+set -euo pipefail
+# shellcheck source=test-infra/utils/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/gpu-test-utils.sh
+source "$CC_UTILS/gpu-test-utils.sh"
+check::init
+
+mapfile -t shared < <(gpu::shared)
+((${#shared[@]})) || check::skip "no GPU is configured for more than one VM"
+read -r pci holder other <<<"${shared[0]}"
+util::trap_add "cloud_cli::run vm stop '$other' >/dev/null 2>&1 || true" EXIT
+test_vm_cli_command start "$other" 1 || check::note_failure "conflicting vm start $other: exit $CLI_RC (expected 1)"
+check::expect "conflict message names GPU $pci" grep -qF "$pci" <<<"$CLI_OUTPUT"
+check::expect "conflict message names holder $holder" grep -qF "$holder" <<<"$CLI_OUTPUT"
+check::expect "conflict message has no traceback" check::lacks Traceback "$CLI_OUTPUT"
+check::expect "conflict message is one line" test "$(grep -c . <<<"$CLI_OUTPUT")" -eq 1
+for action in start stop restart status; do
+  test_vm_cli_command "$action" no-such-vm-cc 2 || check::note_failure "vm $action no-such-vm-cc: exit $CLI_RC (expected 2)"
+  check::expect "vm $action of an unknown VM names it" grep -qF no-such-vm-cc <<<"$CLI_OUTPUT"
+  check::expect "vm $action of an unknown VM has no traceback" check::lacks Traceback "$CLI_OUTPUT"
+done
+check::finish "conflict and unknown-VM errors are clear one-liners"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Check: every owned GPU's owner is the running VM configured with it, and only that VM's domain carries it
+set -euo pipefail
+# shellcheck source=test-infra/utils/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/gpu-test-utils.sh
+source "$CC_UTILS/gpu-test-utils.sh"
+check::init
+
+mapfile -t gpu_vms < <(cloud_cli::vms gpu)
+((${#gpu_vms[@]})) || check::skip "no VM in the config has a GPU"
+cloud_cli::facts
+owned=0
+while IFS=$'\t' read -r _ pci owner; do
+  [[ "$owner" == "$CC_CLOUD_VM_CLUSTER_NAME/"* ]] || continue
+  owned=$((owned + 1))
+  vm=${owner#"$CC_CLOUD_VM_CLUSTER_NAME"/}
+  check::expect "GPU $pci allocated to its owner $vm" check_gpu_allocation "$vm" "$pci"
+  carriers=$(awk -F '\t' -v p="$pci" '$1 == "domain" && $3 == "running" && $6 == p { print $2 }' "$FACTS_FILE" | paste -sd, -)
+  check::expect_eq "running domains carrying GPU $pci" "$carriers" "$(facts::domain_of "$vm")"
+done < <(awk -F '\t' '$1 == "state-gpu"' "$FACTS_FILE")
+for vm in "${gpu_vms[@]}"; do
+  pci=$(cloud_cli::vm_field "$vm" GPU)
+  if [[ "$(facts::get state-vm "$vm" 3)" == running && "$(facts::get state-gpu "$pci" 3)" != "$(gpu::_owner_id "$vm")" ]]; then
+    check::note_failure "$vm runs with GPU $pci but the state file says the owner is '$(facts::get state-gpu "$pci" 3)'"
+  fi
+done
+((owned)) || check::note_failure "no GPU is owned although GPU VMs are configured to start"
+check::finish "$owned GPU owner(s) tracked consistently"

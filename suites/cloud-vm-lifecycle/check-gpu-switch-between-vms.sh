@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Check: a shared GPU moves between VMs: stop the holder, start the other, and back
+# depends: check-gpu-conflict-detection
+# exclusive: true
+set -euo pipefail
+# shellcheck source=test-infra/utils/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/gpu-test-utils.sh
+source "$CC_UTILS/gpu-test-utils.sh"
+check::init
+
+mapfile -t shared < <(gpu::shared)
+((${#shared[@]})) || check::skip "no GPU is configured for more than one VM"
+read -r pci holder other <<<"${shared[0]}"
+util::trap_add "cloud_cli::run vm stop '$other' >/dev/null 2>&1; cloud_cli::run vm start '$holder' >/dev/null 2>&1 || true" EXIT
+start=$(util::now)
+check::expect "GPU $pci moved $holder -> $other" test_gpu_transfer "$holder" "$other" "$pci"
+check::expect "$other answers with the GPU" wait_for_vm_ready "$other"
+check::metric gpu_switch_s "$(util::elapsed "$start")" s "<=" "$CC_CLOUD_VM_THRESHOLDS_VM_BOOT_S" || true
+check::expect "GPU $pci moved back $other -> $holder" test_gpu_transfer "$other" "$holder" "$pci"
+check::expect "$holder answers again" wait_for_vm_ready "$holder"
+check::finish "GPU $pci switched $holder -> $other -> $holder"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Check: vm restart reboots the guest (new boot id), keeps it running and keeps its GPU
+# exclusive: true
+set -euo pipefail
+# shellcheck source=test-infra/utils/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/gpu-test-utils.sh
+source "$CC_UTILS/gpu-test-utils.sh"
+check::init
+
+vm=$(cloud_cli::vms gpu | while read -r v; do cloud_cli::vms autostart | grep -qx "$v" && echo "$v"; done | head -n 1)
+vm=${vm:-$(cloud_cli::vms autostart | head -n 1)}
+[[ -n "$vm" ]] || check::skip "no autostart VM in the config"
+pci=$(cloud_cli::vm_field "$vm" GPU)
+before=$(vm::ssh "$vm" cat /proc/sys/kernel/random/boot_id) || check::error "$vm unreachable before the restart"
+test_vm_cli_command restart "$vm" || check::fail "vm restart $vm failed: $(tail -n 1 <<<"$CLI_OUTPUT")"
+wait_for_vm_ready "$vm" || check::fail "$vm did not answer over SSH after vm restart"
+after=$(vm::ssh "$vm" cat /proc/sys/kernel/random/boot_id) || check::fail "$vm unreachable after the restart"
+check::expect "$vm rebooted (boot id $before -> $after)" test "$before" != "$after"
+cloud_cli::facts
+check::expect_eq "$vm state-file status" "$(facts::get state-vm "$vm" 3)" running
+if [[ -n "$pci" ]]; then
+  check::expect "$vm still holds GPU $pci after restart" check_gpu_allocation "$vm" "$pci"
+fi
+check::finish "vm restart $vm rebooted it${pci:+ and kept GPU $pci}"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Check: vm start brings a stopped VM back: domain running, state says running, the guest answers
+# exclusive: true
+set -euo pipefail
+# shellcheck source=test-infra/utils/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/gpu-test-utils.sh
+source "$CC_UTILS/gpu-test-utils.sh"
+check::init
+
+vm=$(cloud_cli::vms autostart | head -n 1)
+[[ -n "$vm" ]] || check::skip "no autostart VM in the config"
+util::trap_add "cloud_cli::run vm start '$vm' >/dev/null 2>&1 || true" EXIT
+test_vm_cli_command stop "$vm" || check::error "could not stop $vm to set up the check: $(tail -n 1 <<<"$CLI_OUTPUT")"
+start=$(util::now)
+test_vm_cli_command start "$vm" || check::fail "vm start $vm failed: $(tail -n 1 <<<"$CLI_OUTPUT")"
+cloud_cli::facts
+check::expect_eq "$vm domain after start" "$(facts::get domain "$(facts::domain_of "$vm")" 3)" running
+check::expect_eq "$vm state-file status" "$(facts::get state-vm "$vm" 3)" running
+if wait_for_vm_ready "$vm"; then
+  check::metric vm_boot_s "$(util::elapsed "$start")" s "<=" "$CC_CLOUD_VM_THRESHOLDS_VM_BOOT_S" || true
+else
+  check::note_failure "$vm did not answer over SSH after vm start"
+fi
+check::finish "vm start $vm: running and reachable"

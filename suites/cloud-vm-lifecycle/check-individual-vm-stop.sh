@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Check: vm stop stops exactly that VM: its domain shuts off, the state says stopped, the others keep running
+# exclusive: true
+set -euo pipefail
+# shellcheck source=test-infra/utils/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/gpu-test-utils.sh
+source "$CC_UTILS/gpu-test-utils.sh"
+check::init
+
+vm=$(cloud_cli::vms autostart | head -n 1)
+[[ -n "$vm" ]] || check::skip "no autostart VM in the config"
+util::trap_add "cloud_cli::run vm start '$vm' >/dev/null 2>&1 || true" EXIT
+test_vm_cli_command stop "$vm" || check::fail "vm stop $vm failed: $(tail -n 1 <<<"$CLI_OUTPUT")"
+cloud_cli::facts
+check::expect_eq "$vm domain after stop" "$(facts::get domain "$(facts::domain_of "$vm")" 3)" shut-off
+check::expect_eq "$vm state-file status" "$(facts::get state-vm "$vm" 3)" stopped
+for other in $(cloud_cli::vms autostart); do
+  [[ "$other" == "$vm" ]] && continue
+  check::expect_eq "$other untouched" "$(facts::get domain "$(facts::domain_of "$other")" 3)" running
+done
+if ! test_vm_cli_command start "$vm" || ! wait_for_vm_ready "$vm"; then
+  check::note_failure "could not restore $vm after the check"
+fi
+check::finish "vm stop $vm stopped only $vm"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Check: a GPU configured for several VMs is held by exactly one running VM, and vm status shows the others who holds it
+set -euo pipefail
+# shellcheck source=test-infra/utils/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/gpu-test-utils.sh
+source "$CC_UTILS/gpu-test-utils.sh"
+check::init
+
+mapfile -t shared < <(gpu::shared)
+((${#shared[@]})) || check::skip "no GPU is configured for more than one VM"
+cloud_cli::facts
+for row in "${shared[@]}"; do
+  read -r pci holder other <<<"$row"
+  running=$(awk -F '\t' -v p="$pci" '$1 == "state-vm" && $5 == p && $3 == "running" { print $2 }' "$FACTS_FILE" | paste -sd, -)
+  check::expect_eq "running VMs sharing GPU $pci" "$running" "$holder"
+  check::expect_eq "state-file owner of GPU $pci" "$(facts::get state-gpu "$pci" 3)" "$(gpu::_owner_id "$holder")"
+  test_vm_cli_command status "$other" || { check::note_failure "vm status $other failed"; continue; }
+  check::expect "vm status $other shows GPU $pci held by $holder" grep -qF "$holder" <<<"$CLI_OUTPUT"
+done
+check::finish "${#shared[@]} shared GPU(s) detected, each with one holder"

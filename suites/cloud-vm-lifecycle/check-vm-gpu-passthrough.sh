@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Check: each configured GPU is assigned to its running VM; with a real device it is visible in the guest
+# depends: check-vm-provisioning
+set -euo pipefail
+# shellcheck source=test-infra/utils/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/gpu-test-utils.sh
+source "$CC_UTILS/gpu-test-utils.sh"
+check::init
+
+mapfile -t gpu_vms < <(cloud_cli::vms gpu)
+((${#gpu_vms[@]})) || check::skip "no VM in the config has a GPU"
+simulated=()
+for vm in "${gpu_vms[@]}"; do
+  pci=$(cloud_cli::vm_field "$vm" GPU)
+  cloud_cli::facts
+  [[ "$(facts::get state-vm "$vm" 3)" == running ]] || continue
+  check::expect "$vm holds GPU $pci (state file and libvirt)" check_gpu_allocation "$vm" "$pci"
+  rc=0
+  verify_vm_gpu "$vm" "$pci" || rc=$?
+  case $rc in
+    0) ;;
+    3) simulated+=("$pci") ;;
+    *) check::note_failure "$vm: GPU $pci not visible inside the guest" ;;
+  esac
+done
+((${#CHECK_FAILURES[@]})) && check::finish ""
+if ((${#simulated[@]})); then
+  check::skip "assignment verified; in-guest visibility needs a real VFIO device and GPU ${simulated[*]} is simulated"
+fi
+check::finish "GPUs assigned and visible in their guests"

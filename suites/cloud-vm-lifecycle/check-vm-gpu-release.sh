@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Check: vm stop releases the VM's GPU in the state file; vm start takes it again
+# exclusive: true
+set -euo pipefail
+# shellcheck source=test-infra/utils/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/gpu-test-utils.sh
+source "$CC_UTILS/gpu-test-utils.sh"
+check::init
+
+vm=$(cloud_cli::vms gpu | while read -r v; do cloud_cli::vms autostart | grep -qx "$v" && echo "$v"; done | head -n 1)
+[[ -n "$vm" ]] || check::skip "no autostart VM with a GPU in the config"
+pci=$(cloud_cli::vm_field "$vm" GPU)
+util::trap_add "cloud_cli::run vm start '$vm' >/dev/null 2>&1 || true" EXIT
+check_gpu_allocation "$vm" "$pci" || check::error "precondition: $vm does not hold $pci"
+test_vm_cli_command stop "$vm" || check::fail "vm stop $vm failed: $(tail -n 1 <<<"$CLI_OUTPUT")"
+check::expect "GPU $pci released after vm stop $vm" check_gpu_released "$pci"
+test_vm_cli_command start "$vm" || check::note_failure "vm start $vm failed: $(tail -n 1 <<<"$CLI_OUTPUT")"
+check::expect "GPU $pci taken again by $vm" check_gpu_allocation "$vm" "$pci"
+wait_for_vm_ready "$vm" || check::note_failure "$vm did not come back"
+check::finish "GPU $pci released on stop and re-taken on start"

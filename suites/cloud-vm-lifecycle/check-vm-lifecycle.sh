@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Check: cloud stop / start cycles: all VMs stop and release GPUs, then all come back and answer
+# depends: check-vm-provisioning
+# exclusive: true
+set -euo pipefail
+# shellcheck source=test-infra/utils/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/gpu-test-utils.sh
+source "$CC_UTILS/gpu-test-utils.sh"
+check::init
+
+cycles=${CC_CLOUD_VM_LIFECYCLE_CYCLES:-1}
+for ((c = 1; c <= cycles; c++)); do
+  log::info "cycle $c/$cycles: cloud stop"
+  test_cloud_cli_command stop || check::fail "cycle $c: cloud stop failed: $(tail -n 1 <<<"$CLI_OUTPUT")"
+  cloud_cli::facts
+  for vm in $(cloud_cli::vms); do
+    state=$(facts::get domain "$(facts::domain_of "$vm")" 3)
+    check::expect "cycle $c: $vm stopped (libvirt: $state)" test "$state" != running
+  done
+  check::expect "cycle $c: no GPU owned after cloud stop" test -z "$(awk -F '\t' '$1 == "state-gpu"' "$FACTS_FILE")"
+  log::info "cycle $c/$cycles: cloud start"
+  start=$(util::now)
+  test_cloud_cli_command start || check::fail "cycle $c: cloud start failed: $(tail -n 1 <<<"$CLI_OUTPUT")"
+  wait_for_cloud_cluster_ready "$CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S" || check::fail "cycle $c: VMs did not answer over SSH after cloud start"
+  check::metric "cluster_start_s" "$(util::elapsed "$start")" s "<=" "$CC_CLOUD_VM_THRESHOLDS_VM_BOOT_S" || true
+  cloud_cli::facts
+  for vm in $(cloud_cli::vms autostart); do
+    state=$(facts::get domain "$(facts::domain_of "$vm")" 3)
+    check::expect "cycle $c: $vm running again (libvirt: $state)" test "$state" == running
+  done
+done
+check::finish "$cycles stop/start cycle(s) completed"

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# What a check sources: the config, its artifact directory, verdict and metric helpers.
+# Exit codes (the check contract): 0 passed, 1 failed, 2 error (could not judge), 77 skipped.
+# The verdict line is the check's last output line; the runner uses it as the JUnit message.
+# shellcheck source=test-infra/utils/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/init.sh"
+
+CHECK_FAILURES=()
+
+# check::init: load the exported config. A check run by hand exports it itself.
+check::init() {
+  if [[ -z "${CC_CONFIG_ENV:-}" ]]; then
+    local cfg=${CC_CONFIG:-$CC_ROOT/test-infra/configs/local.yaml} tmp
+    tmp=$(mktemp -d)
+    util::trap_add "rm -rf '$tmp'" EXIT
+    clustercheck config export "$cfg" -o "$tmp/config.env" || exit 2
+    CC_CONFIG_ENV=$tmp/config.env
+    CC_ARTIFACT_DIR=${CC_ARTIFACT_DIR:-$tmp/artifacts}
+  fi
+  # shellcheck source=/dev/null
+  source "$CC_CONFIG_ENV"
+  CC_ARTIFACT_DIR=${CC_ARTIFACT_DIR:-$(mktemp -d)}
+  mkdir -p "$CC_ARTIFACT_DIR"
+  CC_CHECK_NAME=${CC_CHECK_NAME:-$(basename "$0" .sh)}
+}
+
+check::pass() { printf 'PASS: %s\n' "${1:-ok}"; exit 0; }
+check::fail() { printf 'FAIL: %s\n' "$1"; exit 1; }
+check::error() { printf 'ERROR: %s\n' "$1"; exit 2; }
+check::skip() { printf 'SKIP: %s\n' "$1"; exit 77; }
+
+# check::expect DESCRIPTION CMD...: run CMD; on failure remember DESCRIPTION and go on.
+check::expect() {
+  local what=$1; shift
+  if "$@"; then
+    log::ok "$what"
+  else
+    log::error "not met: $what"
+    CHECK_FAILURES+=("$what")
+  fi
+}
+
+# check::expect_eq DESCRIPTION ACTUAL EXPECTED
+check::expect_eq() {
+  if [[ "$2" == "$3" ]]; then
+    log::ok "$1: $2"
+  else
+    log::error "$1: got '$2', expected '$3'"
+    CHECK_FAILURES+=("$1: got '$2', expected '$3'")
+  fi
+}
+
+# check::lacks PATTERN TEXT: true when TEXT has no line matching PATTERN.
+check::lacks() { ! grep -q -- "$1" <<<"$2"; }
+
+# check::note_failure MESSAGE: record a failure found by the check's own logic.
+check::note_failure() {
+  log::error "$1"
+  CHECK_FAILURES+=("$1")
+}
+
+# check::finish PASS_MESSAGE: fail with every recorded failure, or pass.
+check::finish() {
+  local n=${#CHECK_FAILURES[@]}
+  if ((n == 0)); then
+    check::pass "$1"
+  fi
+  local joined
+  joined=$(printf '%s; ' "${CHECK_FAILURES[@]}")
+  check::fail "$n problem(s): ${joined%; }"
+}
+
+# check::metric NAME VALUE UNIT [OP THRESHOLD]: record a metric into the artifact directory
+# (JUnit properties, JSON report). With OP (<=, <, >=, >) the value is judged; returns 1 when the
+# threshold is missed and records that as a failure. Prints "name 412 ms <= 500 ms: ok".
+check::metric() {
+  local name=$1 value=$2 unit=$3 op=${4:-} threshold=${5:-} verdict=
+  if [[ -n "$op" ]]; then
+    if awk -v v="$value" -v t="$threshold" -v op="$op" 'BEGIN {
+        ok = (op == "<=") ? v <= t : (op == "<") ? v < t : (op == ">=") ? v >= t : (op == ">") ? v > t : 0
+        exit ok ? 0 : 1 }'; then
+      verdict=ok
+    else
+      verdict=missed
+    fi
+  fi
+  printf '{"name":%s,"value":%s,"unit":%s,"op":%s,"threshold":%s,"verdict":%s}\n' \
+    "$(json::str "$name")" "$(json::str "$value")" "$(json::str "$unit")" "$(json::str "$op")" \
+    "$(json::str "$threshold")" "$(json::str "$verdict")" >>"$CC_ARTIFACT_DIR/metrics.jsonl"
+  if [[ -z "$op" ]]; then
+    log::info "metric $name $value $unit"
+  elif [[ "$verdict" == ok ]]; then
+    log::ok "$name $value $unit $op $threshold $unit: ok"
+  else
+    check::note_failure "$name $value $unit, objective $op $threshold $unit: missed"
+    return 1
+  fi
+}

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The cloud cluster CLI (ai-how contract) as checks and frameworks use it, plus VM access over SSH.
+# Needs the exported config (check::init or framework::load_config). The names without a namespace
+# are the CLOUD-TEST-5 utilities; the rest are cloud_cli:: helpers.
+
+CLI_OUTPUT=
+CLI_RC=0
+
+cloud_cli::_config_arg() { printf '%s' "${CC_CLOUD_VM_CLI_CONFIG:-$CC_CONFIG_FILE}"; }
+
+# cloud_cli::run ARGS...: the configured CLI with its state file and timeout; sets CLI_OUTPUT, CLI_RC.
+cloud_cli::run() {
+  local -a cli
+  read -ra cli <<<"$CC_CLOUD_VM_CLI"
+  CLI_RC=0
+  CLI_OUTPUT=$(AI_HOW_STATE_FILE=$CC_CLOUD_VM_STATE_FILE timeout -k 5 "${CC_CLOUD_VM_TIMEOUTS_CLI_S:-180}" \
+    "${cli[@]}" "$@" 2>&1) || CLI_RC=$?
+  log::debug "$CC_CLOUD_VM_CLI $* -> exit $CLI_RC"
+  printf '$ %s %s  (exit %s)\n%s\n' "$CC_CLOUD_VM_CLI" "$*" "$CLI_RC" "$CLI_OUTPUT" >>"${CC_ARTIFACT_DIR:-/dev/null}/cli.log" 2>/dev/null || true
+  return "$CLI_RC"
+}
+
+# test_cloud_cli_command ACTION [EXPECTED_RC]: `cli cloud ACTION CONFIG` exits as expected (default 0).
+test_cloud_cli_command() {
+  local action=$1 expected=${2:-0}
+  cloud_cli::run cloud "$action" "$(cloud_cli::_config_arg)" || true
+  if [[ "$CLI_RC" != "$expected" ]]; then
+    log::error "cloud $action: exit $CLI_RC, expected $expected: $(tail -n 1 <<<"$CLI_OUTPUT")"
+    return 1
+  fi
+  log::info "cloud $action: exit $CLI_RC as expected"
+}
+
+# test_vm_cli_command ACTION VM [EXPECTED_RC]: `cli vm ACTION VM` exits as expected (default 0).
+test_vm_cli_command() {
+  local action=$1 vm=$2 expected=${3:-0}
+  cloud_cli::run vm "$action" "$vm" || true
+  if [[ "$CLI_RC" != "$expected" ]]; then
+    log::error "vm $action $vm: exit $CLI_RC, expected $expected: $(tail -n 1 <<<"$CLI_OUTPUT")"
+    return 1
+  fi
+  log::info "vm $action $vm: exit $CLI_RC as expected"
+}
+
+# -- the cluster as configured -------------------------------------------------------------------------
+cloud_cli::vm_count() { printf '%s' "${CC_CLOUD_VM_CLUSTER_VMS_COUNT:-0}"; }
+
+# cloud_cli::vm_field VM FIELD: a VM's config value (FIELD in upper case: IP, VCPUS, MEMORY_MIB, GPU...).
+cloud_cli::vm_field() {
+  local vm=$1 field=$2 i var
+  for ((i = 0; i < $(cloud_cli::vm_count); i++)); do
+    var=CC_CLOUD_VM_CLUSTER_VMS_${i}_NAME
+    if [[ "${!var}" == "$vm" ]]; then
+      var=CC_CLOUD_VM_CLUSTER_VMS_${i}_${field}
+      printf '%s' "${!var:-}"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# cloud_cli::vms [autostart|standby|gpu]: configured VM names, optionally filtered.
+cloud_cli::vms() {
+  local filter=${1:-all} i name auto gpu
+  for ((i = 0; i < $(cloud_cli::vm_count); i++)); do
+    name=CC_CLOUD_VM_CLUSTER_VMS_${i}_NAME auto=CC_CLOUD_VM_CLUSTER_VMS_${i}_AUTOSTART gpu=CC_CLOUD_VM_CLUSTER_VMS_${i}_GPU
+    case $filter in
+      autostart) [[ "${!auto}" == true ]] || continue ;;
+      standby) [[ "${!auto}" == false ]] || continue ;;
+      gpu) [[ -n "${!gpu:-}" ]] || continue ;;
+    esac
+    printf '%s\n' "${!name}"
+  done
+}
+
+# cloud_cli::gpu_simulated PCI: true when the config declares that GPU simulated.
+cloud_cli::gpu_simulated() {
+  local i pci sim
+  for ((i = 0; i < ${CC_CLOUD_VM_CLUSTER_GPUS_COUNT:-0}; i++)); do
+    pci=CC_CLOUD_VM_CLUSTER_GPUS_${i}_PCI sim=CC_CLOUD_VM_CLUSTER_GPUS_${i}_SIMULATED
+    [[ "${!pci}" == "$1" ]] && { [[ "${!sim}" == true ]]; return; }
+  done
+  return 1
+}
+
+# -- what libvirt and the state file say (one helper call, read many times) -----------------------------
+FACTS_FILE=
+
+cloud_cli::facts() {
+  FACTS_FILE=${CC_ARTIFACT_DIR:-$(mktemp -d)}/facts.tsv
+  clustercheck libvirt facts --uri "$CC_CLOUD_VM_CLUSTER_LIBVIRT_URI" --state-file "$CC_CLOUD_VM_STATE_FILE" \
+    --cluster "$CC_CLOUD_VM_CLUSTER_NAME" --all-state-domains --network "$CC_CLOUD_VM_CLUSTER_NETWORK_NAME" \
+    >"$FACTS_FILE" || check::error "could not read libvirt/state facts"
+}
+
+# facts::get TYPE KEY COLUMN: column COLUMN (1-based) of the TYPE line whose second column is KEY.
+facts::get() {
+  awk -F '\t' -v t="$1" -v k="$2" -v c="$3" '$1 == t && $2 == k { print $c; exit }' "$FACTS_FILE"
+}
+
+# facts::domain_of VM: the libvirt domain the state file records for VM.
+facts::domain_of() { facts::get state-vm "$1" 4; }
+
+# -- guests over SSH ----------------------------------------------------------------------------------
+# vm::ssh VM CMD...: run CMD in the guest (BatchMode: never prompts).
+vm::ssh() {
+  local vm=$1; shift
+  local ip
+  ip=$(cloud_cli::vm_field "$vm" IP) || return 2
+  ssh -i "$CC_CLOUD_VM_SSH_PRIVATE_KEY" -o BatchMode=yes -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout="${CC_CLOUD_VM_SSH_CONNECT_TIMEOUT_S:-5}" \
+    "$CC_CLOUD_VM_SSH_USER@$ip" "$@"
+}
+
+# wait_for_vm_ready VM [TIMEOUT_S]: until the guest answers over SSH.
+wait_for_vm_ready() {
+  local vm=$1 timeout=${2:-${CC_CLOUD_VM_TIMEOUTS_VM_READY_S:-120}}
+  util::wait_for "$timeout" "VM $vm to answer over SSH" vm::ssh "$vm" true
+}
+
+# wait_for_cloud_cluster_ready [TIMEOUT_S]: every autostart VM answers over SSH.
+wait_for_cloud_cluster_ready() {
+  local timeout=${1:-${CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S:-300}} vm deadline
+  deadline=$((SECONDS + ${timeout%.*}))
+  for vm in $(cloud_cli::vms autostart); do
+    wait_for_vm_ready "$vm" $((deadline - SECONDS > 1 ? deadline - SECONDS : 1)) || return 1
+  done
+}
+
+# -- framework hooks -----------------------------------------------------------------------------------
+cloud_cli::start_cluster() {
+  if [[ "$CC_TARGET_KIND" == local ]]; then
+    framework::local_stack_up
+  fi
+  log::info "cloud start: $CC_CLOUD_VM_CLI cloud start $(cloud_cli::_config_arg)"
+  test_cloud_cli_command start || log::die "start-cluster: cloud start failed: $(tail -n 1 <<<"$CLI_OUTPUT")" 1
+  wait_for_cloud_cluster_ready "$CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S" || log::die "start-cluster: cluster VMs did not answer over SSH" 1
+  log::ok "cluster $CC_CLOUD_VM_CLUSTER_NAME ready"
+}
+
+cloud_cli::stop_cluster() {
+  log::info "cloud destroy: $CC_CLOUD_VM_CLI cloud destroy $(cloud_cli::_config_arg)"
+  test_cloud_cli_command destroy || log::warn "stop-cluster: cloud destroy failed: $(tail -n 1 <<<"$CLI_OUTPUT")"
+  if [[ "$CC_TARGET_KIND" == local ]]; then
+    framework::local_stack_down
+  fi
+}
+
+cloud_cli::status() {
+  cloud_cli::run cloud status "$(cloud_cli::_config_arg)" || true
+  printf '%s\n' "$CLI_OUTPUT"
+  return "$CLI_RC"
+}

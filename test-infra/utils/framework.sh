@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# The framework CLI shared by every frameworks/test-*-framework.sh. A framework sets
+#   FRAMEWORK_NAME, FRAMEWORK_SUITES (dirs under suites/), FRAMEWORK_DEFAULT_CONFIG
+# and may define framework::hook_start_cluster, _deploy, _stop_cluster, _status; then calls
+#   framework::main "$@"
+# shellcheck source=test-infra/utils/runner.sh
+source "$CC_UTILS/runner.sh"
+
+FRAMEWORK_OPTS_HELP="Options:
+  --config FILE      target config (default: \$FRAMEWORK_DEFAULT_CONFIG)
+  --report-dir DIR   where junit.xml, summary.json, report.html go (default: reports/<framework>)
+  --jobs N           checks run in parallel (default: config runner.jobs)
+  --timeout S        per-check timeout in seconds (default: config runner.timeout_s)
+  --filter REGEX     only checks whose name matches
+  --retries N        rerun failing checks up to N times; a pass on retry is marked flaky
+  --fail-on-skip     count skipped checks as failures (for CI that requires every check to run)
+  --verbose          debug logging (also CC_VERBOSE=1)
+  --dry-run          print what would run; change nothing
+  -h, --help         this help
+Environment: NO_COLOR disables colour; CC_LOCAL_STATE moves the local target's state."
+
+framework::usage() {
+  cat <<USAGE
+Usage: $0 COMMAND [OPTIONS]
+
+$FRAMEWORK_NAME framework - suites: ${FRAMEWORK_SUITES[*]}
+
+Commands:
+  e2e             start-cluster, deploy, run-tests, stop-cluster (cleanup on any exit or signal)
+  start-cluster   bring the target up (the local stack when target.kind is local)
+  deploy          deploy what the checks need onto the running target
+  run-tests       run every check against a running target
+  run-test NAME   run one check
+  list-tests      list the checks
+  status          show the target's state
+  stop-cluster    tear down what start-cluster made
+  help            this help
+
+$FRAMEWORK_OPTS_HELP
+
+Exit codes: 0 nothing failed, 1 a check failed or errored (or the target could not start),
+2 bad usage or config, 130/143 interrupted.
+USAGE
+}
+
+framework::_parse() {
+  OPT_CONFIG=$CC_ROOT/$FRAMEWORK_DEFAULT_CONFIG
+  OPT_REPORT_DIR=$CC_ROOT/reports/$FRAMEWORK_NAME
+  OPT_JOBS='' OPT_TIMEOUT='' OPT_FILTER='' OPT_RETRIES='' OPT_DRY_RUN=0 RUN_FAIL_ON_SKIP=0 ARGS=()
+  while (($#)); do
+    case $1 in
+      --config) OPT_CONFIG=${2:?--config needs a file}; shift ;;
+      --report-dir) OPT_REPORT_DIR=${2:?--report-dir needs a directory}; shift ;;
+      --jobs) OPT_JOBS=${2:?--jobs needs a number}; shift ;;
+      --timeout) OPT_TIMEOUT=${2:?--timeout needs seconds}; shift ;;
+      --filter) OPT_FILTER=${2:?--filter needs a pattern}; shift ;;
+      --retries) OPT_RETRIES=${2:?--retries needs a number}; shift ;;
+      --fail-on-skip) RUN_FAIL_ON_SKIP=1 ;;
+      --verbose) CC_VERBOSE=1; export CC_VERBOSE ;;
+      --dry-run) OPT_DRY_RUN=1 ;;
+      -h | --help) framework::usage; exit 0 ;;
+      -*) log::die "unknown option $1 (see: $0 help)" ;;
+      *) ARGS+=("$1") ;;
+    esac
+    shift
+  done
+  local n
+  for n in "$OPT_JOBS" "$OPT_RETRIES"; do
+    [[ -z "$n" || "$n" =~ ^[0-9]+$ ]] || log::die "--jobs and --retries take whole numbers, got '$n'"
+  done
+  [[ -z "$OPT_TIMEOUT" || "$OPT_TIMEOUT" =~ ^[0-9]+$ ]] || log::die "--timeout takes whole seconds, got '$OPT_TIMEOUT'"
+  return 0
+}
+
+# framework::load_config: validate (exit 2, one line, nothing created) and export for checks.
+framework::load_config() {
+  FRAMEWORK_TMP=$(mktemp -d)
+  util::trap_add "rm -rf '$FRAMEWORK_TMP'" EXIT
+  clustercheck config export "$OPT_CONFIG" -o "$FRAMEWORK_TMP/config.env" || exit 2
+  chmod 600 "$FRAMEWORK_TMP/config.env"
+  # shellcheck source=/dev/null
+  source "$FRAMEWORK_TMP/config.env"
+  RUN_CONFIG_ENV=$FRAMEWORK_TMP/config.env
+  RUN_CONFIG_FILE=$CC_CONFIG_FILE
+  RUN_NAME=$FRAMEWORK_NAME
+  RUN_JOBS=${OPT_JOBS:-${CC_RUNNER_JOBS:-1}}
+  RUN_TIMEOUT=${OPT_TIMEOUT:-${CC_RUNNER_TIMEOUT_S:-600}}
+  RUN_TIMEOUT=${RUN_TIMEOUT%.*}
+  RUN_RETRIES=${OPT_RETRIES:-${CC_RUNNER_RETRIES:-0}}
+  RUN_FILTER=$OPT_FILTER
+  RUN_DIR=$OPT_REPORT_DIR
+  export RUN_FAIL_ON_SKIP
+}
+
+framework::_checks() {
+  local suites=() s
+  for s in "${FRAMEWORK_SUITES[@]}"; do suites+=("$CC_ROOT/suites/$s"); done
+  runner::discover "${suites[@]}"
+}
+
+framework::local_stack_up() {
+  local marker=${CC_LOCAL_STATE:-$CC_ROOT/.local-target}/.started-by-$FRAMEWORK_NAME
+  if "$CC_ROOT/test-infra/local/stack" status >/dev/null 2>&1; then
+    log::info "local stack already up; it stays up afterwards"
+    return 0
+  fi
+  mkdir -p "$(dirname "$marker")"
+  : >"$marker"
+  "$CC_ROOT/test-infra/local/stack" up || log::die "start-cluster: local stack failed to come up" 1
+}
+
+framework::local_stack_down() {
+  local marker=${CC_LOCAL_STATE:-$CC_ROOT/.local-target}/.started-by-$FRAMEWORK_NAME
+  if [[ -e "$marker" ]]; then
+    "$CC_ROOT/test-infra/local/stack" down || log::warn "stop-cluster: stack down reported a problem"
+    rm -f "$marker"
+  fi
+}
+
+framework::_hook() {
+  local name=$1
+  if declare -F "framework::hook_$name" >/dev/null; then
+    "framework::hook_$name"
+  else
+    log::info "$name: nothing to do for $FRAMEWORK_NAME"
+  fi
+}
+
+framework::run_tests() {
+  local -a files
+  mapfile -t files < <(framework::_checks)
+  ((${#files[@]})) || log::die "no check matches${RUN_FILTER:+ filter "$RUN_FILTER"}"
+  if ((OPT_DRY_RUN)); then
+    printf 'would run %d check(s) into %s:\n' "${#files[@]}" "$RUN_DIR"
+    printf '  %s\n' "${files[@]##*/}"
+    return 0
+  fi
+  mkdir -p "$RUN_DIR"
+  runner::run "${files[@]}"
+}
+
+# framework::_not_run_report MESSAGE: the target never came up; every check is an error saying why.
+framework::_not_run_report() {
+  local f
+  mkdir -p "$RUN_DIR"
+  : >"$RUN_DIR/results.jsonl"
+  framework::_checks | while read -r f; do basename "$f" .sh; done >"$RUN_DIR/planned.txt"
+  while read -r f; do
+    runner::_record "$f" "" error "not run: $1" 0 0 false 2
+  done <"$RUN_DIR/planned.txt"
+  runner::report --summary
+}
+
+FRAMEWORK_CLEANED=0
+framework::_cleanup() {
+  ((FRAMEWORK_CLEANED)) && return 0
+  FRAMEWORK_CLEANED=1
+  log::info "cleanup: stop-cluster"
+  framework::_hook stop_cluster || log::warn "cleanup: stop-cluster reported a problem"
+}
+
+framework::_on_signal() {
+  local sig=$1 code=$2
+  trap '' INT TERM
+  log::warn "$sig received: stopping running checks, keeping the report, cleaning up"
+  runner::interrupt "$sig"
+  [[ -n "${RUN_DIR:-}" && -f "${RUN_DIR}/planned.txt" ]] && runner::report --summary
+  framework::_cleanup
+  exit "$code"
+}
+
+framework::e2e() {
+  if ((OPT_DRY_RUN)); then
+    printf 'would: start-cluster (%s), deploy, run-tests, stop-cluster\n' "$CC_TARGET_NAME"
+    framework::run_tests
+    return 0
+  fi
+  trap 'framework::_on_signal SIGINT 130' INT
+  trap 'framework::_on_signal SIGTERM 143' TERM
+  util::trap_add framework::_cleanup EXIT
+  local rc=0 start
+  start=$(util::now)
+  if ! (framework::_hook start_cluster); then
+    framework::_not_run_report "start-cluster failed (see the log above)"
+    framework::_cleanup
+    return 1
+  fi
+  if ! (framework::_hook deploy); then
+    framework::_not_run_report "deploy failed (see the log above)"
+    framework::_cleanup
+    return 1
+  fi
+  framework::run_tests || rc=$?
+  framework::_cleanup
+  log::info "$FRAMEWORK_NAME e2e finished in $(util::elapsed "$start")s; report: $RUN_DIR/junit.xml"
+  return "$rc"
+}
+
+framework::main() {
+  local cmd=${1:-help}
+  (($#)) && shift
+  framework::_parse "$@"
+  case $cmd in
+    help | -h | --help) framework::usage; return 0 ;;
+    list-tests)
+      local f
+      while read -r f; do
+        printf '%-36s %s\n' "$(basename "$f" .sh)" "$(sed -n 's/^# Check: //p' "$f" | head -n 1)"
+      done < <(RUN_FILTER=$OPT_FILTER framework::_checks)
+      return 0 ;;
+  esac
+  framework::load_config
+  case $cmd in
+    e2e) framework::e2e ;;
+    start-cluster) ((OPT_DRY_RUN)) && { echo "would start $CC_TARGET_NAME"; return 0; }; framework::_hook start_cluster ;;
+    deploy) ((OPT_DRY_RUN)) && { echo "would deploy"; return 0; }; framework::_hook deploy ;;
+    stop-cluster) ((OPT_DRY_RUN)) && { echo "would stop $CC_TARGET_NAME"; return 0; }; framework::_hook stop_cluster ;;
+    status) framework::_hook status ;;
+    run-tests)
+      trap 'framework::_on_signal SIGINT 130' INT
+      trap 'framework::_on_signal SIGTERM 143' TERM
+      framework::run_tests ;;
+    run-test)
+      [[ ${#ARGS[@]} -eq 1 ]] || log::die "run-test needs exactly one check name (see: $0 list-tests)"
+      [[ "${ARGS[0]}" =~ ^[a-z0-9-]+$ ]] || log::die "run-test: '${ARGS[0]}' is not a check name"
+      RUN_FILTER="^${ARGS[0]}\$"
+      trap 'framework::_on_signal SIGINT 130' INT
+      trap 'framework::_on_signal SIGTERM 143' TERM
+      framework::run_tests ;;
+    *) log::error "unknown command '$cmd'"; framework::usage >&2; return 2 ;;
+  esac
+}

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# The check runner: discovery, parallel jobs, per-check timeouts, retries, dependency skips,
+# one JSON result record per check, and a report refreshed after every check so a killed run
+# still leaves a valid JUnit file. Sourced by framework.sh.
+#
+# Inputs (set by the caller): RUN_DIR RUN_NAME RUN_CONFIG_FILE RUN_CONFIG_ENV RUN_JOBS RUN_TIMEOUT
+# RUN_RETRIES RUN_FILTER. Check headers (first 30 lines) may say:
+#   # depends: check-a check-b   - skipped with "blocked by ..." unless those passed
+#   # exclusive: true            - runs alone (it changes shared state)
+#   # timeout: 300               - its own timeout in seconds
+
+# runner::discover SUITE_DIR...: the check files, in name order, matching RUN_FILTER.
+runner::discover() {
+  local dir f name
+  for dir in "$@"; do
+    [[ -d "$dir" ]] || log::die "runner: suite directory $dir does not exist"
+    while IFS= read -r f; do
+      name=$(basename "$f" .sh)
+      if [[ -n "${RUN_FILTER:-}" ]] && ! grep -Eq -- "$RUN_FILTER" <<<"$name"; then
+        continue
+      fi
+      printf '%s\n' "$f"
+    done < <(find "$dir" -maxdepth 1 -type f \( -name 'check-*.sh' -o -name 'test-*.sh' \) | sort)
+  done
+}
+
+runner::_header() {
+  local file=$1 key=$2
+  sed -n '1,30p' "$file" | sed -n "s/^# $key: *//p" | head -n 1
+}
+
+runner::_suite_of() {
+  local dir
+  dir=$(dirname "$1")
+  printf '%s' "${dir#"$CC_ROOT/suites/"}"
+}
+
+# runner::_record NAME SUITE STATUS MESSAGE DURATION ATTEMPTS FLAKY EXIT
+runner::_record() {
+  printf '{"name":%s,"suite":%s,"status":%s,"message":%s,"duration_s":%s,"attempts":%s,"flaky":%s,"exit_code":%s,"artifacts":%s}\n' \
+    "$(json::str "$1")" "$(json::str "$2")" "$(json::str "$3")" "$(json::str "$4")" "$5" "$6" "$7" "$8" \
+    "$(json::str "artifacts/$1")" >>"$RUN_DIR/results.jsonl"
+}
+
+runner::_status_of() {
+  local name=$1
+  sed -n "s/^{\"name\":\"$name\",\"suite\":\"[^\"]*\",\"status\":\"\([a-z]*\)\".*/\\1/p" "$RUN_DIR/results.jsonl" 2>/dev/null | tail -n 1
+}
+
+# runner::report: refresh junit.xml / summary.json from the records (serialised, atomic).
+runner::report() {
+  local quiet=${1:---quiet}
+  flock "$RUN_DIR/.report.lock" clustercheck report --records "$RUN_DIR/results.jsonl" \
+    --planned "$RUN_DIR/planned.txt" --out-dir "$RUN_DIR" --name "$RUN_NAME" \
+    ${RUN_CONFIG_FILE:+--config "$RUN_CONFIG_FILE"} "$quiet" || log::warn "runner: report writer failed"
+}
+
+# runner::_last_line FILE: the verdict line of a check's output, prefix removed.
+runner::_last_line() {
+  grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1 | sed -E 's/^(PASS|FAIL|SKIP|ERROR): //; s/^[0-9:]{8} [A-Z]+ +//' | cut -c1-500
+}
+
+# runner::run_check FILE INDEX TOTAL: run one check with timeout and retries; write its record.
+runner::run_check() {
+  local file=$1 index=$2 total=$3
+  local name suite timeout art out attempt=0 rc status message start duration flaky=false
+  name=$(basename "$file" .sh)
+  suite=$(runner::_suite_of "$file")
+  timeout=$(runner::_header "$file" timeout)
+  timeout=${timeout:-$RUN_TIMEOUT}
+  art=$RUN_DIR/artifacts/$name
+  mkdir -p "$art"
+  out=$art/output.log
+  : >"$out"
+  start=$(date +%s.%N)
+  while :; do
+    attempt=$((attempt + 1))
+    ((attempt > 1)) && printf '\n===== attempt %d =====\n' "$attempt" >>"$out"
+    rc=0
+    CC_CONFIG_ENV=$RUN_CONFIG_ENV CC_ARTIFACT_DIR=$art CC_CHECK_NAME=$name CC_CHECK_TIMEOUT=$timeout \
+      timeout -k 10 "$timeout" bash "$file" >>"$out" 2>&1 </dev/null &
+    local pid=$!
+    printf '%s\n' "$pid" >"$RUN_DIR/.running/$name"
+    wait "$pid" || rc=$?
+    rm -f "$RUN_DIR/.running/$name"
+    message=$(runner::_last_line "$out")
+    case $rc in
+      0) status=passed ;;
+      1) status=failed ;;
+      77) status=skipped ;;
+      124 | 137) status=error; message="timed out after ${timeout}s" ;;
+      *) status=error; message="exit code $rc: ${message:-no output}" ;;
+    esac
+    if [[ -e "$RUN_DIR/.interrupted" && $status != passed && $status != skipped ]]; then
+      status=error; message="interrupted by $(cat "$RUN_DIR/.interrupted") while running"
+      break
+    fi
+    if [[ $status == failed || $status == error ]] && ((attempt <= RUN_RETRIES)); then
+      continue
+    fi
+    break
+  done
+  [[ $status == passed && $attempt -gt 1 ]] && flaky=true
+  duration=$(util::elapsed "$start")
+  runner::_record "$name" "$suite" "$status" "$message" "$duration" "$attempt" "$flaky" "$rc"
+  runner::_progress "$index" "$total" "$status" "$name" "$duration" "$message" "$flaky"
+  runner::report
+}
+
+runner::_progress() {
+  local index=$1 total=$2 status=$3 name=$4 duration=$5 message=$6 flaky=$7 word colour
+  case $status in
+    passed) word=PASS colour=32 ;; failed) word=FAIL colour=31 ;; skipped) word=SKIP colour=33 ;; *) word=ERROR colour=31 ;;
+  esac
+  [[ $flaky == true ]] && word=FLAKY
+  local line
+  line=$(printf '[%2d/%d] %-5s %s (%ss)' "$index" "$total" "$word" "$name" "$duration")
+  [[ $status != passed ]] && line+=" - $message"
+  if log::_colour; then
+    printf '\033[%sm%s\033[0m\n' "$colour" "$line" >&2
+  else
+    printf '%s\n' "$line" >&2
+  fi
+}
+
+# runner::_blocked_by FILE: the first dependency that ran in this run and did not pass.
+runner::_blocked_by() {
+  local dep st
+  for dep in $(runner::_header "$1" depends); do
+    st=$(runner::_status_of "$dep")
+    if [[ -n "$st" && "$st" != passed ]]; then
+      printf '%s (%s)' "$dep" "$st"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# runner::run FILE...: run the checks; exit status 0 when none failed or errored.
+runner::run() {
+  local files=("$@") total=${#@} i=0 f name blocker
+  mkdir -p "$RUN_DIR/.running" "$RUN_DIR/artifacts"
+  : >"$RUN_DIR/results.jsonl"
+  rm -f "$RUN_DIR/.interrupted"
+  for f in "${files[@]}"; do basename "$f" .sh; done >"$RUN_DIR/planned.txt"
+  runner::report
+  log::info "running $total check(s) of $RUN_NAME (jobs $RUN_JOBS, timeout ${RUN_TIMEOUT}s, retries $RUN_RETRIES)"
+  for f in "${files[@]}"; do
+    [[ -e "$RUN_DIR/.interrupted" ]] && break
+    i=$((i + 1))
+    name=$(basename "$f" .sh)
+    if [[ -n "$(runner::_header "$f" depends)" || "$(runner::_header "$f" exclusive)" == true ]]; then
+      wait || true
+    fi
+    if blocker=$(runner::_blocked_by "$f"); then
+      runner::_record "$name" "$(runner::_suite_of "$f")" skipped "blocked by $blocker" 0 0 false 77
+      runner::_progress "$i" "$total" skipped "$name" 0 "blocked by $blocker" false
+      continue
+    fi
+    if [[ "$(runner::_header "$f" exclusive)" == true || "$RUN_JOBS" -le 1 ]]; then
+      runner::run_check "$f" "$i" "$total"
+    else
+      while (($(jobs -rp | wc -l) >= RUN_JOBS)); do wait -n || true; done
+      runner::run_check "$f" "$i" "$total" &
+    fi
+  done
+  wait || true
+  runner::finish
+}
+
+# runner::interrupt SIGNAL: stop running checks (their process groups), keep what finished.
+runner::interrupt() {
+  [[ -n "${RUN_DIR:-}" && -d "$RUN_DIR/.running" ]] || return 0
+  printf '%s\n' "$1" >"$RUN_DIR/.interrupted"
+  local p
+  for p in "$RUN_DIR"/.running/*; do
+    [[ -e "$p" ]] || continue
+    kill -TERM -- "-$(cat "$p")" 2>/dev/null || kill -TERM "$(cat "$p")" 2>/dev/null || true
+  done
+  wait || true
+}
+
+# runner::finish: final report and summary; returns 1 when a check failed or errored.
+runner::finish() {
+  runner::report --summary
+  if grep -q '"status":"\(failed\|error\)"' "$RUN_DIR/results.jsonl" 2>/dev/null; then
+    return 1
+  fi
+  if [[ $(wc -l <"$RUN_DIR/results.jsonl") -lt $(wc -l <"$RUN_DIR/planned.txt") ]]; then
+    return 1
+  fi
+  if [[ "${RUN_FAIL_ON_SKIP:-0}" == 1 ]] && grep -q '"status":"skipped"' "$RUN_DIR/results.jsonl"; then
+    log::error "skipped checks count as failures (--fail-on-skip)"
+    return 1
+  fi
+  return 0
+}
