@@ -10,8 +10,8 @@ source "$CC_UTILS/cloud-cli-utils.sh"
 source "$CC_UTILS/gpu-test-utils.sh"
 check::init
 
-vm=$(cloud_cli::vms gpu | while read -r v; do cloud_cli::vms autostart | grep -qx "$v" && echo "$v"; done | head -n 1)
-vm=${vm:-$(cloud_cli::vms autostart | head -n 1)}
+vm=$(cloud_cli::first_vm autostart-gpu)
+vm=${vm:-$(cloud_cli::first_vm autostart)}
 [[ -n "$vm" ]] || check::skip "no autostart VM in the config"
 pci=$(cloud_cli::vm_field "$vm" GPU)
 before=$(vm::ssh "$vm" cat /proc/sys/kernel/random/boot_id) || check::error "$vm unreachable before the restart"

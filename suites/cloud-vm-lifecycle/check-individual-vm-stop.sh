@@ -10,7 +10,7 @@ source "$CC_UTILS/cloud-cli-utils.sh"
 source "$CC_UTILS/gpu-test-utils.sh"
 check::init
 
-vm=$(cloud_cli::vms autostart | head -n 1)
+vm=$(cloud_cli::first_vm autostart)
 [[ -n "$vm" ]] || check::skip "no autostart VM in the config"
 util::trap_add "cloud_cli::run vm start '$vm' >/dev/null 2>&1 || true" EXIT
 test_vm_cli_command stop "$vm" || check::fail "vm stop $vm failed: $(tail -n 1 <<<"$CLI_OUTPUT")"

@@ -10,7 +10,7 @@ source "$CC_UTILS/cloud-cli-utils.sh"
 source "$CC_UTILS/gpu-test-utils.sh"
 check::init
 
-vm=$(cloud_cli::vms gpu | while read -r v; do cloud_cli::vms autostart | grep -qx "$v" && echo "$v"; done | head -n 1)
+vm=$(cloud_cli::first_vm autostart-gpu)
 [[ -n "$vm" ]] || check::skip "no autostart VM with a GPU in the config"
 pci=$(cloud_cli::vm_field "$vm" GPU)
 util::trap_add "cloud_cli::run vm start '$vm' >/dev/null 2>&1 || true" EXIT

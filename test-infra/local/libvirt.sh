@@ -16,6 +16,12 @@ libvirt::_prepare_host() {
   getent passwd libvirt-qemu >/dev/null ||
     useradd --system --no-create-home --home-dir /var/lib/libvirt --gid libvirt-qemu --groups kvm \
       --shell /usr/sbin/nologin libvirt-qemu
+  # libvirt re-probes QEMU (about 30 s) on every domain define when its cached capabilities say KVM
+  # but the guest user cannot open /dev/kvm; letting the kvm group in keeps the cache valid.
+  # Guests still run under TCG (domain type qemu): KVM does not work on this nested host.
+  if [[ -c /dev/kvm ]]; then
+    chgrp kvm /dev/kvm && chmod 660 /dev/kvm
+  fi
 }
 
 libvirt::up() {

@@ -16,7 +16,9 @@ cloud_cli::run() {
   CLI_OUTPUT=$(AI_HOW_STATE_FILE=$CC_CLOUD_VM_STATE_FILE timeout -k 5 "${CC_CLOUD_VM_TIMEOUTS_CLI_S:-180}" \
     "${cli[@]}" "$@" 2>&1) || CLI_RC=$?
   log::debug "$CC_CLOUD_VM_CLI $* -> exit $CLI_RC"
-  printf '$ %s %s  (exit %s)\n%s\n' "$CC_CLOUD_VM_CLI" "$*" "$CLI_RC" "$CLI_OUTPUT" >>"${CC_ARTIFACT_DIR:-/dev/null}/cli.log" 2>/dev/null || true
+  if [[ -n "${CC_ARTIFACT_DIR:-}" ]]; then
+    printf '$ %s %s  (exit %s)\n%s\n' "$CC_CLOUD_VM_CLI" "$*" "$CLI_RC" "$CLI_OUTPUT" >>"$CC_ARTIFACT_DIR/cli.log"
+  fi
   return "$CLI_RC"
 }
 
@@ -59,7 +61,7 @@ cloud_cli::vm_field() {
   return 1
 }
 
-# cloud_cli::vms [autostart|standby|gpu]: configured VM names, optionally filtered.
+# cloud_cli::vms [autostart|standby|gpu|autostart-gpu]: configured VM names, optionally filtered.
 cloud_cli::vms() {
   local filter=${1:-all} i name auto gpu
   for ((i = 0; i < $(cloud_cli::vm_count); i++)); do
@@ -68,9 +70,17 @@ cloud_cli::vms() {
       autostart) [[ "${!auto}" == true ]] || continue ;;
       standby) [[ "${!auto}" == false ]] || continue ;;
       gpu) [[ -n "${!gpu:-}" ]] || continue ;;
+      autostart-gpu) [[ "${!auto}" == true && -n "${!gpu:-}" ]] || continue ;;
     esac
     printf '%s\n' "${!name}"
   done
+}
+
+# cloud_cli::first_vm FILTER: the first VM cloud_cli::vms FILTER lists (no pipe: safe under pipefail).
+cloud_cli::first_vm() {
+  local -a all
+  mapfile -t all < <(cloud_cli::vms "$1")
+  printf '%s' "${all[0]:-}"
 }
 
 # cloud_cli::gpu_simulated PCI: true when the config declares that GPU simulated.
@@ -84,10 +94,11 @@ cloud_cli::gpu_simulated() {
 }
 
 # -- what libvirt and the state file say (one helper call, read many times) -----------------------------
+# Refreshed in place, so a refresh inside $(...) is seen by the caller too.
 FACTS_FILE=
 
 cloud_cli::facts() {
-  FACTS_FILE=${CC_ARTIFACT_DIR:-$(mktemp -d)}/facts.tsv
+  FACTS_FILE=$CC_ARTIFACT_DIR/facts.tsv
   clustercheck libvirt facts --uri "$CC_CLOUD_VM_CLUSTER_LIBVIRT_URI" --state-file "$CC_CLOUD_VM_STATE_FILE" \
     --cluster "$CC_CLOUD_VM_CLUSTER_NAME" --all-state-domains --network "$CC_CLOUD_VM_CLUSTER_NETWORK_NAME" \
     >"$FACTS_FILE" || check::error "could not read libvirt/state facts"
@@ -95,6 +106,7 @@ cloud_cli::facts() {
 
 # facts::get TYPE KEY COLUMN: column COLUMN (1-based) of the TYPE line whose second column is KEY.
 facts::get() {
+  FACTS_FILE=$CC_ARTIFACT_DIR/facts.tsv
   awk -F '\t' -v t="$1" -v k="$2" -v c="$3" '$1 == t && $2 == k { print $c; exit }' "$FACTS_FILE"
 }
 

@@ -20,7 +20,23 @@ runner::discover() {
         continue
       fi
       printf '%s\n' "$f"
-    done < <(find "$dir" -maxdepth 1 -type f \( -name 'check-*.sh' -o -name 'test-*.sh' \) | sort)
+    done < <(runner::_ordered "$dir")
+  done
+}
+
+# runner::_ordered DIR: the suite's checks, in the order its ORDER file gives, the rest by name.
+runner::_ordered() {
+  local dir=$1 name
+  local -a all
+  mapfile -t all < <(find "$dir" -maxdepth 1 -type f \( -name 'check-*.sh' -o -name 'test-*.sh' \) | sort)
+  if [[ -f "$dir/ORDER" ]]; then
+    while read -r name; do
+      [[ -z "$name" || "$name" == \#* ]] && continue
+      [[ -f "$dir/$name.sh" ]] && printf '%s\n' "$dir/$name.sh"
+    done <"$dir/ORDER"
+  fi
+  for name in "${all[@]}"; do
+    grep -qx "$(basename "$name" .sh)" "$dir/ORDER" 2>/dev/null || printf '%s\n' "$name"
   done
 }
 

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Small shared helpers: composable traps, bounded waits, stopping a process by PID, JSON strings.
 
-# util::trap_add CMD SIGNAL...: append CMD to the signal's trap instead of replacing it.
+# util::trap_add CMD SIGNAL...: add CMD to what runs on SIGNAL (most recent first) instead of
+# replacing the trap, so a library and its caller can both clean up.
 util::trap_add() {
-  local cmd=$1; shift
-  local sig existing
+  local cmd=$1 sig; shift
   for sig in "$@"; do
-    existing=$(trap -p "$sig" | sed -E "s/^trap -- '(.*)' [A-Z0-9]+$/\\1/")
-    if [[ -n "$existing" ]]; then
-      # shellcheck disable=SC2064
-      trap "$existing; $cmd" "$sig"
-    else
-      # shellcheck disable=SC2064
-      trap "$cmd" "$sig"
-    fi
+    eval "UTIL_TRAPS_${sig}=(\"\$cmd\" \"\${UTIL_TRAPS_${sig}[@]}\")"
+    # shellcheck disable=SC2064
+    trap "util::_run_traps $sig" "$sig"
+  done
+}
+
+util::_run_traps() {
+  local list="UTIL_TRAPS_$1[@]" cmd
+  for cmd in "${!list}"; do
+    eval "$cmd" || true
   done
 }
 
