@@ -57,8 +57,11 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
-for pass in 1 2 3; do
+# Load order matters and a module can fail while its dependency settles: retry until the NIC is there.
+for pass in 1 2 3 4 5 6 7 8 9 10; do
   while read -r m; do insmod "/lib/modules/$m.ko" 2>/dev/null; done </lib/modules/order
+  [ -e /sys/class/net/eth0 ] && [ -e /sys/block/vda ] && break
+  sleep 0.5
 done
 ip=; name=guest
 for arg in $(cat /proc/cmdline); do
@@ -72,6 +75,7 @@ ip link set lo up
 [ -n "$ip" ] && ip addr add "$ip" dev eth0
 ip link set eth0 up
 /usr/sbin/dropbear -r /etc/dropbear/dropbear_ed25519_host_key -p 22 -s
+ip -4 addr show eth0
 echo "CLUSTERCHECK-GUEST-READY $name $ip"
 while true; do sleep 3600; done
 INIT

@@ -85,6 +85,7 @@ runner::run_check() {
   timeout=$(runner::_header "$file" timeout)
   timeout=${timeout:-$RUN_TIMEOUT}
   art=$RUN_DIR/artifacts/$name
+  rm -rf "$art"
   mkdir -p "$art"
   out=$art/output.log
   : >"$out"
@@ -96,7 +97,7 @@ runner::run_check() {
     CC_CONFIG_ENV=$RUN_CONFIG_ENV CC_ARTIFACT_DIR=$art CC_CHECK_NAME=$name CC_CHECK_TIMEOUT=$timeout \
       timeout -k 10 "$timeout" bash "$file" >>"$out" 2>&1 </dev/null &
     local pid=$!
-    printf '%s\n' "$pid" >"$RUN_DIR/.running/$name"
+    printf '%s\t%s\n' "$pid" "$suite" >"$RUN_DIR/.running/$name"
     wait "$pid" || rc=$?
     rm -f "$RUN_DIR/.running/$name"
     message=$(runner::_last_line "$out")
@@ -188,10 +189,14 @@ runner::run() {
 runner::interrupt() {
   [[ -n "${RUN_DIR:-}" && -d "$RUN_DIR/.running" ]] || return 0
   printf '%s\n' "$1" >"$RUN_DIR/.interrupted"
-  local p
+  local p pid suite
   for p in "$RUN_DIR"/.running/*; do
     [[ -e "$p" ]] || continue
-    kill -TERM -- "-$(cat "$p")" 2>/dev/null || kill -TERM "$(cat "$p")" 2>/dev/null || true
+    IFS=$'\t' read -r pid suite <"$p"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    # The check's own runner may never get to write its record (the trap exits first): write it here.
+    runner::_record "$(basename "$p")" "$suite" error "interrupted by $1 while running" 0 1 false 143
+    rm -f "$p"
   done
   wait || true
 }

@@ -6,6 +6,7 @@ schema accepts (testcase-level properties are not in the common XSDs).
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 
 from clustercheck.report.records import Result
@@ -36,4 +37,6 @@ def render(name: str, results: list[Result]) -> str:
             for m in r.metrics:
                 props[f"{r.name}.metric.{m.name}"] = m.describe()
         out.append(junit_xml.TestSuite(f"{name}/{suite_name}", cases, properties=props or None))
-    return junit_xml.to_xml_report_string(out, prettyprint=True, encoding="utf-8")
+    text = junit_xml.to_xml_report_string(out, prettyprint=True, encoding="utf-8")
+    # junit-xml sums float durations (0.05499999999999999); JUnit readers expect at most 6 decimals.
+    return re.sub(r'time="([0-9]+\.[0-9]+)"', lambda m: f'time="{float(m.group(1)):.3f}"', text)

@@ -1,0 +1,49 @@
+# clustercheck - see README.md. `make help` lists the targets.
+SHELL := /bin/bash
+FW := ./frameworks
+ARGS ?=
+
+.PHONY: help setup test test-python test-bats test-e2e lint stack-up stack-down stack-status \
+	test-cloud-vm test-individual-vm-lifecycle test-shared-gpu-management bench
+
+help: ## this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-32s %s\n", $$1, $$2}'
+
+setup: ## install Debian packages (as root) and the venv, idempotently
+	@test-infra/local/setup.sh
+
+test: setup lint test-python test-bats test-e2e ## the project's own tests (what CI runs)
+
+test-python: setup ## pytest: config, driver on test:///default, reports, JUnit XSD
+	.venv/bin/python -m pytest -q tests/python
+
+test-bats: setup ## bats: the shell library and runner
+	bats tests/bats
+
+test-e2e: setup ## end to end against the local target with real QEMU guests
+	bats tests/e2e
+
+lint: setup ## shellcheck every shell file, packer validate
+	shellcheck -x $$(git ls-files '*.sh' 'frameworks/*' '.ci/run' 'test-infra/local/stack' | sort -u)
+	cd packer && packer validate guest-image.pkr.hcl
+
+stack-up: setup ## bring the embedded local target up
+	test-infra/local/stack up
+
+stack-down: ## stop what stack-up started
+	test-infra/local/stack down
+
+stack-status: ## show the local target
+	test-infra/local/stack status
+
+test-cloud-vm: setup ## cloud-VM framework, e2e against the configured target (default: local)
+	$(FW)/test-cloud-vm-framework.sh e2e $(ARGS)
+
+test-individual-vm-lifecycle: setup ## single-VM stop/start/restart/status and GPU release
+	$(FW)/test-cloud-vm-framework.sh e2e --filter 'individual-vm|vm-status-command|vm-gpu-release|vm-provisioning' $(ARGS)
+
+test-shared-gpu-management: setup ## shared-GPU detection, conflicts, ownership, switching, errors
+	$(FW)/test-cloud-vm-framework.sh e2e --filter 'gpu|vm-provisioning' $(ARGS)
+
+bench: setup ## print CLI start-up, helper-check and suite wall times
+	bench/cloud-vm.sh

@@ -1,0 +1,131 @@
+#!/usr/bin/env bats
+# The check runner: exit-code mapping, timeouts, retries, dependency skips, parallel jobs, interrupts.
+
+setup() {
+  ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+  export PATH="$ROOT/.venv/bin:$PATH" NO_COLOR=1
+  SUITE=$BATS_TEST_TMPDIR/suite
+  mkdir -p "$SUITE"
+  export RUN_DIR=$BATS_TEST_TMPDIR/run RUN_NAME=unit RUN_CONFIG_FILE='' RUN_CONFIG_ENV=/dev/null
+  export RUN_JOBS=1 RUN_TIMEOUT=5 RUN_RETRIES=0 RUN_FILTER=''
+}
+
+# mk NAME BODY [HEADER]: a check file in the temp suite.
+mk() {
+  printf '#!/usr/bin/env bash\n# Check: %s\n%s\n%s\n' "$1" "${3:-}" "$2" >"$SUITE/$1.sh"
+}
+
+run_suite() {
+  run bash -c 'source "$1/test-infra/utils/init.sh"; source "$1/test-infra/utils/runner.sh";
+    mapfile -t files < <(runner::discover "$2"); runner::run "${files[@]}"' _ "$ROOT" "$SUITE"
+}
+
+status_of() { python3 -c 'import json,sys; print({json.loads(l)["name"]: json.loads(l)["status"] for l in open(sys.argv[1])}[sys.argv[2]])' "$RUN_DIR/results.jsonl" "$1"; }
+message_of() { python3 -c 'import json,sys; print({json.loads(l)["name"]: json.loads(l)["message"] for l in open(sys.argv[1])}[sys.argv[2]])' "$RUN_DIR/results.jsonl" "$1"; }
+
+@test "exit codes map to passed, failed, skipped and error" {
+  mk check-a 'echo fine; exit 0'
+  mk check-b 'echo "FAIL: memory 128 MiB, expected 192"; exit 1'
+  mk check-c 'echo "SKIP: no GPU configured"; exit 77'
+  mk check-d 'echo boom; exit 3'
+  run_suite
+  [ "$status" -eq 1 ]
+  [ "$(status_of check-a)" = passed ]
+  [ "$(status_of check-b)" = failed ]
+  [ "$(message_of check-b)" = "memory 128 MiB, expected 192" ]
+  [ "$(status_of check-c)" = skipped ]
+  [ "$(message_of check-c)" = "no GPU configured" ]
+  [ "$(status_of check-d)" = error ]
+  [[ "$(message_of check-d)" == "exit code 3: boom" ]]
+  grep -q 'unit: 1 passed, 1 failed, 1 errors, 1 skipped of 4' <<<"$output"
+  xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$RUN_DIR/junit.xml"
+}
+
+@test "all passed or skipped exits 0" {
+  mk check-a 'exit 0'
+  mk check-b 'echo "SKIP: nothing to do"; exit 77'
+  run_suite
+  [ "$status" -eq 0 ]
+}
+
+@test "a check past its timeout is killed and reported as an error" {
+  mk check-slow 'sleep 30' '# timeout: 1'
+  SECONDS=0
+  run_suite
+  [ "$SECONDS" -lt 15 ]
+  [ "$(status_of check-slow)" = error ]
+  [ "$(message_of check-slow)" = "timed out after 1s" ]
+  grep -q 'timed out after 1s' "$RUN_DIR/junit.xml"
+}
+
+@test "retries rerun a failing check and mark a pass on retry as flaky" {
+  mk check-flaky "f=$BATS_TEST_TMPDIR/count; n=\$(cat \$f 2>/dev/null || echo 0); echo \$((n+1)) >\$f; [ \$n -ge 1 ]"
+  mk check-broken 'exit 1'
+  RUN_RETRIES=2 run_suite
+  [ "$(status_of check-flaky)" = passed ]
+  grep -q '"name":"check-flaky".*"attempts":2,"flaky":true' "$RUN_DIR/results.jsonl"
+  grep -q '"name":"check-broken".*"attempts":3,"flaky":false' "$RUN_DIR/results.jsonl"
+  grep -q 'check-flaky.flaky' "$RUN_DIR/junit.xml"
+  [ "$(grep -c '<testcase' "$RUN_DIR/junit.xml")" -eq 2 ]
+}
+
+@test "a check whose dependency failed is skipped as blocked" {
+  mk check-a 'exit 1'
+  mk check-b 'exit 0' '# depends: check-a'
+  mk check-c 'exit 0' '# depends: check-b'
+  run_suite
+  [ "$(status_of check-b)" = skipped ]
+  [ "$(message_of check-b)" = "blocked by check-a (failed)" ]
+  [ "$(status_of check-c)" = skipped ]
+}
+
+@test "ORDER file sets the run order; filter selects by name" {
+  mk check-a 'exit 0'
+  mk check-b 'exit 0'
+  mk check-c 'exit 0'
+  printf 'check-c\ncheck-a\n' >"$SUITE/ORDER"
+  run bash -c 'source "$1/test-infra/utils/init.sh"; source "$1/test-infra/utils/runner.sh"; runner::discover "$2" | xargs -n1 basename' _ "$ROOT" "$SUITE"
+  [ "$output" = "$(printf 'check-c.sh\ncheck-a.sh\ncheck-b.sh')" ]
+  RUN_FILTER='-(a|b)$' run bash -c 'source "$1/test-infra/utils/init.sh"; source "$1/test-infra/utils/runner.sh"; runner::discover "$2" | xargs -n1 basename' _ "$ROOT" "$SUITE"
+  [ "$output" = "$(printf 'check-a.sh\ncheck-b.sh')" ]
+}
+
+@test "parallel jobs run checks at the same time" {
+  for n in 1 2 3 4; do mk "check-$n" 'sleep 2'; done
+  SECONDS=0
+  RUN_JOBS=4 run_suite
+  [ "$status" -eq 0 ]
+  [ "$SECONDS" -lt 7 ]
+  [ "$(wc -l <"$RUN_DIR/results.jsonl")" -eq 4 ]
+}
+
+@test "metrics land as properties with their verdict; a missed threshold fails the check" {
+  mk check-m "source $ROOT/test-infra/utils/check.sh; check::init; check::metric p95 412 ms '<=' 500; check::metric rps 40 req/s '>=' 50 || true; check::finish ok"
+  CC_CONFIG_ENV=/dev/null run_suite
+  [ "$(status_of check-m)" = failed ]
+  grep -q 'check-m.metric.p95" value="412 ms &lt;= 500 ms: ok"' "$RUN_DIR/junit.xml"
+  grep -q 'check-m.metric.rps" value="40 req/s &gt;= 50 req/s: missed"' "$RUN_DIR/junit.xml"
+  [[ "$(message_of check-m)" == *"rps 40 req/s, objective >= 50 req/s: missed"* ]]
+}
+
+@test "SIGTERM mid-run: running check killed, report valid, unfinished checks are errors" {
+  mk check-a 'exit 0'
+  mk check-b "sleep 60 & echo \$! >$BATS_TEST_TMPDIR/child; wait"
+  mk check-c 'exit 0'
+  bash -c 'source "$1/test-infra/utils/init.sh"; source "$1/test-infra/utils/runner.sh";
+    trap "runner::interrupt SIGTERM; runner::report; exit 143" TERM
+    mapfile -t files < <(runner::discover "$2"); runner::run "${files[@]}"' _ "$ROOT" "$SUITE" &
+  pid=$!
+  for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/child" ] && break; sleep 0.2; done
+  kill -TERM "$pid"
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 143 ]
+  sleep 0.5
+  ! kill -0 "$(cat "$BATS_TEST_TMPDIR/child")" 2>/dev/null
+  xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$RUN_DIR/junit.xml"
+  [ "$(grep -c '<testcase' "$RUN_DIR/junit.xml")" -eq 3 ]
+  [ "$(status_of check-a)" = passed ]
+  [[ "$(message_of check-b)" == "interrupted by SIGTERM"* ]]
+  grep -q 'check-c.*' "$RUN_DIR/junit.xml"
+  grep -A2 'name="check-c"' "$RUN_DIR/junit.xml" | grep -q 'did not run'
+}

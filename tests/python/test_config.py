@@ -1,0 +1,103 @@
+"""Config validation: good files pass; bad ones give exit 2 and one line naming file and key."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from conftest import BIN, LOCAL, ROOT, run
+
+
+def validate(path: Path) -> subprocess.CompletedProcess[str]:
+    return run([str(BIN / "clustercheck"), "config", "validate", str(path)])
+
+
+@pytest.mark.parametrize("name", ["local.yaml", "test-cloud-vm.yaml"])
+def test_shipped_configs_are_valid(name: str) -> None:
+    result = validate(ROOT / "test-infra" / "configs" / name)
+    assert result.returncode == 0, result.stderr
+
+
+def _set(data: dict[str, Any], path: list[Any], value: Any) -> None:
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    if value is KeyError:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+
+
+BAD = [
+    (["cloud_vm", "cluster", "vms", 0, "vcpus"], KeyError, "cloud_vm.cluster.vms[0]", "'vcpus' is missing"),
+    (["cloud_vm", "cluster", "vms", 1, "memory_mib"], "lots", "cloud_vm.cluster.vms[1].memory_mib", "not of type 'integer'"),
+    (["cloud_vm", "cluster", "vms", 1, "gpu"], "0000:99:00.0", "cloud_vm.cluster.vms[1].gpu", "not a GPU declared"),
+    (["cloud_vm", "cluster", "vms", 0, "name"], "vm1; rm -rf /", "cloud_vm.cluster.vms[0].name", "not allowed"),
+    (["cloud_vm", "cluster", "name"], "$(reboot)", "cloud_vm.cluster.name", "not allowed"),
+    (["cloud_vm", "cli"], "ai-how && curl x", "cloud_vm.cli", "not allowed"),
+    (["cloud_vm", "cluster", "vms", 2, "ip"], "192.168.213.11", "cloud_vm.cluster.vms[2].ip", "already used"),
+    (["cloud_vm", "cluster", "vms", 0, "ip"], "10.9.9.9", "cloud_vm.cluster.vms[0].ip", "outside the cluster network"),
+    (["cloud_vm", "colour"], "blue", "cloud_vm", "unknown key"),
+    (["target", "kind"], "cloud", "target.kind", "is not one of"),
+]
+
+
+@pytest.mark.parametrize("path,value,key,problem", BAD)
+def test_bad_config_is_one_line_exit_2(
+    local_data: dict[str, Any], write_config: Callable[..., Path], path: list[Any], value: Any, key: str, problem: str
+) -> None:
+    _set(local_data, path, value)
+    cfg = write_config(local_data)
+    result = validate(cfg)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(cfg) in lines[0] and key in lines[0] and problem in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "broken.yaml"
+    cfg.write_text("target:\n  name: x\n  kind: [local\n")
+    result = validate(cfg)
+    assert result.returncode == 2
+    assert str(cfg) in result.stderr and "line" in result.stderr and "invalid YAML" in result.stderr
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    result = validate(tmp_path / "nope.yaml")
+    assert result.returncode == 2 and "file not found" in result.stderr
+
+
+def test_bad_config_creates_nothing(local_data: dict[str, Any], write_config: Callable[..., Path], tmp_path: Path) -> None:
+    local_data["cloud_vm"]["cluster"]["vms"][0]["memory_mib"] = "x"
+    local_data["cloud_vm"]["state_file"] = str(tmp_path / "state.json")
+    cfg = write_config(local_data)
+    result = run([str(BIN / "clustercheck-ai-how"), "--state", str(tmp_path / "state.json"), "cloud", "start", str(cfg)])
+    assert result.returncode == 2 and "memory_mib" in result.stderr
+    assert not (tmp_path / "state.json").exists()
+    report_dir = tmp_path / "reports"
+    fw = run([str(ROOT / "frameworks" / "test-cloud-vm-framework.sh"), "e2e", "--config", str(cfg), "--report-dir", str(report_dir)])
+    assert fw.returncode == 2 and "memory_mib" in fw.stderr
+    assert not report_dir.exists()
+
+
+def test_export_is_shell_safe(local_data: dict[str, Any], write_config: Callable[..., Path]) -> None:
+    local_data["target"]["description"] = "it's $(touch /tmp/cc-pwned) `x` \"q\""
+    cfg = write_config(local_data)
+    exported = run([str(BIN / "clustercheck"), "config", "export", str(cfg)])
+    assert exported.returncode == 0
+    shown = subprocess.run(
+        ["bash", "-c", 'eval "$1"; printf "%s|%s|%s" "$CC_TARGET_DESCRIPTION" "$CC_CLOUD_VM_CLUSTER_VMS_COUNT" "$CC_CLOUD_VM_CLUSTER_VMS_1_GPU"', "_", exported.stdout],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert shown == f"{local_data['target']['description']}|3|0000:65:00.0"
+    assert not Path("/tmp/cc-pwned").exists()
+
+
+def test_relative_paths_resolve_against_the_config_file() -> None:
+    exported = run([str(BIN / "clustercheck"), "config", "export", str(LOCAL)]).stdout
+    assert f"CC_CLOUD_VM_STATE_FILE={ROOT}/.local-target/ai-how/state.json" in exported

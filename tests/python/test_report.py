@@ -1,0 +1,92 @@
+"""Reports: JUnit valid against the XSD in the repo, every planned check once, secrets masked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from lxml import etree
+
+from conftest import BIN, ROOT, run
+
+XSD = etree.XMLSchema(etree.parse(str(ROOT / "tests" / "fixtures" / "junit.xsd")))
+
+
+def _records(tmp_path: Path, rows: list[dict[str, Any]], outputs: dict[str, str] | None = None) -> Path:
+    path = tmp_path / "results.jsonl"
+    with path.open("w") as fh:
+        for row in rows:
+            row = {"suite": "s", "duration_s": 1.5, "attempts": 1, "flaky": False, "exit_code": 0, "message": "", **row}
+            row["artifacts"] = f"artifacts/{row['name']}"
+            fh.write(json.dumps(row) + "\n")
+            art = tmp_path / "artifacts" / row["name"]
+            art.mkdir(parents=True, exist_ok=True)
+            (art / "output.log").write_text((outputs or {}).get(row["name"], f"output of {row['name']}\n"))
+    return path
+
+
+def _report(tmp_path: Path, *extra: str) -> tuple[Any, etree._Element]:
+    result = run([str(BIN / "clustercheck"), "report", "--records", str(tmp_path / "results.jsonl"),
+                  "--out-dir", str(tmp_path), "--name", "fw", "--summary", *extra])
+    assert result.returncode == 0, result.stderr
+    doc = etree.parse(str(tmp_path / "junit.xml"))
+    XSD.assertValid(doc)
+    return result, doc.getroot()
+
+
+def test_statuses_map_to_junit(tmp_path: Path) -> None:
+    _records(tmp_path, [
+        {"name": "a", "status": "passed"},
+        {"name": "b", "status": "failed", "message": "memory 128 MiB, expected 192"},
+        {"name": "c", "status": "error", "message": "timed out after 5s"},
+        {"name": "d", "status": "skipped", "message": "no GPU configured"},
+        {"name": "e", "status": "passed", "attempts": 2, "flaky": True},
+    ])
+    art = tmp_path / "artifacts" / "a"
+    (art / "metrics.jsonl").write_text(json.dumps({"name": "p95", "value": "412", "unit": "ms", "op": "<=", "threshold": "500", "verdict": "ok"}) + "\n")
+    result, root = _report(tmp_path)
+    assert root.get("tests") == "5" and root.get("failures") == "1" and root.get("errors") == "1"
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert cases["b"].find("failure").get("message") == "memory 128 MiB, expected 192"
+    assert cases["c"].find("error").get("message") == "timed out after 5s"
+    assert cases["d"].find("skipped").get("message") == "no GPU configured"
+    assert cases["d"].find("system-out").text.startswith("output of d")
+    props = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert props["a.metric.p95"] == "412 ms <= 500 ms: ok"
+    assert props["e.flaky"] == "true" and props["e.attempts"] == "2"
+    assert "fw: 2 passed, 1 failed, 1 errors, 1 skipped of 5 (1 flaky)" in result.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["counts"]["failed"] == 1 and summary["ok"] is False
+    assert (tmp_path / "report.html").read_text().count("<tr>") == 6
+
+
+def test_planned_but_unrecorded_checks_are_errors(tmp_path: Path) -> None:
+    _records(tmp_path, [{"name": "a", "status": "passed"}])
+    (tmp_path / "planned.txt").write_text("a\nb\nc\n")
+    with (tmp_path / "results.jsonl").open("a") as fh:
+        fh.write('{"name": "b", "sta')  # a record cut off by a kill
+    _, root = _report(tmp_path, "--planned", str(tmp_path / "planned.txt"))
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert list(cases) == ["a", "b", "c"]
+    assert "did not run" in cases["c"].find("error").get("message")
+    assert root.get("errors") == "2"
+
+
+def test_secrets_masked_and_output_bounded(tmp_path: Path, local_data: dict[str, Any], write_config: Callable[..., Path]) -> None:
+    local_data["secrets"] = ["hunter2-s3cr3t"]
+    cfg = write_config(local_data)
+    big = "x" * 5000 + "\npassword is hunter2-s3cr3t\n"
+    _records(tmp_path, [{"name": "a", "status": "failed", "message": "login hunter2-s3cr3t refused"}], {"a": big})
+    _report(tmp_path, "--config", str(cfg), "--output-limit-kib", "1")
+    for name in ("junit.xml", "summary.json", "report.html"):
+        text = (tmp_path / name).read_text()
+        assert "hunter2-s3cr3t" not in text
+    junit = (tmp_path / "junit.xml").read_text()
+    assert "********" in junit and "bytes cut" in junit and len(junit) < 3000
+
+
+def test_empty_records_still_valid(tmp_path: Path) -> None:
+    (tmp_path / "results.jsonl").write_text("")
+    _, root = _report(tmp_path)
+    assert root.tag == "testsuites" and not list(root.iter("testcase"))
