@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# Every check shown failing on a broken target: a VM missing, wrong memory, the network cut, a volume
+# gone, a GPU owned twice or by the wrong VM, and a cluster CLI that misbehaves in one way at a time.
+load helpers
+
+setup_file() {
+  "$ROOT/test-infra/local/stack" up >&3 2>&1
+  "$FW" start-cluster >&3 2>&1
+}
+
+teardown_file() {
+  "$FW" stop-cluster >&3 2>&1 || true
+}
+
+setup() {
+  cp "$STATE" "$BATS_TEST_TMPDIR/state.orig"
+}
+
+# expect_fail CHECK [CONFIG]: run one check; it must fail (not pass, not error).
+expect_fail() {
+  local report=$BATS_TEST_TMPDIR/r-$1
+  run "$FW" run-test "$1" --report-dir "$report" ${2:+--config "$2"}
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "$(junit_status "$report/junit.xml" "$1")" = failure ]
+}
+
+expect_pass() {
+  run "$FW" run-test "$1" --report-dir "$BATS_TEST_TMPDIR/ok-$1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+}
+
+# A full stop/start through the real CLI puts the cluster back as configured.
+restore_cluster() {
+  cp "$BATS_TEST_TMPDIR/state.orig" "$STATE"
+  clustercheck-ai-how cloud stop "$CFG" >/dev/null
+  clustercheck-ai-how cloud start "$CFG" >/dev/null
+  "$FW" run-test check-vm-provisioning --report-dir "$BATS_TEST_TMPDIR/restore" >/dev/null 2>&1 || sleep 10
+}
+
+@test "VM missing: provisioning and state-tracking fail" {
+  virsh_q destroy cc-local-cpu-1
+  expect_fail check-vm-provisioning
+  [[ "$output" == *"cpu-1: domain cc-local-cpu-1 is shut-off, expected running"* ]]
+  expect_fail check-state-tracking
+  restore_cluster
+}
+
+@test "wrong memory: provisioning fails naming the VM and both values" {
+  virsh_q dumpxml cc-local-cpu-1 >"$BATS_TEST_TMPDIR/cpu1.xml"
+  sed -E 's#<memory unit=.KiB.>[0-9]+</memory>#<memory unit="KiB">163840</memory>#; s#<currentMemory unit=.KiB.>[0-9]+</currentMemory>#<currentMemory unit="KiB">163840</currentMemory>#' \
+    "$BATS_TEST_TMPDIR/cpu1.xml" >"$BATS_TEST_TMPDIR/cpu1-small.xml"
+  virsh_q destroy cc-local-cpu-1
+  virsh_q define "$BATS_TEST_TMPDIR/cpu1-small.xml" >/dev/null
+  virsh_q start cc-local-cpu-1 >/dev/null
+  expect_fail check-vm-provisioning
+  [[ "$output" == *"cpu-1 memory MiB (libvirt): got '160', expected '192'"* ]]
+  virsh_q destroy cc-local-cpu-1
+  virsh_q define "$BATS_TEST_TMPDIR/cpu1.xml" >/dev/null
+  restore_cluster
+}
+
+@test "network cut: vm-network fails" {
+  mac=$(virsh_q domiflist cc-local-cpu-1 | awk '{print $5}')
+  virsh_q domif-setlink cc-local-cpu-1 "$mac" down >/dev/null
+  expect_fail check-vm-network
+  virsh_q domif-setlink cc-local-cpu-1 "$mac" up >/dev/null
+  expect_pass check-vm-network
+}
+
+@test "volume gone: vm-storage fails" {
+  virsh_q vol-delete --pool cc-local-pool gpu-2-data.img
+  expect_fail check-vm-storage
+  [[ "$output" == *"gpu-2/data: volume"*"is gone from libvirt storage"* ]]
+  clustercheck-ai-how cloud start "$CFG" >/dev/null   # recreates missing volumes
+  expect_pass check-vm-storage
+}
+
+@test "GPU recorded for the wrong VM: passthrough, ownership-tracking, shared-gpu-detection fail" {
+  python3 -c 'import json,sys; p=sys.argv[1]; s=json.load(open(p)); s["gpus"]["0000:65:00.0"]["owner"]="cc-local/gpu-2"; json.dump(s,open(p,"w"))' "$STATE"
+  expect_fail check-vm-gpu-passthrough
+  expect_fail check-gpu-ownership-tracking
+  expect_fail check-shared-gpu-detection
+  restore_cluster
+}
+
+@test "GPU owned twice: state-tracking fails" {
+  python3 -c 'import json,sys; p=sys.argv[1]; s=json.load(open(p)); s["clusters"]["cc-local"]["vms"]["gpu-2"]["status"]="running"; json.dump(s,open(p,"w"))' "$STATE"
+  virsh_q start cc-local-gpu-2 >/dev/null
+  expect_fail check-state-tracking
+  [[ "$output" == *"no GPU held by two running VMs (held twice: 0000:65:00.0)"* ]]
+  virsh_q destroy cc-local-gpu-2 >/dev/null
+  restore_cluster
+}
+
+@test "broken CLI: each misbehaviour fails the check that covers it" {
+  cfg=$BATS_TEST_TMPDIR/broken.yaml
+  broken_config "$cfg"
+  BROKEN=stop-noop expect_fail check-individual-vm-stop "$cfg"
+  BROKEN=stop-noop expect_fail check-vm-gpu-release "$cfg"
+  BROKEN=start-noop expect_fail check-individual-vm-start "$cfg"
+  restore_cluster
+  BROKEN=restart-noop expect_fail check-individual-vm-restart "$cfg"
+  BROKEN=status-lies expect_fail check-vm-status-command "$cfg"
+  BROKEN=status-lies expect_fail check-shared-gpu-detection "$cfg"
+  BROKEN=vague-errors expect_fail check-gpu-error-messages "$cfg"
+  BROKEN=cloud-stop-noop expect_fail check-vm-lifecycle "$cfg"
+  BROKEN=stop-keeps-gpu expect_fail check-gpu-switch-between-vms "$cfg"
+  restore_cluster
+  BROKEN=no-conflict expect_fail check-gpu-conflict-detection "$cfg"
+  restore_cluster
+  expect_pass check-state-tracking
+}
