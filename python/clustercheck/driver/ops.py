@@ -288,6 +288,11 @@ class Driver:
                 pool.create()
             for vol in pool.listAllVolumes():
                 vol.delete(0)
+            # Console logs are written beside the volumes (not pool volumes): they go with the cluster.
+            for vm in cluster["vms"]:
+                log = os.path.join(cluster.get("storage_dir") or "", cname, f"{vm['name']}.console.log")
+                if cluster.get("storage_dir") and os.path.exists(log):
+                    os.unlink(log)
             pool.destroy()
             try:
                 pool.delete(0)
