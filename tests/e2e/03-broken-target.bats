@@ -10,6 +10,7 @@ setup_file() {
 
 teardown_file() {
   "$FW" stop-cluster >&3 2>&1 || true
+  "$ROOT/test-infra/local/stack" down >&3 2>&1 || true   # the last e2e file: leave no daemon behind
 }
 
 setup() {
