@@ -47,6 +47,6 @@ if [[ "${1:-}" != --no-suite ]]; then
   rc=0
   frameworks/test-cloud-vm-framework.sh e2e --report-dir "$tmp/report" >"$tmp/suite.log" 2>&1 || rc=$?
   printf 'cloud-vm e2e on local target   %6.1f s    (exit %d; %s)\n' "$(util::elapsed "$start")" "$rc" \
-    "$(tail -n 3 "$tmp/suite.log" | grep -o 'cloud-vm: .*' || echo 'see log')"
+    "$(grep -o 'cloud-vm: [0-9].*' "$tmp/suite.log" | tail -n 1)"
   awk '/^\[/' "$tmp/suite.log" | sed 's/^/    /'
 fi
