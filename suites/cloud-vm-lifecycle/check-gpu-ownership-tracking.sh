@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
 # Check: every owned GPU's owner is the running VM configured with it, and only that VM's domain carries it
 set -euo pipefail
-# shellcheck source=test-infra/utils/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/gpu-test-utils.sh
-source "$CC_UTILS/gpu-test-utils.sh"
-check::init
+# shellcheck source=suites/cloud-vm-lifecycle/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mapfile -t gpu_vms < <(cloud_cli::vms gpu)
 ((${#gpu_vms[@]})) || check::skip "no VM in the config has a GPU"

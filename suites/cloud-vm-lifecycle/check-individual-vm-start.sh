@@ -2,13 +2,8 @@
 # Check: vm start brings a stopped VM back: domain running, state says running, the guest answers
 # exclusive: true
 set -euo pipefail
-# shellcheck source=test-infra/utils/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/gpu-test-utils.sh
-source "$CC_UTILS/gpu-test-utils.sh"
-check::init
+# shellcheck source=suites/cloud-vm-lifecycle/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 vm=$(cloud_cli::first_vm autostart)
 [[ -n "$vm" ]] || check::skip "no autostart VM in the config"

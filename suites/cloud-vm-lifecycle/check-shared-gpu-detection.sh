@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
 # Check: a GPU configured for several VMs is held by exactly one running VM, and vm status shows the others who holds it
 set -euo pipefail
-# shellcheck source=test-infra/utils/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/gpu-test-utils.sh
-source "$CC_UTILS/gpu-test-utils.sh"
-check::init
+# shellcheck source=suites/cloud-vm-lifecycle/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mapfile -t shared < <(gpu::shared)
 ((${#shared[@]})) || check::skip "no GPU is configured for more than one VM"

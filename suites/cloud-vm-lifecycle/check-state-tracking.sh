@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
 # Check: the state file agrees with libvirt: VM states, GPU owners, no GPU owned twice
 set -euo pipefail
-# shellcheck source=test-infra/utils/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/gpu-test-utils.sh
-source "$CC_UTILS/gpu-test-utils.sh"
-check::init
+# shellcheck source=suites/cloud-vm-lifecycle/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ -f "$CC_CLOUD_VM_STATE_FILE" ]] || check::fail "state file $CC_CLOUD_VM_STATE_FILE does not exist"
 cloud_cli::facts

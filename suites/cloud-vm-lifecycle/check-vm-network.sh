@@ -2,13 +2,8 @@
 # Check: every running VM reaches every other running VM over the cluster network
 # depends: check-vm-provisioning
 set -euo pipefail
-# shellcheck source=test-infra/utils/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/gpu-test-utils.sh
-source "$CC_UTILS/gpu-test-utils.sh"
-check::init
+# shellcheck source=suites/cloud-vm-lifecycle/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mapfile -t vms < <(cloud_cli::vms autostart)
 ((${#vms[@]} >= 2)) || check::skip "fewer than two autostart VMs in the config: nothing to connect"

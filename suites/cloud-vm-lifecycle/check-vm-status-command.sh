@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
 # Check: vm status reports each VM's state and GPU as libvirt and the state file have them; unknown VMs are errors
 set -euo pipefail
-# shellcheck source=test-infra/utils/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/gpu-test-utils.sh
-source "$CC_UTILS/gpu-test-utils.sh"
-check::init
+# shellcheck source=suites/cloud-vm-lifecycle/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cloud_cli::facts
 for vm in $(cloud_cli::vms); do

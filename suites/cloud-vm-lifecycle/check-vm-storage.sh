@@ -2,13 +2,8 @@
 # Check: every VM's volumes exist with their configured sizes and the guest sees each disk at that size
 # depends: check-vm-provisioning
 set -euo pipefail
-# shellcheck source=test-infra/utils/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/gpu-test-utils.sh
-source "$CC_UTILS/gpu-test-utils.sh"
-check::init
+# shellcheck source=suites/cloud-vm-lifecycle/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cloud_cli::facts
 disks=0

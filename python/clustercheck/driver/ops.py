@@ -127,7 +127,8 @@ class Driver:
         return self.conn(uri).defineXML(xml.domain_xml(cluster, vm, paths, self._domain_type(uri), log))
 
     # -- VMs ------------------------------------------------------------------------------------------
-    def vm_start(self, name: str) -> str:
+    def vm_start(self, name: str, cluster: dict[str, Any] | None = None) -> str:
+        """Start NAME; `cluster` is the already-loaded cluster config when the caller has it."""
         lv = _libvirt()
         with self.store.locked() as state:
             cname, vname = self._find_vm(state, name)
@@ -148,7 +149,7 @@ class Driver:
             entry["status"] = "starting"
             config_path = info["config"]
         try:
-            cluster = self._load_cluster(config_path)
+            cluster = cluster or self._load_cluster(config_path)
             self._ensure_infra(cluster)
             dom = self._define_domain(cluster, self._vm_config(cluster, vname))
             if not dom.isActive():
@@ -239,7 +240,7 @@ class Driver:
         for vm in cluster["vms"]:
             if vm.get("autostart", True):
                 try:
-                    messages.append(self.vm_start(f"{cname}/{vm['name']}"))
+                    messages.append(self.vm_start(f"{cname}/{vm['name']}", cluster))
                 except DriverError as exc:
                     errors.append(str(exc))
         if errors:
