@@ -35,7 +35,7 @@ check::init
 cloud_cli::facts
 check::pass "facts read"
 CHECK
-if test-infra/local/stack status >/dev/null 2>&1; then
+if test-infra/local/stack status libvirt >/dev/null 2>&1; then
   check_ms=$(CC_CONFIG_ENV=$tmp/config.env CC_ARTIFACT_DIR=$tmp/art bench::median_ms 11 bash "$tmp/check-one-helper.sh")
   printf 'check with one helper call     median %4d ms  (target <= 300 ms)\n' "$check_ms"
 else

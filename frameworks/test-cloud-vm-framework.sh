@@ -11,6 +11,7 @@ source "$CC_UTILS/cloud-cli-utils.sh"
 FRAMEWORK_NAME=cloud-vm
 FRAMEWORK_SUITES=(cloud-vm-lifecycle)
 FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
+FRAMEWORK_STACK_COMPONENTS=(libvirt)
 
 framework::hook_start_cluster() { cloud_cli::start_cluster; }
 framework::hook_stop_cluster() { cloud_cli::stop_cluster; }

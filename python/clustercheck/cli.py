@@ -13,6 +13,10 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("clustercheck.config.cli", "config", "Validate and export target configs."),
     "report": ("clustercheck.report.cli", "report", "Turn result records into JUnit XML, JSON and a summary."),
     "libvirt": ("clustercheck.libvirt_inspect", "libvirt", "Inspect libvirt domains, volumes and networks for checks."),
+    "s3": ("clustercheck.mlops.cli", "s3", "S3 object storage facts: liveness, buckets, API, round trips."),
+    "pg": ("clustercheck.mlops.cli", "pg", "PostgreSQL facts: version, authentication, MLflow schema, persistence."),
+    "mlflow": ("clustercheck.mlops.cli", "mlflow", "MLflow facts: health, experiments, runs, artifacts, registry."),
+    "serving": ("clustercheck.mlops.cli", "serving", "Model-server facts: readiness and predictions."),
 }
 
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The framework CLI shared by every frameworks/test-*-framework.sh. A framework sets
-#   FRAMEWORK_NAME, FRAMEWORK_SUITES (dirs under suites/), FRAMEWORK_DEFAULT_CONFIG
+#   FRAMEWORK_NAME, FRAMEWORK_SUITES (dirs under suites/), FRAMEWORK_DEFAULT_CONFIG,
+#   FRAMEWORK_STACK_COMPONENTS (the parts of the local stack it runs against: libvirt, mlops)
 # and may define framework::hook_start_cluster, _deploy, _stop_cluster, _status; then calls
 #   framework::main "$@"
 # shellcheck source=test-infra/utils/runner.sh
 source "$CC_UTILS/runner.sh"
+
+FRAMEWORK_STACK_COMPONENTS=()
 
 FRAMEWORK_OPTS_HELP="Options:
   --config FILE      target config (default: \$FRAMEWORK_DEFAULT_CONFIG)
@@ -12,6 +15,7 @@ FRAMEWORK_OPTS_HELP="Options:
   --jobs N           checks run in parallel (default: config runner.jobs)
   --timeout S        per-check timeout in seconds (default: config runner.timeout_s)
   --filter REGEX     only checks whose name matches
+  --suite NAME       only this suite (repeatable; the last part of its path, e.g. minio)
   --retries N        rerun failing checks up to N times; a pass on retry is marked flaky
   --fail-on-skip     count skipped checks as failures (for CI that requires every check to run)
   --verbose          debug logging (also CC_VERBOSE=1)
@@ -46,7 +50,7 @@ USAGE
 framework::_parse() {
   OPT_CONFIG=$CC_ROOT/$FRAMEWORK_DEFAULT_CONFIG
   OPT_REPORT_DIR=$CC_ROOT/reports/$FRAMEWORK_NAME
-  OPT_JOBS='' OPT_TIMEOUT='' OPT_FILTER='' OPT_RETRIES='' OPT_DRY_RUN=0 RUN_FAIL_ON_SKIP=0 ARGS=()
+  OPT_JOBS='' OPT_TIMEOUT='' OPT_FILTER='' OPT_RETRIES='' OPT_DRY_RUN=0 RUN_FAIL_ON_SKIP=0 ARGS=() OPT_SUITES=()
   while (($#)); do
     case $1 in
       --config) OPT_CONFIG=${2:?--config needs a file}; shift ;;
@@ -54,6 +58,7 @@ framework::_parse() {
       --jobs) OPT_JOBS=${2:?--jobs needs a number}; shift ;;
       --timeout) OPT_TIMEOUT=${2:?--timeout needs seconds}; shift ;;
       --filter) OPT_FILTER=${2:?--filter needs a pattern}; shift ;;
+      --suite) OPT_SUITES+=("${2:?--suite needs a suite name}"); shift ;;
       --retries) OPT_RETRIES=${2:?--retries needs a number}; shift ;;
       --fail-on-skip) RUN_FAIL_ON_SKIP=1 ;;
       --verbose) CC_VERBOSE=1; export CC_VERBOSE ;;
@@ -69,7 +74,22 @@ framework::_parse() {
     [[ -z "$n" || "$n" =~ ^[0-9]+$ ]] || log::die "--jobs and --retries take whole numbers, got '$n'"
   done
   [[ -z "$OPT_TIMEOUT" || "$OPT_TIMEOUT" =~ ^[0-9]+$ ]] || log::die "--timeout takes whole seconds, got '$OPT_TIMEOUT'"
-  return 0
+  framework::_select_suites
+}
+
+# framework::_select_suites: narrow FRAMEWORK_SUITES to the --suite names; exit 2 on an unknown one.
+framework::_select_suites() {
+  ((${#OPT_SUITES[@]})) || return 0
+  local want s found
+  local -a chosen=()
+  for want in "${OPT_SUITES[@]}"; do
+    found=0
+    for s in "${FRAMEWORK_SUITES[@]}"; do
+      [[ "${s##*/}" == "$want" || "$s" == "$want" ]] && { chosen+=("$s"); found=1; }
+    done
+    ((found)) || log::die "--suite: no suite '$want' in $FRAMEWORK_NAME (suites: ${FRAMEWORK_SUITES[*]##*/})"
+  done
+  FRAMEWORK_SUITES=("${chosen[@]}")
 }
 
 # framework::load_config: validate (exit 2, one line, nothing created) and export for checks.
@@ -98,21 +118,26 @@ framework::_checks() {
   runner::discover "${suites[@]}"
 }
 
+# framework::local_stack_up: bring up the stack components this framework needs
+# (FRAMEWORK_STACK_COMPONENTS); only a stack this framework started is stopped afterwards.
 framework::local_stack_up() {
   local marker=${CC_LOCAL_STATE:-$CC_ROOT/.local-target}/.started-by-$FRAMEWORK_NAME
-  if "$CC_ROOT/test-infra/local/stack" status >/dev/null 2>&1; then
-    log::info "local stack already up; it stays up afterwards"
+  local -a components=("${FRAMEWORK_STACK_COMPONENTS[@]}")
+  if "$CC_ROOT/test-infra/local/stack" status "${components[@]}" >/dev/null 2>&1; then
+    log::info "local stack (${components[*]}) already up; it stays up afterwards"
     return 0
   fi
   mkdir -p "$(dirname "$marker")"
   : >"$marker"
-  "$CC_ROOT/test-infra/local/stack" up || log::die "start-cluster: local stack failed to come up" 1
+  CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" up "${components[@]}" ||
+    log::die "start-cluster: local stack failed to come up" 1
 }
 
 framework::local_stack_down() {
   local marker=${CC_LOCAL_STATE:-$CC_ROOT/.local-target}/.started-by-$FRAMEWORK_NAME
   if [[ -e "$marker" ]]; then
-    "$CC_ROOT/test-infra/local/stack" down || log::warn "stop-cluster: stack down reported a problem"
+    CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" down "${FRAMEWORK_STACK_COMPONENTS[@]}" ||
+      log::warn "stop-cluster: stack down reported a problem"
     rm -f "$marker"
   fi
 }

@@ -3,7 +3,7 @@
 load helpers
 
 @test "SIGTERM during the checks: everything the run started is gone, JUnit valid" {
-  "$ROOT/test-infra/local/stack" down || true
+  "$ROOT/test-infra/local/stack" down libvirt || true
   report=$BATS_TEST_TMPDIR/report
   "$FW" e2e --report-dir "$report" >"$BATS_TEST_TMPDIR/log" 2>&1 &
   pid=$!

@@ -4,7 +4,7 @@
 load helpers
 
 setup_file() {
-  "$ROOT/test-infra/local/stack" up >&3 2>&1
+  "$ROOT/test-infra/local/stack" up libvirt >&3 2>&1
 }
 
 @test "e2e on the local target: 15 passed, gpu-passthrough skipped with the reason" {

@@ -4,13 +4,13 @@
 load helpers
 
 setup_file() {
-  "$ROOT/test-infra/local/stack" up >&3 2>&1
+  "$ROOT/test-infra/local/stack" up libvirt >&3 2>&1
   "$FW" start-cluster >&3 2>&1
 }
 
 teardown_file() {
   "$FW" stop-cluster >&3 2>&1 || true
-  "$ROOT/test-infra/local/stack" down >&3 2>&1 || true   # the last e2e file: leave no daemon behind
+  "$ROOT/test-infra/local/stack" down libvirt >&3 2>&1 || true
 }
 
 setup() {

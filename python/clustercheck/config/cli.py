@@ -24,20 +24,33 @@ def validate(path: str) -> None:
     click.echo(f"{path}: valid")
 
 
+def _write(text: str, output: str | None) -> None:
+    if not output:
+        click.echo(text, nl=False)
+        return
+    folder = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".config-out.")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, output)
+
+
 @config.command(name="export")
 @click.argument("path")
 @click.option("--output", "-o", help="Write to this file (atomically, mode 600) instead of stdout.")
 def export_cmd(path: str, output: str | None) -> None:
     """Print PATH as a shell-safe env file for checks to source."""
-    text = export.render(load.load(path))
-    if not output:
-        click.echo(text, nl=False)
-        return
-    folder = os.path.dirname(os.path.abspath(output))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".config-env.")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, output)
+    _write(export.render(load.load(path)), output)
+
+
+@config.command()
+@click.argument("path")
+@click.option("--output", "-o", help="Write to this file (atomically, mode 600) instead of stdout.")
+def dump(path: str, output: str | None) -> None:
+    """Print PATH as JSON with defaults filled in and paths resolved (e.g. as Ansible extra vars)."""
+    data = load.load(path)
+    data.pop("_file", None)
+    _write(json.dumps(data, indent=2) + "\n", output)
 
 
 @config.command()

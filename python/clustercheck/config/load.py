@@ -15,7 +15,7 @@ from typing import Any, Iterator
 from clustercheck.errors import UserError
 
 # Keys whose values are paths; relative ones are resolved against the config file's directory.
-PATH_KEYS = {"state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config"}
+PATH_KEYS = {"state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config", "state_dir"}
 SECRET_KEY = re.compile(r"(password|secret|token)", re.IGNORECASE)
 
 
@@ -76,6 +76,8 @@ def validate(data: Any, path: str) -> None:
 
 
 def _cross_checks(data: dict[str, Any], path: str) -> None:
+    if data.get("mlops"):
+        _mlops_checks(data["mlops"], path)
     cloud = data.get("cloud_vm")
     if not cloud:
         return
@@ -106,6 +108,19 @@ def _cross_checks(data: dict[str, Any], path: str) -> None:
         disk_names = [d["name"] for d in vm.get("disks", [])]
         if len(set(disk_names)) != len(disk_names):
             raise ConfigError(path, f"{where}.disks", "disk names must be unique within a VM")
+
+
+def _mlops_checks(mlops: dict[str, Any], path: str) -> None:
+    s3 = mlops["s3"]
+    s3.setdefault("test_bucket", s3["buckets"][0])
+    if s3["test_bucket"] not in s3["buckets"]:
+        raise ConfigError(path, "mlops.s3.test_bucket", f"{s3['test_bucket']!r} is not one of mlops.s3.buckets")
+    bucket = mlops["mlflow"]["artifact_bucket"]
+    if bucket not in s3["buckets"]:
+        raise ConfigError(path, "mlops.mlflow.artifact_bucket", f"{bucket!r} is not one of mlops.s3.buckets")
+    for i, sample in enumerate(mlops.get("serving", {}).get("samples", [])):
+        if len(sample["input"]) != len(mlops["serving"]["samples"][0]["input"]):
+            raise ConfigError(path, f"mlops.serving.samples[{i}].input", "every sample needs the same number of features")
 
 
 def _resolve_paths(node: Any, base_dir: str) -> None:

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# MLOps stack framework (CLOUD-TEST-3): S3 object storage, PostgreSQL, MLflow, model serving and KServe.
+set -euo pipefail
+# shellcheck source=test-infra/utils/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/utils/framework.sh
+source "$CC_UTILS/framework.sh"
+
+FRAMEWORK_NAME=mlops-stack
+FRAMEWORK_SUITES=(mlops-stack/minio mlops-stack/postgresql mlops-stack/mlflow mlops-stack/kserve)
+FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
+FRAMEWORK_STACK_COMPONENTS=(mlops)
+
+framework::hook_start_cluster() {
+  if [[ "$CC_TARGET_KIND" == local ]]; then
+    framework::local_stack_up
+  else
+    log::info "start-cluster: $CC_TARGET_NAME is an existing deployment; nothing to start"
+  fi
+}
+
+framework::hook_deploy() {
+  # shellcheck source=test-infra/utils/mlops-test-utils.sh
+  source "$CC_UTILS/mlops-test-utils.sh"
+  [[ -n "${CC_MLOPS_SERVING_MODEL_NAME:-}" ]] || { log::info "deploy: no served model configured"; return 0; }
+  deploy_test_inference_service
+}
+
+framework::hook_stop_cluster() {
+  [[ "$CC_TARGET_KIND" != local ]] || framework::local_stack_down
+}
+
+framework::hook_status() {
+  if [[ "$CC_TARGET_KIND" == local ]]; then
+    CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" status mlops
+  else
+    printf 'S3 %s, PostgreSQL %s:%s, MLflow %s\n' "$CC_MLOPS_S3_ENDPOINT" "$CC_MLOPS_POSTGRESQL_HOST" \
+      "$CC_MLOPS_POSTGRESQL_PORT" "$CC_MLOPS_MLFLOW_URL"
+  fi
+}
+
+framework::main "$@"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Processes of the local stack: each started in its own session (so its children stop with it),
+# remembered by PID file, stopped by PID - TERM to the process group, wait, then KILL.
+# Sourced by test-infra/local/stack; needs CC_LOCAL_STATE.
+
+proc::pidfile() { printf '%s/pids/%s.pid' "$CC_LOCAL_STATE" "$1"; }
+proc::logfile() { printf '%s/logs/%s.log' "$CC_LOCAL_STATE" "$1"; }
+
+# proc::pid NAME: the PID of a running process we started under NAME; fails when there is none.
+proc::pid() {
+  local f pid
+  f=$(proc::pidfile "$1")
+  [[ -s "$f" ]] || return 1
+  pid=$(<"$f")
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  printf '%s\n' "$pid"
+}
+
+# proc::start NAME CMD...: run CMD detached in a new session, output to the stack's log for NAME.
+proc::start() {
+  local name=$1; shift
+  mkdir -p "$CC_LOCAL_STATE/pids" "$CC_LOCAL_STATE/logs"
+  # No inherited stdio: a caller reading our output through a pipe must not wait for daemons.
+  setsid "$@" </dev/null >>"$(proc::logfile "$name")" 2>&1 3>&- &
+  printf '%s\n' "$!" >"$(proc::pidfile "$name")"
+  log::debug "$name: started pid $!"
+}
+
+# proc::stop NAME [GRACE_S]: stop NAME's process group; quiet when it is not running.
+proc::stop() {
+  local name=$1 grace=${2:-10} pid i
+  if pid=$(proc::pid "$name"); then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < grace * 10; i++)); do
+      kill -0 -- "-$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    log::info "$name: stopped (pid $pid)"
+  fi
+  rm -f "$(proc::pidfile "$name")"
+}
+
+# proc::port_open PORT: something listens on 127.0.0.1:PORT.
+proc::port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# proc::require_free_port PORT WHAT: die with the port's name when another process holds it.
+proc::require_free_port() {
+  if proc::port_open "$1"; then
+    log::die "stack: port $1 on 127.0.0.1 ($2) is already in use by another process; free it or change the port in the config" 1
+  fi
+}
+
+# proc::wait_http URL WHAT TIMEOUT_S: until URL answers 2xx.
+proc::wait_http() {
+  util::wait_for "$3" "$2 at $1" curl -sf -o /dev/null --max-time 2 "$1"
+}

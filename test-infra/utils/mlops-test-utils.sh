@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# MLOps stack helpers for checks (CLOUD-TEST-5): facts from the Python helper, and the spec's
+# test_minio_bucket, test_mlflow_api and deploy_test_inference_service. Needs check.sh loaded.
+
+# mlops::facts NAME SUBCOMMAND...: run `clustercheck SUBCOMMAND` against the target config, keep its
+# facts in the artifact directory as NAME.tsv and show them; exit 2 (error) when the helper could not run.
+mlops::facts() {
+  local name=$1; shift
+  local out=$CC_ARTIFACT_DIR/$name.tsv rc=0
+  clustercheck "$@" --config "$CC_CONFIG_FILE" >"$out" 2>"$CC_ARTIFACT_DIR/$name.stderr" || rc=$?
+  sed 's/^/  | /' "$out"
+  if ((rc != 0)); then
+    cat "$CC_ARTIFACT_DIR/$name.stderr" >&2
+    check::error "helper 'clustercheck $*' could not run (exit $rc)"
+  fi
+}
+
+# mlops::fact NAME KEY: the value of KEY in the facts kept as NAME.tsv (empty when absent).
+mlops::fact() {
+  awk -F '\t' -v k="$2" '$1 == k { sub(/^[^\t]*\t/, ""); print; exit }' "$CC_ARTIFACT_DIR/$1.tsv"
+}
+
+# mlops::facts_matching NAME PREFIX: "key<TAB>value" lines whose key starts with PREFIX.
+mlops::facts_matching() {
+  awk -F '\t' -v p="$2" 'index($1, p) == 1' "$CC_ARTIFACT_DIR/$1.tsv"
+}
+
+# mlops::buckets: the configured buckets, one per line.
+mlops::buckets() {
+  local i v
+  for ((i = 0; i < ${CC_MLOPS_S3_BUCKETS_COUNT:-0}; i++)); do
+    v="CC_MLOPS_S3_BUCKETS_$i"
+    printf '%s\n' "${!v}"
+  done
+}
+
+# mlops::require: skip a check on a target whose config describes no MLOps stack.
+mlops::require() {
+  [[ -n "${CC_MLOPS_S3_ENDPOINT:-}" ]] || check::skip "no MLOps stack in this target's config (mlops section)"
+}
+
+# mlops::require_serving: skip a check when no served model is configured.
+mlops::require_serving() {
+  mlops::require
+  [[ -n "${CC_MLOPS_SERVING_MODEL_NAME:-}" ]] || check::skip "no served model in this target's config (mlops.serving)"
+}
+
+# test_minio_bucket BUCKET: BUCKET is visible to the configured credentials.
+test_minio_bucket() {
+  mlops::facts s3-probe s3 probe >/dev/null
+  grep -qx "bucket	$1" "$CC_ARTIFACT_DIR/s3-probe.tsv"
+}
+
+# test_mlflow_api: MLflow is healthy and its experiments API creates, finds and deletes.
+test_mlflow_api() {
+  mlops::facts mlflow-health mlflow health >/dev/null
+  [[ "$(mlops::fact mlflow-health health)" == "200 OK" ]] || return 1
+  mlops::facts mlflow-experiments mlflow experiments >/dev/null
+  [[ "$(mlops::fact mlflow-experiments search)" == found &&
+    "$(mlops::fact mlflow-experiments stage_after_delete)" == deleted ]]
+}
+
+# deploy_test_inference_service: serve the registered model. On the local target the stack starts
+# its model servers (idempotent); elsewhere each endpoint's configured start_command runs.
+deploy_test_inference_service() {
+  if [[ "${CC_TARGET_KIND:-}" == local ]]; then
+    CC_STACK_CONFIG=$CC_CONFIG_FILE "$CC_ROOT/test-infra/local/stack" up mlops
+    return
+  fi
+  local i var n=0
+  local -a argv
+  for ((i = 0; i < ${CC_MLOPS_SERVING_ENDPOINTS_COUNT:-0}; i++)); do
+    var="CC_MLOPS_SERVING_ENDPOINTS_${i}_START_COMMAND"
+    [[ -n "${!var:-}" ]] || continue
+    log::info "deploy: ${!var}"
+    read -ra argv <<<"${!var}" # the schema allows no shell syntax in commands: words only
+    (cd "$CC_ROOT" && "${argv[@]}") || return 1
+    n=$((n + 1))
+  done
+  ((n)) || log::info "deploy: no start_command configured; the model servers are expected to be running"
+}
+
+# mlops::require_kubernetes: skip without a Kubernetes cluster in the config; error when this build
+# of the helper cannot talk to one.
+mlops::require_kubernetes() {
+  [[ -n "${CC_KUBERNETES_KUBECONFIG:-}" ]] ||
+    check::skip "needs a Kubernetes cluster with KServe; this target configures none (kubernetes.kubeconfig)"
+  clustercheck k8s --help >/dev/null 2>&1 ||
+    check::error "kubernetes.kubeconfig is set but this clustercheck has no Kubernetes helper (clustercheck k8s)"
+}
+
+# mlops::expect_all_ok NAME: every fact in NAME.tsv reads "ok..."; each other one is a failure.
+mlops::expect_all_ok() {
+  local key value n=0
+  while IFS=$'\t' read -r key value; do
+    n=$((n + 1))
+    [[ "$value" == ok* ]] || check::note_failure "$key: $value"
+  done <"$CC_ARTIFACT_DIR/$1.tsv"
+  ((n)) || check::note_failure "the helper reported nothing"
+}
