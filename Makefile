@@ -4,7 +4,8 @@ FW := ./frameworks
 ARGS ?=
 
 .PHONY: help setup test test-python test-bats test-e2e lint stack-up stack-down stack-status \
-	test-cloud-vm test-individual-vm-lifecycle test-shared-gpu-management bench
+	test-cloud-vm test-individual-vm-lifecycle test-shared-gpu-management bench bench-mlops \
+	test-mlops-stack test-mlops-minio test-mlops-postgresql test-mlops-mlflow test-mlops-kserve
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-32s %s\n", $$1, $$2}'
@@ -23,9 +24,10 @@ test-bats: setup ## bats: the shell library and runner
 test-e2e: setup ## end to end against the local target with real QEMU guests
 	bats tests/e2e
 
-lint: setup ## shellcheck every shell file, packer validate
-	shellcheck -x $$(git ls-files '*.sh' 'frameworks/*' '.ci/run' 'test-infra/local/stack' | sort -u)
+lint: setup ## shellcheck every shell file, packer validate, ansible-playbook --syntax-check
+	shellcheck -x $$(git ls-files '*.sh' 'frameworks/*' '.ci/run' 'test-infra/local/stack' 'tests/fixtures/pg-*' | sort -u)
 	cd packer && packer validate guest-image.pkr.hcl
+	cd ansible && ansible-playbook -i inventory/local.yml site.yml --syntax-check
 
 stack-up: setup ## bring the embedded local target up
 	test-infra/local/stack up
@@ -47,3 +49,21 @@ test-shared-gpu-management: setup ## shared-GPU detection, conflicts, ownership,
 
 bench: setup ## print CLI start-up, helper-check and suite wall times
 	bench/cloud-vm.sh
+
+bench-mlops: setup ## print the cold `stack up mlops` time and the mlops-stack suite's wall time
+	bench/mlops-stack.sh
+
+test-mlops-stack: setup ## MLOps framework e2e: S3, PostgreSQL, MLflow, serving (+ KServe with a cluster)
+	$(FW)/test-mlops-stack-framework.sh e2e $(ARGS)
+
+test-mlops-minio: setup ## the S3 (MinIO / SeaweedFS) checks only
+	$(FW)/test-mlops-stack-framework.sh e2e --suite minio $(ARGS)
+
+test-mlops-postgresql: setup ## the PostgreSQL checks only
+	$(FW)/test-mlops-stack-framework.sh e2e --suite postgresql $(ARGS)
+
+test-mlops-mlflow: setup ## the MLflow checks only
+	$(FW)/test-mlops-stack-framework.sh e2e --suite mlflow $(ARGS)
+
+test-mlops-kserve: setup ## model serving, and the KServe checks on a configured cluster
+	$(FW)/test-mlops-stack-framework.sh e2e --suite kserve $(ARGS)

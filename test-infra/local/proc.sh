@@ -6,13 +6,32 @@
 proc::pidfile() { printf '%s/pids/%s.pid' "$CC_LOCAL_STATE" "$1"; }
 proc::logfile() { printf '%s/logs/%s.log' "$CC_LOCAL_STATE" "$1"; }
 
-# proc::pid NAME: the PID of a running process we started under NAME; fails when there is none.
+# proc::starttime PID: the kernel's start time of PID (clock ticks since boot); fails for a PID that
+# is gone or a zombie. With the PID it names one process, whatever PIDs are reused later.
+proc::starttime() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) } # after the command name, which may hold spaces
+  local -a f
+  read -ra f <<<"$stat"
+  [[ "${f[0]}" != Z ]] || return 1
+  printf '%s\n' "${f[19]}"
+}
+
+# proc::remember NAME PID: record PID (and its start time) as the process started under NAME.
+proc::remember() {
+  mkdir -p "$CC_LOCAL_STATE/pids"
+  printf '%s %s\n' "$2" "$(proc::starttime "$2" || echo 0)" >"$(proc::pidfile "$1")"
+}
+
+# proc::pid NAME: the PID of the running process we started under NAME; fails when there is none.
 proc::pid() {
-  local f pid
+  local f pid started
   f=$(proc::pidfile "$1")
   [[ -s "$f" ]] || return 1
-  pid=$(<"$f")
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  read -r pid started <"$f"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  [[ "$(proc::starttime "$pid")" == "${started:-}" ]] || return 1
   printf '%s\n' "$pid"
 }
 
@@ -22,7 +41,7 @@ proc::start() {
   mkdir -p "$CC_LOCAL_STATE/pids" "$CC_LOCAL_STATE/logs"
   # No inherited stdio: a caller reading our output through a pipe must not wait for daemons.
   setsid "$@" </dev/null >>"$(proc::logfile "$name")" 2>&1 3>&- &
-  printf '%s\n' "$!" >"$(proc::pidfile "$name")"
+  proc::remember "$name" "$!"
   log::debug "$name: started pid $!"
 }
 

@@ -101,6 +101,8 @@ framework::load_config() {
   # shellcheck source=/dev/null
   source "$FRAMEWORK_TMP/config.env"
   RUN_CONFIG_ENV=$FRAMEWORK_TMP/config.env
+  # Commands a local target's config names (e.g. `stack restart postgresql`) act on this config's stack.
+  [[ "$CC_TARGET_KIND" != local ]] || export CC_STACK_CONFIG=$CC_CONFIG_FILE
   RUN_CONFIG_FILE=$CC_CONFIG_FILE
   RUN_NAME=$FRAMEWORK_NAME
   RUN_JOBS=${OPT_JOBS:-${CC_RUNNER_JOBS:-1}}
@@ -123,7 +125,7 @@ framework::_checks() {
 framework::local_stack_up() {
   local marker=${CC_LOCAL_STATE:-$CC_ROOT/.local-target}/.started-by-$FRAMEWORK_NAME
   local -a components=("${FRAMEWORK_STACK_COMPONENTS[@]}")
-  if "$CC_ROOT/test-infra/local/stack" status "${components[@]}" >/dev/null 2>&1; then
+  if CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" status "${components[@]}" >/dev/null 2>&1; then
     log::info "local stack (${components[*]}) already up; it stays up afterwards"
     return 0
   fi

@@ -42,6 +42,17 @@ BAD = [
     (["cloud_vm", "cluster", "vms", 0, "ip"], "10.9.9.9", "cloud_vm.cluster.vms[0].ip", "outside the cluster network"),
     (["cloud_vm", "colour"], "blue", "cloud_vm", "unknown key"),
     (["target", "kind"], "cloud", "target.kind", "is not one of"),
+    (["mlops", "s3", "endpoint"], "ftp://127.0.0.1:18333", "mlops.s3.endpoint", "not allowed"),
+    (["mlops", "s3", "buckets", 0], "Bad_Bucket", "mlops.s3.buckets[0]", "not allowed"),
+    (["mlops", "s3", "secret_key"], KeyError, "mlops.s3", "'secret_key' is missing"),
+    (["mlops", "s3", "test_bucket"], "elsewhere", "mlops.s3.test_bucket", "is not one of mlops.s3.buckets"),
+    (["mlops", "s3", "flavor"], "ceph", "mlops.s3.flavor", "is not one of"),
+    (["mlops", "postgresql", "port"], 70000, "mlops.postgresql.port", "maximum"),
+    (["mlops", "postgresql", "restart_command"], "stack restart; reboot", "mlops.postgresql.restart_command", "not allowed"),
+    (["mlops", "mlflow", "artifact_bucket"], "nowhere", "mlops.mlflow.artifact_bucket", "is not one of mlops.s3.buckets"),
+    (["mlops", "serving", "endpoints", 0, "protocol"], "grpc", "mlops.serving.endpoints[0].protocol", "is not one of"),
+    (["mlops", "serving", "samples", 1, "input"], [1.0], "mlops.serving.samples[1].input", "same number of features"),
+    (["mlops", "timeouts", "ready_s"], 0, "mlops.timeouts.ready_s", "minimum"),
 ]
 
 

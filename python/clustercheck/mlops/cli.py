@@ -237,7 +237,9 @@ def mlflow_registry(config: str | None, keep: bool) -> None:
     from clustercheck.mlops import registry
 
     section = load_section(config)
-    registry.registry_roundtrip(section["mlflow"]["url"], _serving(section)["samples"], keep)
+    registry.registry_roundtrip(
+        section["mlflow"]["url"], _serving(section)["samples"], keep, float(section["timeouts"]["request_s"])
+    )
 
 
 @mlflow.command("seed")

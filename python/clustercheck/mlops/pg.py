@@ -93,10 +93,13 @@ def expected_mlflow_revision() -> str:
     return heads[0]
 
 
-# Tables MLflow's tracking server and model registry need, beyond alembic's bookkeeping.
+# Tables the tracking server, the model registry and tracing use in every MLflow since 2.14; newer
+# tables are covered by the revision check (db_revision must equal the installed MLflow's head).
 MLFLOW_TABLES = (
-    "experiments", "runs", "metrics", "latest_metrics", "params", "tags", "experiment_tags",
-    "registered_models", "model_versions", "registered_model_aliases", "inputs", "datasets",
+    "experiments", "experiment_tags", "runs", "tags", "params", "metrics", "latest_metrics",
+    "inputs", "input_tags", "datasets", "registered_models", "registered_model_tags",
+    "registered_model_aliases", "model_versions", "model_version_tags",
+    "trace_info", "trace_tags", "trace_request_metadata",
 )
 
 

@@ -13,7 +13,12 @@ from clustercheck.errors import UserError
 from clustercheck.mlops.facts import describe, emit
 
 
-def _quiet() -> None:
+def _quiet(timeout: float = 15) -> None:
+    # MLflow's client retries a dead server 7 times with exponential backoff (minutes): a check
+    # should report it within its request timeout instead.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0.5")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(max(timeout, 1))))
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     import logging
@@ -96,9 +101,16 @@ def seed(url: str, name: str, alias: str, within_s: float) -> None:
     emit("seed", f"registered: {name}@{alias} is version {version}")
 
 
-def registry_roundtrip(url: str, samples: list[dict[str, Any]], keep: bool) -> None:
+def registry_roundtrip(url: str, samples: list[dict[str, Any]], keep: bool, timeout: float) -> None:
     """Two versions of a fresh model, an alias on the second, loaded back by alias and predicting."""
-    _quiet()
+    import requests
+
+    try:
+        requests.get(url.rstrip("/") + "/health", timeout=timeout).raise_for_status()
+    except requests.RequestException as exc:
+        emit("error", f"MLflow unreachable: {describe(exc)}")
+        return
+    _quiet(timeout)
     import mlflow
 
     mlflow.set_tracking_uri(url)

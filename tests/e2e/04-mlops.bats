@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+# The MLOps stack on the local target: the framework end to end, every check failing on a broken
+# target (S3 down, wrong secret, bucket missing, table dropped, artifact deleted, model server
+# stopped, ...), no secret in any output, and `stack up|down` leaving nothing behind.
+load helpers
+
+MFW=$ROOT/frameworks/test-mlops-stack-framework.sh
+STACK=$ROOT/test-infra/local/stack
+MLOPS_STATE=$ROOT/.local-target/mlops
+# Every port of the local MLOps stack (test-infra/configs/local.yaml).
+MLOPS_PORTS=(18333 19333 18080 18888 15432 15000 15001 18081 18082 18083)
+
+setup_file() {
+  "$STACK" up mlops >&3 2>&1
+}
+
+teardown_file() {
+  "$STACK" down mlops >&3 2>&1 || true
+}
+
+# A test that breaks the target registers how to repair it (ON_TEARDOWN): it runs pass or fail.
+ON_TEARDOWN=()
+teardown() {
+  local cmd
+  for cmd in "${ON_TEARDOWN[@]}"; do eval "$cmd" >&3 2>&1 || true; done
+}
+
+# mlops_config OUT KEY=YAML...: local.yaml with absolute paths and the dotted keys set
+# (KEY=<unset> removes KEY).
+mlops_config() {
+  local out=$1
+  shift
+  sed -e "s#\.\./\.\./#$ROOT/#g" "$CFG" >"$out"
+  python3 - "$out" "$@" <<'PY'
+import sys, yaml
+path, sets = sys.argv[1], sys.argv[2:]
+data = yaml.safe_load(open(path))
+for item in sets:
+    key, value = item.split("=", 1)
+    node, parts = data, key.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    last = int(parts[-1]) if isinstance(node, list) else parts[-1]
+    if value == "<unset>":
+        del node[last]
+    else:
+        node[last] = yaml.safe_load(value)
+yaml.safe_dump(data, open(path, "w"))
+PY
+}
+
+# expect_fail CHECK [CONFIG]: one check run alone must fail (not error, not skip).
+expect_fail() {
+  local report=$BATS_TEST_TMPDIR/r-$1
+  run "$MFW" run-test "$1" --report-dir "$report" ${2:+--config "$2"}
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "$(junit_status "$report/junit.xml" "$1")" = failure ]
+}
+
+expect_pass() {
+  run "$MFW" run-test "$1" --report-dir "$BATS_TEST_TMPDIR/ok-$1" ${2:+--config "$2"}
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"PASS  $1"* ]]
+}
+
+# kill_service NAME: end one stack service abruptly (its process group, by the PID the stack keeps).
+kill_service() {
+  local pid started
+  read -r pid started <"$ROOT/.local-target/pids/$1.pid"
+  kill -KILL -- "-$pid"
+  while still_running "$pid" "$started"; do sleep 0.1; done
+}
+
+# still_running PID START_TIME: that very process (not a zombie, not a later one with its PID) lives.
+still_running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  read -ra f <<<"${stat##*) }"
+  [[ "${f[0]}" != Z && "${f[19]}" == "$2" ]]
+}
+
+pg_sql() {
+  runuser -u postgres -- psql -qAt -h "$MLOPS_STATE/pg/run" -p 15432 -d mlflow -c "$1"
+}
+
+# secrets_absent DIR...: no secret value of the config appears in any file under DIR.
+secrets_absent() {
+  local secret
+  while IFS= read -r secret; do
+    [ -n "$secret" ]
+    if grep -rlF -- "$secret" "$@"; then
+      echo "secret value found in the files above"
+      return 1
+    fi
+  done < <(clustercheck config secrets "$CFG" | python3 -c 'import json,sys; print(*json.load(sys.stdin), sep="\n")')
+}
+
+@test "stack up twice is harmless: the running services are kept" {
+  before=$(cat "$ROOT"/.local-target/pids/{s3,mlflow,model-server,mlserver}.pid)
+  run "$STACK" up mlops
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$ROOT"/.local-target/pids/{s3,mlflow,model-server,mlserver}.pid)" = "$before" ]
+  run "$STACK" status mlops
+  echo "$output"
+  [ "$status" -eq 0 ]
+}
+
+@test "e2e on the local target: every check passes but the five KServe ones, skipped with the reason" {
+  report=$BATS_TEST_TMPDIR/report
+  run "$MFW" e2e --report-dir "$report"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
+  [[ "$output" == *"mlops-stack: 16 passed, 0 failed, 0 errors, 5 skipped of 21"* ]]
+  for check in check-kserve-installation check-knative-serving check-cert-manager \
+    check-inference-service-crd check-mlflow-serving-runtime; do
+    [ "$(junit_status "$report/junit.xml" "$check")" = skipped ]
+  done
+  grep -q 'needs a Kubernetes cluster with KServe; this target configures none (kubernetes.kubeconfig)' "$report/junit.xml"
+  printf '%s' "$output" >"$report/console.log"
+  secrets_absent "$report" "$ROOT/.local-target/logs"
+}
+
+@test "S3 down: every minio check fails" {
+  ON_TEARDOWN=("\"$STACK\" up mlops")
+  kill_service s3
+  for check in check-minio-deployment check-minio-buckets check-minio-storage check-minio-api \
+    check-minio-upload-download; do
+    expect_fail "$check"
+    [[ "$output" == *"Could not connect to the endpoint URL"* || "$output" == *"bucket "*" exists"* ]]
+  done
+  "$STACK" up mlops
+  expect_pass check-minio-deployment
+}
+
+@test "wrong S3 secret: deployment, api and upload-download fail as refused" {
+  mlops_config "$BATS_TEST_TMPDIR/c.yaml" mlops.s3.secret_key=not-the-secret
+  expect_fail check-minio-deployment "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"SignatureDoesNotMatch"* || "$output" == *"AccessDenied"* || "$output" == *"HTTP 403"* ]]
+  expect_fail check-minio-api "$BATS_TEST_TMPDIR/c.yaml"
+  expect_fail check-minio-upload-download "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" != *not-the-secret* ]]
+}
+
+@test "bucket missing: the buckets check names it; storage fails below the free-space floor" {
+  ON_TEARDOWN=("clustercheck s3 ensure-buckets --config '$CFG'")
+  "$ROOT/tests/fixtures/s3-tool" "$CFG" rb clustercheck-data
+  expect_fail check-minio-buckets
+  [[ "$output" == *"bucket clustercheck-data exists"* ]]
+  clustercheck s3 ensure-buckets --config "$CFG" >/dev/null
+  expect_pass check-minio-buckets
+  mlops_config "$BATS_TEST_TMPDIR/c.yaml" mlops.s3.min_free_gib=1000000
+  expect_fail check-minio-storage "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"s3_free"* ]]
+}
+
+@test "PostgreSQL down, wrong password, too old: the postgresql checks fail" {
+  ON_TEARDOWN=("\"$STACK\" up mlops")
+  runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$MLOPS_STATE/pg/data" -m fast -w stop >/dev/null
+  for check in check-postgresql-deployment check-postgresql-connection check-mlflow-schema; do
+    expect_fail "$check"
+  done
+  "$STACK" up mlops
+  expect_pass check-postgresql-deployment
+  mlops_config "$BATS_TEST_TMPDIR/pw.yaml" mlops.postgresql.password=wrong-password
+  expect_fail check-postgresql-connection "$BATS_TEST_TMPDIR/pw.yaml"
+  [[ "$output" == *"password authentication failed"* ]]
+  mlops_config "$BATS_TEST_TMPDIR/v.yaml" mlops.postgresql.min_major_version=99
+  expect_fail check-postgresql-deployment "$BATS_TEST_TMPDIR/v.yaml"
+}
+
+@test "MLflow table dropped: the schema check names it" {
+  pg_sql 'ALTER TABLE model_version_tags RENAME TO model_version_tags_aside'
+  ON_TEARDOWN=("pg_sql 'ALTER TABLE IF EXISTS model_version_tags_aside RENAME TO model_version_tags'")
+  expect_fail check-mlflow-schema
+  [[ "$output" == *model_version_tags* ]]
+  pg_sql 'ALTER TABLE model_version_tags_aside RENAME TO model_version_tags' 
+  expect_pass check-mlflow-schema
+}
+
+@test "a restart that loses data: the persistence check fails" {
+  mlops_config "$BATS_TEST_TMPDIR/c.yaml" \
+    "mlops.postgresql.restart_command=$ROOT/tests/fixtures/pg-restart-forgetful"
+  expect_fail check-postgresql-persistence "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"the marker row survived the restart (got: missing)"* ]]
+}
+
+@test "no restart command: the persistence marker is written by one run and read back by the next" {
+  mlops_config "$BATS_TEST_TMPDIR/c.yaml" mlops.postgresql.restart_command="<unset>"
+  pg_sql 'DROP TABLE IF EXISTS clustercheck_persistence'
+  run "$MFW" run-test check-postgresql-persistence --report-dir "$BATS_TEST_TMPDIR/r1" --config "$BATS_TEST_TMPDIR/c.yaml"
+  echo "$output"
+  [ "$(junit_status "$BATS_TEST_TMPDIR/r1/junit.xml" check-postgresql-persistence)" = skipped ]
+  expect_pass check-postgresql-persistence "$BATS_TEST_TMPDIR/c.yaml"
+}
+
+@test "MLflow stopped: every mlflow check fails" {
+  ON_TEARDOWN=("\"$STACK\" up mlops")
+  kill_service mlflow
+  for check in check-mlflow-deployment check-mlflow-api check-mlflow-experiment check-mlflow-backend-store \
+    check-mlflow-artifact-store check-mlflow-model-registry; do
+    expect_fail "$check"
+  done
+  "$STACK" up mlops
+  expect_pass check-mlflow-deployment
+}
+
+@test "model artifact deleted from the bucket: the artifact-store check fails" {
+  prefix=$(clustercheck mlflow model-artifacts --config "$CFG" | awk -F '\t' '$1 == "artifact_key_prefix" {print $2}')
+  file=$(clustercheck mlflow model-artifacts --config "$CFG" | awk -F '\t' '$1 == "model_file" {print $2}')
+  [ -n "$prefix" ] && [ -n "$file" ]
+  "$ROOT/tests/fixtures/s3-tool" "$CFG" mv mlflow-artifacts "$prefix/$file" "aside/$file"
+  ON_TEARDOWN=("'$ROOT/tests/fixtures/s3-tool' '$CFG' mv mlflow-artifacts 'aside/$file' '$prefix/$file'")
+  expect_fail check-mlflow-artifact-store
+  [[ "$output" == *"served model's $file in the bucket (got: missing"* ]]
+  "$ROOT/tests/fixtures/s3-tool" "$CFG" mv mlflow-artifacts "aside/$file" "$prefix/$file"
+  ON_TEARDOWN=()
+  expect_pass check-mlflow-artifact-store
+}
+
+@test "model server stopped or answering wrong: the serving check fails" {
+  mlops_config "$BATS_TEST_TMPDIR/c.yaml" mlops.serving.samples.0.output=2
+  expect_fail check-model-serving "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"sample 0 prediction: got '0', expected '2'"* ]]
+  ON_TEARDOWN=("\"$STACK\" up mlops")
+  kill_service model-server
+  expect_fail check-model-serving
+  [[ "$output" == *"mlflow"*"ready"* ]]
+  "$STACK" up mlops
+  expect_pass check-model-serving
+}
+
+@test "ansible provisions the stack: the playbook runs and changes nothing the second time" {
+  rm -f "$MLOPS_STATE/.provisioned"
+  run "$STACK" up mlops
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"provisioning with ansible/site.yml"* ]]
+  grep -Eq 'localhost +: ok=[0-9]+ +changed=[0-9]+ +unreachable=0 +failed=0' "$ROOT/.local-target/logs/ansible.log"
+  run "$STACK" up mlops
+  [[ "$output" != *"provisioning with"* ]]
+}
+
+@test "stack down leaves no process, port or temp file; no secret in the logs" {
+  cat "$ROOT"/.local-target/pids/{s3,mlflow,model-server,mlserver,postgresql}.pid >"$BATS_TEST_TMPDIR/pids"
+  run "$STACK" down mlops
+  echo "$output"
+  [ "$status" -eq 0 ]
+  while read -r pid started; do
+    ! still_running "$pid" "$started"
+  done <"$BATS_TEST_TMPDIR/pids"
+  for port in "${MLOPS_PORTS[@]}"; do
+    ! ss -Hltn "sport = :$port" | grep -q .
+  done
+  [ -z "$(ls -A "$MLOPS_STATE/mlflow/tmp" "$MLOPS_STATE/serving/tmp" 2>/dev/null)" ]
+  [ ! -e "$ROOT/.local-target/pids/s3.pid" ]
+  run "$STACK" status mlops
+  [ "$status" -eq 1 ]
+  secrets_absent "$ROOT/.local-target/logs"
+}
+
+@test "a port already taken: stack up names it and starts nothing" {
+  python3 -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", 15000)); s.listen(); time.sleep(60)' &
+  holder=$!
+  for _ in $(seq 50); do ss -Hltn "sport = :15000" | grep -q . && break; sleep 0.1; done
+  run "$STACK" up mlops
+  kill "$holder"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"port 15000 on 127.0.0.1 (MLflow) is already in use"* ]]
+  [ ! -e "$ROOT/.local-target/pids/s3.pid" ]
+  ! ss -Hltn "sport = :18333" | grep -q .
+}
