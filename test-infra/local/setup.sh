@@ -10,7 +10,7 @@ packages=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config
   qemu-system-x86 qemu-utils iptables dnsmasq-base
   busybox-static dropbear-bin openssh-client cpio
-  shellcheck bats packer ansible-core libxml2-utils python3-venv
+  shellcheck bats packer ansible-core libxml2-utils python3-venv curl iproute2
 )
 
 missing=()

@@ -255,7 +255,7 @@ secrets_absent() {
   for port in "${MLOPS_PORTS[@]}"; do
     ! ss -Hltn "sport = :$port" | grep -q .
   done
-  [ -z "$(ls -A "$MLOPS_STATE/mlflow/tmp" "$MLOPS_STATE/serving/tmp" 2>/dev/null)" ]
+  [ -z "$(find "$MLOPS_STATE/mlflow/tmp" "$MLOPS_STATE/serving/tmp" -mindepth 1 2>/dev/null)" ]
   [ ! -e "$ROOT/.local-target/pids/s3.pid" ]
   run "$STACK" status mlops
   [ "$status" -eq 1 ]
@@ -263,7 +263,13 @@ secrets_absent() {
 }
 
 @test "a port already taken: stack up names it and starts nothing" {
-  python3 -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", 15000)); s.listen(); time.sleep(60)' &
+  # SO_REUSEADDR: the stack's own connections may still be in TIME_WAIT on this port.
+  python3 -c 'import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 15000))
+s.listen()
+time.sleep(60)' &
   holder=$!
   for _ in $(seq 50); do ss -Hltn "sport = :15000" | grep -q . && break; sleep 0.1; done
   run "$STACK" up mlops
