@@ -17,6 +17,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "pg": ("clustercheck.mlops.cli", "pg", "PostgreSQL facts: version, authentication, MLflow schema, persistence."),
     "mlflow": ("clustercheck.mlops.cli", "mlflow", "MLflow facts: health, experiments, runs, artifacts, registry."),
     "serving": ("clustercheck.mlops.cli", "serving", "Model-server facts: readiness and predictions."),
+    "bench": ("clustercheck.bench.cli", "bench", "HTTP load generation against inference endpoints."),
 }
 
 

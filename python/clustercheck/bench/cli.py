@@ -1,0 +1,127 @@
+"""`clustercheck bench`: HTTP load against an inference endpoint - open or closed loop, sweeps."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from clustercheck.errors import UserError
+
+
+def _request(protocol: str, model: str, rows: str | None, size: str | None) -> Any:
+    from clustercheck.bench import protocols
+
+    if protocol not in protocols.PROTOCOLS:
+        raise UserError(f"--protocol must be one of {', '.join(protocols.PROTOCOLS)}")
+    try:
+        if protocol in protocols.STREAMING:
+            return protocols.generate_request(protocol, model, size or "D(16,16)")
+        parsed = json.loads(rows or "[[5.1, 3.5, 1.4, 0.2]]")
+        return protocols.predict_request(protocol, model, parsed)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise UserError(f"bad request options: {exc}") from None
+
+
+def _spec(url: str, request: Any, **kw: Any) -> Any:
+    from clustercheck.bench.engine import LoadSpec
+
+    return LoadSpec(url=url.rstrip("/"), request=request, **kw)
+
+
+def _emit(summary: dict[str, Any], out: str | None, as_json: bool) -> None:
+    text = json.dumps(summary, indent=2)
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    if as_json:
+        click.echo(text)
+        return
+    for key in ("mode", "workers", "requests", "ok", "achieved_rate", "throughput", "error_rate", "kept_schedule"):
+        click.echo(f"{key}\t{summary.get(key)}")
+    for group in ("latency_ms", "service_time_ms", "schedule_lag_ms", "ttft_ms", "inter_token_ms"):
+        for k, v in (summary.get(group) or {}).items():
+            click.echo(f"{group}.{k}\t{v}")
+    for k, v in summary["errors"].items():
+        click.echo(f"errors.{k}\t{v}")
+
+
+load_options = [
+    click.argument("url"),
+    click.option("--protocol", default="mlflow", show_default=True, help="v1, v2, mlflow, openai-completions, openai-chat"),
+    click.option("--model", default="model", show_default=True, help="Model name in the request path/body."),
+    click.option("--rows", help="Feature rows as JSON, e.g. '[[5.1,3.5,1.4,0.2]]' (prediction protocols)."),
+    click.option("--size", help="D(input_tokens,output_tokens) for the OpenAI protocols."),
+    click.option("--arrival", type=click.Choice(["constant", "poisson"]), default="constant", show_default=True),
+    click.option("--duration", type=float, default=10.0, show_default=True, help="Measured seconds."),
+    click.option("--warmup", type=float, default=1.0, show_default=True, help="Seconds sent first and not counted."),
+    click.option("--timeout", type=float, default=10.0, show_default=True, help="Per request, seconds."),
+    click.option("--max-requests", type=int, default=1_000_000, show_default=True, help="Hard bound on requests."),
+    click.option("--workers", type=int, default=0, help="Worker processes (default: as the load needs)."),
+    click.option("--out", help="Also write the full result (series, histogram) as JSON here."),
+    click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON instead of facts."),
+]
+
+
+def _with_load_options(fn: Any) -> Any:
+    for option in reversed(load_options):
+        fn = option(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def bench() -> None:
+    """HTTP load generation against inference endpoints (facts on stdout, JSON with --json/--out)."""
+
+
+@bench.command("run")
+@_with_load_options
+@click.option("--rate", type=float, help="Open loop: requests per second, sent on schedule.")
+@click.option("--concurrency", type=int, help="Closed loop: this many requests in flight.")
+def run_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | None, arrival: str, duration: float,
+            warmup: float, timeout: float, max_requests: int, workers: int, out: str | None, as_json: bool,
+            rate: float | None, concurrency: int | None) -> None:
+    """Send load to URL: open loop at --rate, or closed loop at --concurrency."""
+    from clustercheck.bench import engine, stats
+
+    if (rate is None) == (concurrency is None):
+        raise UserError("give exactly one of --rate (open loop) or --concurrency (closed loop)")
+    if (rate is not None and rate <= 0) or (concurrency is not None and concurrency < 1) or duration <= 0:
+        raise UserError("--rate, --concurrency and --duration must be positive")
+    spec = _spec(url, _request(protocol, model, rows, size), mode="open" if rate else "closed", rate=rate or 0.0,
+                 concurrency=concurrency or 0, arrival=arrival, duration_s=duration, warmup_s=warmup,
+                 timeout_s=timeout, max_requests=max_requests, workers=workers)
+    records, used = engine.run(spec)
+    _emit(stats.summarize(spec, records, used), out, as_json)
+
+
+@bench.command("sweep")
+@_with_load_options
+@click.option("--rates", required=True, help="Comma-separated open-loop rates, stepped in order.")
+@click.option("--p95-ms", type=float, default=500.0, show_default=True, help="Latency objective.")
+@click.option("--max-error-rate", type=float, default=0.01, show_default=True)
+def sweep_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | None, arrival: str, duration: float,
+              warmup: float, timeout: float, max_requests: int, workers: int, out: str | None, as_json: bool,
+              rates: str, p95_ms: float, max_error_rate: float) -> None:
+    """Step the open-loop rate; the highest rate meeting the objective is the throughput."""
+    from clustercheck.bench import sweep
+
+    try:
+        steps = [float(r) for r in rates.split(",") if r.strip()]
+    except ValueError:
+        raise UserError(f"--rates: not a list of numbers: {rates}") from None
+    spec = _spec(url, _request(protocol, model, rows, size), arrival=arrival, duration_s=duration, warmup_s=warmup,
+                 timeout_s=timeout, max_requests=max_requests, workers=workers)
+    result = sweep.run(spec, steps, p95_ms, max_error_rate)
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            json.dump(result, fh, indent=2)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    for step in result["steps"]:
+        click.echo(f"step.{step['target_rate']:g}\t{step['verdict']} p95={step['latency_ms']['p95']}ms "
+                   f"throughput={step['throughput']}/s errors={step['error_rate']}")
+    click.echo(f"max_rate\t{result['max_rate']}")
+    click.echo(f"stopped\t{result['stopped']}")

@@ -1,0 +1,175 @@
+"""The load engine: open loop (constant or Poisson arrivals) or closed loop (fixed concurrency),
+spread over worker processes, every request recorded.
+
+Open loop: each request leaves at its scheduled time whether or not earlier ones returned, so a stalled
+server shows in the tail (as in wrk2); a worker that falls behind its schedule shows as schedule lag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import multiprocessing
+import os
+import random
+import time
+from dataclasses import dataclass, field
+
+from clustercheck.bench.protocols import Request, stream_tokens
+
+# Outcome codes besides HTTP statuses.
+TIMEOUT, CONNECTION, OTHER = -1, -2, -3
+ERROR_NAMES = {TIMEOUT: "timeout", CONNECTION: "connection", OTHER: "client_error"}
+SPIN_S = 0.0012
+
+
+@dataclass
+class LoadSpec:
+    url: str
+    request: Request
+    mode: str = "open"  # open | closed
+    rate: float = 10.0  # open loop: requests per second
+    arrival: str = "constant"  # constant | poisson
+    concurrency: int = 1  # closed loop
+    duration_s: float = 10.0  # measured part
+    warmup_s: float = 1.0  # sent and discarded first
+    timeout_s: float = 10.0
+    max_requests: int = 1_000_000
+    workers: int = 0  # 0: as many as the load needs (auto_workers)
+    seed: int = 1
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+
+
+# One record per request: scheduled, sent, done (seconds since the run's start), outcome (HTTP status
+# or an error code), time to first token and tokens (streams; else -1 and 0).
+Record = tuple[float, float, float, int, float, int]
+
+
+def auto_workers(spec: LoadSpec) -> int:
+    """One asyncio process keeps about 1,500 req/s or 128 connections on these CPUs; more needs more."""
+    cpus = os.cpu_count() or 1
+    need = math.ceil(spec.rate / 1500) if spec.mode == "open" else math.ceil(spec.concurrency / 128)
+    return max(1, min(cpus, need))
+
+
+def _schedule(spec: LoadSpec, worker: int, workers: int) -> list[float]:
+    """Send times (seconds from start) of this worker's share of the open-loop arrivals."""
+    horizon = spec.warmup_s + spec.duration_s
+    cap = max(1, spec.max_requests // workers)
+    if spec.arrival == "poisson":
+        rng = random.Random(spec.seed * 1000 + worker)  # a sum of Poisson streams is Poisson
+        times, t = [], 0.0
+        while len(times) < cap:
+            t += rng.expovariate(spec.rate / workers)
+            if t >= horizon:
+                break
+            times.append(t)
+        return times
+    total = min(int(horizon * spec.rate), spec.max_requests)
+    return [i / spec.rate for i in range(worker, total, workers)][:cap]
+
+
+async def _one(session: object, spec: LoadSpec, scheduled: float, t0: float) -> Record:
+    import aiohttp
+
+    sent = time.monotonic() - t0
+    ttft, tokens = -1.0, 0
+    try:
+        async with session.request(  # type: ignore[attr-defined]
+            spec.request.method, spec.url + spec.request.path, data=spec.request.body, headers=spec.headers
+        ) as resp:
+            if spec.request.stream and resp.status < 300:
+                async for line in resp.content:
+                    n = stream_tokens(spec.request.protocol, line)
+                    if n is None:
+                        break
+                    if n and ttft < 0:
+                        ttft = time.monotonic() - t0 - sent
+                    tokens += n
+            else:
+                await resp.read()
+            status = resp.status
+    except asyncio.TimeoutError:
+        status = TIMEOUT
+    except aiohttp.ClientConnectionError:
+        status = CONNECTION
+    except aiohttp.ClientError:
+        status = OTHER
+    return (scheduled, sent, time.monotonic() - t0, status, ttft, tokens)
+
+
+async def _until(when: float) -> None:
+    """Sleep until WHEN on the monotonic clock, to well under a millisecond.
+
+    The event loop's timers wake up to 1 ms late (epoll's resolution), which would show as schedule
+    lag; the last millisecond is spent yielding to the loop instead, so other requests still progress.
+    """
+    delay = when - time.monotonic()
+    if delay > SPIN_S:
+        await asyncio.sleep(delay - SPIN_S)
+    while time.monotonic() < when:
+        await asyncio.sleep(0)
+
+
+async def _run_worker(spec: LoadSpec, worker: int, workers: int, t0: float) -> list[Record]:
+    import aiohttp
+
+    timeout = aiohttp.ClientTimeout(total=spec.timeout_s)
+    connector = aiohttp.TCPConnector(limit=0, force_close=False)
+    records: list[Record] = []
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        await asyncio.sleep(max(0.0, t0 - time.monotonic()))
+        if spec.mode == "open":
+            tasks = []
+            for at in _schedule(spec, worker, workers):
+                await _until(t0 + at)
+                tasks.append(asyncio.ensure_future(_one(session, spec, at, t0)))
+            records = list(await asyncio.gather(*tasks))
+        else:
+            end = t0 + spec.warmup_s + spec.duration_s
+            share = spec.concurrency // workers + (1 if worker < spec.concurrency % workers else 0)
+            budget = [max(1, spec.max_requests // workers)]
+
+            async def loop() -> None:
+                while time.monotonic() < end and budget[0] > 0:
+                    budget[0] -= 1
+                    now = time.monotonic() - t0
+                    records.append(await _one(session, spec, now, t0))
+
+            await asyncio.gather(*(loop() for _ in range(share)))
+    return records
+
+
+def _worker_main(spec: LoadSpec, worker: int, workers: int, t0: float, conn: object) -> None:
+    try:
+        conn.send(asyncio.run(_run_worker(spec, worker, workers, t0)))  # type: ignore[attr-defined]
+    except BaseException as exc:  # the parent reports it; a worker must never hang the run
+        conn.send(exc)  # type: ignore[attr-defined]
+
+
+def run(spec: LoadSpec) -> tuple[list[Record], int]:
+    """Run the load; returns every request's record and the number of worker processes used."""
+    workers = spec.workers or auto_workers(spec)
+    t0 = time.monotonic() + 0.3 + 0.05 * workers  # all workers start on the same clock
+    if workers == 1:
+        return asyncio.run(_run_worker(spec, 0, 1, t0)), 1
+    ctx = multiprocessing.get_context("fork")
+    procs, pipes = [], []
+    for k in range(workers):
+        parent, child = ctx.Pipe(duplex=False)
+        p = ctx.Process(target=_worker_main, args=(spec, k, workers, t0, child), daemon=True)
+        p.start()
+        procs.append(p)
+        pipes.append(parent)
+    records: list[Record] = []
+    deadline = spec.warmup_s + spec.duration_s + spec.timeout_s + 30
+    for pipe, p in zip(pipes, procs):
+        if not pipe.poll(max(1.0, t0 + deadline - time.monotonic())):
+            p.kill()
+            raise RuntimeError(f"load worker {p.pid} did not finish")
+        got = pipe.recv()
+        if isinstance(got, BaseException):
+            raise RuntimeError(f"load worker failed: {got}")
+        records.extend(got)
+        p.join(5)
+    return records, workers

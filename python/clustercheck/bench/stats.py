@@ -1,0 +1,132 @@
+"""What a load run measured: latency distributions, achieved rate, schedule lag, errors by class and
+per-second series, from every request's record (no averaging away of the tail)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from typing import Any
+
+from clustercheck.bench.engine import ERROR_NAMES, LoadSpec, Record
+
+PERCENTILES = (50, 90, 95, 99)
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list (exact: every sample is kept)."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def distribution(values_s: list[float]) -> dict[str, float]:
+    """p50/p90/p95/p99/max and mean, in milliseconds."""
+    ordered = sorted(values_s)
+    out = {f"p{p}": round(percentile(ordered, p) * 1000, 3) for p in PERCENTILES}
+    out["max"] = round(ordered[-1] * 1000, 3) if ordered else math.nan
+    out["mean"] = round(sum(ordered) / len(ordered) * 1000, 3) if ordered else math.nan
+    return out
+
+
+def histogram(values_s: list[float], buckets: int = 40) -> list[list[float]]:
+    """[upper bound ms, count] over log-spaced buckets: the shape of the latency distribution."""
+    ms = [v * 1000 for v in values_s if v > 0]
+    if not ms:
+        return []
+    lo, hi = max(min(ms), 0.01), max(ms)
+    if hi <= lo:
+        return [[round(hi, 3), len(ms)]]
+    ratio = (hi / lo) ** (1 / buckets)
+    bounds = [lo * ratio ** (i + 1) for i in range(buckets)]
+    counts = [0] * buckets
+    for v in ms:
+        i = min(buckets - 1, max(0, int(math.log(v / lo) / math.log(ratio)))) if v > lo else 0
+        counts[i] += 1
+    return [[round(b, 3), c] for b, c in zip(bounds, counts)]
+
+
+def classify(status: int) -> str:
+    return "ok" if 200 <= status < 300 else ERROR_NAMES.get(status, f"http_{status}")
+
+
+def summarize(spec: LoadSpec, records: list[Record], workers: int) -> dict[str, Any]:
+    """The run's figures; `kept_schedule` says whether the generator produced the load it was asked for."""
+    start = spec.warmup_s
+    measured = [r for r in records if r[0] >= start]
+    ok = [r for r in measured if 200 <= r[3] < 300]
+    # Open loop: response time from the scheduled send (a late send is the server's queue, as in wrk2);
+    # closed loop: from the actual send.
+    origin = 0 if spec.mode == "open" else 1
+    latencies = [r[2] - r[origin] for r in ok]
+    service = [r[2] - r[1] for r in ok]
+    lags = sorted(max(0.0, r[1] - r[0]) for r in measured) if spec.mode == "open" else []
+    errors = Counter(classify(r[3]) for r in measured if not 200 <= r[3] < 300)
+    sent_in_window = sum(1 for r in measured if r[1] < start + spec.duration_s)
+    achieved = sent_in_window / spec.duration_s
+    out: dict[str, Any] = {
+        "mode": spec.mode,
+        "arrival": spec.arrival if spec.mode == "open" else "",
+        "target_rate": spec.rate if spec.mode == "open" else None,
+        "concurrency": spec.concurrency if spec.mode == "closed" else None,
+        "duration_s": spec.duration_s,
+        "warmup_s": spec.warmup_s,
+        "workers": workers,
+        "requests": len(measured),
+        "ok": len(ok),
+        "errors": dict(errors),
+        "error_rate": round((len(measured) - len(ok)) / len(measured), 4) if measured else 1.0,
+        "achieved_rate": round(achieved, 2),
+        "throughput": round(len(ok) / spec.duration_s, 2),
+        "latency_ms": distribution(latencies),
+        "service_time_ms": distribution(service),
+        "histogram_ms": histogram(latencies),
+        "series": series(measured, start, spec.mode),
+    }
+    if spec.mode == "open":
+        out["schedule_lag_ms"] = {
+            "p50": round(percentile(lags, 50) * 1000, 3) if lags else 0.0,
+            "p99": round(percentile(lags, 99) * 1000, 3) if lags else 0.0,
+            "max": round(lags[-1] * 1000, 3) if lags else 0.0,
+        }
+        # Kept: within 1 % of the target rate and sends no later than 10 ms (p99) behind schedule.
+        out["kept_schedule"] = bool(measured) and achieved >= 0.99 * _expected_rate(spec) and (
+            out["schedule_lag_ms"]["p99"] <= 10.0
+        )
+    else:
+        out["kept_schedule"] = True
+    streams = [r for r in ok if r[4] >= 0]
+    if streams:
+        out["ttft_ms"] = distribution([r[4] for r in streams])
+        itl = [(r[2] - r[1] - r[4]) / (r[5] - 1) for r in streams if r[5] > 1]
+        out["inter_token_ms"] = distribution(itl)
+        out["tokens_per_request"] = round(sum(r[5] for r in streams) / len(streams), 1)
+    return out
+
+
+def _expected_rate(spec: LoadSpec) -> float:
+    horizon_requests = min(spec.rate * (spec.warmup_s + spec.duration_s), spec.max_requests)
+    return min(spec.rate, horizon_requests / (spec.warmup_s + spec.duration_s))
+
+
+def series(records: list[Record], start: float, mode: str) -> list[dict[str, Any]]:
+    """Per second of the measured window: requests sent, answered ok, errors, p50 and p95 latency."""
+    by_second: dict[int, list[Record]] = defaultdict(list)
+    for r in records:
+        by_second[int(r[0] - start)].append(r)
+    out = []
+    origin = 0 if mode == "open" else 1
+    for second in sorted(by_second):
+        rows = by_second[second]
+        lat = sorted(r[2] - r[origin] for r in rows if 200 <= r[3] < 300)
+        out.append(
+            {
+                "t": second,
+                "sent": len(rows),
+                "ok": len(lat),
+                "errors": len(rows) - len(lat),
+                "p50_ms": round(percentile(lat, 50) * 1000, 3) if lat else None,
+                "p95_ms": round(percentile(lat, 95) * 1000, 3) if lat else None,
+            }
+        )
+    return out
