@@ -120,6 +120,16 @@ mlops::_start_mlflow() {
   )
 }
 
+# mlops::_start_server model-server|mlserver: start one model server (serving.env loaded by the caller).
+mlops::_start_server() {
+  case $1 in
+    model-server)
+      proc::start model-server mlflow models serve -m "$MODEL_URI" --env-manager local \
+        -h 127.0.0.1 -p "$(mlops::_port "$(mlops::_endpoint mlflow)")" ;;
+    mlserver) proc::start mlserver mlserver start "$MLOPS_DIR/serving/mlserver" ;;
+  esac
+}
+
 mlops::_start_serving() {
   local url
   (
@@ -127,15 +137,8 @@ mlops::_start_serving() {
     # shellcheck source=/dev/null
     source "$MLOPS_DIR/serving/serving.env"
     set +a
-    url=$(mlops::_endpoint mlflow)
-    if [[ -n "$url" ]] && ! proc::pid model-server >/dev/null; then
-      proc::start model-server mlflow models serve -m "$MODEL_URI" --env-manager local \
-        -h 127.0.0.1 -p "$(mlops::_port "$url")"
-    fi
-    url=$(mlops::_endpoint v2)
-    if [[ -n "$url" ]] && ! proc::pid mlserver >/dev/null; then
-      proc::start mlserver mlserver start "$MLOPS_DIR/serving/mlserver"
-    fi
+    [[ -z "$(mlops::_endpoint mlflow)" ]] || proc::pid model-server >/dev/null || mlops::_start_server model-server
+    [[ -z "$(mlops::_endpoint v2)" ]] || proc::pid mlserver >/dev/null || mlops::_start_server mlserver
   )
   url=$(mlops::_endpoint mlflow)
   [[ -z "$url" ]] || util::wait_for "$MLOPS_TIMEOUT" "mlflow models serve" \
@@ -201,7 +204,18 @@ mlops::restart() {
         log::die "mlops: PostgreSQL did not restart" 1
       proc::remember postgresql "$(head -n 1 "$MLOPS_DIR/pg/data/postmaster.pid")"
       log::ok "postgresql: restarted (pid $(proc::pid postgresql))" ;;
-    *) log::die "stack restart: supported: postgresql" ;;
+    model-server | mlserver)
+      # Stop, then start without waiting for readiness: the cold-start check times that itself.
+      proc::stop "$1" 10
+      (
+        set -a
+        # shellcheck source=/dev/null
+        source "$MLOPS_DIR/serving/serving.env"
+        set +a
+        mlops::_start_server "$1"
+      )
+      log::ok "$1: restarted (pid $(proc::pid "$1"))" ;;
+    *) log::die "stack restart: supported: postgresql, model-server, mlserver" ;;
   esac
 }
 
