@@ -2,28 +2,15 @@
 # MLOps stack helpers for checks (CLOUD-TEST-5): facts from the Python helper, and the spec's
 # test_minio_bucket, test_mlflow_api and deploy_test_inference_service. Needs check.sh loaded.
 
-# mlops::facts NAME SUBCOMMAND...: run `clustercheck SUBCOMMAND` against the target config, keep its
-# facts in the artifact directory as NAME.tsv and show them; exit 2 (error) when the helper could not run.
-mlops::facts() {
-  local name=$1; shift
-  local out=$CC_ARTIFACT_DIR/$name.tsv rc=0
-  clustercheck "$@" --config "$CC_CONFIG_FILE" >"$out" 2>"$CC_ARTIFACT_DIR/$name.stderr" || rc=$?
-  sed 's/^/  | /' "$out"
-  if ((rc != 0)); then
-    cat "$CC_ARTIFACT_DIR/$name.stderr" >&2
-    check::error "helper 'clustercheck $*' could not run (exit $rc)"
-  fi
-}
+# shellcheck source=test-infra/utils/facts.sh
+source "$CC_UTILS/facts.sh"
+# shellcheck source=test-infra/utils/k8s-utils.sh
+source "$CC_UTILS/k8s-utils.sh"
 
-# mlops::fact NAME KEY: the value of KEY in the facts kept as NAME.tsv (empty when absent).
-mlops::fact() {
-  awk -F '\t' -v k="$2" '$1 == k { sub(/^[^\t]*\t/, ""); print; exit }' "$CC_ARTIFACT_DIR/$1.tsv"
-}
-
-# mlops::facts_matching NAME PREFIX: "key<TAB>value" lines whose key starts with PREFIX.
-mlops::facts_matching() {
-  awk -F '\t' -v p="$2" 'index($1, p) == 1' "$CC_ARTIFACT_DIR/$1.tsv"
-}
+# The MLOps checks' names for the shared fact helpers (facts.sh).
+mlops::facts() { facts::run "$@"; }
+mlops::fact() { facts::get "$@"; }
+mlops::facts_matching() { facts::matching "$@"; }
 
 # mlops::buckets: the configured buckets, one per line.
 mlops::buckets() {
@@ -80,14 +67,8 @@ deploy_test_inference_service() {
   ((n)) || log::info "deploy: no start_command configured; the model servers are expected to be running"
 }
 
-# mlops::require_kubernetes: skip without a Kubernetes cluster in the config; error when this build
-# of the helper cannot talk to one.
-mlops::require_kubernetes() {
-  [[ -n "${CC_KUBERNETES_KUBECONFIG:-}" ]] ||
-    check::skip "needs a Kubernetes cluster with KServe; this target configures none (kubernetes.kubeconfig)"
-  clustercheck k8s --help >/dev/null 2>&1 ||
-    check::error "kubernetes.kubeconfig is set but this clustercheck has no Kubernetes helper (clustercheck k8s)"
-}
+# mlops::require_kubernetes: the KServe checks need a cluster (k8s-utils.sh).
+mlops::require_kubernetes() { k8s::require "a Kubernetes cluster with KServe"; }
 
 # mlops::expect_all_ok NAME: every fact in NAME.tsv reads "ok..."; each other one is a failure.
 mlops::expect_all_ok() {

@@ -38,6 +38,7 @@ class Result:
     exit_code: int | None = None
     output: str = ""
     metrics: list[Metric] = field(default_factory=list)
+    plots: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _read_lines(path: str) -> list[dict[str, Any]]:
@@ -101,6 +102,7 @@ def load(records: str, planned: str | None, output_limit: int) -> list[Result]:
                 exit_code=row.get("exit_code"),
                 output=_tail(os.path.join(art, "output.log"), output_limit),
                 metrics=metrics,
+                plots=_read_lines(os.path.join(art, "plots.jsonl")),
             )
         )
     return results

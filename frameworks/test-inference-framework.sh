@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Inference framework (CLOUD-TEST-4): deployment, model loading, endpoint, answers, cold start,
+# latency and throughput under open-loop load, GPU utilisation, and (on Kubernetes) autoscaling.
+set -euo pipefail
+# shellcheck source=test-infra/utils/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/utils/framework.sh
+source "$CC_UTILS/framework.sh"
+
+FRAMEWORK_NAME=inference
+FRAMEWORK_SUITES=(inference-validation)
+FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
+FRAMEWORK_STACK_COMPONENTS=(mlops)
+
+framework::hook_start_cluster() {
+  if [[ "$CC_TARGET_KIND" == local ]]; then
+    framework::local_stack_up
+  else
+    log::info "start-cluster: $CC_TARGET_NAME is an existing deployment; nothing to start"
+  fi
+}
+
+framework::hook_deploy() {
+  # shellcheck source=test-infra/utils/mlops-test-utils.sh
+  source "$CC_UTILS/mlops-test-utils.sh"
+  if [[ -z "${CC_MLOPS_SERVING_MODEL_NAME:-}" ]]; then
+    log::info "deploy: the inference endpoint is expected to be running ($CC_INFERENCE_ENDPOINT_URL)"
+    return 0
+  fi
+  deploy_test_inference_service
+}
+
+framework::hook_stop_cluster() {
+  [[ "$CC_TARGET_KIND" != local ]] || framework::local_stack_down
+}
+
+framework::hook_status() {
+  if [[ "$CC_TARGET_KIND" == local ]]; then
+    CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" status mlops
+  fi
+  printf 'inference endpoint: %s (%s, model %s)\n' "${CC_INFERENCE_ENDPOINT_URL:-none}" \
+    "${CC_INFERENCE_ENDPOINT_PROTOCOL:-}" "${CC_INFERENCE_ENDPOINT_MODEL_NAME:-}"
+}
+
+framework::main "$@"

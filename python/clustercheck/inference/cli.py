@@ -1,0 +1,130 @@
+"""`clustercheck inference`: facts about an inference endpoint for the inference-validation checks."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from clustercheck.errors import UserError
+from clustercheck.mlops.facts import config_option
+
+
+def _config(config: str | None) -> dict[str, Any]:
+    from clustercheck.config.load import load
+
+    path = config or os.environ.get("CC_CONFIG_FILE")
+    if not path:
+        raise UserError("no config: pass --config FILE or set CC_CONFIG_FILE")
+    data = load(path)
+    if "inference" not in data:
+        raise UserError(f"config error: {path}: inference: is missing (this target has no inference endpoint)")
+    cfg = data["inference"]
+    if not cfg.get("samples"):
+        cfg["samples"] = data.get("mlops", {}).get("serving", {}).get("samples", [])
+    if not cfg["samples"] and cfg["endpoint"]["protocol"] not in ("openai-completions", "openai-chat"):
+        raise UserError(f"config error: {path}: inference.samples: known inputs and answers are needed")
+    cfg["_mlflow_url"] = data.get("mlops", {}).get("mlflow", {}).get("url", "")
+    return cfg
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def inference() -> None:
+    """Inference endpoint facts: health, answers, load, throughput, cold start, GPU use."""
+
+
+@inference.command()
+@config_option
+def health(config: str | None) -> None:
+    """Liveness, readiness and metadata routes of the endpoint's protocol."""
+    from clustercheck.inference import probe
+
+    cfg = _config(config)
+    probe.health(cfg["endpoint"], cfg["load"]["timeout_s"])
+
+
+@inference.command("request-response")
+@config_option
+def request_response(config: str | None) -> None:
+    """Known inputs and their answers; malformed requests and the status they get."""
+    from clustercheck.inference import probe
+
+    cfg = _config(config)
+    probe.request_response(cfg["endpoint"], cfg["samples"], cfg["load"]["timeout_s"])
+
+
+@inference.command()
+@config_option
+@click.option("--rate", type=float, help="Requests per second (default: inference.load.rate_rps).")
+@click.option("--duration", type=float, help="Measured seconds (default: inference.load.duration_s).")
+@click.option("--gpu", "with_gpu", is_flag=True, help="Sample GPU utilisation while the load runs.")
+def load(config: str | None, rate: float | None, duration: float | None, with_gpu: bool) -> None:
+    """Open-loop load at the configured rate; latency, errors, schedule kept, GPU use."""
+    from clustercheck.inference import runs
+
+    cfg = _config(config)
+    if with_gpu:
+        rate = rate or cfg["gpu"].get("load_rate_rps") or cfg["load"]["rate_rps"]
+        duration = duration or cfg["gpu"]["load_duration_s"]
+    runs.load(cfg, rate or cfg["load"]["rate_rps"], duration or cfg["load"]["duration_s"], with_gpu)
+
+
+@inference.command()
+@config_option
+def sweep(config: str | None) -> None:
+    """Step the open-loop rate (inference.sweep.rates) until the latency objective is missed."""
+    from clustercheck.inference import runs
+
+    cfg = _config(config)
+    runs.run_sweep(cfg)
+
+
+@inference.command("per-gpu")
+@config_option
+@click.argument("max_rate", type=float)
+def per_gpu(config: str | None, max_rate: float) -> None:
+    """Divide MAX_RATE by the GPUs serving (NVML), or judge it per instance without a GPU."""
+    from clustercheck.inference import runs
+    from clustercheck.mlops.facts import emit
+
+    cfg = _config(config)
+    rate, count, basis = runs.throughput_per_gpu(cfg, max_rate)
+    emit("per_gpu_rate", round(rate, 2))
+    emit("gpus", count)
+    emit("basis", basis)
+
+
+@inference.command("gpu-source")
+@config_option
+def gpu_source(config: str | None) -> None:
+    """Whether GPU utilisation can be sampled here (NVML or Prometheus), and why not."""
+    from clustercheck.bench import gpu
+    from clustercheck.mlops.facts import emit
+
+    kind, why = gpu.source(_config(config)["gpu"])
+    emit("source", kind or "none")
+    emit("reason", why)
+
+
+@inference.command("cold-start")
+@config_option
+def cold_start(config: str | None) -> None:
+    """Run the endpoint's restart_command; seconds until it first answers a known input right."""
+    from clustercheck.inference import runs
+
+    root = os.environ.get("CC_ROOT") or os.getcwd()
+    runs.cold_start(_config(config), root)
+
+
+@inference.command("model-match")
+@config_option
+@click.option("--rows", type=int, default=50, show_default=True, help="Random rows besides the samples.")
+def model_match(config: str | None, rows: int) -> None:
+    """The served model predicts as the registry's NAME@ALIAS does (loaded through MLflow)."""
+    from clustercheck.inference import runs
+
+    cfg = _config(config)
+    if not cfg["_mlflow_url"] or not cfg["endpoint"].get("registry_alias"):
+        raise UserError("model-match needs mlops.mlflow.url and inference.endpoint.registry_alias in the config")
+    runs.model_match(cfg, cfg["_mlflow_url"], rows)

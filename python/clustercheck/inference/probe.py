@@ -1,0 +1,100 @@
+"""Endpoint facts: health, readiness, metadata, answers to known inputs, and refusals of bad input."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from clustercheck.bench import protocols
+from clustercheck.mlops.facts import describe, emit
+
+
+def _get(url: str, timeout: float) -> tuple[int, Any]:
+    import requests
+
+    resp = requests.get(url, timeout=timeout)
+    try:
+        return resp.status_code, resp.json()
+    except ValueError:
+        return resp.status_code, resp.text[:200]
+
+
+def _post(url: str, body: bytes, timeout: float) -> tuple[int, Any]:
+    import requests
+
+    resp = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=timeout)
+    try:
+        return resp.status_code, resp.json()
+    except ValueError:
+        return resp.status_code, resp.text[:200]
+
+
+def health(ep: dict[str, Any], timeout: float) -> None:
+    base = ep["url"].rstrip("/")
+    for kind, path in protocols.health_paths(ep["protocol"], ep["model_name"]).items():
+        try:
+            status, body = _get(base + path, timeout)
+            emit(kind, status)
+            if kind == "metadata":
+                emit("metadata_body", json.dumps(body)[:300])
+                if ep["protocol"] == "v2" and isinstance(body, dict):
+                    emit("metadata_name", body.get("name", ""))
+                    emit("metadata_inputs", len(body.get("inputs") or []))
+        except Exception as exc:
+            emit(kind, f"unreachable: {describe(exc)}")
+
+
+def predict(ep: dict[str, Any], rows: list[list[float]], timeout: float) -> tuple[int | str, list[Any] | str]:
+    """(HTTP status, predictions) or (status, why the answer does not fit the protocol)."""
+    req = protocols.predict_request(ep["protocol"], ep["model_name"], rows)
+    try:
+        status, body = _post(ep["url"].rstrip("/") + req.path, req.body, timeout)
+    except Exception as exc:
+        return "unreachable", describe(exc)
+    if status != 200:
+        return status, f"HTTP {status}: {str(body)[:200]}"
+    try:
+        return status, protocols.predictions(ep["protocol"], body)
+    except ValueError as exc:
+        return status, f"answer does not fit the {ep['protocol']} protocol: {exc}"
+
+
+def request_response(ep: dict[str, Any], samples: list[dict[str, Any]], timeout: float) -> None:
+    """Known inputs give the known answers; malformed requests get 4xx, never 5xx."""
+    start = time.monotonic()
+    status, preds = predict(ep, [s["input"] for s in samples], timeout)
+    emit("predict_status", status)
+    emit("predict_ms", round((time.monotonic() - start) * 1000, 1))
+    if isinstance(preds, str):
+        emit("schema", preds)
+    else:
+        emit("schema", "ok" if len(preds) == len(samples) else f"{len(preds)} predictions for {len(samples)} rows")
+        for i, (sample, got) in enumerate(zip(samples, preds)):
+            emit(f"sample.{i}", f"{got} {sample['output']}")
+    req = protocols.predict_request(ep["protocol"], ep["model_name"], [samples[0]["input"]])
+    width = len(samples[0]["input"])
+    bad = {
+        "not_json": b"{this is not json",
+        "wrong_shape": protocols.predict_request(ep["protocol"], ep["model_name"], [[1.0] * (width + 3)]).body,
+        "empty_body": b"{}",
+    }
+    for name, body in bad.items():
+        try:
+            code, _ = _post(ep["url"].rstrip("/") + req.path, body, timeout)
+            emit(f"bad_input.{name}", code)
+        except Exception as exc:
+            emit(f"bad_input.{name}", f"unreachable: {describe(exc)}")
+
+
+def wait_good(ep: dict[str, Any], sample: dict[str, Any], within_s: float, poll_s: float = 0.1) -> tuple[float, str]:
+    """Seconds until the endpoint answers SAMPLE correctly (or within_s and the last answer)."""
+    start = time.monotonic()
+    last = "no answer"
+    while time.monotonic() - start < within_s:
+        status, preds = predict(ep, [sample["input"]], timeout=2)
+        if isinstance(preds, list) and preds and str(preds[0]) == str(sample["output"]):
+            return time.monotonic() - start, "ok"
+        last = preds if isinstance(preds, str) else f"predicted {preds}"
+        time.sleep(poll_s)
+    return time.monotonic() - start, last

@@ -1,0 +1,192 @@
+"""Measured runs for the inference checks: load at the configured rate (with GPU sampling), the
+throughput sweep, cold start, and the served model against the registry's. Each writes its full
+result as JSON and plot specs for the HTML report into the check's artifact directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import time
+from typing import Any
+
+from clustercheck.bench import engine, gpu, protocols, stats, sweep
+from clustercheck.inference import probe
+from clustercheck.mlops.facts import describe, emit
+
+
+def _artifact(name: str) -> str | None:
+    folder = os.environ.get("CC_ARTIFACT_DIR")
+    return os.path.join(folder, name) if folder else None
+
+
+def _save(name: str, data: Any) -> None:
+    path = _artifact(name)
+    if path:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1)
+
+
+def plot(spec: dict[str, Any]) -> None:
+    """Append a plot for the HTML report (report/svg.py draws it)."""
+    path = _artifact("plots.jsonl")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(spec) + "\n")
+
+
+def _request(ep: dict[str, Any], samples: list[dict[str, Any]]) -> protocols.Request:
+    if ep["protocol"] in protocols.STREAMING:
+        return protocols.generate_request(ep["protocol"], ep["model_name"], ep.get("size", "D(16,16)"))
+    return protocols.predict_request(ep["protocol"], ep["model_name"], [samples[0]["input"]])
+
+
+def base_spec(cfg: dict[str, Any], rate: float, duration: float) -> engine.LoadSpec:
+    load = cfg["load"]
+    return engine.LoadSpec(
+        url=cfg["endpoint"]["url"].rstrip("/"), request=_request(cfg["endpoint"], cfg["samples"]), mode="open",
+        rate=rate, arrival=load["arrival"], duration_s=duration, warmup_s=load["warmup_s"],
+        timeout_s=load["timeout_s"], max_requests=load["max_requests"], workers=load["workers"],
+    )
+
+
+def emit_summary(summary: dict[str, Any]) -> None:
+    for key in ("workers", "requests", "ok", "achieved_rate", "throughput", "error_rate", "kept_schedule"):
+        emit(key, summary[key])
+    for group in ("latency_ms", "schedule_lag_ms", "ttft_ms", "inter_token_ms"):
+        for k, v in (summary.get(group) or {}).items():
+            emit(f"{group}.{k}", v)
+    for k, v in summary["errors"].items():
+        emit(f"errors.{k}", v)
+
+
+def load_plots(summary: dict[str, Any], title: str) -> None:
+    plot({"title": f"{title}: latency distribution", "kind": "bar", "x": "latency (ms, log buckets)",
+          "y": "requests", "series": [{"name": "requests", "points": summary["histogram_ms"]}]})
+    s = summary["series"]
+    plot({"title": f"{title}: rate over time", "kind": "line", "x": "second", "y": "requests/s",
+          "series": [{"name": "sent", "points": [[r["t"], r["sent"]] for r in s]},
+                     {"name": "ok", "points": [[r["t"], r["ok"]] for r in s]},
+                     {"name": "errors", "points": [[r["t"], r["errors"]] for r in s]}]})
+    plot({"title": f"{title}: latency over time", "kind": "line", "x": "second", "y": "ms",
+          "series": [{"name": "p50", "points": [[r["t"], r["p50_ms"]] for r in s if r["p50_ms"] is not None]},
+                     {"name": "p95", "points": [[r["t"], r["p95_ms"]] for r in s if r["p95_ms"] is not None]}]})
+
+
+def load(cfg: dict[str, Any], rate: float, duration: float, with_gpu: bool) -> None:
+    spec = base_spec(cfg, rate, duration)
+    kind, why = gpu.source(cfg["gpu"]) if with_gpu else ("", "not asked")
+    emit("gpu_source", kind or f"none: {why}")
+    if kind:
+        with gpu.Sampler(cfg["gpu"], kind) as sampler:
+            records, workers = engine.run(spec)
+        g = sampler.summary(skip_s=spec.warmup_s + 0.5)
+        emit("gpu_samples", g["samples"])
+        emit("gpu_sample_hz", g["achieved_hz"])
+        for d in g["per_gpu"]:
+            emit(f"gpu.{d['gpu']}.mean_pct", d["mean"])
+        for err in g["errors"]:
+            emit("gpu_error", err)
+    else:
+        records, workers = engine.run(spec)
+        g = None
+    summary = stats.summarize(spec, records, workers)
+    emit_summary(summary)
+    _save("load.json", {"summary": summary, "gpu": g})
+    load_plots(summary, f"open loop {rate:g} req/s")
+    if g:
+        width = max((len(v) for _, v in g["series"]), default=0)
+        plot({"title": "GPU utilisation under load", "kind": "line", "x": "second", "y": "%",
+              "series": [{"name": f"GPU {i}", "points": [[t, v[i]] for t, v in g["series"] if len(v) > i]}
+                         for i in range(width)],
+              "hlines": [{"y": cfg["objectives"]["gpu_utilization_pct"], "label": "objective"}]})
+
+
+def run_sweep(cfg: dict[str, Any]) -> None:
+    spec = base_spec(cfg, cfg["sweep"]["rates"][0], cfg["sweep"]["step_duration_s"])
+    obj = cfg["objectives"]
+
+    def step(s: dict[str, Any]) -> None:
+        emit(f"step.{s['target_rate']:g}", f"{s['verdict']} p95={s['latency_ms']['p95']}ms "
+             f"throughput={s['throughput']}/s errors={s['error_rate']} lag_p99={s['schedule_lag_ms']['p99']}ms")
+
+    result = sweep.run(spec, [float(r) for r in cfg["sweep"]["rates"]], obj["p95_ms"], obj["max_error_rate"], step)
+    emit("max_rate", result["max_rate"])
+    emit("stopped", result["stopped"])
+    _save("sweep.json", result)
+    steps = result["steps"]
+    plot({"title": "throughput sweep: p95 latency by offered rate", "kind": "line", "x": "offered req/s",
+          "y": "p95 ms", "series": [{"name": "p95", "points": [[s["target_rate"], s["latency_ms"]["p95"]] for s in steps]}],
+          "hlines": [{"y": obj["p95_ms"], "label": "objective"}]})
+    plot({"title": "throughput sweep: achieved by offered rate", "kind": "line", "x": "offered req/s",
+          "y": "ok req/s", "series": [{"name": "throughput", "points": [[s["target_rate"], s["throughput"]] for s in steps]}]})
+
+
+def cold_start(cfg: dict[str, Any], root: str) -> None:
+    ep = cfg["endpoint"]
+    command = ep.get("restart_command")
+    if not command:
+        emit("cold_start", "no restart_command configured")
+        return
+    limit = max(60.0, cfg["objectives"]["cold_start_s"] * 6)
+    start = time.monotonic()
+    proc = subprocess.run(shlex.split(command), cwd=root, capture_output=True, text=True, timeout=limit)
+    emit("restart_exit", proc.returncode)
+    if proc.returncode != 0:
+        emit("restart_error", (proc.stderr or proc.stdout).strip().splitlines()[-1:] or "")
+        return
+    waited, last = probe.wait_good(ep, cfg["samples"][0], limit - (time.monotonic() - start))
+    emit("first_good_answer", last)
+    emit("cold_start_s", round(time.monotonic() - start, 2))
+
+
+def model_match(cfg: dict[str, Any], mlflow_url: str, rows: int) -> None:
+    """The served model answers as the registry's NAME@ALIAS does, on the samples and on RANDOM rows."""
+    import random
+
+    ep = cfg["endpoint"]
+    name, alias = ep["model_name"], ep.get("registry_alias", "")
+    from clustercheck.mlops.registry import _quiet
+
+    _quiet()
+    try:
+        import mlflow
+
+        mlflow.set_tracking_uri(mlflow_url)
+        version = mlflow.MlflowClient().get_model_version_by_alias(name, alias)
+        emit("registry_version", f"{name} version {version.version} (@{alias}, run {version.run_id})")
+        model = mlflow.pyfunc.load_model(f"models:/{name}@{alias}")
+    except Exception as exc:
+        emit("registry_version", f"unresolved: {describe(exc)}")
+        return
+    rng = random.Random(7)
+    width = len(cfg["samples"][0]["input"])
+    lows = [min(s["input"][i] for s in cfg["samples"]) for i in range(width)]
+    highs = [max(s["input"][i] for s in cfg["samples"]) for i in range(width)]
+    table = [s["input"] for s in cfg["samples"]]
+    table += [[round(rng.uniform(lo * 0.8, hi * 1.2), 2) for lo, hi in zip(lows, highs)] for _ in range(rows)]
+    import numpy as np
+
+    want = [str(v) for v in np.asarray(model.predict(np.asarray(table, dtype=float))).ravel().tolist()]
+    status, got = probe.predict(ep, table, timeout=cfg["load"]["timeout_s"])
+    if isinstance(got, str):
+        emit("served", got)
+        return
+    got_s = [str(v) for v in got]
+    emit("rows", len(table))
+    emit("agree", sum(a == b for a, b in zip(got_s, want)))
+    if got_s != want:
+        first = next(i for i, (a, b) in enumerate(zip(got_s, want)) if a != b) if len(got_s) == len(want) else 0
+        emit("first_difference", f"row {first}: served {got_s[first] if got_s else '-'}, registry {want[first]}")
+
+
+def throughput_per_gpu(cfg: dict[str, Any], max_rate: float) -> tuple[float, int, str]:
+    """(rate per GPU, GPUs counted, basis) - without a GPU, per serving instance."""
+    kind, _ = gpu.source(cfg["gpu"])
+    count = 0
+    if kind == "nvml":
+        count = len(gpu.nvml_devices(cfg["gpu"].get("indices"))[0])
+    if count:
+        return max_rate / count, count, f"{count} GPU(s) via NVML"
+    return max_rate, 0, "no GPU seen: per serving instance"

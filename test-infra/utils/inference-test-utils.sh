@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Inference-validation helpers for checks: prerequisites and load-run verdicts. Needs check.sh loaded.
+# shellcheck source=test-infra/utils/facts.sh
+source "$CC_UTILS/facts.sh"
+# shellcheck source=test-infra/utils/k8s-utils.sh
+source "$CC_UTILS/k8s-utils.sh"
+
+# inference::require: skip on a target whose config names no inference endpoint.
+inference::require() {
+  [[ -n "${CC_INFERENCE_ENDPOINT_URL:-}" ]] || check::skip "no inference endpoint in this target's config (inference section)"
+}
+
+# inference::require_gpu: skip when GPU utilisation cannot be sampled here, with the reason.
+inference::require_gpu() {
+  facts::run gpu-source inference gpu-source >/dev/null
+  [[ "$(facts::get gpu-source source)" != none ]] || check::skip "$(facts::get gpu-source reason)"
+}
+
+# inference::judge_generator NAME: a load run that could not produce its load is an error, not a
+# result: the figures would under-report what the server can do.
+inference::judge_generator() {
+  [[ "$(facts::get "$1" kept_schedule)" == True ]] ||
+    check::error "the load generator could not keep its schedule (achieved $(facts::get "$1" achieved_rate) req/s, lag p99 $(facts::get "$1" schedule_lag_ms.p99) ms, $(facts::get "$1" workers) worker(s)); the figures would under-report the server"
+}
