@@ -5,7 +5,8 @@ ARGS ?=
 
 .PHONY: help setup test test-python test-bats test-e2e lint stack-up stack-down stack-status \
 	test-cloud-vm test-individual-vm-lifecycle test-shared-gpu-management bench bench-mlops \
-	test-mlops-stack test-mlops-minio test-mlops-postgresql test-mlops-mlflow test-mlops-kserve
+	test-mlops-stack test-mlops-minio test-mlops-postgresql test-mlops-mlflow test-mlops-kserve \
+	test-inference test-inference-deployment test-inference-performance bench-inference
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-32s %s\n", $$1, $$2}'
@@ -67,3 +68,15 @@ test-mlops-mlflow: setup ## the MLflow checks only
 
 test-mlops-kserve: setup ## model serving, and the KServe checks on a configured cluster
 	$(FW)/test-mlops-stack-framework.sh e2e --suite kserve $(ARGS)
+
+test-inference: setup ## inference framework e2e: deployment, answers, cold start, latency, throughput, GPU
+	$(FW)/test-inference-framework.sh e2e $(ARGS)
+
+test-inference-deployment: setup ## inference: deployment, cold start, endpoint, model loading, answers
+	$(FW)/test-inference-framework.sh e2e --filter 'deployment|cold-start|endpoint|model-loading|request-response' $(ARGS)
+
+test-inference-performance: setup ## inference: latency, throughput sweep, GPU utilisation, autoscaling
+	$(FW)/test-inference-framework.sh e2e --filter 'latency|throughput|gpu|autoscaling|load-balancing' $(ARGS)
+
+bench-inference: setup ## our load engine beside wrk and hey on the local model endpoint
+	bench/inference-engines.sh

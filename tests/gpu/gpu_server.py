@@ -26,9 +26,11 @@ class Model:
 
     def __init__(self, work_ms: float, dim: int) -> None:
         self.w = torch.randn(dim, dim, device="cuda", dtype=torch.bfloat16) / dim**0.5
-        self.x = torch.randn(256, dim, device="cuda", dtype=torch.bfloat16)
-        self.layers = 1
-        self.layers = max(1, round(work_ms / self._time_ms()))
+        self.x = torch.randn(1024, dim, device="cuda", dtype=torch.bfloat16)
+        # Timed over many layers: a single layer's time is mostly kernel-launch overhead on the CPU,
+        # which would size the batch far below work_ms of GPU time.
+        self.layers = 40
+        self.layers = max(1, round(work_ms / (self._time_ms() / 40)))
 
     def _time_ms(self) -> float:
         self._burn()

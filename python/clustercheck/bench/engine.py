@@ -21,6 +21,7 @@ from clustercheck.bench.protocols import Request, stream_tokens
 TIMEOUT, CONNECTION, OTHER = -1, -2, -3
 ERROR_NAMES = {TIMEOUT: "timeout", CONNECTION: "connection", OTHER: "client_error"}
 SPIN_S = 0.0012
+MAX_CONNECTIONS = 512  # per worker process
 
 
 @dataclass
@@ -115,7 +116,9 @@ async def _run_worker(spec: LoadSpec, worker: int, workers: int, t0: float) -> l
     import aiohttp
 
     timeout = aiohttp.ClientTimeout(total=spec.timeout_s)
-    connector = aiohttp.TCPConnector(limit=0, force_close=False)
+    # Open loop wants no client-side queue, but a stalled server must not make us open sockets
+    # without bound: requests beyond this many in flight wait (their latency still counts from schedule).
+    connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS)
     records: list[Record] = []
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         await asyncio.sleep(max(0.0, t0 - time.monotonic()))
