@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Our load engine beside wrk and hey (Debian packages) on the same local model endpoint: closed-loop
+# maximum throughput of each at the same concurrency, then one fixed open-loop rate where our p50/p99
+# stand beside hey's (rate-limited) figures, and whether we kept that rate within 1 %.
+# Usage: bench/inference-engines.sh [URL]   (default: the local stack's MLServer, v2 protocol)
+#   CONCURRENCY (default 16), DURATION seconds (default 10), RATE for the fixed-rate part
+#   (default: half our measured maximum).
+set -euo pipefail
+# shellcheck source=test-infra/utils/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+cd "$CC_ROOT"
+
+url=${1:-http://127.0.0.1:18081}
+model=${MODEL:-cc-iris}
+conc=${CONCURRENCY:-16}
+dur=${DURATION:-10}
+for tool in wrk hey; do
+  command -v "$tool" >/dev/null || log::die "bench: $tool is not installed (make setup)" 2
+done
+curl -sf -o /dev/null "$url/v2/health/ready" || log::die "bench: no v2 endpoint ready at $url (make stack-up)" 2
+
+tmp=$(mktemp -d)
+util::trap_add "rm -rf '$tmp'" EXIT
+body='{"inputs":[{"name":"input-0","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}'
+path=/v2/models/$model/infer
+printf '%s' "$body" >"$tmp/body.json"
+cat >"$tmp/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+printf 'endpoint %s%s, %s CPUs, concurrency %s, %s s per run\n' "$url" "$path" "$(nproc)" "$conc" "$dur"
+ours=$(clustercheck bench run "$url" --protocol v2 --model "$model" --concurrency "$conc" --duration "$dur" \
+  --warmup 1 | awk -F '\t' '$1 == "throughput" {print $2}')
+wrk_rps=$(wrk -t 2 -c "$conc" -d "${dur}s" -s "$tmp/post.lua" "$url$path" | awk '/Requests\/sec/ {print $2}')
+hey -z "${dur}s" -c "$conc" -m POST -T application/json -D "$tmp/body.json" "$url$path" >"$tmp/hey-max.txt"
+hey_rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/hey-max.txt")
+printf '%-34s %10s req/s\n' "closed loop max, clustercheck" "$ours" "closed loop max, wrk" "$wrk_rps" \
+  "closed loop max, hey" "$hey_rps"
+awk -v a="$ours" -v b="$hey_rps" 'BEGIN {printf "%-34s %10.0f %%   (aim: >= 50 %%)\n", "clustercheck / hey", 100 * a / b}'
+
+rate=${RATE:-$(awk -v a="$ours" 'BEGIN {printf "%d", a / 2}')}
+clustercheck bench run "$url" --protocol v2 --model "$model" --rate "$rate" --duration "$dur" --warmup 1 >"$tmp/ours.tsv"
+get() { awk -F '\t' -v k="$1" '$1 == k {print $2}' "$tmp/ours.tsv"; }
+# hey limits each of its workers to -q requests per second: rate/conc each, conc workers.
+hey -z "${dur}s" -c "$conc" -q "$(awk -v r="$rate" -v c="$conc" 'BEGIN {printf "%.2f", r / c}')" -m POST \
+  -T application/json -D "$tmp/body.json" "$url$path" >"$tmp/hey-rate.txt"
+hey_pct() { awk -v p="$1%" '$1 == p && $2 == "in" {printf "%.3f", $3 * 1000}' "$tmp/hey-rate.txt"; }
+printf 'at %s req/s: clustercheck open loop achieved %s req/s (%s of target), lag p99 %s ms, errors %s\n' \
+  "$rate" "$(get achieved_rate)" "$(awk -v a="$(get achieved_rate)" -v r="$rate" 'BEGIN {printf "%.2f %%", 100 * a / r}')" \
+  "$(get schedule_lag_ms.p99)" "$(get error_rate)"
+printf '%-34s p50 %8s ms   p99 %8s ms\n' "clustercheck (from schedule)" "$(get latency_ms.p50)" "$(get latency_ms.p99)" \
+  "hey (rate-limited, closed loop)" "$(hey_pct 50)" "$(hey_pct 99)"
+printf '%-34s %s req/s\n' "hey achieved" "$(awk '/Requests\/sec/ {print $2}' "$tmp/hey-rate.txt")"
