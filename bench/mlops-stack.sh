@@ -15,6 +15,7 @@ if test-infra/local/stack status mlops >/dev/null 2>&1; then
 fi
 
 tmp=$(mktemp -d)
+chmod 755 "$tmp" # PostgreSQL runs as postgres and must reach its data directory under it
 export CC_LOCAL_STATE=$tmp/state CC_STACK_CONFIG=$tmp/local.yaml
 # The stack's config with absolute paths and its own state directory.
 sed -e "s#\.\./\.\./\.local-target/mlops#$tmp/state/mlops#" -e "s#\.\./\.\./#$CC_ROOT/#g" \

@@ -69,14 +69,15 @@ def s3_roundtrip(config: str | None, work_dir: str) -> None:
 @s3.command("ensure-buckets")
 @config_option
 def s3_ensure_buckets(config: str | None) -> None:
-    """Create the configured buckets that are missing (used by the local stack)."""
+    """Create the configured buckets that are missing and wait until each takes writes (local stack)."""
     from clustercheck.mlops import s3 as mod
 
     section = load_section(config)
     try:
         made = mod.ensure_buckets(section["s3"], _timeout(section))
+        mod.wait_writable(section["s3"], float(section["timeouts"]["ready_s"]), _timeout(section))
     except Exception as exc:
-        raise UserError(f"s3: cannot create buckets at {section['s3']['endpoint']}: {mod.error_code(exc)}") from None
+        raise UserError(f"s3: buckets at {section['s3']['endpoint']} not usable: {mod.error_code(exc)}") from None
     emit("created", ",".join(made) or "none")
 
 

@@ -189,6 +189,24 @@ def ensure_buckets(s3: dict[str, Any], timeout: float) -> list[str]:
     return made
 
 
+def wait_writable(s3: dict[str, Any], within_s: float, timeout: float) -> None:
+    """Until every configured bucket takes a write. A restarted SeaweedFS answers /healthz before its
+    volume servers have re-registered, and writes to a bucket fail with 500 until they have."""
+    c = client(s3, timeout=timeout)
+    key = f"clustercheck/ready-{os.getpid()}"
+    end = time.monotonic() + within_s
+    for bucket in s3["buckets"]:
+        while True:
+            try:
+                c.put_object(Bucket=bucket, Key=key, Body=b"ready")
+                c.delete_object(Bucket=bucket, Key=key)
+                break
+            except Exception as exc:
+                if time.monotonic() > end:
+                    raise RuntimeError(f"bucket {bucket} takes no writes: {error_code(exc)}") from None
+                time.sleep(0.5)
+
+
 def object_sha256(s3: dict[str, Any], bucket: str, key: str, timeout: float) -> str:
     """The sha256 of an object's bytes, or why it could not be read."""
     try:
