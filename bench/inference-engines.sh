@@ -2,7 +2,7 @@
 # Our load engine beside wrk and hey (Debian packages) on the same local model endpoint: closed-loop
 # maximum throughput of each at the same concurrency, then one fixed open-loop rate where our p50/p99
 # stand beside hey's (rate-limited) figures, and whether we kept that rate within 1 %.
-# Usage: bench/inference-engines.sh [URL]   (default: the local stack's MLServer, v2 protocol)
+# Usage: bench/inference-engines.sh [URL]   (default: the local stack's `mlflow models serve`)
 #   CONCURRENCY (default 16), DURATION seconds (default 10), RATE for the fixed-rate part
 #   (default: half our measured maximum).
 set -euo pipefail
@@ -10,19 +10,18 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 cd "$CC_ROOT"
 
-url=${1:-http://127.0.0.1:18081}
-model=${MODEL:-cc-iris}
+url=${1:-http://127.0.0.1:15001}
 conc=${CONCURRENCY:-16}
 dur=${DURATION:-10}
 for tool in wrk hey; do
   command -v "$tool" >/dev/null || log::die "bench: $tool is not installed (make setup)" 2
 done
-curl -sf -o /dev/null "$url/v2/health/ready" || log::die "bench: no v2 endpoint ready at $url (make stack-up)" 2
+curl -sf -o /dev/null "$url/ping" || log::die "bench: no MLflow scoring server ready at $url (make stack-up)" 2
 
 tmp=$(mktemp -d)
 util::trap_add "rm -rf '$tmp'" EXIT
-body='{"inputs":[{"name":"input-0","shape":[1,4],"datatype":"FP64","data":[5.1,3.5,1.4,0.2]}]}'
-path=/v2/models/$model/infer
+body='{"inputs":[[5.1,3.5,1.4,0.2]]}'
+path=/invocations
 printf '%s' "$body" >"$tmp/body.json"
 cat >"$tmp/post.lua" <<LUA
 wrk.method = "POST"
@@ -31,7 +30,7 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 
 printf 'endpoint %s%s, %s CPUs, concurrency %s, %s s per run\n' "$url" "$path" "$(nproc)" "$conc" "$dur"
-ours=$(clustercheck bench run "$url" --protocol v2 --model "$model" --concurrency "$conc" --duration "$dur" \
+ours=$(clustercheck bench run "$url" --protocol mlflow --concurrency "$conc" --duration "$dur" \
   --warmup 1 | awk -F '\t' '$1 == "throughput" {print $2}')
 wrk_rps=$(wrk -t 2 -c "$conc" -d "${dur}s" -s "$tmp/post.lua" "$url$path" | awk '/Requests\/sec/ {print $2}')
 hey -z "${dur}s" -c "$conc" -m POST -T application/json -D "$tmp/body.json" "$url$path" >"$tmp/hey-max.txt"
@@ -41,7 +40,7 @@ printf '%-34s %10s req/s\n' "closed loop max, clustercheck" "$ours" "closed loop
 awk -v a="$ours" -v b="$hey_rps" 'BEGIN {printf "%-34s %10.0f %%   (aim: >= 50 %%)\n", "clustercheck / hey", 100 * a / b}'
 
 rate=${RATE:-$(awk -v a="$ours" 'BEGIN {printf "%d", a / 2}')}
-clustercheck bench run "$url" --protocol v2 --model "$model" --rate "$rate" --duration "$dur" --warmup 1 >"$tmp/ours.tsv"
+clustercheck bench run "$url" --protocol mlflow --rate "$rate" --duration "$dur" --warmup 1 >"$tmp/ours.tsv"
 get() { awk -F '\t' -v k="$1" '$1 == k {print $2}' "$tmp/ours.tsv"; }
 # hey limits each of its workers to -q requests per second: rate/conc each, conc workers.
 hey -z "${dur}s" -c "$conc" -q "$(awk -v r="$rate" -v c="$conc" 'BEGIN {printf "%.2f", r / c}')" -m POST \

@@ -102,3 +102,17 @@ def test_bad_options_are_one_line_exit_2() -> None:
     result = run([str(BIN / "clustercheck"), "bench", "run", "http://127.0.0.1:9", "--rate", "1", "--concurrency", "2"])
     assert result.returncode == 2
     assert "exactly one of --rate" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("server", [["--delay-ms", "10", "--ttft-ms", "20", "--itl-ms", "2"]], indirect=True)
+def test_sweep_over_sizes_and_concurrencies(server: str) -> None:
+    result = run([str(BIN / "clustercheck"), "bench", "sweep", server, "--protocol", "openai-completions",
+                  "--sizes", "D(10,5),D(10,20)", "--concurrencies", "1,4", "--duration", "1", "--warmup", "0.2",
+                  "--json"])
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) == {"D(10,5)", "D(10,20)"}
+    short, long = out["D(10,5)"]["steps"], out["D(10,20)"]["steps"]
+    # 20 ms to the first token, then 2 ms a token: 28 ms for 5 tokens, 58 ms for 20.
+    assert abs(short[0]["latency_ms"]["p50"] - 28) <= 2 and abs(long[0]["latency_ms"]["p50"] - 58) <= 2
+    assert short[1]["throughput"] > 3 * short[0]["throughput"]  # 4 in flight, about 4 times as many

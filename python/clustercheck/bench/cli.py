@@ -98,30 +98,43 @@ def run_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | N
 
 @bench.command("sweep")
 @_with_load_options
-@click.option("--rates", required=True, help="Comma-separated open-loop rates, stepped in order.")
+@click.option("--rates", help="Comma-separated open-loop rates, stepped in order.")
+@click.option("--concurrencies", help="Comma-separated closed-loop concurrencies, stepped instead of rates.")
+@click.option("--sizes", help="OpenAI protocols: comma-separated D(in,out) sizes, each swept in turn.")
 @click.option("--p95-ms", type=float, default=500.0, show_default=True, help="Latency objective.")
 @click.option("--max-error-rate", type=float, default=0.01, show_default=True)
 def sweep_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | None, arrival: str, duration: float,
               warmup: float, timeout: float, max_requests: int, workers: int, out: str | None, as_json: bool,
-              rates: str, p95_ms: float, max_error_rate: float) -> None:
-    """Step the open-loop rate; the highest rate meeting the objective is the throughput."""
+              rates: str | None, concurrencies: str | None, sizes: str | None, p95_ms: float,
+              max_error_rate: float) -> None:
+    """Step the open-loop rate (or the concurrency), per size; the best step meeting the objective
+    is the throughput."""
     from clustercheck.bench import sweep
 
+    if (rates is None) == (concurrencies is None):
+        raise UserError("give exactly one of --rates or --concurrencies")
     try:
-        steps = [float(r) for r in rates.split(",") if r.strip()]
+        steps = [float(r) for r in (rates or "").split(",") if r.strip()]
+        levels = [int(c) for c in (concurrencies or "").split(",") if c.strip()]
     except ValueError:
-        raise UserError(f"--rates: not a list of numbers: {rates}") from None
-    spec = _spec(url, _request(protocol, model, rows, size), arrival=arrival, duration_s=duration, warmup_s=warmup,
-                 timeout_s=timeout, max_requests=max_requests, workers=workers)
-    result = sweep.run(spec, steps, p95_ms, max_error_rate)
+        raise UserError(f"--rates/--concurrencies: not a list of numbers: {rates or concurrencies}") from None
+    results = {}
+    for each in [s.strip() for s in sizes.split("),")] if sizes else [size]:
+        label = each if not each or each.endswith(")") else each + ")"
+        spec = _spec(url, _request(protocol, model, rows, label), arrival=arrival, duration_s=duration,
+                     warmup_s=warmup, timeout_s=timeout, max_requests=max_requests, workers=workers)
+        results[label or "default"] = sweep.run(spec, steps, p95_ms, max_error_rate, concurrencies=levels or None)
     if out:
         with open(out, "w", encoding="utf-8") as fh:
-            json.dump(result, fh, indent=2)
+            json.dump(results, fh, indent=2)
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(json.dumps(results, indent=2))
         return
-    for step in result["steps"]:
-        click.echo(f"step.{step['target_rate']:g}\t{step['verdict']} p95={step['latency_ms']['p95']}ms "
-                   f"throughput={step['throughput']}/s errors={step['error_rate']}")
-    click.echo(f"max_rate\t{result['max_rate']}")
-    click.echo(f"stopped\t{result['stopped']}")
+    for label, result in results.items():
+        prefix = "" if len(results) == 1 else f"{label}."
+        for step in result["steps"]:
+            level = step["target_rate"] if step["mode"] == "open" else step["concurrency"]
+            click.echo(f"{prefix}step.{level:g}\t{step['verdict']} p95={step['latency_ms']['p95']}ms "
+                       f"throughput={step['throughput']}/s errors={step['error_rate']}")
+        click.echo(f"{prefix}max_rate\t{result['max_rate']}")
+        click.echo(f"{prefix}stopped\t{result['stopped']}")

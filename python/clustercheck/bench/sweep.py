@@ -25,12 +25,16 @@ def run(
     p95_ms: float,
     max_error_rate: float,
     on_step: Callable[[dict[str, Any]], None] | None = None,
+    concurrencies: list[int] | None = None,
 ) -> dict[str, Any]:
+    """Step open-loop RATES (or closed-loop CONCURRENCIES) until a step misses the objective."""
     steps: list[dict[str, Any]] = []
     best = 0.0
     stopped = "all steps met the objective"
-    for rate in rates:
-        spec = dataclasses.replace(base, mode="open", rate=rate)
+    plan = [dataclasses.replace(base, mode="closed", concurrency=c) for c in concurrencies] if concurrencies else [
+        dataclasses.replace(base, mode="open", rate=r) for r in rates]
+    for spec in plan:
+        rate = spec.rate if spec.mode == "open" else spec.concurrency
         records, workers = engine.run(spec)
         summary = stats.summarize(spec, records, workers)
         summary["verdict"] = verdict(summary, p95_ms, max_error_rate)
@@ -39,7 +43,7 @@ def run(
         if on_step:
             on_step(summary)
         if summary["verdict"] != "ok":
-            stopped = f"{summary['verdict']} at {rate:g} req/s"
+            stopped = f"{summary['verdict']} at {rate:g} " + ("req/s" if spec.mode == "open" else "in flight")
             break
         best = max(best, summary["throughput"])
     return {"p95_objective_ms": p95_ms, "max_error_rate": max_error_rate, "steps": steps, "max_rate": best,
