@@ -86,11 +86,16 @@ mlops::_check_ports() {
 
 mlops::_start_s3() {
   proc::pid s3 >/dev/null && return 0
+  mkdir -p "$MLOPS_DIR/s3/data"
   proc::start s3 weed server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$MLOPS_DIR/s3/data" \
     -master.port="$CC_MLOPS_LOCAL_SEAWEEDFS_MASTER_PORT" -volume.port="$CC_MLOPS_LOCAL_SEAWEEDFS_VOLUME_PORT" \
     -filer.port="$CC_MLOPS_LOCAL_SEAWEEDFS_FILER_PORT" -s3 -s3.port="$(mlops::_port "$CC_MLOPS_S3_ENDPOINT")" \
-    -s3.config="$MLOPS_DIR/s3/s3.json" -volume.max=8
+    -s3.config="$MLOPS_DIR/s3/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 \
+    -master.volumeSizeLimitMB=256 -volume.max=64
 }
+# Volumes: SeaweedFS grows 7 at a time per bucket (collection) and per system log; 64 sparse volumes of
+# at most 256 MiB leave room for every bucket and a deleted-and-recreated one, without reserving disk.
+# Iceberg and Lance catalogs are off: their fixed ports (8181, 9101) are not ours to take.
 
 mlops::_start_pg() {
   [[ -n "$PG_BIN" ]] || log::die "mlops: PostgreSQL 15 is not installed (run: make setup)"
@@ -141,11 +146,10 @@ mlops::_start_serving() {
     [[ -z "$(mlops::_endpoint v2)" ]] || proc::pid mlserver >/dev/null || mlops::_start_server mlserver
   )
   url=$(mlops::_endpoint mlflow)
-  [[ -z "$url" ]] || util::wait_for "$MLOPS_TIMEOUT" "mlflow models serve" \
-    clustercheck serving wait-ready --config "$CC_STACK_CONFIG" --url "$url" --protocol mlflow --within 2 ||
+  [[ -z "$url" ]] || proc::wait_http "$url/ping" "mlflow models serve" "$MLOPS_TIMEOUT" model-server ||
     log::die "mlops: mlflow models serve not ready (see $(proc::logfile model-server))" 1
   url=$(mlops::_endpoint v2)
-  [[ -z "$url" ]] || proc::wait_http "$url/v2/models/$CC_MLOPS_SERVING_MODEL_NAME/ready" MLServer "$MLOPS_TIMEOUT" ||
+  [[ -z "$url" ]] || proc::wait_http "$url/v2/models/$CC_MLOPS_SERVING_MODEL_NAME/ready" MLServer "$MLOPS_TIMEOUT" mlserver ||
     log::die "mlops: MLServer not ready (see $(proc::logfile mlserver))" 1
 }
 
@@ -158,7 +162,7 @@ mlops::up() {
   mlops::_start_s3
   mlops::_start_pg
   mlops::_start_mlflow
-  proc::wait_http "$CC_MLOPS_S3_ENDPOINT/healthz" "SeaweedFS S3" "$MLOPS_TIMEOUT" ||
+  proc::wait_http "$CC_MLOPS_S3_ENDPOINT/healthz" "SeaweedFS S3" "$MLOPS_TIMEOUT" s3 ||
     log::die "mlops: S3 not ready (see $(proc::logfile s3))" 1
   clustercheck s3 ensure-buckets --config "$CC_STACK_CONFIG" >/dev/null
   if [[ -n "${CC_MLOPS_SERVING_MODEL_NAME:-}" ]]; then
@@ -167,7 +171,7 @@ mlops::up() {
     clustercheck mlflow seed --config "$CC_STACK_CONFIG" >"$seed_log" 2>&1 </dev/null 3>&- &
     seed_pid=$!
   fi
-  proc::wait_http "$CC_MLOPS_MLFLOW_URL/health" MLflow "$MLOPS_TIMEOUT" ||
+  proc::wait_http "$CC_MLOPS_MLFLOW_URL/health" MLflow "$MLOPS_TIMEOUT" mlflow ||
     log::die "mlops: MLflow not ready (see $(proc::logfile mlflow))" 1
   if [[ -n "${seed_pid:-}" ]]; then
     wait "$seed_pid" || log::die "mlops: registering the served model failed (see $seed_log)" 1

@@ -72,7 +72,17 @@ proc::require_free_port() {
   fi
 }
 
-# proc::wait_http URL WHAT TIMEOUT_S: until URL answers 2xx.
+# proc::wait_http URL WHAT TIMEOUT_S [NAME]: until URL answers 2xx; with NAME, give up at once when
+# the process started under NAME has exited (its log says why) instead of waiting out the timeout.
 proc::wait_http() {
-  util::wait_for "$3" "$2 at $1" curl -sf -o /dev/null --max-time 2 "$1"
+  util::wait_for "$3" "$2 at $1" proc::_answers "$1" "${4:-}"
+}
+
+proc::_answers() {
+  curl -sf -o /dev/null --max-time 2 "$1" && return 0
+  if [[ -n "$2" ]] && ! proc::pid "$2" >/dev/null; then
+    log::error "$2 exited while starting: $(tail -n 1 "$(proc::logfile "$2")" | cut -c1-300)"
+    exit 1
+  fi
+  return 1
 }

@@ -252,7 +252,8 @@ def mlflow_seed(config: str | None) -> None:
     section = load_section(config)
     serving = _serving(section)
     registry.seed(
-        section["mlflow"]["url"], serving["model_name"], serving["model_alias"], float(section["timeouts"]["ready_s"])
+        section["mlflow"]["url"], serving["model_name"], serving["model_alias"], float(section["timeouts"]["ready_s"]),
+        section["mlflow"]["artifact_prefix"],
     )
 
 

@@ -76,8 +76,28 @@ def _alias_version(url: str, name: str, alias: str) -> str | None:
     return str(resp.json()["model_version"]["version"]) if resp.ok else None
 
 
-def seed(url: str, name: str, alias: str, within_s: float) -> None:
-    """Register NAME with ALIAS unless the alias already resolves (the local stack's served model).
+def _artifacts_readable(url: str, name: str, alias: str, artifact_prefix: str) -> bool:
+    """NAME@ALIAS's MLmodel can be read through MLflow (its bucket may have been wiped since)."""
+    import contextlib
+    import io
+
+    from clustercheck.mlops.mlflow_rest import ARTIFACTS, Rest, _model_prefix
+
+    rest = Rest(url, 10)
+    with contextlib.redirect_stdout(io.StringIO()):  # its facts are not the seed's
+        found = _model_prefix(rest, name, alias, artifact_prefix)
+    if found is None:
+        return False
+    try:
+        rest.call("GET", f"{ARTIFACTS}/{found[0]}/MLmodel")
+        return True
+    except Exception:
+        return False
+
+
+def seed(url: str, name: str, alias: str, within_s: float, artifact_prefix: str = "mlflow") -> None:
+    """Register NAME with ALIAS unless the alias resolves to readable artifacts (the local stack's
+    served model; a new version takes the alias when the old one's files are gone).
 
     Starts importing mlflow at once and waits for the server after: the imports take seconds too.
     """
@@ -88,7 +108,7 @@ def seed(url: str, name: str, alias: str, within_s: float) -> None:
     imported.start()
     _wait_healthy(url, within_s)
     present = _alias_version(url, name, alias)
-    if present:
+    if present and _artifacts_readable(url, name, alias, artifact_prefix):
         emit("seed", f"present: {name}@{alias} is version {present}")
         return
     imported.join()
