@@ -6,7 +6,8 @@ ARGS ?=
 .PHONY: help setup test test-python test-bats test-e2e lint stack-up stack-down stack-status \
 	test-cloud-vm test-individual-vm-lifecycle test-shared-gpu-management bench bench-mlops \
 	test-mlops-stack test-mlops-minio test-mlops-postgresql test-mlops-mlflow test-mlops-kserve \
-	test-inference test-inference-deployment test-inference-performance bench-inference
+	test-inference test-inference-deployment test-inference-performance bench-inference \
+	test-kubernetes test-kubernetes-deployment test-kubernetes-networking
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-32s %s\n", $$1, $$2}'
@@ -26,7 +27,7 @@ test-e2e: setup ## end to end against the local target with real QEMU guests
 	bats tests/e2e
 
 lint: setup ## shellcheck every shell file, packer validate, ansible-playbook --syntax-check
-	shellcheck -x $$(git ls-files '*.sh' 'frameworks/*' '.ci/run' 'test-infra/local/stack' 'tests/fixtures/pg-*' | sort -u)
+	shellcheck -x $$(git ls-files '*.sh' 'frameworks/*' '.ci/run' 'test-infra/local/stack' 'tests/fixtures/pg-*' 'tests/fixtures/fixture-server' | sort -u)
 	cd packer && packer validate guest-image.pkr.hcl
 	cd ansible && ansible-playbook -i inventory/local.yml site.yml --syntax-check
 
@@ -80,3 +81,12 @@ test-inference-performance: setup ## inference: latency, throughput sweep, GPU u
 
 bench-inference: setup ## our load engine beside wrk and hey on the local model endpoint
 	bench/inference-engines.sh
+
+test-kubernetes: setup ## Kubernetes framework against kubernetes.kubeconfig (skips without one; ARGS=--fail-on-skip)
+	$(FW)/test-kubernetes-framework.sh e2e $(ARGS)
+
+test-kubernetes-deployment: setup ## Kubernetes: health, Kubespray components, metrics-server, GPU plugin and scheduling
+	$(FW)/test-kubernetes-framework.sh e2e --filter 'cluster-health|kubespray|metrics|gpu' $(ARGS)
+
+test-kubernetes-networking: setup ## Kubernetes: pod networking across nodes, DNS, Calico, ingress
+	$(FW)/test-kubernetes-framework.sh e2e --filter 'networking|dns|calico|ingress' $(ARGS)

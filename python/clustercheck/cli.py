@@ -18,6 +18,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "mlflow": ("clustercheck.mlops.cli", "mlflow", "MLflow facts: health, experiments, runs, artifacts, registry."),
     "serving": ("clustercheck.mlops.cli", "serving", "Model-server facts: readiness and predictions."),
     "bench": ("clustercheck.bench.cli", "bench", "HTTP load generation against inference endpoints."),
+    "k8s": ("clustercheck.k8s.cli", "k8s", "Kubernetes facts: health, components, CNI, GPUs, KServe, probe pods."),
     "inference": ("clustercheck.inference.cli", "inference", "Inference endpoint facts: answers, load, cold start, GPU."),
 }
 

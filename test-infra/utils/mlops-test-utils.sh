@@ -69,13 +69,3 @@ deploy_test_inference_service() {
 
 # mlops::require_kubernetes: the KServe checks need a cluster (k8s-utils.sh).
 mlops::require_kubernetes() { k8s::require "a Kubernetes cluster with KServe"; }
-
-# mlops::expect_all_ok NAME: every fact in NAME.tsv reads "ok..."; each other one is a failure.
-mlops::expect_all_ok() {
-  local key value n=0
-  while IFS=$'\t' read -r key value; do
-    n=$((n + 1))
-    [[ "$value" == ok* ]] || check::note_failure "$key: $value"
-  done <"$CC_ARTIFACT_DIR/$1.tsv"
-  ((n)) || check::note_failure "the helper reported nothing"
-}

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 from clustercheck.errors import UserError
 
 # Keys whose values are paths; relative ones are resolved against the config file's directory.
-PATH_KEYS = {"state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config", "state_dir"}
+PATH_KEYS = {"state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config", "state_dir", "kubeconfig"}
 SECRET_KEY = re.compile(r"(password|secret|token)", re.IGNORECASE)
 
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Check: the InferenceService CRD serves serving.kserve.io/v1beta1
+# Check: the InferenceService CRD is established and serves serving.kserve.io/v1beta1
 set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-
 mlops::require_kubernetes
-mlops::facts inference-service-crd k8s inference-service-crd
-mlops::expect_all_ok inference-service-crd
-check::finish "the InferenceService CRD serves serving.kserve.io/v1beta1"
+
+k8s::facts isvc facts isvc-crd
+k8s::expect_crds isvc
+check::expect "v1beta1 served (got: $(facts::get isvc crd.inferenceservices.serving.kserve.io))" \
+  grep -Eq 'served=([a-z0-9]+,)*v1beta1' <<<"$(facts::get isvc crd.inferenceservices.serving.kserve.io)"
+check::finish "InferenceService v1beta1 available"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Check: Knative Serving's control plane is ready (KServe's serverless mode)
+# Check: Knative Serving's CRD is established and its activator, autoscaler, controller and webhook run
 set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-
 mlops::require_kubernetes
-mlops::facts knative-serving k8s knative-serving
-mlops::expect_all_ok knative-serving
-check::finish "Knative Serving's control plane is ready (KServe's serverless mode)"
+
+k8s::facts knative facts knative
+k8s::expect_crds knative
+k8s::expect_ready knative deployment.
+check::finish "Knative Serving installed and running"

@@ -3,8 +3,9 @@
 set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-
 mlops::require_kubernetes
-mlops::facts kserve-installation k8s kserve-installation
-mlops::expect_all_ok kserve-installation
-check::finish "the KServe controller runs and its CRDs are established"
+
+k8s::facts kserve facts kserve
+k8s::expect_crds kserve
+k8s::expect_ready kserve controller.
+check::finish "KServe CRDs established; controller $(facts::get kserve controller.kserve-controller-manager)"

@@ -1,0 +1,54 @@
+"""`clustercheck k8s`: Kubernetes facts for the cluster and KServe checks (one line per problem)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from clustercheck.errors import UserError
+from clustercheck.mlops.facts import config_option
+
+
+def _config(config: str | None) -> dict[str, Any]:
+    from clustercheck.config.load import load
+
+    path = config or os.environ.get("CC_CONFIG_FILE")
+    if not path:
+        raise UserError("no config: pass --config FILE or set CC_CONFIG_FILE")
+    data = load(path)
+    if "kubernetes" not in data:
+        raise UserError(f"config error: {path}: kubernetes: is missing (this target has no Kubernetes cluster)")
+    return data["kubernetes"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def k8s() -> None:
+    """Kubernetes facts: health, components, CNI, metrics, GPUs, KServe, probe pods."""
+
+
+@k8s.command()
+@config_option
+@click.argument("what", type=click.Choice(["health", "installation", "calico", "metrics", "gpu-plugin", "kserve",
+                                           "knative", "cert-manager", "isvc-crd", "serving-runtime"]))
+def facts(config: str | None, what: str) -> None:
+    """Read WHAT from the API (nothing is created)."""
+    from clustercheck.k8s import facts as mod
+    from clustercheck.k8s.client import Cluster
+
+    cfg = _config(config)
+    mod.FACTS[what](Cluster(cfg), cfg)
+
+
+@k8s.command()
+@config_option
+@click.argument("what", type=click.Choice(["networking", "dns", "ingress", "gpu-scheduling"]))
+@click.option("--name", required=True, help="The check's name: its namespace is cc-NAME-<random>.")
+def probe(config: str | None, what: str, name: str) -> None:
+    """Run WHAT's probe pods in a namespace of their own, deleted on every exit path."""
+    from clustercheck.k8s import pods
+    from clustercheck.k8s.client import Cluster
+
+    cfg = _config(config)
+    pods.PROBES[what](Cluster(cfg), cfg, name)

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Check: the NGINX ingress controller runs and an Ingress routes to a test service
+# timeout: 600
+set -euo pipefail
+# shellcheck source=suites/kubernetes-cluster/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+k8s::facts probe probe ingress --name ingress-controller
+k8s::expect_ready probe controller
+check::expect_eq "client through the ingress" "$(facts::get probe client)" Succeeded
+check::expect "the backend answered through the Ingress (log: $(facts::get probe client_log))" grep -q cc-ingress-ok <<<"$(facts::get probe client_log)"
+k8s::expect_namespace_deleted probe
+check::finish "controller $(facts::get probe controller); an Ingress routes to its service"
