@@ -47,9 +47,18 @@ test_mlflow_api() {
     "$(mlops::fact mlflow-experiments stage_after_delete)" == deleted ]]
 }
 
-# deploy_test_inference_service: serve the registered model. On the local target the stack starts
-# its model servers (idempotent); elsewhere each endpoint's configured start_command runs.
+# deploy_test_inference_service: serve the registered model. With kubernetes.inference, as a KServe
+# InferenceService; on the local target the stack starts its model servers (idempotent); elsewhere
+# each endpoint's configured start_command runs.
 deploy_test_inference_service() {
+  if [[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]]; then
+    # On Kubernetes: an InferenceService of the registered model, Ready and predicting (kept running).
+    local out
+    out=$(clustercheck k8s deploy-isvc --config "$CC_CONFIG_FILE") || return 1
+    printf '%s\n' "$out" | sed 's/^/  | /'
+    grep -q "^ready	Ready$" <<<"$out"
+    return
+  fi
   if [[ "${CC_TARGET_KIND:-}" == local ]]; then
     CC_STACK_CONFIG=$CC_CONFIG_FILE "$CC_ROOT/test-infra/local/stack" up mlops
     return

@@ -108,15 +108,15 @@ secrets_absent() {
   [ "$status" -eq 0 ]
 }
 
-@test "e2e on the local target: every check passes but the five KServe ones, skipped with the reason" {
+@test "e2e on the local target: every check passes but the six KServe ones, skipped with the reason" {
   report=$BATS_TEST_TMPDIR/report
   run "$MFW" e2e --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
-  [[ "$output" == *"mlops-stack: 16 passed, 0 failed, 0 errors, 5 skipped of 21"* ]]
+  [[ "$output" == *"mlops-stack: 16 passed, 0 failed, 0 errors, 6 skipped of 22"* ]]
   for check in check-kserve-installation check-knative-serving check-cert-manager \
-    check-inference-service-crd check-mlflow-serving-runtime; do
+    check-inference-service-crd check-mlflow-serving-runtime check-inference-service-deploy; do
     [ "$(junit_status "$report/junit.xml" "$check")" = skipped ]
   done
   grep -q 'needs a Kubernetes cluster with KServe; this target configures none (kubernetes.kubeconfig)' "$report/junit.xml"

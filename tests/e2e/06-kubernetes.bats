@@ -136,6 +136,43 @@ st() { junit_status "$report" "$1"; }
   [[ "$output" == *"inferenceservices.serving.kserve.io is established (got: error: not found (404)"* ]]
 }
 
+# isvc_config: the fixture config plus an InferenceService to deploy and known samples.
+isvc_config() {
+  cat >>"$BATS_TEST_TMPDIR/cfg.yaml" <<EOF
+  inference: {name: cc-iris, storage_uri: 's3://mlflow-artifacts/mlflow/1/models/m-0f3c/artifacts'}
+EOF
+  python3 - "$BATS_TEST_TMPDIR/cfg.yaml" <<'PY'
+import sys, yaml
+data = yaml.safe_load(open(sys.argv[1]))
+data["mlops"]["serving"] = {"model_name": "cc-iris", "model_alias": "champion",
+    "endpoints": [{"protocol": "v2", "url": "http://127.0.0.1:18952"}],
+    "samples": [{"input": [5.1, 3.5, 1.4, 0.2], "output": 0}, {"input": [6.7, 3.0, 5.2, 2.3], "output": 2}]}
+yaml.safe_dump(data, open(sys.argv[1], "w"))
+PY
+}
+
+@test "register in MLflow, deploy via KServe: the InferenceService becomes Ready, predicts, is removed" {
+  "$ROOT/tests/fixtures/fixture-server" start "$BATS_TEST_TMPDIR/srv" 18952
+  mkdir -p "$BATS_TEST_TMPDIR/ready"
+  echo '{"ready": true, "url": "http://127.0.0.1:18952"}' >"$BATS_TEST_TMPDIR/ready/isvc.json"
+  api "$BATS_TEST_TMPDIR/ready"
+  isvc_config
+  run_fw "$MFW" --suite kserve --filter inference-service-deploy
+  "$ROOT/tests/fixtures/fixture-server" stop "$BATS_TEST_TMPDIR/srv"
+  [ "$(st check-inference-service-deploy)" = passed ]
+  grep -q '^create /apis/serving.kserve.io/v1beta1/namespaces/default/inferenceservices cc-iris$' "$BATS_TEST_TMPDIR/journal"
+  grep -q '^delete /apis/serving.kserve.io/v1beta1/namespaces/default/inferenceservices/cc-iris$' "$BATS_TEST_TMPDIR/journal"
+}
+
+@test "an InferenceService that never becomes Ready: the deploy check fails with the reason, and removes it" {
+  api isvc-never-ready
+  isvc_config
+  run_fw "$MFW" --suite kserve --filter inference-service-deploy
+  [ "$(st check-inference-service-deploy)" = failure ]
+  [[ "$output" == *"not Ready within 3 s (RevisionFailed: Revision"*"Back-off pulling image"* ]]
+  grep -q '^delete /apis/serving.kserve.io/v1beta1/namespaces/default/inferenceservices/cc-iris$' "$BATS_TEST_TMPDIR/journal"
+}
+
 @test "forbidden, expired, forbidden namespace: one clear line per check, no traceback" {
   api forbidden
   run_fw "$KFW"

@@ -11,7 +11,7 @@ from clustercheck.errors import UserError
 from clustercheck.mlops.facts import config_option
 
 
-def _config(config: str | None) -> dict[str, Any]:
+def _load(config: str | None) -> tuple[str, dict[str, Any]]:
     from clustercheck.config.load import load
 
     path = config or os.environ.get("CC_CONFIG_FILE")
@@ -20,7 +20,11 @@ def _config(config: str | None) -> dict[str, Any]:
     data = load(path)
     if "kubernetes" not in data:
         raise UserError(f"config error: {path}: kubernetes: is missing (this target has no Kubernetes cluster)")
-    return data["kubernetes"]
+    return path, data
+
+
+def _config(config: str | None) -> dict[str, Any]:
+    return _load(config)[1]["kubernetes"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,3 +56,19 @@ def probe(config: str | None, what: str, name: str) -> None:
 
     cfg = _config(config)
     pods.PROBES[what](Cluster(cfg), cfg, name)
+
+
+@k8s.command("deploy-isvc")
+@config_option
+@click.option("--remove", is_flag=True, help="Delete the InferenceService afterwards.")
+def deploy_isvc(config: str | None, remove: bool) -> None:
+    """Create the InferenceService of the MLflow-registered model, wait for Ready, predict known inputs."""
+    from clustercheck.k8s import isvc
+    from clustercheck.k8s.client import Cluster
+
+    path, data = _load(config)
+    cfg = data["kubernetes"]
+    if "inference" not in cfg or "mlops" not in data:
+        raise UserError(f"config error: {path}: kubernetes.inference and mlops are needed to deploy an InferenceService")
+    samples = data["mlops"].get("serving", {}).get("samples") or data.get("inference", {}).get("samples") or []
+    isvc.deploy(Cluster(cfg), cfg, data["mlops"], samples, remove)

@@ -1,0 +1,104 @@
+"""The spec's "register in MLflow, deploy via KServe": an InferenceService for the model registered
+in MLflow (its S3 storage URI), waited on until Ready, then asked for predictions of known inputs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from clustercheck.k8s.client import Cluster, describe
+from clustercheck.mlops.facts import emit
+
+GROUP, VERSION, PLURAL = "serving.kserve.io", "v1beta1", "inferenceservices"
+
+
+def storage_uri(isvc: dict[str, Any], mlops: dict[str, Any]) -> str | None:
+    """The configured URI, or the S3 location of the registry's NAME@ALIAS artifacts."""
+    if isvc.get("storage_uri"):
+        return str(isvc["storage_uri"])
+    import contextlib
+    import io
+
+    from clustercheck.mlops.mlflow_rest import Rest, _model_prefix
+
+    serving = mlops.get("serving", {})
+    with contextlib.redirect_stdout(io.StringIO()):
+        found = _model_prefix(Rest(mlops["mlflow"]["url"], 15), serving.get("model_name", ""),
+                              serving.get("model_alias", ""), mlops["mlflow"]["artifact_prefix"])
+    return f"s3://{mlops['mlflow']['artifact_bucket']}/{found[1]}" if found else None
+
+
+def manifest(isvc: dict[str, Any], uri: str) -> dict[str, Any]:
+    predictor: dict[str, Any] = {
+        "minReplicas": isvc["min_replicas"], "maxReplicas": isvc["max_replicas"],
+        "model": {"modelFormat": {"name": "mlflow"}, "protocolVersion": "v2", "storageUri": uri},
+    }
+    if isvc.get("service_account"):
+        predictor["serviceAccountName"] = isvc["service_account"]
+    return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "InferenceService",
+            "metadata": {"name": isvc["name"], "namespace": isvc["namespace"],
+                         "labels": {"app.kubernetes.io/managed-by": "clustercheck"}},
+            "spec": {"predictor": predictor}}
+
+
+def _ready(obj: dict[str, Any]) -> tuple[bool, str]:
+    for cond in obj.get("status", {}).get("conditions", []):
+        if cond.get("type") == "Ready":
+            why = f"{cond.get('reason', '')}: {cond.get('message', '')}".strip(": ")
+            return cond.get("status") == "True", why
+    return False, "no Ready condition yet"
+
+
+def deploy(cluster: Cluster, cfg: dict[str, Any], mlops: dict[str, Any], samples: list[dict[str, Any]],
+           remove: bool) -> None:
+    isvc = cfg["inference"]
+    uri = storage_uri(isvc, mlops)
+    if not uri:
+        emit("storage_uri", "unresolved: the registry has no such model (mlops.serving)")
+        return
+    emit("storage_uri", uri)
+    ns, name = isvc["namespace"], isvc["name"]
+    try:
+        cluster.custom.create_namespaced_custom_object(GROUP, VERSION, ns, PLURAL, manifest(isvc, uri), **cluster.kw())
+        emit("created", f"{ns}/{name}")
+    except Exception as exc:
+        if getattr(exc, "status", None) != 409:
+            emit("created", f"error: {describe(exc, cluster.host)}")
+            return
+        emit("created", f"{ns}/{name} exists")
+    try:
+        _wait_and_predict(cluster, cfg, ns, name, samples)
+    finally:
+        if remove:
+            try:
+                cluster.custom.delete_namespaced_custom_object(GROUP, VERSION, ns, PLURAL, name, **cluster.kw())
+                emit("deleted", f"{ns}/{name}")
+            except Exception as exc:
+                emit("deleted", f"failed: {describe(exc, cluster.host)}")
+
+
+def _wait_and_predict(cluster: Cluster, cfg: dict[str, Any], ns: str, name: str,
+                      samples: list[dict[str, Any]]) -> None:
+    end = time.monotonic() + float(cfg["pod_ready_s"])
+    while True:
+        obj = cluster.custom.get_namespaced_custom_object(GROUP, VERSION, ns, PLURAL, name, **cluster.kw())
+        ready, why = _ready(obj)
+        if ready:
+            break
+        if time.monotonic() > end:
+            emit("ready", f"not Ready within {cfg['pod_ready_s']} s ({why})")
+            return
+        time.sleep(1)
+    url = obj.get("status", {}).get("url", "")
+    emit("ready", "Ready")
+    emit("url", url)
+    from clustercheck.inference import probe
+
+    ep = {"url": url, "protocol": "v2", "model_name": name}
+    status, preds = probe.predict(ep, [s["input"] for s in samples], timeout=float(cfg["timeout_s"]))
+    if isinstance(preds, str):
+        emit("predict", preds)
+        return
+    emit("predict", "ok")
+    for i, (sample, got) in enumerate(zip(samples, preds)):
+        emit(f"sample.{i}", f"{got} {sample['output']}")
