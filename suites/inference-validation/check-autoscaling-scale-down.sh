@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Check: replicas fall back after the load (KServe on Kubernetes)
-# depends: check-inference-request-response
+# Check: replicas fall back to the minimum after the load (KServe on Kubernetes)
+# depends: check-autoscaling-scale-up
+# timeout: 900
 set -euo pipefail
 # shellcheck source=suites/inference-validation/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 k8s::require "a Kubernetes cluster running the InferenceService (autoscaling and replicas are Kubernetes')"
-check::error "the Kubernetes side of this check is not built yet (the Kubernetes issue)"
+[[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]] ||
+  check::skip "no InferenceService to watch in this target's config (kubernetes.inference)"
+
+k8s::facts down scaling down
+after=$(facts::get down scaled_down_after_s)
+[[ "$after" =~ ^[0-9.]+$ ]] || check::fail "after the load: $after (minimum $(facts::get down min_replicas))"
+check::metric scale_down "$after" s "<=" "$CC_INFERENCE_OBJECTIVES_AUTOSCALE_S" || true
+check::finish "$(facts::get down start_replicas) -> $(facts::get down min_replicas) replica(s) in $after s"

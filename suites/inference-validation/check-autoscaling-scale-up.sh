@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Check: replicas rise under load within the configured time (KServe on Kubernetes)
 # depends: check-inference-request-response
+# timeout: 900
 set -euo pipefail
 # shellcheck source=suites/inference-validation/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 k8s::require "a Kubernetes cluster running the InferenceService (autoscaling and replicas are Kubernetes')"
-check::error "the Kubernetes side of this check is not built yet (the Kubernetes issue)"
+[[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]] ||
+  check::skip "no InferenceService to watch in this target's config (kubernetes.inference)"
+
+k8s::facts up scaling up
+after=$(facts::get up scaled_up_after_s)
+[[ "$after" =~ ^[0-9.]+$ ]] || check::fail "$(facts::get up baseline_replicas) replica(s) under $CC_INFERENCE_LOAD_RATE_RPS req/s: $after"
+check::metric scale_up "$after" s "<=" "$CC_INFERENCE_OBJECTIVES_AUTOSCALE_S" || true
+check::finish "$(facts::get up baseline_replicas) -> $(facts::get up max_replicas) replicas $after s into the load"

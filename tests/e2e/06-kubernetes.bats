@@ -6,6 +6,7 @@ load helpers
 
 KFW=$ROOT/frameworks/test-kubernetes-framework.sh
 MFW=$ROOT/frameworks/test-mlops-stack-framework.sh
+IFW=$ROOT/frameworks/test-inference-framework.sh
 PORT=18971
 
 setup() {
@@ -171,6 +172,58 @@ PY
   [ "$(st check-inference-service-deploy)" = failure ]
   [[ "$output" == *"not Ready within 3 s (RevisionFailed: Revision"*"Back-off pulling image"* ]]
   grep -q '^delete /apis/serving.kserve.io/v1beta1/namespaces/default/inferenceservices/cc-iris$' "$BATS_TEST_TMPDIR/journal"
+}
+
+# scaling_setup REPLICAS [CPU]: an InferenceService served by the inference fixture on 18952 whose
+# replicas follow REPLICAS ([[t, n], ...]) and, under load, use CPU millicores per replica.
+scaling_setup() {
+  mkdir -p "$BATS_TEST_TMPDIR/scale"
+  printf '{"replicas": %s, "cpu": %s}\n' "$1" "${2:-[250]}" >"$BATS_TEST_TMPDIR/scale/scenario.json"
+  "$ROOT/tests/fixtures/fixture-server" start "$BATS_TEST_TMPDIR/srv" 18952 --delay-ms 2
+  api "$BATS_TEST_TMPDIR/scale"
+  cat >>"$BATS_TEST_TMPDIR/cfg.yaml" <<EOF
+  inference: {name: cc-iris, min_replicas: 1}
+inference:
+  endpoint: {url: 'http://127.0.0.1:18952', protocol: v2, model_name: cc-iris}
+  samples: [{input: [5.1, 3.5, 1.4, 0.2], output: 0}]
+  load: {rate_rps: 20, duration_s: 3, warmup_s: 0.2}
+  objectives: {autoscale_s: 8}
+EOF
+}
+
+@test "autoscaling: replicas rise under load and fall after it; the HTML report plots them" {
+  scaling_setup '[[0, 1], [3, 3], [10, 1]]'
+  run_fw "$IFW" --filter 'autoscaling'
+  "$ROOT/tests/fixtures/fixture-server" stop "$BATS_TEST_TMPDIR/srv"
+  [ "$(st check-autoscaling-scale-up)" = passed ]
+  [ "$(st check-autoscaling-scale-down)" = passed ]
+  grep -q 'InferenceService replicas' "$(dirname "$report")/report.html"
+}
+
+@test "autoscaling: no new replica under load fails scale-up; replicas that stay up fail scale-down" {
+  scaling_setup '[[0, 3]]'
+  run_fw "$IFW" --filter 'autoscaling'
+  "$ROOT/tests/fixtures/fixture-server" stop "$BATS_TEST_TMPDIR/srv"
+  [ "$(st check-autoscaling-scale-up)" = failure ]
+  [[ "$output" == *"3 replica(s) under 20 req/s: no new replica within 8 s"* ]]
+  run "$IFW" run-test check-autoscaling-scale-down --config "$BATS_TEST_TMPDIR/cfg.yaml" --report-dir "$BATS_TEST_TMPDIR/down"
+  echo "$output"
+  [ "$(junit_status "$BATS_TEST_TMPDIR/down/junit.xml" check-autoscaling-scale-down)" = failure ]
+  [[ "$output" == *"still 3 replicas after 8 s"* ]]
+}
+
+@test "load balancing: every replica busy passes; an idle replica fails" {
+  scaling_setup '[[0, 3]]' '[300, 280, 260]'
+  run_fw "$IFW" --filter 'load-balancing'
+  [ "$(st check-multi-replica-load-balancing)" = passed ]
+  kill "$API_PID"
+  wait "$API_PID" 2>/dev/null || true
+  printf '{"replicas": [[0, 3]], "cpu": [300, 280, 10]}\n' >"$BATS_TEST_TMPDIR/scale/scenario.json"
+  api "$BATS_TEST_TMPDIR/scale"
+  run_fw "$IFW" --filter 'load-balancing'
+  "$ROOT/tests/fixtures/fixture-server" stop "$BATS_TEST_TMPDIR/srv"
+  [ "$(st check-multi-replica-load-balancing)" = failure ]
+  [[ "$output" == *"cc-iris-predictor-00001-deployment-7d9f8c6b5-00002 takes a share of the load (10.0m CPU"* ]]
 }
 
 @test "forbidden, expired, forbidden namespace: one clear line per check, no traceback" {

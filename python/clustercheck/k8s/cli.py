@@ -72,3 +72,20 @@ def deploy_isvc(config: str | None, remove: bool) -> None:
         raise UserError(f"config error: {path}: kubernetes.inference and mlops are needed to deploy an InferenceService")
     samples = data["mlops"].get("serving", {}).get("samples") or data.get("inference", {}).get("samples") or []
     isvc.deploy(Cluster(cfg), cfg, data["mlops"], samples, remove)
+
+
+@k8s.command()
+@config_option
+@click.argument("what", type=click.Choice(["up", "down", "balance"]))
+def scaling(config: str | None, what: str) -> None:
+    """Replicas of kubernetes.inference under the inference load (up), after it (down), CPU per replica."""
+    from clustercheck.inference.cli import _config as inference_config
+    from clustercheck.k8s import scaling as mod
+    from clustercheck.k8s.client import Cluster
+
+    path, data = _load(config)
+    cfg = data["kubernetes"]
+    if "inference" not in cfg:
+        raise UserError(f"config error: {path}: kubernetes.inference: is missing (the InferenceService to watch)")
+    fn = {"up": mod.scale_up, "down": mod.scale_down, "balance": mod.balance}[what]
+    fn(Cluster(cfg), cfg, inference_config(config))
