@@ -17,6 +17,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "pg": ("clustercheck.mlops.cli", "pg", "PostgreSQL facts: version, authentication, MLflow schema, persistence."),
     "mlflow": ("clustercheck.mlops.cli", "mlflow", "MLflow facts: health, experiments, runs, artifacts, registry."),
     "serving": ("clustercheck.mlops.cli", "serving", "Model-server facts: readiness and predictions."),
+    "docs": ("clustercheck.docgen", "docs", "Generate the test-plan documents from the frameworks and checks."),
     "bench": ("clustercheck.bench.cli", "bench", "HTTP load generation against inference endpoints."),
     "k8s": ("clustercheck.k8s.cli", "k8s", "Kubernetes facts: health, components, CNI, GPUs, KServe, probe pods."),
     "inference": ("clustercheck.inference.cli", "inference", "Inference endpoint facts: answers, load, cold start, GPU."),
