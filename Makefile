@@ -7,7 +7,7 @@ ARGS ?=
 	test-cloud-vm test-individual-vm-lifecycle test-shared-gpu-management bench bench-mlops \
 	test-mlops-stack test-mlops-minio test-mlops-postgresql test-mlops-mlflow test-mlops-kserve \
 	test-inference test-inference-deployment test-inference-performance bench-inference \
-	test-kubernetes test-kubernetes-deployment test-kubernetes-networking
+	test-kubernetes test-kubernetes-deployment test-kubernetes-networking docs
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-32s %s\n", $$1, $$2}'
@@ -90,3 +90,6 @@ test-kubernetes-deployment: setup ## Kubernetes: health, Kubespray components, m
 
 test-kubernetes-networking: setup ## Kubernetes: pod networking across nodes, DNS, Calico, ingress
 	$(FW)/test-kubernetes-framework.sh e2e --filter 'networking|dns|calico|ingress' $(ARGS)
+
+docs: setup ## regenerate docs/ (test inventory, component and dependency matrices, framework specs)
+	.venv/bin/clustercheck docs generate
