@@ -12,14 +12,6 @@ FRAMEWORK_SUITES=(inference-validation)
 FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(mlops)
 
-framework::hook_start_cluster() {
-  if [[ "$CC_TARGET_KIND" == local ]]; then
-    framework::local_stack_up
-  else
-    log::info "start-cluster: $CC_TARGET_NAME is an existing deployment; nothing to start"
-  fi
-}
-
 framework::hook_deploy() {
   # shellcheck source=test-infra/utils/mlops-test-utils.sh
   source "$CC_UTILS/mlops-test-utils.sh"
@@ -28,10 +20,6 @@ framework::hook_deploy() {
     return 0
   fi
   deploy_test_inference_service
-}
-
-framework::hook_stop_cluster() {
-  [[ "$CC_TARGET_KIND" != local ]] || framework::local_stack_down
 }
 
 framework::hook_status() {

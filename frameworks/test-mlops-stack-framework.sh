@@ -11,23 +11,11 @@ FRAMEWORK_SUITES=(mlops-stack/minio mlops-stack/postgresql mlops-stack/mlflow ml
 FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(mlops)
 
-framework::hook_start_cluster() {
-  if [[ "$CC_TARGET_KIND" == local ]]; then
-    framework::local_stack_up
-  else
-    log::info "start-cluster: $CC_TARGET_NAME is an existing deployment; nothing to start"
-  fi
-}
-
 framework::hook_deploy() {
   # shellcheck source=test-infra/utils/mlops-test-utils.sh
   source "$CC_UTILS/mlops-test-utils.sh"
   [[ -n "${CC_MLOPS_SERVING_MODEL_NAME:-}" ]] || { log::info "deploy: no served model configured"; return 0; }
   deploy_test_inference_service
-}
-
-framework::hook_stop_cluster() {
-  [[ "$CC_TARGET_KIND" != local ]] || framework::local_stack_down
 }
 
 framework::hook_status() {

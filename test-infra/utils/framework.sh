@@ -148,8 +148,22 @@ framework::_hook() {
   local name=$1
   if declare -F "framework::hook_$name" >/dev/null; then
     "framework::hook_$name"
+  elif ((${#FRAMEWORK_STACK_COMPONENTS[@]})) && [[ "$name" == start_cluster || "$name" == stop_cluster ]]; then
+    framework::_stack_hook "$name"
   else
     log::info "$name: nothing to do for $FRAMEWORK_NAME"
+  fi
+}
+
+# framework::_stack_hook start_cluster|stop_cluster: a framework running against parts of the local
+# stack brings them up (and down) on the local target; any other target is an existing deployment.
+framework::_stack_hook() {
+  if [[ "$CC_TARGET_KIND" != local ]]; then
+    [[ "$1" == stop_cluster ]] || log::info "start-cluster: $CC_TARGET_NAME is an existing deployment; nothing to start"
+  elif [[ "$1" == start_cluster ]]; then
+    framework::local_stack_up
+  else
+    framework::local_stack_down
   fi
 }
 

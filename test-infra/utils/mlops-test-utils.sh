@@ -7,11 +7,6 @@ source "$CC_UTILS/facts.sh"
 # shellcheck source=test-infra/utils/k8s-utils.sh
 source "$CC_UTILS/k8s-utils.sh"
 
-# The MLOps checks' names for the shared fact helpers (facts.sh).
-mlops::facts() { facts::run "$@"; }
-mlops::fact() { facts::get "$@"; }
-mlops::facts_matching() { facts::matching "$@"; }
-
 # mlops::buckets: the configured buckets, one per line.
 mlops::buckets() {
   local i v
@@ -34,17 +29,17 @@ mlops::require_serving() {
 
 # test_minio_bucket BUCKET: BUCKET is visible to the configured credentials.
 test_minio_bucket() {
-  mlops::facts s3-probe s3 probe >/dev/null
+  facts::run s3-probe s3 probe >/dev/null
   grep -qx "bucket	$1" "$CC_ARTIFACT_DIR/s3-probe.tsv"
 }
 
 # test_mlflow_api: MLflow is healthy and its experiments API creates, finds and deletes.
 test_mlflow_api() {
-  mlops::facts mlflow-health mlflow health >/dev/null
-  [[ "$(mlops::fact mlflow-health health)" == "200 OK" ]] || return 1
-  mlops::facts mlflow-experiments mlflow experiments >/dev/null
-  [[ "$(mlops::fact mlflow-experiments search)" == found &&
-    "$(mlops::fact mlflow-experiments stage_after_delete)" == deleted ]]
+  facts::run mlflow-health mlflow health >/dev/null
+  [[ "$(facts::get mlflow-health health)" == "200 OK" ]] || return 1
+  facts::run mlflow-experiments mlflow experiments >/dev/null
+  [[ "$(facts::get mlflow-experiments search)" == found &&
+    "$(facts::get mlflow-experiments stage_after_delete)" == deleted ]]
 }
 
 # deploy_test_inference_service: serve the registered model. With kubernetes.inference, as a KServe

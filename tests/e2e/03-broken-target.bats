@@ -17,21 +17,6 @@ setup() {
   cp "$STATE" "$BATS_TEST_TMPDIR/state.orig"
 }
 
-# expect_fail CHECK [CONFIG]: run one check; it must fail (not pass, not error).
-expect_fail() {
-  local report=$BATS_TEST_TMPDIR/r-$1
-  run "$FW" run-test "$1" --report-dir "$report" ${2:+--config "$2"}
-  echo "$output"
-  [ "$status" -eq 1 ]
-  [ "$(junit_status "$report/junit.xml" "$1")" = failure ]
-}
-
-expect_pass() {
-  run "$FW" run-test "$1" --report-dir "$BATS_TEST_TMPDIR/ok-$1"
-  echo "$output"
-  [ "$status" -eq 0 ]
-}
-
 # A full stop/start through the real CLI puts the cluster back as configured.
 restore_cluster() {
   cp "$BATS_TEST_TMPDIR/state.orig" "$STATE"

@@ -4,7 +4,7 @@
 # stopped, ...), no secret in any output, and `stack up|down` leaving nothing behind.
 load helpers
 
-MFW=$ROOT/frameworks/test-mlops-stack-framework.sh
+FW=$ROOT/frameworks/test-mlops-stack-framework.sh
 STACK=$ROOT/test-infra/local/stack
 MLOPS_STATE=$ROOT/.local-target/mlops
 # Every port of the local MLOps stack (test-infra/configs/local.yaml).
@@ -31,38 +31,7 @@ mlops_config() {
   local out=$1
   shift
   sed -e "s#\.\./\.\./#$ROOT/#g" "$CFG" >"$out"
-  python3 - "$out" "$@" <<'PY'
-import sys, yaml
-path, sets = sys.argv[1], sys.argv[2:]
-data = yaml.safe_load(open(path))
-for item in sets:
-    key, value = item.split("=", 1)
-    node, parts = data, key.split(".")
-    for part in parts[:-1]:
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    last = int(parts[-1]) if isinstance(node, list) else parts[-1]
-    if value == "<unset>":
-        del node[last]
-    else:
-        node[last] = yaml.safe_load(value)
-yaml.safe_dump(data, open(path, "w"))
-PY
-}
-
-# expect_fail CHECK [CONFIG]: one check run alone must fail (not error, not skip).
-expect_fail() {
-  local report=$BATS_TEST_TMPDIR/r-$1
-  run "$MFW" run-test "$1" --report-dir "$report" ${2:+--config "$2"}
-  echo "$output"
-  [ "$status" -eq 1 ]
-  [ "$(junit_status "$report/junit.xml" "$1")" = failure ]
-}
-
-expect_pass() {
-  run "$MFW" run-test "$1" --report-dir "$BATS_TEST_TMPDIR/ok-$1" ${2:+--config "$2"}
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [[ "$output" == *"PASS  $1"* ]]
+  yaml_set "$out" "$@"
 }
 
 # kill_service NAME: end one stack service abruptly (its process group, by the PID the stack keeps).
@@ -110,7 +79,7 @@ secrets_absent() {
 
 @test "e2e on the local target: every check passes but the six KServe ones, skipped with the reason" {
   report=$BATS_TEST_TMPDIR/report
-  run "$MFW" e2e --report-dir "$report"
+  run "$FW" e2e --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
@@ -191,7 +160,7 @@ secrets_absent() {
 @test "no restart command: the persistence marker is written by one run and read back by the next" {
   mlops_config "$BATS_TEST_TMPDIR/c.yaml" mlops.postgresql.restart_command="<unset>"
   pg_sql 'DROP TABLE IF EXISTS clustercheck_persistence'
-  run "$MFW" run-test check-postgresql-persistence --report-dir "$BATS_TEST_TMPDIR/r1" --config "$BATS_TEST_TMPDIR/c.yaml"
+  run "$FW" run-test check-postgresql-persistence --report-dir "$BATS_TEST_TMPDIR/r1" --config "$BATS_TEST_TMPDIR/c.yaml"
   echo "$output"
   [ "$(junit_status "$BATS_TEST_TMPDIR/r1/junit.xml" check-postgresql-persistence)" = skipped ]
   expect_pass check-postgresql-persistence "$BATS_TEST_TMPDIR/c.yaml"

@@ -3,7 +3,7 @@
 # and every check failing on a broken or slow target (tests/fixtures/inference_server.py).
 load helpers
 
-IFW=$ROOT/frameworks/test-inference-framework.sh
+FW=$ROOT/frameworks/test-inference-framework.sh
 STACK=$ROOT/test-infra/local/stack
 FIXTURE=$ROOT/tests/fixtures/fixture-server
 PORT=18951
@@ -44,43 +44,13 @@ inference:
   sweep: {rates: [20, 40], step_duration_s: 2}
   objectives: {p95_ms: 200, min_rps_per_gpu: 30}
 EOF
-  python3 - "$out" "$@" <<'PY'
-import sys, yaml
-path, sets = sys.argv[1], sys.argv[2:]
-data = yaml.safe_load(open(path))
-for item in sets:
-    key, value = item.split("=", 1)
-    node, parts = data, key.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = yaml.safe_load(value)
-yaml.safe_dump(data, open(path, "w"))
-PY
+  yaml_set "$out" "$@"
   echo "$out"
-}
-
-# check_status CHECK CONFIG: run one check alone; print its JUnit status.
-run_check() {
-  run "$IFW" run-test "$1" --config "$2" --report-dir "$BATS_TEST_TMPDIR/r-$1"
-  echo "$output"
-  status_of=$(junit_status "$BATS_TEST_TMPDIR/r-$1/junit.xml" "$1")
-}
-
-expect_fail() {
-  run_check "$@"
-  [ "$status" -eq 1 ]
-  [ "$status_of" = failure ]
-}
-
-expect_pass() {
-  run_check "$@"
-  [ "$status" -eq 0 ]
-  [ "$status_of" = passed ]
 }
 
 @test "e2e on the local target: the model server's checks pass; GPU and Kubernetes ones skip with reasons" {
   report=$BATS_TEST_TMPDIR/report
-  run "$IFW" e2e --report-dir "$report"
+  run "$FW" e2e --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
@@ -176,7 +146,7 @@ expect_pass() {
 }
 
 @test "no inference section: every check skips with the reason" {
-  run "$IFW" run-tests --config "$ROOT/test-infra/configs/test-cloud-vm.yaml" --report-dir "$BATS_TEST_TMPDIR/none"
+  run "$FW" run-tests --config "$ROOT/test-infra/configs/test-cloud-vm.yaml" --report-dir "$BATS_TEST_TMPDIR/none"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"0 passed, 0 failed, 0 errors, 11 skipped of 11"* ]]

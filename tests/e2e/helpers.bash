@@ -21,3 +21,48 @@ kids = [k.tag for k in case if k.tag in ("failure", "error", "skipped")]
 print(kids[0] if kids else "passed")
 PY
 }
+
+# yaml_set FILE KEY=YAML...: set dotted keys in a YAML file (numbers index lists; missing maps are
+# made; KEY=<unset> removes KEY).
+yaml_set() {
+  python3 - "$@" <<'PY'
+import sys, yaml
+path, sets = sys.argv[1], sys.argv[2:]
+data = yaml.safe_load(open(path))
+for item in sets:
+    key, value = item.split("=", 1)
+    node, parts = data, key.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+    last = int(parts[-1]) if isinstance(node, list) else parts[-1]
+    if value == "<unset>":
+        del node[last]
+    else:
+        node[last] = yaml.safe_load(value)
+yaml.safe_dump(data, open(path, "w"))
+PY
+}
+
+# run_check CHECK [CONFIG]: run one check of the framework $FW alone; $status_of is its JUnit status.
+CHECK_RUNS=0
+run_check() {
+  CHECK_RUNS=$((CHECK_RUNS + 1))
+  local report=$BATS_TEST_TMPDIR/r-$1-$CHECK_RUNS
+  run "$FW" run-test "$1" --report-dir "$report" ${2:+--config "$2"}
+  echo "$output"
+  status_of=$(junit_status "$report/junit.xml" "$1")
+}
+
+# expect_fail CHECK [CONFIG]: the check fails (not passes, errors or skips).
+expect_fail() {
+  run_check "$@"
+  [ "$status" -eq 1 ]
+  [ "$status_of" = failure ]
+}
+
+# expect_pass CHECK [CONFIG]: the check passes.
+expect_pass() {
+  run_check "$@"
+  [ "$status" -eq 0 ]
+  [ "$status_of" = passed ]
+}

@@ -8,18 +8,11 @@ from typing import Any
 import click
 
 from clustercheck.errors import UserError
-from clustercheck.mlops.facts import config_option
+from clustercheck.mlops.facts import config_option, load_config
 
 
 def _config(config: str | None) -> dict[str, Any]:
-    from clustercheck.config.load import load
-
-    path = config or os.environ.get("CC_CONFIG_FILE")
-    if not path:
-        raise UserError("no config: pass --config FILE or set CC_CONFIG_FILE")
-    data = load(path)
-    if "inference" not in data:
-        raise UserError(f"config error: {path}: inference: is missing (this target has no inference endpoint)")
+    path, data = load_config(config, "inference", "this target has no inference endpoint")
     cfg = data["inference"]
     if not cfg.get("samples"):
         cfg["samples"] = data.get("mlops", {}).get("serving", {}).get("samples", [])

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import click
 
 from clustercheck.errors import UserError
-from clustercheck.mlops.facts import config_option
+from clustercheck.mlops.facts import config_option, load_config
 
 
 def _load(config: str | None) -> tuple[str, dict[str, Any]]:
-    from clustercheck.config.load import load
-
-    path = config or os.environ.get("CC_CONFIG_FILE")
-    if not path:
-        raise UserError("no config: pass --config FILE or set CC_CONFIG_FILE")
-    data = load(path)
-    if "kubernetes" not in data:
-        raise UserError(f"config error: {path}: kubernetes: is missing (this target has no Kubernetes cluster)")
-    return path, data
+    return load_config(config, "kubernetes", "this target has no Kubernetes cluster")
 
 
 def _config(config: str | None) -> dict[str, Any]:

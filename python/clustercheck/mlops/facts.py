@@ -25,17 +25,23 @@ def describe(exc: BaseException) -> str:
     return (text.split("?X-Amz-", 1)[0] or type(exc).__name__)[:300]
 
 
-def load_section(config: str | None) -> dict[str, Any]:
-    """The mlops section of the config file given, or of $CC_CONFIG_FILE as the runner exports it."""
+def load_config(config: str | None, section: str, meaning: str) -> tuple[str, dict[str, Any]]:
+    """(path, whole config) of the file given, or of $CC_CONFIG_FILE as the runner exports it; a
+    config without SECTION is an error saying what that means (MEANING)."""
     from clustercheck.config.load import load
 
     path = config or os.environ.get("CC_CONFIG_FILE")
     if not path:
         raise UserError("no config: pass --config FILE or set CC_CONFIG_FILE")
     data = load(path)
-    if "mlops" not in data:
-        raise UserError(f"config error: {path}: mlops: is missing (this target has no MLOps stack)")
-    return data["mlops"]
+    if section not in data:
+        raise UserError(f"config error: {path}: {section}: is missing ({meaning})")
+    return path, data
+
+
+def load_section(config: str | None) -> dict[str, Any]:
+    """The mlops section of the config."""
+    return load_config(config, "mlops", "this target has no MLOps stack")[1]["mlops"]
 
 
 config_option = click.option(

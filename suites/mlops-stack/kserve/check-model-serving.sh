@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 mlops::require_serving
 
-mlops::facts serving serving probe
+facts::run serving serving probe
 endpoint=
 n=0
 while IFS=$'\t' read -r key value; do

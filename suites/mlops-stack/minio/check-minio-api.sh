@@ -5,13 +5,13 @@ set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-mlops::facts s3-api s3 api
-check::expect_eq "ListObjectsV2" "$(mlops::fact s3-api list_objects)" ok
-check::expect_eq "PutObject" "$(mlops::fact s3-api put)" ok
-check::expect_eq "HeadObject size" "$(mlops::fact s3-api head_size)" "$(mlops::fact s3-api expected_size)"
-missing=$(mlops::fact s3-api missing_key)
+facts::run s3-api s3 api
+check::expect_eq "ListObjectsV2" "$(facts::get s3-api list_objects)" ok
+check::expect_eq "PutObject" "$(facts::get s3-api put)" ok
+check::expect_eq "HeadObject size" "$(facts::get s3-api head_size)" "$(facts::get s3-api expected_size)"
+missing=$(facts::get s3-api missing_key)
 check::expect "HEAD of a missing key answers 404 (got: $missing)" grep -Eq '^(404|NoSuchKey|NotFound) ' <<<"$missing"
-wrong=$(mlops::fact s3-api wrong_credentials)
+wrong=$(facts::get s3-api wrong_credentials)
 check::expect "a wrong secret key is refused with 403 (got: $wrong)" grep -Eq '\(HTTP 403\)$' <<<"$wrong"
-check::expect_eq "DeleteObject" "$(mlops::fact s3-api delete)" ok
+check::expect_eq "DeleteObject" "$(facts::get s3-api delete)" ok
 check::finish "list, put, head, 404 on a missing key, 403 on a wrong secret"

@@ -5,15 +5,15 @@ set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-mlops::facts s3-api s3 api
-check::expect_eq "write to bucket $CC_MLOPS_S3_TEST_BUCKET" "$(mlops::fact s3-api put)" ok
-check::expect_eq "delete from bucket $CC_MLOPS_S3_TEST_BUCKET" "$(mlops::fact s3-api delete)" ok
-mlops::facts s3-capacity s3 capacity
-capacity=$(mlops::fact s3-capacity capacity)
+facts::run s3-api s3 api
+check::expect_eq "write to bucket $CC_MLOPS_S3_TEST_BUCKET" "$(facts::get s3-api put)" ok
+check::expect_eq "delete from bucket $CC_MLOPS_S3_TEST_BUCKET" "$(facts::get s3-api delete)" ok
+facts::run s3-capacity s3 capacity
+capacity=$(facts::get s3-capacity capacity)
 case $capacity in
   reported)
-    free=$(mlops::fact s3-capacity free_bytes)
-    total=$(mlops::fact s3-capacity total_bytes)
+    free=$(facts::get s3-capacity free_bytes)
+    total=$(facts::get s3-capacity total_bytes)
     check::metric s3_total "$(awk -v b="$total" 'BEGIN { printf "%.1f", b / 2^30 }')" GiB
     check::metric s3_free "$(awk -v b="$free" 'BEGIN { printf "%.1f", b / 2^30 }')" GiB ">=" "$CC_MLOPS_S3_MIN_FREE_GIB" || true
     ;;

@@ -6,8 +6,8 @@ set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-mlops::facts s3-roundtrip s3 roundtrip --work-dir "$CC_ARTIFACT_DIR/work"
-f() { mlops::fact s3-roundtrip "$1"; }
+facts::run s3-roundtrip s3 roundtrip --work-dir "$CC_ARTIFACT_DIR/work"
+f() { facts::get s3-roundtrip "$1"; }
 check::expect_eq "small object sha256 after GET" "$(f small_back_sha256)" "$(f small_sha256)"
 check::expect_eq "multipart object ($CC_MLOPS_S3_MULTIPART_MIB MiB) sha256 after GET" "$(f multipart_back_sha256)" "$(f multipart_sha256)"
 parts=$(f multipart_parts)

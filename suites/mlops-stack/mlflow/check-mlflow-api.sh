@@ -5,8 +5,8 @@ set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-mlops::facts mlflow-experiments mlflow experiments
-f() { mlops::fact mlflow-experiments "$1"; }
+facts::run mlflow-experiments mlflow experiments
+f() { facts::get mlflow-experiments "$1"; }
 [[ -z "$(f error)" ]] || check::note_failure "API error: $(f error)"
 check::expect_eq "experiments/create" "$(f create)" ok
 check::expect_eq "experiments/search finds it" "$(f search)" found

@@ -5,16 +5,16 @@ set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-mlops::facts mlflow-run mlflow log-run
-exp=$(mlops::fact mlflow-run experiment_id)
+facts::run mlflow-run mlflow log-run
+exp=$(facts::get mlflow-run experiment_id)
 [[ -z "$exp" ]] || util::trap_add "clustercheck mlflow delete-experiment '$exp' --config '$CC_CONFIG_FILE' >/dev/null" EXIT
-[[ "$(mlops::fact mlflow-run log)" == ok ]] || check::fail "could not log a run: $(mlops::fact mlflow-run log)"
-run_id=$(mlops::fact mlflow-run run_id)
-mlops::facts pg-run pg run "$run_id"
-check::expect_eq "run $run_id in table runs" "$(mlops::fact pg-run run_row)" present
-check::expect_eq "run status in the database" "$(mlops::fact pg-run run_status)" FINISHED
+[[ "$(facts::get mlflow-run log)" == ok ]] || check::fail "could not log a run: $(facts::get mlflow-run log)"
+run_id=$(facts::get mlflow-run run_id)
+facts::run pg-run pg run "$run_id"
+check::expect_eq "run $run_id in table runs" "$(facts::get pg-run run_row)" present
+check::expect_eq "run status in the database" "$(facts::get pg-run run_status)" FINISHED
 while IFS=$'\t' read -r key value; do
-  check::expect_eq "database ${key#sent.}" "$(mlops::fact pg-run "${key#sent.}")" "$value"
-done < <(mlops::facts_matching mlflow-run sent.param.)
-check::expect_eq "database metric loss (latest)" "$(mlops::fact pg-run metric.loss)" "$(mlops::fact mlflow-run sent.metric.loss.last)"
+  check::expect_eq "database ${key#sent.}" "$(facts::get pg-run "${key#sent.}")" "$value"
+done < <(facts::matching mlflow-run sent.param.)
+check::expect_eq "database metric loss (latest)" "$(facts::get pg-run metric.loss)" "$(facts::get mlflow-run sent.metric.loss.last)"
 check::finish "run, params and metrics of run $run_id are in database $CC_MLOPS_POSTGRESQL_DATABASE"

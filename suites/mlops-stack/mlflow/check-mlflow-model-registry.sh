@@ -7,8 +7,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 mlops::require_serving
 
-mlops::facts mlflow-registry mlflow registry
-f() { mlops::fact mlflow-registry "$1"; }
+facts::run mlflow-registry mlflow registry
+f() { facts::get mlflow-registry "$1"; }
 [[ -z "$(f error)" ]] || check::note_failure "registry: $(f error)"
 check::expect_eq "versions of $(f model_name)" "$(f versions)" "1,2"
 check::expect_eq "alias resolves to the version it was set on" "$(f alias_resolves_to)" "$(f alias_set_on)"

@@ -5,13 +5,13 @@ set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-mlops::facts pg-schema pg mlflow-schema
+facts::run pg-schema pg mlflow-schema
 n=0
 while IFS=$'\t' read -r key state; do
   n=$((n + 1))
   [[ "$state" == present ]] || check::note_failure "table ${key#table.} is $state"
-done < <(mlops::facts_matching pg-schema table.)
-expected=$(mlops::fact pg-schema expected_revision)
+done < <(facts::matching pg-schema table.)
+expected=$(facts::get pg-schema expected_revision)
 [[ "$expected" != unknown* ]] || check::error "cannot tell which schema revision MLflow expects: $expected"
-check::expect_eq "alembic revision of database $CC_MLOPS_POSTGRESQL_DATABASE" "$(mlops::fact pg-schema db_revision)" "$expected"
+check::expect_eq "alembic revision of database $CC_MLOPS_POSTGRESQL_DATABASE" "$(facts::get pg-schema db_revision)" "$expected"
 check::finish "$n MLflow tables present at revision $expected"

@@ -5,9 +5,9 @@ set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-mlops::facts pg-auth pg auth
-right=$(mlops::fact pg-auth right_credentials)
+facts::run pg-auth pg auth
+right=$(facts::get pg-auth right_credentials)
 check::expect "user $CC_MLOPS_POSTGRESQL_USER logs in (got: $right)" grep -q '^accepted as ' <<<"$right"
-wrong=$(mlops::fact pg-auth wrong_password)
+wrong=$(facts::get pg-auth wrong_password)
 check::expect "a wrong password is refused (got: $wrong)" grep -q 'password authentication failed' <<<"$wrong"
 check::finish "right credentials accepted, a wrong password refused"

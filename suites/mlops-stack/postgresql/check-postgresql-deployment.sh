@@ -4,12 +4,12 @@ set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-mlops::facts pg-probe pg probe
-check::expect_eq "PostgreSQL at $(mlops::fact pg-probe address) reachable" "$(mlops::fact pg-probe reachable)" yes
-major=$(mlops::fact pg-probe major_version)
+facts::run pg-probe pg probe
+check::expect_eq "PostgreSQL at $(facts::get pg-probe address) reachable" "$(facts::get pg-probe reachable)" yes
+major=$(facts::get pg-probe major_version)
 if [[ -n "$major" ]]; then
   check::metric postgresql_major_version "$major" major ">=" "$CC_MLOPS_POSTGRESQL_MIN_MAJOR_VERSION" || true
-  check::expect_eq "writable primary (not a read-only replica)" "$(mlops::fact pg-probe read_only_replica)" no
-  check::metric postgresql_connect "$(mlops::fact pg-probe connect_ms)" ms
+  check::expect_eq "writable primary (not a read-only replica)" "$(facts::get pg-probe read_only_replica)" no
+  check::metric postgresql_connect "$(facts::get pg-probe connect_ms)" ms
 fi
-check::finish "PostgreSQL $(mlops::fact pg-probe server_version) reachable"
+check::finish "PostgreSQL $(facts::get pg-probe server_version) reachable"
