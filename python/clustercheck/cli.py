@@ -21,6 +21,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "bench": ("clustercheck.bench.cli", "bench", "HTTP load generation against inference endpoints."),
     "k8s": ("clustercheck.k8s.cli", "k8s", "Kubernetes facts: health, components, CNI, GPUs, KServe, probe pods."),
     "inference": ("clustercheck.inference.cli", "inference", "Inference endpoint facts: answers, load, cold start, GPU."),
+    "multi": ("clustercheck.multi.cli", "multi", "Cloud and HPC clusters on one host: resources and states."),
 }
 
 

@@ -22,7 +22,7 @@ from clustercheck.errors import UserError
 NS = "https://clustercheck.dev/xmlns/vm/1"
 
 
-def _state_lines(path: str, cluster: str) -> Iterator[list[str]]:
+def _state_lines(path: str, clusters: tuple[str, ...]) -> Iterator[list[str]]:
     try:
         with open(path, encoding="utf-8") as fh:
             state = json.load(fh)
@@ -30,8 +30,9 @@ def _state_lines(path: str, cluster: str) -> Iterator[list[str]]:
         return
     except json.JSONDecodeError as exc:
         raise UserError(f"state file {path} is not valid JSON: {exc}") from None
-    for vm, entry in sorted(state.get("clusters", {}).get(cluster, {}).get("vms", {}).items()):
-        yield ["state-vm", vm, entry.get("status", "?"), entry.get("domain", "-"), entry.get("gpu") or "-"]
+    for cluster in clusters:
+        for vm, entry in sorted(state.get("clusters", {}).get(cluster, {}).get("vms", {}).items()):
+            yield ["state-vm", vm, entry.get("status", "?"), entry.get("domain", "-"), entry.get("gpu") or "-"]
     for pci, gpu in sorted(state.get("gpus", {}).items()):
         yield ["state-gpu", pci, gpu.get("owner", "-")]
 
@@ -82,12 +83,12 @@ def libvirt() -> None:
 @libvirt.command()
 @click.option("--uri", required=True, help="libvirt connection URI.")
 @click.option("--state-file", help="The cluster CLI's state file.")
-@click.option("--cluster", help="Cluster name inside the state file.")
+@click.option("--cluster", "clusters", multiple=True, help="Cluster name inside the state file (repeatable).")
 @click.option("--domain", "domains", multiple=True, help="Domain to describe (repeatable).")
 @click.option("--network", "networks", multiple=True, help="Network to describe (repeatable).")
 @click.option("--all-state-domains", is_flag=True, help="Also describe every domain the state file names.")
 def facts(
-    uri: str, state_file: str | None, cluster: str | None, domains: tuple[str, ...], networks: tuple[str, ...],
+    uri: str, state_file: str | None, clusters: tuple[str, ...], domains: tuple[str, ...], networks: tuple[str, ...],
     all_state_domains: bool,
 ) -> None:
     """Print state, domain, disk and network facts as tab-separated lines."""
@@ -95,8 +96,8 @@ def facts(
 
     lv.registerErrorHandler(lambda *_: None, None)
     lines: list[list[str]] = []
-    if state_file and cluster:
-        lines += list(_state_lines(state_file, cluster))
+    if state_file and clusters:
+        lines += list(_state_lines(state_file, clusters))
     names = list(domains)
     if all_state_domains:
         names += [line[3] for line in lines if line[0] == "state-vm" and line[3] != "-" and line[3] not in names]

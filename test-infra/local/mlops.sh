@@ -8,14 +8,7 @@ MLOPS_SERVICES=(s3 postgresql mlflow model-server mlserver)
 
 mlops::_config() {
   [[ -n "${MLOPS_DIR:-}" ]] && return 0
-  local env
-  env=$(mktemp)
-  clustercheck config export "$CC_STACK_CONFIG" -o "$env" || { rm -f "$env"; exit 2; }
-  # shellcheck source=/dev/null
-  source "$env"
-  rm -f "$env"
-  [[ -n "${CC_MLOPS_LOCAL_STATE_DIR:-}" ]] ||
-    log::die "stack: $CC_STACK_CONFIG has no mlops.local section: it does not describe a local MLOps stack"
+  proc::load_config CC_MLOPS_LOCAL_STATE_DIR "a local MLOps stack (no mlops.local section)"
   MLOPS_DIR=$CC_MLOPS_LOCAL_STATE_DIR
   MLOPS_TIMEOUT=${CC_MLOPS_TIMEOUTS_READY_S%.*}
   PG_BIN=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || true)

@@ -78,6 +78,25 @@ proc::wait_http() {
   util::wait_for "$3" "$2 at $1" proc::_answers "$1" "${4:-}"
 }
 
+# proc::wait_until NAME WHAT TIMEOUT_S CMD...: until CMD succeeds; give up at once when the process
+# started under NAME has exited (its log's last line says why).
+proc::wait_until() {
+  local name=$1 what=$2 timeout=$3
+  shift 3
+  util::wait_for "$timeout" "$what" proc::_ready "$name" "$@"
+}
+
+proc::_ready() {
+  local name=$1
+  shift
+  "$@" && return 0
+  if ! proc::pid "$name" >/dev/null; then
+    log::error "$name exited while starting: $(tail -n 1 "$(proc::logfile "$name")" | cut -c1-300)"
+    exit 1
+  fi
+  return 1
+}
+
 proc::_answers() {
   curl -sf -o /dev/null --max-time 2 "$1" && return 0
   if [[ -n "$2" ]] && ! proc::pid "$2" >/dev/null; then
@@ -85,4 +104,18 @@ proc::_answers() {
     exit 1
   fi
   return 1
+}
+
+# proc::load_config VAR WHAT: source the stack config's exported values once; die naming WHAT when the
+# config lacks the section that sets VAR (a config that does not describe that part of the stack).
+proc::load_config() {
+  if [[ -z "${CC_CONFIG_FILE:-}" || "$CC_CONFIG_FILE" != "$CC_STACK_CONFIG" ]]; then
+    local env
+    env=$(mktemp)
+    clustercheck config export "$CC_STACK_CONFIG" -o "$env" || { rm -f "$env"; exit 2; }
+    # shellcheck source=/dev/null
+    source "$env"
+    rm -f "$env"
+  fi
+  [[ -n "${!1:-}" ]] || log::die "stack: $CC_STACK_CONFIG does not describe $2"
 }

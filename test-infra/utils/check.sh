@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a check sources: the config, its artifact directory, verdict and metric helpers.
 # Exit codes (the check contract): 0 passed, 1 failed, 2 error (could not judge), 77 skipped.
-# The verdict line is the check's last output line; the runner uses it as the JUnit message.
+# The verdict line (the last PASS:/FAIL:/SKIP:/ERROR: line, else the last line) is the JUnit message.
 # shellcheck source=test-infra/utils/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/init.sh"
 

@@ -47,18 +47,32 @@ test_vm_cli_command() {
 # -- the cluster as configured -------------------------------------------------------------------------
 cloud_cli::vm_count() { printf '%s' "${CC_CLOUD_VM_CLUSTER_VMS_COUNT:-0}"; }
 
-# cloud_cli::vm_field VM FIELD: a VM's config value (FIELD in upper case: IP, VCPUS, MEMORY_MIB, GPU...).
+# cloud_cli::vm_field VM FIELD: a VM's config value (FIELD in upper case: IP, VCPUS, MEMORY_MIB, GPU...),
+# from the cloud cluster or, for an HPC VM, the HPC cluster (VM names are unique across both).
 cloud_cli::vm_field() {
-  local vm=$1 field=$2 i var
-  for ((i = 0; i < $(cloud_cli::vm_count); i++)); do
-    var=CC_CLOUD_VM_CLUSTER_VMS_${i}_NAME
-    if [[ "${!var}" == "$vm" ]]; then
-      var=CC_CLOUD_VM_CLUSTER_VMS_${i}_${field}
-      printf '%s' "${!var:-}"
-      return 0
-    fi
+  local vm=$1 field=$2 i var prefix count
+  for prefix in CC_CLOUD_VM_CLUSTER CC_HPC_CLUSTER; do
+    count=${prefix}_VMS_COUNT
+    for ((i = 0; i < ${!count:-0}; i++)); do
+      var=${prefix}_VMS_${i}_NAME
+      if [[ "${!var}" == "$vm" ]]; then
+        var=${prefix}_VMS_${i}_${field}
+        printf '%s' "${!var:-}"
+        return 0
+      fi
+    done
   done
   return 1
+}
+
+# cloud_cli::cluster_of VM: the name of the cluster (cloud or HPC) whose config has VM.
+cloud_cli::cluster_of() {
+  local i var
+  for ((i = 0; i < ${CC_HPC_CLUSTER_VMS_COUNT:-0}; i++)); do
+    var=CC_HPC_CLUSTER_VMS_${i}_NAME
+    [[ "${!var}" == "$1" ]] && { printf '%s' "$CC_HPC_CLUSTER_NAME"; return 0; }
+  done
+  printf '%s' "$CC_CLOUD_VM_CLUSTER_NAME"
 }
 
 # cloud_cli::vms [autostart|standby|gpu|autostart-gpu]: configured VM names, optionally filtered.
@@ -83,12 +97,15 @@ cloud_cli::first_vm() {
   printf '%s' "${all[0]:-}"
 }
 
-# cloud_cli::gpu_simulated PCI: true when the config declares that GPU simulated.
+# cloud_cli::gpu_simulated PCI: true when the config (cloud or HPC cluster) declares that GPU simulated.
 cloud_cli::gpu_simulated() {
-  local i pci sim
-  for ((i = 0; i < ${CC_CLOUD_VM_CLUSTER_GPUS_COUNT:-0}; i++)); do
-    pci=CC_CLOUD_VM_CLUSTER_GPUS_${i}_PCI sim=CC_CLOUD_VM_CLUSTER_GPUS_${i}_SIMULATED
-    [[ "${!pci}" == "$1" ]] && { [[ "${!sim}" == true ]]; return; }
+  local i pci sim prefix count
+  for prefix in CC_CLOUD_VM_CLUSTER CC_HPC_CLUSTER; do
+    count=${prefix}_GPUS_COUNT
+    for ((i = 0; i < ${!count:-0}; i++)); do
+      pci=${prefix}_GPUS_${i}_PCI sim=${prefix}_GPUS_${i}_SIMULATED
+      [[ "${!pci}" == "$1" ]] && { [[ "${!sim}" == true ]]; return; }
+    done
   done
   return 1
 }
@@ -99,8 +116,10 @@ FACTS_FILE=
 
 cloud_cli::facts() {
   FACTS_FILE=$CC_ARTIFACT_DIR/facts.tsv
+  local -a hpc=()
+  [[ -z "${CC_HPC_CLUSTER_NAME:-}" ]] || hpc=(--cluster "$CC_HPC_CLUSTER_NAME")
   clustercheck libvirt facts --uri "$CC_CLOUD_VM_CLUSTER_LIBVIRT_URI" --state-file "$CC_CLOUD_VM_STATE_FILE" \
-    --cluster "$CC_CLOUD_VM_CLUSTER_NAME" --all-state-domains --network "$CC_CLOUD_VM_CLUSTER_NETWORK_NAME" \
+    --cluster "$CC_CLOUD_VM_CLUSTER_NAME" "${hpc[@]}" --all-state-domains --network "$CC_CLOUD_VM_CLUSTER_NETWORK_NAME" \
     >"$FACTS_FILE" || check::error "could not read libvirt/state facts"
 }
 

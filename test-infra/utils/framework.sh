@@ -2,12 +2,14 @@
 # The framework CLI shared by every frameworks/test-*-framework.sh. A framework sets
 #   FRAMEWORK_NAME, FRAMEWORK_SUITES (dirs under suites/), FRAMEWORK_DEFAULT_CONFIG,
 #   FRAMEWORK_STACK_COMPONENTS (the parts of the local stack it runs against: libvirt, mlops)
-# and may define framework::hook_start_cluster, _deploy, _stop_cluster, _status; then calls
+# and may define framework::hook_start_cluster, _deploy, _stop_cluster, _status, and extra commands as
+# framework::cmd_<name> (listed under FRAMEWORK_EXTRA_HELP); then calls
 #   framework::main "$@"
 # shellcheck source=test-infra/utils/runner.sh
 source "$CC_UTILS/runner.sh"
 
 FRAMEWORK_STACK_COMPONENTS=()
+FRAMEWORK_EXTRA_HELP=
 
 FRAMEWORK_OPTS_HELP="Options:
   --config FILE      target config (default: \$FRAMEWORK_DEFAULT_CONFIG)
@@ -39,7 +41,7 @@ Commands:
   status          show the target's state
   stop-cluster    tear down what start-cluster made
   help            this help
-
+${FRAMEWORK_EXTRA_HELP}
 $FRAMEWORK_OPTS_HELP
 
 Exit codes: 0 nothing failed, 1 a check failed or errored (or the target could not start),
@@ -268,6 +270,13 @@ framework::main() {
       trap 'framework::_on_signal SIGINT 130' INT
       trap 'framework::_on_signal SIGTERM 143' TERM
       framework::run_tests ;;
-    *) log::error "unknown command '$cmd'"; framework::usage >&2; return 2 ;;
+    *)
+      if [[ "$cmd" =~ ^[a-z][a-z-]*$ ]] && declare -F "framework::cmd_${cmd//-/_}" >/dev/null; then
+        "framework::cmd_${cmd//-/_}"
+      else
+        log::error "unknown command '$cmd'"
+        framework::usage >&2
+        return 2
+      fi ;;
   esac
 }

@@ -2,7 +2,7 @@
 # GPU ownership checks (CLOUD-TEST-5): the state file and libvirt must agree on which VM holds a GPU.
 # Needs cloud-cli-utils.sh. Owners are recorded as CLUSTER/VM.
 
-gpu::_owner_id() { printf '%s/%s' "$CC_CLOUD_VM_CLUSTER_NAME" "$1"; }
+gpu::_owner_id() { printf '%s/%s' "$(cloud_cli::cluster_of "$1")" "$1"; }
 
 # get_gpu_owner PCI: prints the state file's owner of PCI (empty when free).
 get_gpu_owner() {

@@ -71,9 +71,13 @@ runner::report() {
     ${RUN_CONFIG_FILE:+--config "$RUN_CONFIG_FILE"} "$quiet" || log::warn "runner: report writer failed"
 }
 
-# runner::_last_line FILE: the verdict line of a check's output, prefix removed.
+# runner::_last_line FILE: the check's last verdict line (PASS:/FAIL:/SKIP:/ERROR:; an exit trap may
+# log after it), else its last line; prefix removed.
 runner::_last_line() {
-  grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1 | sed -E 's/^(PASS|FAIL|SKIP|ERROR): //; s/^[0-9:]{8} [A-Z]+ +//' | cut -c1-500
+  local line
+  line=$(grep -E '^(PASS|FAIL|SKIP|ERROR): ' "$1" 2>/dev/null | tail -n 1) || true
+  [[ -n "$line" ]] || line=$(grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1) || true
+  sed -E 's/^(PASS|FAIL|SKIP|ERROR): //; s/^[0-9:]{8} [A-Z]+ +//' <<<"$line" | cut -c1-500
 }
 
 # runner::run_check FILE INDEX TOTAL: run one check with timeout and retries; write its record.

@@ -15,7 +15,10 @@ from typing import Any, Iterator
 from clustercheck.errors import UserError
 
 # Keys whose values are paths; relative ones are resolved against the config file's directory.
-PATH_KEYS = {"state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config", "state_dir", "kubeconfig"}
+PATH_KEYS = {
+    "state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config", "state_dir", "kubeconfig",
+    "conf", "munge_socket", "work_dir", "python",
+}
 SECRET_KEY = re.compile(r"(password|secret|token)", re.IGNORECASE)
 
 
@@ -78,11 +81,21 @@ def validate(data: Any, path: str) -> None:
 def _cross_checks(data: dict[str, Any], path: str) -> None:
     if data.get("mlops"):
         _mlops_checks(data["mlops"], path)
-    cloud = data.get("cloud_vm")
-    if not cloud:
-        return
-    cluster = cloud["cluster"]
-    base = "cloud_vm.cluster"
+    clusters: list[tuple[str, dict[str, Any]]] = []
+    if data.get("cloud_vm"):
+        clusters.append(("cloud_vm.cluster", data["cloud_vm"]["cluster"]))
+    hpc_cluster = (data.get("hpc") or {}).get("cluster")
+    if hpc_cluster:
+        if not data.get("cloud_vm"):
+            raise ConfigError(path, "hpc.cluster", "needs the cloud_vm section: its cli and state_file manage both clusters")
+        clusters.append(("hpc.cluster", hpc_cluster))
+    for base, cluster in clusters:
+        _cluster_checks(cluster, base, path)
+    if len(clusters) == 2:
+        _two_cluster_checks(clusters[0][1], clusters[1][1], path)
+
+
+def _cluster_checks(cluster: dict[str, Any], base: str, path: str) -> None:
     gpus = [g["pci"] for g in cluster.get("gpus", [])]
     seen: set[str] = set()
     for i, pci in enumerate(gpus):
@@ -108,6 +121,26 @@ def _cross_checks(data: dict[str, Any], path: str) -> None:
         disk_names = [d["name"] for d in vm.get("disks", [])]
         if len(set(disk_names)) != len(disk_names):
             raise ConfigError(path, f"{where}.disks", "disk names must be unique within a VM")
+
+
+def _two_cluster_checks(cloud: dict[str, Any], hpc: dict[str, Any], path: str) -> None:
+    """The cloud and HPC clusters share one host and one state file: names must not collide."""
+    if hpc["name"] == cloud["name"]:
+        raise ConfigError(path, "hpc.cluster.name", f"{hpc['name']!r} is also the cloud cluster's name")
+    if hpc["network"]["name"] == cloud["network"]["name"]:
+        raise ConfigError(path, "hpc.cluster.network.name", "must differ from cloud_vm.cluster.network.name")
+    nets = [ipaddress.ip_network(f"{c['network']['gateway']}/{c['network']['prefix']}", strict=False) for c in (cloud, hpc)]
+    if nets[0].overlaps(nets[1]):
+        raise ConfigError(path, "hpc.cluster.network", f"{nets[1]} overlaps the cloud cluster network {nets[0]}")
+    cloud_vms = {vm["name"] for vm in cloud["vms"]}
+    for i, vm in enumerate(hpc["vms"]):
+        if vm["name"] in cloud_vms:
+            raise ConfigError(path, f"hpc.cluster.vms[{i}].name", f"VM name {vm['name']!r} is also a cloud VM")
+    cloud_gpus = {g["pci"]: g for g in cloud.get("gpus", [])}
+    for i, gpu in enumerate(hpc.get("gpus", [])):
+        other = cloud_gpus.get(gpu["pci"])
+        if other is not None and other.get("simulated", False) != gpu.get("simulated", False):
+            raise ConfigError(path, f"hpc.cluster.gpus[{i}].simulated", f"GPU {gpu['pci']} is declared differently by the cloud cluster")
 
 
 def _mlops_checks(mlops: dict[str, Any], path: str) -> None:

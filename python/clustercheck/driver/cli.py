@@ -1,6 +1,7 @@
 """`clustercheck-ai-how`: the ai-how cluster CLI contract, implemented on libvirt.
 
     clustercheck-ai-how cloud start|stop|status|destroy CONFIG
+    clustercheck-ai-how hpc start|stop|status|destroy CONFIG   (the HPC cluster's VMs, same state file)
     clustercheck-ai-how vm start|stop|restart|status NAME
 """
 
@@ -53,57 +54,60 @@ def main(ctx: click.Context, state: str) -> None:
     \b
     Examples:
       clustercheck-ai-how cloud start test-infra/configs/local.yaml
+      clustercheck-ai-how hpc start test-infra/configs/local.yaml
       clustercheck-ai-how vm stop gpu-1
       clustercheck-ai-how vm status gpu-2
     """
     ctx.obj = {"state": state}
 
 
-@main.group()
-def cloud() -> None:
-    """Whole-cluster lifecycle from a cluster config."""
+def _cluster_group(section: str, help_text: str) -> click.Group:
+    """`cloud` and `hpc`: the same lifecycle commands, on the config's cloud_vm.cluster or hpc.cluster."""
+    group = click.Group(section.split("_")[0], help=help_text)
+
+    @group.command("start")
+    @click.argument("config")
+    @click.pass_context
+    def start(ctx: click.Context, config: str) -> None:
+        """Define network, volumes and VMs; start the autostart VMs."""
+        _lines(_run(ctx, lambda d: d.cloud_start(config, section)))
+
+    @group.command("stop")
+    @click.argument("config")
+    @click.pass_context
+    def stop(ctx: click.Context, config: str) -> None:
+        """Stop every VM of the cluster and release its GPUs."""
+        _lines(_run(ctx, lambda d: d.cloud_stop(config, section)))
+
+    @group.command("status")
+    @click.argument("config")
+    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @click.pass_context
+    def status(ctx: click.Context, config: str, as_json: bool) -> None:
+        """Show each VM: libvirt state, recorded status, GPU and owner."""
+        info = _run(ctx, lambda d: d.cloud_status(config, section))
+        if as_json:
+            click.echo(json.dumps(info, indent=2))
+            return
+        click.echo(f"cluster {info['cluster']}: {info['status']}")
+        click.echo(f"{'VM':<16} {'LIBVIRT':<10} {'STATUS':<9} {'IP':<16} GPU")
+        for vm in info["vms"]:
+            gpu = vm["gpu"] + (f" (owner {vm['gpu_owner']})" if vm["gpu_owner"] else "") if vm["gpu"] else "-"
+            click.echo(f"{vm['name']:<16} {vm['libvirt_state']:<10} {vm['status']:<9} {vm['ip']:<16} {gpu}")
+
+    @group.command("destroy")
+    @click.argument("config")
+    @click.option("--force", is_flag=True, help="Accepted for compatibility; destroy never prompts.")
+    @click.pass_context
+    def destroy(ctx: click.Context, config: str, force: bool) -> None:
+        """Remove the cluster's domains, volumes, pool and network, and its state."""
+        _lines(_run(ctx, lambda d: d.cloud_destroy(config, section)))
+
+    return group
 
 
-@cloud.command("start")
-@click.argument("config")
-@click.pass_context
-def cloud_start(ctx: click.Context, config: str) -> None:
-    """Define network, volumes and VMs; start the autostart VMs."""
-    _lines(_run(ctx, lambda d: d.cloud_start(config)))
-
-
-@cloud.command("stop")
-@click.argument("config")
-@click.pass_context
-def cloud_stop(ctx: click.Context, config: str) -> None:
-    """Stop every VM of the cluster and release its GPUs."""
-    _lines(_run(ctx, lambda d: d.cloud_stop(config)))
-
-
-@cloud.command("status")
-@click.argument("config")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_context
-def cloud_status(ctx: click.Context, config: str, as_json: bool) -> None:
-    """Show each VM: libvirt state, recorded status, GPU and owner."""
-    status = _run(ctx, lambda d: d.cloud_status(config))
-    if as_json:
-        click.echo(json.dumps(status, indent=2))
-        return
-    click.echo(f"cluster {status['cluster']}: {status['status']}")
-    click.echo(f"{'VM':<16} {'LIBVIRT':<10} {'STATUS':<9} {'IP':<16} GPU")
-    for vm in status["vms"]:
-        gpu = vm["gpu"] + (f" (owner {vm['gpu_owner']})" if vm["gpu_owner"] else "") if vm["gpu"] else "-"
-        click.echo(f"{vm['name']:<16} {vm['libvirt_state']:<10} {vm['status']:<9} {vm['ip']:<16} {gpu}")
-
-
-@cloud.command("destroy")
-@click.argument("config")
-@click.option("--force", is_flag=True, help="Accepted for compatibility; destroy never prompts.")
-@click.pass_context
-def cloud_destroy(ctx: click.Context, config: str, force: bool) -> None:
-    """Remove the cluster's domains, volumes, pool and network, and its state."""
-    _lines(_run(ctx, lambda d: d.cloud_destroy(config)))
+main.add_command(_cluster_group("cloud_vm", "Whole-cluster lifecycle of the config's cloud cluster (cloud_vm.cluster)."))
+main.add_command(_cluster_group("hpc", "Whole-cluster lifecycle of the config's HPC cluster VMs (hpc.cluster)."))
 
 
 @main.group()

@@ -77,13 +77,15 @@ class Driver:
         raise DriverError(f"VM '{vm}' is not in cluster {cluster_cfg['name']}'s config", 2)
 
     @staticmethod
-    def _load_cluster(config_path: str) -> dict[str, Any]:
+    def _load_cluster(config_path: str, section: str = "cloud_vm") -> dict[str, Any]:
+        """The cluster a config describes: cloud_vm.cluster, or hpc.cluster for the HPC side."""
         from clustercheck.config import load
 
         data = load.load(config_path)
-        if "cloud_vm" not in data:
-            raise DriverError(f"{config_path}: no cloud_vm section: not a cluster config", 2)
-        return data["cloud_vm"]["cluster"]
+        cluster = (data.get(section) or {}).get("cluster")
+        if not cluster:
+            raise DriverError(f"{config_path}: no {section}.cluster section: not a {section} cluster config", 2)
+        return cluster
 
     # -- infrastructure -------------------------------------------------------------------------------
     def _ensure_infra(self, cluster: dict[str, Any]) -> None:
@@ -148,8 +150,9 @@ class Driver:
                 state["gpus"][pci] = {"owner": owner_id, "since": time.time()}
             entry["status"] = "starting"
             config_path = info["config"]
+            section = info.get("section", "cloud_vm")
         try:
-            cluster = cluster or self._load_cluster(config_path)
+            cluster = cluster or self._load_cluster(config_path, section)
             self._ensure_infra(cluster)
             dom = self._define_domain(cluster, self._vm_config(cluster, vname))
             if not dom.isActive():
@@ -222,15 +225,17 @@ class Driver:
         return out
 
     # -- clusters -------------------------------------------------------------------------------------
-    def cloud_start(self, config_path: str) -> list[str]:
-        cluster = self._load_cluster(config_path)
+    def cloud_start(self, config_path: str, section: str = "cloud_vm") -> list[str]:
+        cluster = self._load_cluster(config_path, section)
         cname = cluster["name"]
         self._ensure_infra(cluster)
         for vm in cluster["vms"]:
             self._define_domain(cluster, vm)
         with self.store.locked() as state:
             info = state["clusters"].setdefault(cname, {"vms": {}})
-            info.update({"config": os.path.abspath(config_path), "uri": cluster["libvirt_uri"], "status": "running"})
+            info.update(
+                {"config": os.path.abspath(config_path), "section": section, "uri": cluster["libvirt_uri"], "status": "running"}
+            )
             for vm in cluster["vms"]:
                 entry = info["vms"].setdefault(vm["name"], {"status": "stopped"})
                 entry.update(
@@ -247,29 +252,29 @@ class Driver:
             raise DriverError("; ".join(errors))
         return messages
 
-    def _cluster_info(self, state: dict[str, Any], config_path: str) -> tuple[str, dict[str, Any]]:
-        cluster = self._load_cluster(config_path)
+    def _cluster_info(self, state: dict[str, Any], config_path: str, section: str) -> tuple[str, dict[str, Any]]:
+        cluster = self._load_cluster(config_path, section)
         cname = cluster["name"]
         if cname not in state["clusters"]:
             raise DriverError(f"cluster {cname} is not started (no entry in {self.store.path})", 2)
         return cname, state["clusters"][cname]
 
-    def cloud_stop(self, config_path: str) -> list[str]:
-        cname, info = self._cluster_info(self.store.read(), config_path)
+    def cloud_stop(self, config_path: str, section: str = "cloud_vm") -> list[str]:
+        cname, info = self._cluster_info(self.store.read(), config_path, section)
         messages = [self.vm_stop(f"{cname}/{vm}") for vm in info["vms"]]
         with self.store.locked() as state:
             state["clusters"][cname]["status"] = "stopped"
         return messages
 
-    def cloud_status(self, config_path: str) -> dict[str, Any]:
-        cname, info = self._cluster_info(self.store.read(), config_path)
+    def cloud_status(self, config_path: str, section: str = "cloud_vm") -> dict[str, Any]:
+        cname, info = self._cluster_info(self.store.read(), config_path, section)
         vms = [self.vm_status(f"{cname}/{vm}") for vm in info["vms"]]
         return {"cluster": cname, "status": info.get("status", "unknown"), "vms": vms}
 
-    def cloud_destroy(self, config_path: str) -> list[str]:
+    def cloud_destroy(self, config_path: str, section: str = "cloud_vm") -> list[str]:
         """Stop and remove everything the cluster owns: domains, volumes, pool, network, state."""
         lv = _libvirt()
-        cluster = self._load_cluster(config_path)
+        cluster = self._load_cluster(config_path, section)
         cname = cluster["name"]
         uri = cluster["libvirt_uri"]
         state = self.store.read()

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Check: concurrent jobs get disjoint GPUs, and a job finding every GPU taken waits for Resources
+# depends: check-slurm-gres-allocation
+set -euo pipefail
+# shellcheck source=suites/hpc-slurm/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+gpus=$CC_HPC_SLURM_GPUS_PER_NODE
+((gpus > 0)) || check::skip "no GRES GPUs configured (hpc.slurm.gpus_per_node is 0)"
+node=$(slurm::first_idle_node) || check::error "no idle node in partition $CC_HPC_SLURM_PARTITION to test on"
+slurm::job_dir
+dir=$SLURM_JOB_DIR
+# Each holder reports its devices, then holds its GPU until the check removes its go-file.
+# shellcheck disable=SC2016 # expanded by the job's shell
+body='echo "cuda=${CUDA_VISIBLE_DEVICES:-} job=$SLURM_JOB_ID"
+for _ in $(seq 600); do [ -e hold ] || exit 0; sleep 0.1; done'
+: >"$dir/hold"
+
+ids=()
+for ((i = 0; i < gpus; i++)); do
+  slurm::submit "holder$i" "$body" -w "$node" -N1 -n1 --gres=gpu:1
+  ids+=("$SLURM_JOB")
+done
+for id in "${ids[@]}"; do
+  state=$(slurm::wait_state "$id" RUNNING "$SLURM_TIMEOUT") || check::fail "GPU job $id never ran: $state"
+done
+for ((i = 0; i < gpus; i++)); do
+  util::wait_for 10 "output of job ${ids[i]}" grep -q '^cuda=' "$dir/holder$i.out" || true
+done
+
+slurm::submit extra 'echo ran' -w "$node" -N1 -n1 --gres=gpu:1
+extra=$SLURM_JOB
+# The scheduler gives a waiting job its reason on its next pass.
+for _ in $(seq 50); do
+  [[ "$(slurm::job_field "$extra" Reason)" == None ]] || break
+  sleep 0.3
+done
+check::expect_eq "job $extra (one GPU more than the node has free) state" "$(slurm::job_field "$extra" JobState)" PENDING
+check::expect_eq "job $extra wait reason" "$(slurm::job_field "$extra" Reason)" Resources
+
+declare -A owner=()
+for ((i = 0; i < gpus; i++)); do
+  cuda=$(sed -n 's/^cuda=\([^ ]*\) .*/\1/p' "$dir/holder$i.out" 2>/dev/null | head -n 1)
+  if [[ -z "$cuda" ]]; then
+    check::note_failure "job ${ids[i]} was given no device (CUDA_VISIBLE_DEVICES unset: GRES without device files)"
+    continue
+  fi
+  for dev in ${cuda//,/ }; do
+    if [[ -n "${owner[$dev]:-}" ]]; then
+      check::note_failure "device $dev given to both job ${owner[$dev]} and job ${ids[i]}"
+    fi
+    owner[$dev]=${ids[i]}
+  done
+  log::info "job ${ids[i]}: CUDA_VISIBLE_DEVICES=$cuda"
+done
+
+rm -f "$dir/hold"
+state=$(slurm::wait_state "$extra" 'COMPLETED|FAILED|CANCELLED' "$SLURM_TIMEOUT") ||
+  check::note_failure "job $extra did not run after the GPUs were freed: $state"
+check::finish "$gpus concurrent jobs got disjoint GPUs; job $gpus+1 waited for Resources and ran once they were free"

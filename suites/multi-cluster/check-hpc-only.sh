@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Check: scenario 2 - only the HPC cluster runs: the status says so, SLURM takes jobs, and a GPU the cloud cluster would hold is free for an HPC VM
+# exclusive: true
+set -euo pipefail
+# shellcheck source=suites/multi-cluster/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+scenario::begin
+mc::ensure cloud not-started || check::fail "the cloud cluster could not be removed"
+mc::ensure hpc running || check::fail "the HPC cluster did not start"
+
+check::expect "is_hpc_cluster_running" is_hpc_cluster_running
+is_cloud_cluster_running && check::note_failure "is_cloud_cluster_running says the removed cloud cluster runs"
+mc::facts
+check::expect_eq "cloud cluster state" "$(mc::field state cloud)" not-started
+scenario::expect_holders hpc
+check::expect "a SLURM job runs" scenario::slurm_job
+if read -r pci _cloud_vm hpc_vm < <(scenario::shared_gpu); then
+  # With the cloud cluster gone its GPU is the HPC side's to take.
+  util::trap_add "cloud_cli::run vm stop '$hpc_vm' >/dev/null 2>&1 || true" EXIT
+  check::expect "HPC VM $hpc_vm starts with the cloud's GPU $pci" test_vm_cli_command start "$hpc_vm"
+  check::expect "$hpc_vm holds GPU $pci" check_gpu_allocation "$hpc_vm" "$pci"
+  check::expect "vm stop $hpc_vm" test_vm_cli_command stop "$hpc_vm"
+  check::expect "GPU $pci released" check_gpu_released "$pci"
+fi
+get_multi_cluster_status | tee "$CC_ARTIFACT_DIR/status.txt" >&2
+check::finish "HPC cluster alone: running, SLURM takes jobs, the cloud's GPU usable by the HPC side"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Check: scenario 6 - a GPU shared by the clusters has one owner: while an HPC VM holds it a cloud VM asking for it is refused (naming GPU and owner); once the HPC VM stops the cloud VM starts with it
+# exclusive: true
+set -euo pipefail
+# shellcheck source=suites/multi-cluster/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+read -r pci cloud_vm hpc_vm < <(scenario::shared_gpu) ||
+  check::skip "no GPU shared between a cloud VM and a standby HPC VM in this config"
+scenario::begin
+mc::ensure cloud running || check::fail "the cloud cluster did not start"
+mc::ensure hpc running || check::fail "the HPC cluster did not start"
+# Whatever happens below, the shared GPU goes back to the cloud VM.
+util::trap_add "cloud_cli::run vm stop '$hpc_vm' >/dev/null 2>&1; cloud_cli::run vm start '$cloud_vm' >/dev/null 2>&1 || true" EXIT
+
+test_vm_cli_command stop "$cloud_vm" || check::fail "could not stop $cloud_vm to free GPU $pci"
+check_gpu_released "$pci" || check::fail "GPU $pci not released by $cloud_vm"
+test_vm_cli_command start "$hpc_vm" || check::fail "HPC VM $hpc_vm could not take the free GPU $pci"
+check::expect "$hpc_vm holds GPU $pci" check_gpu_allocation "$hpc_vm" "$pci"
+
+check::expect "cloud VM $cloud_vm is refused GPU $pci while $hpc_vm holds it" test_gpu_conflict "$cloud_vm" "$pci" "$hpc_vm"
+log::info "refusal: $(tail -n 1 <<<"$CLI_OUTPUT")"
+
+check::expect "vm stop $hpc_vm" test_vm_cli_command stop "$hpc_vm"
+check::expect "GPU $pci released by $hpc_vm" check_gpu_released "$pci"
+check::expect "vm start $cloud_vm after the release" test_vm_cli_command start "$cloud_vm"
+check::expect "$cloud_vm holds GPU $pci again" check_gpu_allocation "$cloud_vm" "$pci"
+check::expect "$cloud_vm answers over SSH" wait_for_vm_ready "$cloud_vm"
+check::finish "GPU $pci: $hpc_vm held it, $cloud_vm was refused, then got it after the release"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Check: scenario 7 - a GPU moves between clusters VM by VM (cloud -> HPC -> cloud): each move releases, rebinds and boots the receiving guest within the transfer objective, and the other GPUs keep their owners
+# exclusive: true
+set -euo pipefail
+# shellcheck source=suites/multi-cluster/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+read -r pci cloud_vm hpc_vm < <(scenario::shared_gpu) ||
+  check::skip "no GPU shared between a cloud VM and a standby HPC VM in this config"
+scenario::begin
+mc::ensure cloud running || check::fail "the cloud cluster did not start"
+mc::ensure hpc running || check::fail "the HPC cluster did not start"
+util::trap_add "cloud_cli::run vm stop '$hpc_vm' >/dev/null 2>&1; cloud_cli::run vm start '$cloud_vm' >/dev/null 2>&1 || true" EXIT
+
+# The owners of every other GPU, which a transfer must not touch.
+cloud_cli::facts
+owners_before=$(awk -F '\t' -v p="$pci" '$1 == "state-gpu" && $2 != p { print $2 "=" $3 }' "$FACTS_FILE" | sort)
+
+# transfer FROM TO: move the GPU and time it until TO's guest answers over SSH.
+transfer() {
+  local from=$1 to=$2 start rc
+  start=$(util::now)
+  test_gpu_transfer "$from" "$to" "$pci" || { check::note_failure "GPU $pci did not move from $from to $to"; return 0; }
+  wait_for_vm_ready "$to" || check::note_failure "$to did not answer over SSH after taking GPU $pci"
+  check::metric "transfer_${from}_to_${to}" "$(util::elapsed "$start")" s "<=" "$CC_HPC_THRESHOLDS_GPU_TRANSFER_S" || true
+  rc=0
+  verify_vm_gpu "$to" "$pci" || rc=$?
+  case $rc in
+    0) ;;
+    3) log::info "GPU $pci is simulated: nothing to see inside $to; ownership and the domain's record checked" ;;
+    *) check::note_failure "GPU $pci not visible inside $to" ;;
+  esac
+}
+
+transfer "$cloud_vm" "$hpc_vm"
+transfer "$hpc_vm" "$cloud_vm"
+cloud_cli::facts
+owners_after=$(awk -F '\t' -v p="$pci" '$1 == "state-gpu" && $2 != p { print $2 "=" $3 }' "$FACTS_FILE" | sort)
+check::expect_eq "owners of the other GPUs" "$(tr '\n' ' ' <<<"$owners_after")" "$(tr '\n' ' ' <<<"$owners_before")"
+check::finish "GPU $pci moved $cloud_vm -> $hpc_vm -> $cloud_vm; other GPUs untouched"

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# What every multi-cluster scenario starts with: the check helpers, the cluster CLI, GPU, SLURM and
+# multi-cluster utilities, and the exported config. A target without both a cloud and an HPC cluster
+# skips. Every scenario snapshots the clusters' state and puts it back on exit (mc::restore); a
+# scenario that cannot put it back fails. Sourced, never run.
+# shellcheck source=test-infra/utils/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
+# shellcheck source=test-infra/utils/facts.sh
+source "$CC_UTILS/facts.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/gpu-test-utils.sh
+source "$CC_UTILS/gpu-test-utils.sh"
+# shellcheck source=test-infra/utils/slurm-utils.sh
+source "$CC_UTILS/slurm-utils.sh"
+# shellcheck source=test-infra/utils/multi-cluster-utils.sh
+source "$CC_UTILS/multi-cluster-utils.sh"
+check::init
+mc::require_clusters
+slurm::require
+
+# scenario::begin: snapshot both clusters; restore them on any exit, failing the check if that fails.
+scenario::begin() {
+  mc::snapshot
+  util::trap_add scenario::_restore EXIT
+}
+
+scenario::_restore() {
+  local rc=$?
+  if ! mc::restore; then
+    printf 'FAIL: could not put the clusters back as found (cloud %s, hpc %s)\n' "$MC_WAS_CLOUD" "$MC_WAS_HPC"
+    exit 1
+  fi
+  return "$rc"
+}
+
+# scenario::shared_gpu: "PCI CLOUD_VM HPC_VM" - a GPU a cloud VM starting with its cluster shares with an
+# HPC VM that does not; fails when the config has none.
+scenario::shared_gpu() {
+  local i name gpu auto cloud_vm
+  for ((i = 0; i < ${CC_HPC_CLUSTER_VMS_COUNT:-0}; i++)); do
+    name=CC_HPC_CLUSTER_VMS_${i}_NAME gpu=CC_HPC_CLUSTER_VMS_${i}_GPU auto=CC_HPC_CLUSTER_VMS_${i}_AUTOSTART
+    [[ -n "${!gpu:-}" && "${!auto}" == false ]] || continue
+    for cloud_vm in $(cloud_cli::vms autostart-gpu); do
+      if [[ "$(cloud_cli::vm_field "$cloud_vm" GPU)" == "${!gpu}" ]]; then
+        printf '%s %s %s\n' "${!gpu}" "$cloud_vm" "${!name}"
+        return 0
+      fi
+    done
+  done
+  return 1
+}
+
+# scenario::slurm_job: a GPU job (when the nodes have GPUs) runs on the HPC side right now.
+scenario::slurm_job() {
+  local gres=()
+  ((CC_HPC_SLURM_GPUS_PER_NODE > 0)) && gres=(--gres=gpu:1)
+  # shellcheck disable=SC2016 # expanded by the job's shell
+  slurm::srun -N1 -n1 "${gres[@]}" bash -c 'echo "job $SLURM_JOB_ID gpus=${CUDA_VISIBLE_DEVICES:-none}"'
+  ((SRUN_RC == 0)) && grep -q '^job [0-9]' <<<"$SRUN_OUTPUT"
+}
+
+# scenario::hpc_vms [autostart]: the HPC cluster's VM names (only those that start with it).
+scenario::hpc_vms() {
+  local i name auto
+  for ((i = 0; i < ${CC_HPC_CLUSTER_VMS_COUNT:-0}; i++)); do
+    name=CC_HPC_CLUSTER_VMS_${i}_NAME auto=CC_HPC_CLUSTER_VMS_${i}_AUTOSTART
+    [[ "${1:-}" != autostart || "${!auto}" == true ]] && printf '%s\n' "${!name}"
+  done
+  return 0
+}
+
+# scenario::expect_holders cloud|hpc...: every autostart GPU VM of those clusters owns
+# its GPU, running with it.
+scenario::expect_holders() {
+  local vm kinds=" $* " vms=()
+  [[ "$kinds" != *" cloud "* ]] || mapfile -t -O "${#vms[@]}" vms < <(cloud_cli::vms autostart-gpu)
+  [[ "$kinds" != *" hpc "* ]] || mapfile -t -O "${#vms[@]}" vms < <(scenario::hpc_vms autostart)
+  cloud_cli::facts
+  for vm in "${vms[@]}"; do
+    [[ -n "$(cloud_cli::vm_field "$vm" GPU)" ]] || continue
+    check::expect "$vm holds GPU $(cloud_cli::vm_field "$vm" GPU)" check_gpu_allocation "$vm" "$(cloud_cli::vm_field "$vm" GPU)"
+  done
+}

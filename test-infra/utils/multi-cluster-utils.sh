@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The cloud and HPC clusters on one host (CLOUD-TEST-5): are they running, what do they hold, do they
+# fit. Needs the exported config and cloud-cli-utils.sh, slurm-utils.sh (and check.sh in checks).
+# The names without a namespace are the CLOUD-TEST-5 utilities; the rest are mc:: helpers.
+
+MC_FACTS=
+
+# mc::facts: refresh both clusters' states from the cluster CLI (clustercheck multi clusters).
+mc::facts() {
+  MC_FACTS=${CC_ARTIFACT_DIR:-${FRAMEWORK_TMP:-/tmp}}/clusters.tsv
+  clustercheck multi clusters --config "$CC_CONFIG_FILE" --timeout "${CC_CLOUD_VM_TIMEOUTS_CLI_S:-180}" >"$MC_FACTS"
+}
+
+# mc::field KEY KIND [COLUMN]: column COLUMN (default 3) of the KEY line for cluster KIND (cloud|hpc).
+mc::field() {
+  awk -F '\t' -v k="$1" -v c="$2" -v n="${3:-3}" '$1 == k && $2 == c { print $n; exit }' "$MC_FACTS"
+}
+
+# mc::vm_state VM: running / shut off / undefined, as the cluster CLI reports it after mc::facts.
+mc::vm_state() { awk -F '\t' -v v="$1" '$1 == "vm" && $3 == v { print $4; exit }' "$MC_FACTS"; }
+
+# mc::_vms_up KIND: every VM that starts with the cluster runs ("N/N" with N > 0).
+mc::_vms_up() {
+  local up
+  up=$(mc::field autostart_running "$1")
+  [[ -n "$up" && "${up%/*}" == "${up#*/}" && "${up#*/}" != 0 ]]
+}
+
+# mc::_slurm_up: slurmctld answers and at least one node of the partition responds.
+mc::_slurm_up() {
+  [[ -n "${CC_HPC_SLURM_PARTITION:-}" ]] || return 1
+  [[ -z "${CC_HPC_SLURM_CONF:-}" ]] || export SLURM_CONF=$CC_HPC_SLURM_CONF
+  [[ "$(timeout 15 scontrol ping 2>/dev/null)" == *"is UP"* ]] || return 1
+  [[ "$(sinfo -h -p "$CC_HPC_SLURM_PARTITION" -t idle,mixed,allocated,completing -o '%D' 2>/dev/null | head -n 1)" =~ ^[1-9] ]]
+}
+
+# is_cloud_cluster_running: the cloud cluster is started and each of its autostart VMs runs.
+is_cloud_cluster_running() {
+  mc::facts || return 1
+  [[ "$(mc::field state cloud)" == running ]] && mc::_vms_up cloud
+}
+
+# is_hpc_cluster_running: SLURM answers with a responding node and, where the config has HPC VMs, the
+# HPC cluster is started with each of its autostart VMs running.
+is_hpc_cluster_running() {
+  mc::_slurm_up || return 1
+  [[ -n "${CC_HPC_CLUSTER_NAME:-}" ]] || return 0
+  mc::facts || return 1
+  [[ "$(mc::field state hpc)" == running ]] && mc::_vms_up hpc
+}
+
+# get_multi_cluster_status: one line per cluster and one per GPU holder, for people and logs.
+get_multi_cluster_status() {
+  local kind slurm=down
+  mc::facts || { log::error "cluster CLI did not answer"; return 1; }
+  mc::_slurm_up && slurm=up
+  for kind in cloud hpc; do
+    printf '%-6s %-12s VMs up %s' "$kind" "$(mc::field state "$kind")" "$(mc::field autostart_running "$kind")"
+    [[ "$kind" == hpc ]] && printf '  SLURM %s' "$slurm"
+    printf '\n'
+  done
+  awk -F '\t' '$1 == "vm" && $5 != "-" && !seen[$5]++ { printf "gpu    %-14s %-10s %s (%s)\n", $5, ($6 == "-" ? "free" : "owner"), $6, $3 }' "$MC_FACTS"
+}
+
+# validate_multi_cluster_resources: host CPUs, memory and GPUs against what both clusters need at their
+# peak; on a shortfall, one error line naming each missing resource, and exit status 1.
+validate_multi_cluster_resources() {
+  local out rc=0
+  out=$(clustercheck multi resources --config "$CC_CONFIG_FILE" 2>&1) || rc=$?
+  if ((rc != 0)); then
+    grep '^shortfall: \|^clustercheck: ' <<<"$out" | while read -r line; do log::error "$line"; done
+    return 1
+  fi
+  while IFS=$'\t' read -r what need have detail; do
+    [[ "$what" == clusters ]] && continue
+    log::info "resources: $what needed $need, available $have ($detail)"
+  done <<<"$out"
+}
+
+# -- cluster lifecycle through the cluster CLI, remembering what to put back ------------------------------
+# mc::cluster KIND ACTION: `<cli> cloud|hpc ACTION CONFIG`; dies (check error) naming the failure.
+mc::cluster() {
+  cloud_cli::run "$1" "$2" "$(cloud_cli::_config_arg)" || true
+  [[ "$CLI_RC" == 0 ]] || { log::error "$1 $2: exit $CLI_RC: $(tail -n 1 <<<"$CLI_OUTPUT")"; return 1; }
+  log::info "$1 $2: $(tail -n 1 <<<"$CLI_OUTPUT")"
+}
+
+# mc::wait_vms KIND: every autostart VM of the cluster answers over SSH.
+mc::wait_vms() {
+  local vm prefix=CC_CLOUD_VM_CLUSTER i name auto
+  [[ "$1" == hpc ]] && prefix=CC_HPC_CLUSTER
+  local count=${prefix}_VMS_COUNT
+  for ((i = 0; i < ${!count:-0}; i++)); do
+    name=${prefix}_VMS_${i}_NAME auto=${prefix}_VMS_${i}_AUTOSTART
+    [[ "${!auto}" == true ]] || continue
+    vm=${!name}
+    wait_for_vm_ready "$vm" || return 1
+  done
+}
+
+# mc::state KIND: running (every autostart VM up), stopped (started, not all up) or not-started.
+mc::state() {
+  local s
+  s=$(mc::field state "$1")
+  case $s in
+    not-started | not-configured) printf '%s\n' "$s" ;;
+    *) if mc::_vms_up "$1"; then printf 'running\n'; else printf 'stopped\n'; fi ;;
+  esac
+}
+
+# mc::snapshot: remember each cluster's state, so that mc::restore can put it back.
+mc::snapshot() {
+  mc::facts || check::error "the cluster CLI did not report the clusters' state"
+  MC_WAS_CLOUD=$(mc::state cloud) MC_WAS_HPC=$(mc::state hpc)
+  log::info "state found: cloud $MC_WAS_CLOUD, hpc $MC_WAS_HPC"
+}
+
+# mc::ensure KIND running|stopped|not-started: bring one cluster to that state.
+mc::ensure() {
+  local kind=$1 want=$2 now
+  mc::facts || return 1
+  now=$(mc::state "$kind")
+  [[ "$now" == "$want" || "$now" == not-configured ]] && return 0
+  case $want in
+    running) mc::cluster "$kind" start && mc::wait_vms "$kind" ;;
+    stopped) mc::cluster "$kind" stop ;;
+    not-started) mc::cluster "$kind" destroy ;;
+  esac
+}
+
+# mc::restore: put both clusters back as mc::snapshot found them (the exit trap of every scenario).
+mc::restore() {
+  local rc=0
+  log::info "restoring: cloud $MC_WAS_CLOUD, hpc $MC_WAS_HPC"
+  mc::ensure cloud "$MC_WAS_CLOUD" || rc=1
+  mc::ensure hpc "$MC_WAS_HPC" || rc=1
+  ((rc == 0)) || log::error "could not restore the clusters' state"
+  return "$rc"
+}
+
+# mc::require_clusters: skip a scenario on a target without both a cloud and an HPC cluster.
+mc::require_clusters() {
+  [[ -n "${CC_CLOUD_VM_CLUSTER_NAME:-}" ]] || check::skip "needs a cloud cluster; this target configures none (cloud_vm.cluster)"
+  [[ -n "${CC_HPC_CLUSTER_NAME:-}" ]] || check::skip "needs HPC cluster VMs; this target configures none (hpc.cluster)"
+}

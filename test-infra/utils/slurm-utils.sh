@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The SLURM cluster as checks see it: client commands against hpc.slurm.conf, jobs in hpc.slurm.work_dir,
+# every job a check submits cancelled and its files removed on any exit. Needs check.sh loaded.
+
+SLURM_JOBS=()
+SLURM_JOB_DIR=
+
+# slurm::require: skip on a target without a SLURM cluster; error when the client tools are missing.
+slurm::require() {
+  [[ -n "${CC_HPC_SLURM_PARTITION:-}" ]] || check::skip "needs a SLURM cluster; this target configures none (hpc.slurm)"
+  [[ -z "${CC_HPC_SLURM_CONF:-}" ]] || export SLURM_CONF=$CC_HPC_SLURM_CONF
+  local t
+  for t in sinfo squeue scontrol srun sbatch scancel; do
+    command -v "$t" >/dev/null || check::error "SLURM client '$t' is not installed on this host (Debian: slurm-client)"
+  done
+  SLURM_TIMEOUT=${CC_HPC_SLURM_JOB_TIMEOUT_S%.*}
+}
+
+# slurm::job_dir: set SLURM_JOB_DIR, a private directory in the shared work dir for this check's job
+# scripts and output (call it directly, not in $(...): the cleanup trap must be the check's own).
+slurm::job_dir() {
+  [[ -z "$SLURM_JOB_DIR" ]] || return 0
+  mkdir -p "$CC_HPC_SLURM_WORK_DIR" || check::error "cannot create hpc.slurm.work_dir $CC_HPC_SLURM_WORK_DIR"
+  SLURM_JOB_DIR=$(mktemp -d "$CC_HPC_SLURM_WORK_DIR/cc-${CC_CHECK_NAME:-check}-XXXXXX")
+  chmod 755 "$SLURM_JOB_DIR"
+  util::trap_add slurm::_cleanup EXIT
+}
+
+slurm::_cleanup() {
+  ((${#SLURM_JOBS[@]})) && scancel --quiet "${SLURM_JOBS[@]}" 2>/dev/null
+  [[ -n "$SLURM_JOB_DIR" ]] && rm -rf "$SLURM_JOB_DIR"
+  return 0
+}
+
+# slurm::srun ARGS...: srun in the configured partition that gives up when no allocation comes within
+# the job timeout (instead of queueing forever); output in SRUN_OUTPUT, exit status in SRUN_RC.
+slurm::srun() {
+  SRUN_RC=0
+  SRUN_OUTPUT=$(timeout -k 5 $((SLURM_TIMEOUT + 10)) srun -p "$CC_HPC_SLURM_PARTITION" --immediate="$SLURM_TIMEOUT" \
+    --time=2 --job-name="cc-${CC_CHECK_NAME:-check}" "$@" 2>&1) || SRUN_RC=$?
+  printf '$ srun %s  (exit %s)\n%s\n' "$*" "$SRUN_RC" "$SRUN_OUTPUT" >>"$CC_ARTIFACT_DIR/slurm.log"
+  return 0
+}
+
+# slurm::submit NAME BODY [SBATCH_ARGS...]: write BODY as a batch script and submit it; the job id is
+# left in SLURM_JOB (not printed: the job list must live in the check's shell so that its exit trap
+# cancels the job). Output goes to $SLURM_JOB_DIR/NAME.out. A refused submission fails the check.
+slurm::submit() {
+  local name=$1 body=$2 id
+  shift 2
+  slurm::job_dir
+  printf '#!/bin/bash\nset -eu\n%s\n' "$body" >"$SLURM_JOB_DIR/$name.sh"
+  id=$(sbatch --parsable -p "$CC_HPC_SLURM_PARTITION" --time=5 --job-name="cc-$name" -o "$SLURM_JOB_DIR/$name.out" \
+    -D "$SLURM_JOB_DIR" "$@" "$SLURM_JOB_DIR/$name.sh" 2>"$CC_ARTIFACT_DIR/sbatch-$name.err") ||
+    check::fail "sbatch refused job $name: $(tail -n 1 "$CC_ARTIFACT_DIR/sbatch-$name.err")"
+  SLURM_JOB=${id%%;*}
+  SLURM_JOBS+=("$SLURM_JOB")
+  log::info "submitted job $SLURM_JOB ($name)"
+}
+
+# slurm::job_field ID FIELD: one field of `scontrol show job` (empty once the job has aged out).
+slurm::job_field() {
+  local line
+  line=$(scontrol -o show job "$1" 2>/dev/null) || return 0
+  line=" $line "
+  [[ "$line" =~ \ $2=([^ ]*)\  ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+  return 0
+}
+
+# slurm::wait_state ID STATES TIMEOUT_S: until job ID is in one of STATES (regex, e.g. 'RUNNING' or
+# 'COMPLETED|FAILED'); prints the state reached, or "STATE (Reason)" after the timeout and fails.
+slurm::wait_state() {
+  local id=$1 want=$2 deadline=$((SECONDS + $3)) state
+  while :; do
+    state=$(slurm::job_field "$id" JobState)
+    if [[ "$state" =~ ^($want)$ ]]; then
+      printf '%s\n' "$state"
+      return 0
+    fi
+    if ((SECONDS >= deadline)); then
+      printf '%s (reason %s)\n' "${state:-gone}" "$(slurm::job_field "$id" Reason)"
+      return 1
+    fi
+    sleep 0.3
+  done
+}
+
+# slurm::usable_nodes: "NODE STATE" for each node of the partition, one per line.
+slurm::nodes() { sinfo -h -N -p "$CC_HPC_SLURM_PARTITION" -o '%N %T' 2>/dev/null | sort -u; }
+
+# slurm::first_idle_node: a node of the partition that runs nothing (the GRES checks need a whole node).
+slurm::first_idle_node() {
+  local node state
+  while read -r node state; do
+    [[ "$state" == idle ]] && { printf '%s\n' "$node"; return 0; }
+  done < <(slurm::nodes)
+  return 1
+}
