@@ -7,7 +7,9 @@ ARGS ?=
 	test-cloud-vm test-individual-vm-lifecycle test-shared-gpu-management bench bench-mlops \
 	test-mlops-stack test-mlops-minio test-mlops-postgresql test-mlops-mlflow test-mlops-kserve \
 	test-inference test-inference-deployment test-inference-performance bench-inference \
-	test-kubernetes test-kubernetes-deployment test-kubernetes-networking docs
+	test-kubernetes test-kubernetes-deployment test-kubernetes-networking docs \
+	test-multi-cluster-scenarios test-workflow-transition test-shared-gpu test-hpc-slurm \
+	test-cloud-all test-all-clusters bench-all-clusters
 
 help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-32s %s\n", $$1, $$2}'
@@ -90,6 +92,27 @@ test-kubernetes-deployment: setup ## Kubernetes: health, Kubespray components, m
 
 test-kubernetes-networking: setup ## Kubernetes: pod networking across nodes, DNS, Calico, ingress
 	$(FW)/test-kubernetes-framework.sh e2e --filter 'networking|dns|calico|ingress' $(ARGS)
+
+test-hpc-slurm: setup ## the HPC side: MUNGE, slurmctld/sinfo, srun, sbatch, GRES GPU allocation and isolation
+	$(FW)/test-multi-cluster-framework.sh e2e --suite hpc-slurm $(ARGS)
+
+test-multi-cluster-scenarios: setup ## SLURM checks + the seven cloud/HPC scenarios (both, hpc-only, cloud-only, cold start, workflow, shared GPU, transfer)
+	$(FW)/test-multi-cluster-framework.sh all-scenarios $(ARGS)
+
+test-workflow-transition: setup ## a SLURM job trains and registers a model in MLflow; the cloud side serves it and predicts
+	$(FW)/test-multi-cluster-framework.sh workflow-transition $(ARGS)
+
+test-shared-gpu: setup ## a GPU shared by the cloud and HPC clusters: conflict refused, transfer both ways
+	$(FW)/test-multi-cluster-framework.sh shared-gpu $(ARGS)
+
+test-cloud-all: setup ## cloud-vm, kubernetes, mlops-stack and inference e2e; one combined report in reports/cloud-all
+	test-infra/run-all-clusters.sh --frameworks cloud-vm,kubernetes,mlops-stack,inference --report-dir reports/cloud-all $(if $(ARGS),-- $(ARGS))
+
+test-all-clusters: setup ## every framework (cloud and HPC) e2e; one combined JUnit + HTML report in reports/all-clusters
+	test-infra/run-all-clusters.sh --report-dir reports/all-clusters $(if $(ARGS),-- $(ARGS))
+
+bench-all-clusters: setup ## print the wall time of test-all-clusters (RUNS=3: and whether the runs agree)
+	bench/all-clusters.sh --runs $(or $(RUNS),1)
 
 docs: setup ## regenerate docs/ (test inventory, component and dependency matrices, framework specs)
 	.venv/bin/clustercheck docs generate

@@ -12,6 +12,7 @@ from clustercheck import __version__
 _COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("clustercheck.config.cli", "config", "Validate and export target configs."),
     "report": ("clustercheck.report.cli", "report", "Turn result records into JUnit XML, JSON and a summary."),
+    "combine": ("clustercheck.report.combine", "combine", "Merge several framework runs into one report."),
     "libvirt": ("clustercheck.libvirt_inspect", "libvirt", "Inspect libvirt domains, volumes and networks for checks."),
     "s3": ("clustercheck.mlops.cli", "s3", "S3 object storage facts: liveness, buckets, API, round trips."),
     "pg": ("clustercheck.mlops.cli", "pg", "PostgreSQL facts: version, authentication, MLflow schema, persistence."),

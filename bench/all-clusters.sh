@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Prints the wall time of `make test-all-clusters` (every framework against the local target, the
+# stack brought up and down by the run when it is not up) and, with --runs N, whether N consecutive
+# runs give the same pass/fail/skip set (the spec's consistency criterion: 3 runs).
+# Usage: bench/all-clusters.sh [--runs N] [--config FILE]
+set -euo pipefail
+# shellcheck source=test-infra/utils/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+cd "$CC_ROOT"
+
+runs=1 config=test-infra/configs/local.yaml
+while (($#)); do
+  case $1 in
+    --runs) runs=${2:?--runs needs a number}; shift ;;
+    --config) config=${2:?--config needs a file}; shift ;;
+    -h | --help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) log::die "unknown argument '$1'" ;;
+  esac
+  shift
+done
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || log::die "--runs takes a positive whole number, got '$runs'"
+
+out=reports/bench-all-clusters
+rm -rf "$out"
+mkdir -p "$out"
+for ((i = 1; i <= runs; i++)); do
+  start=$(util::now)
+  rc=0
+  test-infra/run-all-clusters.sh --config "$config" --report-dir "$out/run-$i" >"$out/run-$i.log" 2>&1 || rc=$?
+  wall=$(util::elapsed "$start")
+  python3 - "$out/run-$i/summary.json" >"$out/run-$i.set" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+for c in data["checks"]:
+    print(f"{c['suite']}/{c['name']}\t{c['status']}")
+PY
+  counts=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counts"]; print(f"{c[\"passed\"]} passed, {c[\"failed\"]} failed, {c[\"error\"]} errors, {c[\"skipped\"]} skipped of {c[\"total\"]}")' "$out/run-$i/summary.json")
+  printf 'run %d: wall time %.1f s, exit %d: %s\n' "$i" "$wall" "$rc" "$counts"
+done
+if ((runs > 1)); then
+  same=yes
+  for ((i = 2; i <= runs; i++)); do
+    if ! diff -u "$out/run-1.set" "$out/run-$i.set" >"$out/diff-$i.txt"; then
+      same=no
+      printf 'run %d differs from run 1:\n' "$i"
+      grep '^[-+][^-+]' "$out/diff-$i.txt" | sed 's/^/  /'
+    fi
+  done
+  printf 'consistent pass/fail/skip set over %d runs: %s (%d checks)\n' "$runs" "$same" "$(wc -l <"$out/run-1.set")"
+  [[ "$same" == yes ]] || exit 1
+fi

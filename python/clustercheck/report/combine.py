@@ -1,0 +1,74 @@
+"""`clustercheck combine`: several framework runs -> one junit.xml, summary.json and report.html.
+
+Each run directory is one framework's report dir (results.jsonl, planned.txt, artifacts/). Suites are
+named FRAMEWORK/SUITE in the combined report; a framework that left no records shows as one error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from clustercheck.errors import UserError
+from clustercheck.report import html, junit, records, summary
+from clustercheck.report.cli import write_atomic
+
+
+def _runs(specs: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = []
+    for spec in specs:
+        name, sep, folder = spec.partition("=")
+        if not sep or not name or not folder:
+            raise UserError(f"run '{spec}': expected FRAMEWORK=REPORT_DIR")
+        out.append((name, folder))
+    return out
+
+
+def load_runs(specs: tuple[str, ...], output_limit: int) -> list[records.Result]:
+    results: list[records.Result] = []
+    for name, folder in _runs(specs):
+        path = os.path.join(folder, "results.jsonl")
+        planned = os.path.join(folder, "planned.txt")
+        if not os.path.exists(path) and not os.path.exists(planned):
+            results.append(records.Result(name=f"{name}-framework", suite=name, status="error",
+                                          message=f"framework {name} left no results in {folder} (see its log)"))
+            continue
+        for r in records.load(path, planned, output_limit):
+            r.suite = f"{name}/{r.suite}" if r.suite else name
+            results.append(r)
+    return results
+
+
+@click.command()
+@click.argument("runs", nargs=-1, required=True)
+@click.option("--out-dir", required=True, help="Where the combined junit.xml, summary.json, report.html go.")
+@click.option("--name", default="all-clusters", show_default=True, help="Report name.")
+@click.option("--config", "config_path", help="Target config: its secret values are masked everywhere.")
+@click.option("--summary/--quiet", "show_summary", default=False, help="Print the summary table.")
+def combine(runs: tuple[str, ...], out_dir: str, name: str, config_path: str | None, show_summary: bool) -> None:
+    """Merge framework runs (FRAMEWORK=REPORT_DIR ...) into one report; exit 1 when a check failed.
+
+    \b
+    Example:
+      clustercheck combine cloud-vm=reports/all/cloud-vm inference=reports/all/inference --out-dir reports/all
+    """
+    secrets: list[str] = []
+    if config_path:
+        from clustercheck.config import load
+
+        secrets = load.secret_values(load.load(config_path))
+    results = load_runs(runs, 64 * 1024)
+    for r in results:
+        r.output = records.mask(r.output, secrets)
+        r.message = records.mask(r.message, secrets)
+    os.makedirs(out_dir, exist_ok=True)
+    write_atomic(os.path.join(out_dir, "junit.xml"), junit.render(name, results))
+    write_atomic(os.path.join(out_dir, "summary.json"), json.dumps(summary.as_json(name, results), indent=2) + "\n")
+    write_atomic(os.path.join(out_dir, "report.html"), html.render(name, results))
+    if show_summary:
+        click.echo(summary.table(name, results))
+    c = summary.counts(results)
+    if c["failed"] or c["error"]:
+        raise SystemExit(1)

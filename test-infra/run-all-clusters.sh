@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# run-all-clusters.sh: every framework's e2e against one target, one after the other, then one combined
+# JUnit report and one HTML summary (CLOUD-TEST-7's test-all-clusters). A failing framework does not
+# stop the others; the exit status says whether any check failed.
+set -euo pipefail
+# shellcheck source=test-infra/utils/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/utils/init.sh"
+
+ALL_FRAMEWORKS=(cloud-vm kubernetes mlops-stack inference multi-cluster)
+
+all::usage() {
+  cat <<USAGE
+Usage: test-infra/run-all-clusters.sh [OPTIONS] [-- FRAMEWORK_OPTIONS...]
+
+Runs each framework's e2e (default: ${ALL_FRAMEWORKS[*]}) against one target and writes
+REPORT_DIR/junit.xml, summary.json and report.html for all of them (each framework's own report
+stays in REPORT_DIR/<framework>/). On the local target the whole stack comes up once first and, if
+this run started it, goes down at the end.
+
+Options:
+  --config FILE        target config (default: test-infra/configs/local.yaml)
+  --report-dir DIR     default: reports/all-clusters
+  --frameworks LIST    comma-separated subset, in this order
+  -h, --help           this help
+Options after -- go to every framework (e.g. -- --fail-on-skip).
+
+Exit codes: 0 no check failed, 1 a check failed or errored (or a framework could not run), 2 bad
+usage or config, 130/143 interrupted.
+USAGE
+}
+
+all::parse() {
+  CONFIG=$CC_ROOT/test-infra/configs/local.yaml
+  REPORT_DIR=$CC_ROOT/reports/all-clusters
+  FRAMEWORKS=("${ALL_FRAMEWORKS[@]}")
+  PASS_ON=()
+  while (($#)); do
+    case $1 in
+      --config) CONFIG=${2:?--config needs a file}; shift ;;
+      --report-dir) REPORT_DIR=${2:?--report-dir needs a directory}; shift ;;
+      --frameworks) IFS=, read -ra FRAMEWORKS <<<"${2:?--frameworks needs a list}"; shift ;;
+      -h | --help) all::usage; exit 0 ;;
+      --) shift; PASS_ON=("$@"); break ;;
+      *) log::die "unknown argument '$1' (see: $0 --help)" ;;
+    esac
+    shift
+  done
+  local f
+  for f in "${FRAMEWORKS[@]}"; do
+    [[ -x "$CC_ROOT/frameworks/test-$f-framework.sh" ]] ||
+      log::die "--frameworks: no framework '$f' (frameworks: ${ALL_FRAMEWORKS[*]})"
+  done
+  [[ "$CONFIG" == /* ]] || CONFIG=$PWD/$CONFIG
+  [[ "$REPORT_DIR" == /* ]] || REPORT_DIR=$PWD/$REPORT_DIR
+}
+
+# all::stack_up: on a local target, the whole stack once (frameworks then find it up and leave it).
+STARTED_STACK=0
+all::stack_up() {
+  local kind
+  kind=$(clustercheck config export "$CONFIG" | sed -n "s/^CC_TARGET_KIND=//p" | tr -d "'") || exit 2
+  [[ "$kind" == local ]] || return 0
+  if CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" status >/dev/null 2>&1; then
+    log::info "local stack already up; it stays up afterwards"
+    return 0
+  fi
+  STARTED_STACK=1
+  CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" up || log::die "the local stack did not come up" 1
+}
+
+all::stack_down() {
+  ((STARTED_STACK)) || return 0
+  STARTED_STACK=0
+  CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" down || log::warn "stack down reported a problem"
+}
+
+CHILD=
+all::on_signal() {
+  trap '' INT TERM
+  log::warn "$1 received: stopping the running framework (it cleans up after itself)"
+  [[ -z "$CHILD" ]] || { kill -"$1" "$CHILD" 2>/dev/null || true; wait "$CHILD" 2>/dev/null || true; }
+  all::stack_down
+  exit "$2"
+}
+
+all::main() {
+  all::parse "$@"
+  clustercheck config validate "$CONFIG" >/dev/null || exit 2
+  trap 'all::on_signal INT 130' INT
+  trap 'all::on_signal TERM 143' TERM
+  util::trap_add all::stack_down EXIT
+  local start f rc runs=() failed=()
+  start=$(util::now)
+  mkdir -p "$REPORT_DIR"
+  all::stack_up
+  for f in "${FRAMEWORKS[@]}"; do
+    log::info "=== $f framework ==="
+    rm -rf "${REPORT_DIR:?}/$f"
+    rc=0
+    "$CC_ROOT/frameworks/test-$f-framework.sh" e2e --config "$CONFIG" --report-dir "$REPORT_DIR/$f" "${PASS_ON[@]}" &
+    CHILD=$!
+    wait "$CHILD" || rc=$?
+    CHILD=
+    ((rc == 0)) || failed+=("$f (exit $rc)")
+    runs+=("$f=$REPORT_DIR/$f")
+  done
+  all::stack_down
+  rc=0
+  clustercheck combine "${runs[@]}" --out-dir "$REPORT_DIR" --name all-clusters --config "$CONFIG" --summary || rc=$?
+  ((${#failed[@]} == 0)) || log::warn "frameworks with failures: ${failed[*]}"
+  log::info "all clusters: ${#FRAMEWORKS[@]} framework(s) in $(util::elapsed "$start")s; report: $REPORT_DIR/junit.xml, $REPORT_DIR/report.html"
+  ((rc == 0 && ${#failed[@]} == 0)) || return 1
+}
+
+all::main "$@"
