@@ -30,6 +30,10 @@ COMPONENTS = {
     "NGINX ingress": r"^check-ingress-",
     "metrics-server": r"^check-(metrics-server|multi-replica-)",
     "NVIDIA device plugin / GPU operator": r"^check-gpu-(device-plugin|scheduling)",
+    "MUNGE": r"^check-munge-",
+    "SLURM (slurmctld, slurmd, sinfo/srun/sbatch)": r"^check-(slurm-|both-clusters|hpc-only|cold-start|workflow-transition)",
+    "SLURM GRES GPUs": r"^check-slurm-gres-|^check-workflow-transition$",
+    "Cloud + HPC clusters on one host": r"^check-(both-clusters|hpc-only|cloud-only|cold-start|workflow-transition|shared-gpu-conflict|vm-gpu-transfer)",
 }
 
 # What a prerequisite helper a check calls needs, and what the check does without it.
@@ -41,6 +45,8 @@ REQUIRES = {
     "inference::require_gpu": "a GPU to sample (NVML on this node, or `inference.gpu.prometheus_url`)",
     "k8s::require": "a Kubernetes cluster (`kubernetes.kubeconfig`)",
     "cloud_cli::require": "a cloud cluster CLI and libvirt",
+    "slurm::require": "a SLURM cluster (`hpc.slurm`)",
+    "mc::require_clusters": "a cloud cluster and HPC cluster VMs (`cloud_vm.cluster`, `hpc.cluster`)",
 }
 
 

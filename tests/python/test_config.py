@@ -53,6 +53,15 @@ BAD = [
     (["mlops", "serving", "endpoints", 0, "protocol"], "grpc", "mlops.serving.endpoints[0].protocol", "is not one of"),
     (["mlops", "serving", "samples", 1, "input"], [1.0], "mlops.serving.samples[1].input", "same number of features"),
     (["mlops", "timeouts", "ready_s"], 0, "mlops.timeouts.ready_s", "minimum"),
+    (["hpc", "slurm", "partition"], "gpu; scancel -u root", "hpc.slurm.partition", "not allowed"),
+    (["hpc", "slurm", "gpus_per_node"], -1, "hpc.slurm.gpus_per_node", "minimum"),
+    (["hpc", "cluster", "name"], "cc-local", "hpc.cluster.name", "also the cloud cluster's name"),
+    (["hpc", "cluster", "network", "name"], "cc-local-net", "hpc.cluster.network.name", "must differ"),
+    (["hpc", "cluster", "network", "prefix"], 16, "hpc.cluster.network", "overlaps the cloud cluster network"),
+    (["hpc", "cluster", "vms", 0, "name"], "gpu-2", "hpc.cluster.vms[0].name", "also a cloud VM"),
+    (["hpc", "cluster", "vms", 1, "gpu"], "0000:99:00.0", "hpc.cluster.vms[1].gpu", "not a GPU declared in hpc.cluster.gpus"),
+    (["hpc", "cluster", "gpus", 1, "simulated"], False, "hpc.cluster.gpus[1].simulated", "declared differently"),
+    (["hpc", "resources", "cpu_overcommit"], 0.5, "hpc.resources.cpu_overcommit", "minimum"),
 ]
 
 
@@ -112,3 +121,9 @@ def test_export_is_shell_safe(local_data: dict[str, Any], write_config: Callable
 def test_relative_paths_resolve_against_the_config_file() -> None:
     exported = run([str(BIN / "clustercheck"), "config", "export", str(LOCAL)]).stdout
     assert f"CC_CLOUD_VM_STATE_FILE={ROOT}/.local-target/ai-how/state.json" in exported
+
+
+def test_hpc_cluster_needs_the_cloud_cli(local_data: dict[str, Any], write_config: Callable[..., Path]) -> None:
+    del local_data["cloud_vm"]
+    result = validate(write_config(local_data))
+    assert result.returncode == 2 and "hpc.cluster: needs the cloud_vm section" in result.stderr

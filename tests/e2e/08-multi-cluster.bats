@@ -1,0 +1,156 @@
+#!/usr/bin/env bats
+# The cloud and HPC clusters on one host: all seven scenarios pass end to end and put back the state
+# they found, each fails on a broken target, the host's resources are checked before anything starts,
+# and test-all-clusters combines the frameworks into one report.
+load helpers
+
+FW=$ROOT/frameworks/test-multi-cluster-framework.sh
+STACK=$ROOT/test-infra/local/stack
+export SLURM_CONF=$ROOT/.local-target/hpc/etc/slurm.conf
+
+setup_file() {
+  "$STACK" up >&3 2>&1
+}
+
+teardown_file() {
+  clustercheck-ai-how hpc destroy "$CFG" >/dev/null 2>&1 || true
+  clustercheck-ai-how cloud destroy "$CFG" >/dev/null 2>&1 || true
+  "$STACK" down >&3 2>&1 || true
+}
+
+ON_TEARDOWN=()
+teardown() {
+  local cmd
+  for cmd in "${ON_TEARDOWN[@]}"; do eval "$cmd" >&3 2>&1 || true; done
+}
+
+mc_config() { # mc_config OUT KEY=YAML...: local.yaml with absolute paths and the dotted keys set
+  local out=$1
+  shift
+  sed -e "s#\.\./\.\./#$ROOT/#g" "$CFG" >"$out"
+  (($# == 0)) || yaml_set "$out" "$@"
+}
+
+cluster_state() { # cluster_state cloud|hpc -> running | stopped | not-started
+  clustercheck multi clusters --config "$CFG" | awk -F '\t' -v k="$1" '$1 == "state" && $2 == k { print $3 }'
+}
+
+destroy_clusters() {
+  clustercheck-ai-how hpc destroy "$CFG" >/dev/null 2>&1 || true
+  clustercheck-ai-how cloud destroy "$CFG" >/dev/null 2>&1 || true
+}
+
+@test "all-scenarios from nothing: SLURM checks and seven scenarios pass; nothing is left running" {
+  destroy_clusters
+  report=$BATS_TEST_TMPDIR/report
+  run "$FW" all-scenarios --report-dir "$report"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"multi-cluster: 13 passed, 0 failed, 0 errors, 0 skipped of 13"* ]]
+  xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
+  grep -q 'check-cold-start.metric.cold_start_both' "$report/junit.xml"
+  grep -q 'check-vm-gpu-transfer.metric.transfer_gpu-1_to_hpc-gpu-2' "$report/junit.xml"
+  [ "$(cluster_state cloud)" = not-started ]
+  [ "$(cluster_state hpc)" = not-started ]
+  [ -z "$(virsh_q list --all --name | grep -E 'cc-local|cc-hpc')" ]
+  [ -z "$(squeue -h)" ]
+  # The workflow's model and the temporary model server are gone.
+  ! curl -sf "http://127.0.0.1:15000/api/2.0/mlflow/registered-models/get?name=cc-hpc-trained"
+  ! (exec 3<>/dev/tcp/127.0.0.1/15011) 2>/dev/null
+}
+
+@test "scenarios put back running clusters: both up before, both up after, GPUs with the same owners" {
+  ON_TEARDOWN=(destroy_clusters)
+  clustercheck-ai-how cloud start "$CFG"
+  clustercheck-ai-how hpc start "$CFG"
+  before=$(clustercheck multi clusters --config "$CFG")
+  run "$FW" run-tests --suite multi-cluster --filter 'hpc-only|cloud-only|shared-gpu' --report-dir "$BATS_TEST_TMPDIR/r"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(clustercheck multi clusters --config "$CFG")" = "$before" ]
+}
+
+@test "the host cannot hold both clusters: start-cluster stops before anything starts, naming the shortfall" {
+  ON_TEARDOWN=(destroy_clusters)
+  destroy_clusters
+  mc_config "$BATS_TEST_TMPDIR/mem.yaml" hpc.cluster.vms.0.memory_mib=4000000
+  run "$FW" e2e --config "$BATS_TEST_TMPDIR/mem.yaml" --report-dir "$BATS_TEST_TMPDIR/r"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"shortfall: memory: the clusters need "*" MiB at their peak, the host has "* ]]
+  grep -q 'not run: start-cluster failed' "$BATS_TEST_TMPDIR/r/junit.xml"
+  [ -z "$(virsh_q list --all --name | grep -E 'cc-local|cc-hpc')" ]
+  mc_config "$BATS_TEST_TMPDIR/gpu.yaml" hpc.cluster.vms.1.autostart=true
+  run clustercheck multi resources --config "$BATS_TEST_TMPDIR/gpu.yaml"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"GPU 0000:65:00.0 is wanted at start by cc-local/gpu-1 and cc-hpc/hpc-gpu-2"* ]]
+}
+
+@test "SLURM node drained: both-clusters-running and hpc-only fail on the SLURM job" {
+  ON_TEARDOWN=("scontrol update nodename=localhost state=resume" destroy_clusters)
+  scontrol update nodename=localhost state=drain reason=clustercheck-test
+  mc_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.job_timeout_s=3
+  expect_fail check-both-clusters-running "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"a SLURM job runs while both clusters are up"* ]]
+  expect_fail check-hpc-only "$BATS_TEST_TMPDIR/c.yaml"
+}
+
+@test "the CLI's destroy does nothing: hpc-only, cloud-only and cold-start fail" {
+  ON_TEARDOWN=(destroy_clusters)
+  broken_config "$BATS_TEST_TMPDIR/b.yaml"
+  export BROKEN=destroy-noop
+  clustercheck-ai-how cloud start "$CFG"
+  clustercheck-ai-how hpc start "$CFG"
+  expect_fail check-hpc-only "$BATS_TEST_TMPDIR/b.yaml"
+  [[ "$output" == *"is_cloud_cluster_running says the removed cloud cluster runs"* ]]
+  expect_fail check-cloud-only "$BATS_TEST_TMPDIR/b.yaml"
+  [[ "$output" == *"is_hpc_cluster_running says the removed HPC cluster runs"* ]]
+  expect_fail check-cold-start "$BATS_TEST_TMPDIR/b.yaml"
+  [[ "$output" == *"clusters still recorded after destroy"* ]]
+}
+
+@test "the CLI lets a second VM take an owned GPU: shared-gpu-conflict fails" {
+  ON_TEARDOWN=(destroy_clusters)
+  broken_config "$BATS_TEST_TMPDIR/b.yaml"
+  BROKEN=no-conflict expect_fail check-shared-gpu-conflict "$BATS_TEST_TMPDIR/b.yaml"
+  [[ "$output" == *"vm start gpu-1 succeeded although hpc-gpu-2 holds GPU 0000:65:00.0"* ]]
+}
+
+@test "a stopped VM keeps its GPU: vm-gpu-transfer fails; a slow transfer misses the objective" {
+  ON_TEARDOWN=(destroy_clusters)
+  broken_config "$BATS_TEST_TMPDIR/b.yaml"
+  BROKEN=stop-keeps-gpu expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/b.yaml"
+  [[ "$output" == *"GPU 0000:65:00.0 did not move from gpu-1 to hpc-gpu-2"* ]]
+  mc_config "$BATS_TEST_TMPDIR/t.yaml" hpc.thresholds.gpu_transfer_s=0.01 hpc.thresholds.cold_start_s=0.01
+  expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/t.yaml"
+  [[ "$output" == *"objective <= 0.01 s: missed"* ]]
+  expect_fail check-cold-start "$BATS_TEST_TMPDIR/t.yaml"
+  [[ "$output" == *"cold_start_both"*"missed"* ]]
+}
+
+@test "the cloud side serves a model that answers wrong: workflow-transition fails; MLflow down: it fails too" {
+  ON_TEARDOWN=(destroy_clusters "\"$STACK\" up mlops")
+  mc_config "$BATS_TEST_TMPDIR/c.yaml" mlops.serving.samples.0.output=2
+  expect_fail check-workflow-transition "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"sample.0 (got vs expected class): got '0', expected '2'"* ]]
+  read -r pid _ <"$ROOT/.local-target/pids/mlflow.pid"
+  kill -KILL -- "-$pid"
+  sleep 1
+  expect_fail check-workflow-transition
+  [[ "$output" == *"training job"* ]]
+  [ -z "$(squeue -h)" ]
+}
+
+@test "test-all-clusters: the frameworks' reports combine into one JUnit file and one HTML summary" {
+  report=$BATS_TEST_TMPDIR/all
+  run "$ROOT/test-infra/run-all-clusters.sh" --frameworks kubernetes,multi-cluster --report-dir "$report" \
+    -- --filter '^check-(munge-auth|slurm-controller|cluster-health)$'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
+  [ -f "$report/report.html" ] && [ -f "$report/kubernetes/junit.xml" ] && [ -f "$report/multi-cluster/junit.xml" ]
+  grep -q 'name="all-clusters/kubernetes/kubernetes-cluster"' "$report/junit.xml"
+  grep -q 'name="all-clusters/multi-cluster/hpc-slurm"' "$report/junit.xml"
+  [[ "$output" == *"all-clusters: 2 passed, 0 failed, 0 errors, 1 skipped of 3"* ]]
+  grep -q 'this target configures none (kubernetes.kubeconfig)' "$report/junit.xml"
+}
