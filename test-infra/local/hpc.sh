@@ -33,15 +33,21 @@ hpc::_munge_files() {
 }
 
 # hpc::_gres_devices: one character device per GRES GPU (never opened: SLURM only needs real device
-# nodes to hand each job its own CUDA_VISIBLE_DEVICES). With hpc.local.gres_device_files false the
-# GRES are counted only, as on a node whose gres.conf names no devices.
+# nodes to hand each job its own CUDA_VISIBLE_DEVICES). With hpc.local.gres_device_files false they
+# are plain files, as on a node whose gres.conf names no real devices: SLURM counts the GPUs but binds
+# none to a job.
 hpc::_gres_devices() {
-  local i n=$CC_HPC_SLURM_GPUS_PER_NODE
+  local i n=$CC_HPC_SLURM_GPUS_PER_NODE f
   mkdir -p "$HPC_DIR/dev"
   for ((i = 0; i < n; i++)); do
-    [[ -c "$HPC_DIR/dev/gpu$i" ]] && continue
-    rm -f "$HPC_DIR/dev/gpu$i"
-    mknod "$HPC_DIR/dev/gpu$i" c 195 "$i" || log::die "hpc: cannot create device node $HPC_DIR/dev/gpu$i (mknod needs root)"
+    f=$HPC_DIR/dev/gpu$i
+    if [[ "$CC_HPC_LOCAL_GRES_DEVICE_FILES" != true ]]; then
+      [[ -f "$f" && ! -c "$f" ]] || { rm -f "$f"; : >"$f"; }
+      continue
+    fi
+    [[ -c "$f" ]] && continue
+    rm -f "$f"
+    mknod "$f" c 195 "$i" || log::die "hpc: cannot create device node $f (mknod needs root)"
   done
 }
 
@@ -50,12 +56,8 @@ hpc::_write_conf() {
   mkdir -p "$HPC_DIR/etc" "$HPC_DIR/spool" "$HPC_DIR/state" "$HPC_DIR/log" "$CC_HPC_SLURM_WORK_DIR"
   if ((n > 0)); then
     gres_node=" Gres=gpu:$n"
-    if [[ "$CC_HPC_LOCAL_GRES_DEVICE_FILES" == true ]]; then
-      hpc::_gres_devices
-      gres_line="NodeName=localhost Name=gpu File=$HPC_DIR/dev/gpu[0-$((n - 1))]"
-    else
-      gres_line="NodeName=localhost Name=gpu Count=$n"
-    fi
+    hpc::_gres_devices
+    gres_line="NodeName=localhost Name=gpu File=$HPC_DIR/dev/gpu[0-$((n - 1))]"
   fi
   cat >"$HPC_DIR/etc/slurm.conf.new" <<CONF
 # Written by test-infra/local/stack from $CC_STACK_CONFIG; edits are overwritten.
@@ -120,7 +122,8 @@ hpc::up() {
   if ! proc::pid slurmctld >/dev/null || ! proc::pid slurmd >/dev/null; then
     hpc::_write_conf
   fi
-  proc::pid slurmctld >/dev/null || proc::start slurmctld slurmctld -D -f "$SLURM_CONF"
+  # -c: a fresh controller state on each start (no job or node drain carried over from the last run).
+  proc::pid slurmctld >/dev/null || proc::start slurmctld slurmctld -D -c -f "$SLURM_CONF"
   proc::wait_until slurmctld "slurmctld on port $CC_HPC_LOCAL_SLURMCTLD_PORT" 20 hpc::_ctld_up ||
     log::die "hpc: slurmctld did not answer (see $HPC_DIR/log/slurmctld.log)" 1
   proc::pid slurmd >/dev/null || proc::start slurmd slurmd -D -N localhost -f "$SLURM_CONF"

@@ -37,6 +37,14 @@ stop_daemon() {
   while [ -e "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do sleep 0.1; done
 }
 
+wait_idle() {
+  for _ in $(seq 60); do
+    [ "$(sinfo -h -N -o '%T')" = idle ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
 @test "stack up hpc twice keeps the daemons; the node is idle with two GPUs" {
   before=$(cat "$ROOT"/.local-target/pids/{munged,slurmctld,slurmd}.pid)
   run "$STACK" up hpc
@@ -78,7 +86,7 @@ stop_daemon() {
 }
 
 @test "node drained: controller, srun and sbatch fail within the job timeout" {
-  ON_TEARDOWN=("scontrol update nodename=localhost state=resume")
+  ON_TEARDOWN=("scontrol update nodename=localhost state=resume" "wait_idle")
   scontrol update nodename=localhost state=drain reason=clustercheck-test
   hpc_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.job_timeout_s=4
   expect_fail check-slurm-controller "$BATS_TEST_TMPDIR/c.yaml"
@@ -103,6 +111,7 @@ stop_daemon() {
   CC_STACK_CONFIG=$BATS_TEST_TMPDIR/c.yaml "$STACK" up hpc
   expect_fail check-slurm-gres-isolation
   [[ "$output" == *"was given no device (CUDA_VISIBLE_DEVICES unset"* ]]
+  [ -f "$ROOT/.local-target/hpc/dev/gpu0" ] && [ ! -c "$ROOT/.local-target/hpc/dev/gpu0" ]
   [ -z "$(squeue -h)" ]
 }
 
