@@ -19,10 +19,13 @@ check::init
 mc::require_clusters
 slurm::require
 
-# scenario::begin: snapshot both clusters; restore them on any exit, failing the check if that fails.
+# scenario::begin: snapshot both clusters; restore them on any exit - a signal too (the runner stops
+# an interrupted check with SIGTERM) - failing the check if that fails.
 scenario::begin() {
   mc::snapshot
   util::trap_add scenario::_restore EXIT
+  util::trap_add "exit 143" TERM
+  util::trap_add "exit 130" INT
 }
 
 scenario::_restore() {

@@ -70,6 +70,29 @@ destroy_clusters() {
   [ "$(clustercheck multi clusters --config "$CFG")" = "$before" ]
 }
 
+@test "SIGTERM in the middle of a scenario: the run stops and the clusters are put back as found" {
+  ON_TEARDOWN=(destroy_clusters)
+  destroy_clusters
+  log=$BATS_TEST_TMPDIR/log
+  "$FW" run-test check-shared-gpu-conflict --report-dir "$BATS_TEST_TMPDIR/r" >"$log" 2>&1 &
+  pid=$!
+  art=$BATS_TEST_TMPDIR/r/artifacts/check-shared-gpu-conflict/output.log
+  for _ in $(seq 300); do
+    grep -q 'hpc-gpu-2 holds GPU' "$art" 2>/dev/null && break
+    sleep 0.2
+  done
+  grep -q 'hpc-gpu-2 holds GPU' "$art"
+  kill -TERM "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  cat "$log" "$art"
+  [ "$rc" -eq 143 ]
+  grep -q 'interrupted by SIGTERM' "$BATS_TEST_TMPDIR/r/junit.xml"
+  [ "$(cluster_state cloud)" = not-started ]
+  [ "$(cluster_state hpc)" = not-started ]
+  [ -z "$(virsh_q list --all --name | grep -E 'cc-local|cc-hpc')" ]
+}
+
 @test "the host cannot hold both clusters: start-cluster stops before anything starts, naming the shortfall" {
   ON_TEARDOWN=(destroy_clusters)
   destroy_clusters
@@ -113,7 +136,9 @@ destroy_clusters() {
   ON_TEARDOWN=(destroy_clusters)
   broken_config "$BATS_TEST_TMPDIR/b.yaml"
   BROKEN=no-conflict expect_fail check-shared-gpu-conflict "$BATS_TEST_TMPDIR/b.yaml"
-  [[ "$output" == *"vm start gpu-1 succeeded although hpc-gpu-2 holds GPU 0000:65:00.0"* ]]
+  [[ "$output" == *"cloud VM gpu-1 is refused GPU 0000:65:00.0 while hpc-gpu-2 holds it"* ]]
+  grep -q 'vm start gpu-1 succeeded although hpc-gpu-2 holds GPU 0000:65:00.0' \
+    "$BATS_TEST_TMPDIR"/r-check-shared-gpu-conflict-*/artifacts/check-shared-gpu-conflict/output.log
 }
 
 @test "a stopped VM keeps its GPU: vm-gpu-transfer fails; a slow transfer misses the objective" {

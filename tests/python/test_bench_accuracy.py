@@ -50,13 +50,37 @@ def bench(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
+def reference_p50_ms(url: str, n: int = 40) -> float:
+    """The server's latency as a minimal client sees it: one keep-alive connection, sequential requests.
+
+    The fixture's own HTTP handling adds a fraction of a millisecond to its injected delay (more on a
+    busy 2-core machine); the engine is judged against this, so its bound is its own overhead only.
+    """
+    import http.client
+    import statistics
+
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    body = json.dumps({"inputs": [[5.1, 3.5, 1.4, 0.2]]})
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        conn.request("POST", "/invocations", body, {"Content-Type": "application/json"})
+        conn.getresponse().read()
+        times.append((time.perf_counter() - start) * 1000)
+    conn.close()
+    return statistics.median(times)
+
+
 @pytest.mark.parametrize("server", [["--delay-ms", "20"]], indirect=True)
 def test_open_loop_p50_within_1ms_of_a_20ms_server(server: str) -> None:
     out = bench(server, "--rate", "20", "--duration", "4", "--warmup", "0.5")
+    reference = reference_p50_ms(server)
+    assert 20.0 <= reference <= 22.0, reference  # the server does answer in 20 ms
     assert out["kept_schedule"], out["schedule_lag_ms"]
     assert out["ok"] == out["requests"] == 80
-    assert abs(out["latency_ms"]["p50"] - 20.0) <= 1.0, out["latency_ms"]
-    assert abs(out["service_time_ms"]["p50"] - 20.0) <= 1.0, out["service_time_ms"]
+    assert abs(out["latency_ms"]["p50"] - reference) <= 1.0, (out["latency_ms"], reference)
+    assert abs(out["service_time_ms"]["p50"] - reference) <= 1.0, (out["service_time_ms"], reference)
     assert out["latency_ms"]["p99"] < 25, out["latency_ms"]
     assert abs(out["achieved_rate"] - 20) <= 0.2
 
@@ -64,7 +88,8 @@ def test_open_loop_p50_within_1ms_of_a_20ms_server(server: str) -> None:
 @pytest.mark.parametrize("server", [["--delay-ms", "20"]], indirect=True)
 def test_closed_loop_throughput_follows_concurrency(server: str) -> None:
     out = bench(server, "--concurrency", "4", "--duration", "3", "--warmup", "0.5")
-    assert abs(out["latency_ms"]["p50"] - 20.0) <= 1.0, out["latency_ms"]
+    reference = reference_p50_ms(server)
+    assert abs(out["latency_ms"]["p50"] - reference) <= 1.0, (out["latency_ms"], reference)
     # 4 in flight, 20 ms each: just under 200 req/s.
     assert 170 <= out["throughput"] <= 200, out["throughput"]
 
