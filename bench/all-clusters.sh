@@ -28,13 +28,17 @@ for ((i = 1; i <= runs; i++)); do
   rc=0
   test-infra/run-all-clusters.sh --config "$config" --report-dir "$out/run-$i" >"$out/run-$i.log" 2>&1 || rc=$?
   wall=$(util::elapsed "$start")
-  python3 - "$out/run-$i/summary.json" >"$out/run-$i.set" <<'PY'
+  # The set compared between runs: each check with its status; the counts line for people.
+  counts=$(python3 - "$out/run-$i/summary.json" "$out/run-$i.set" <<'PY'
 import json, sys
 data = json.load(open(sys.argv[1]))
-for c in data["checks"]:
-    print(f"{c['suite']}/{c['name']}\t{c['status']}")
+with open(sys.argv[2], "w") as out:
+    for c in data["checks"]:
+        out.write(f"{c['suite']}/{c['name']}\t{c['status']}\n")
+n = data["counts"]
+print(f"{n['passed']} passed, {n['failed']} failed, {n['error']} errors, {n['skipped']} skipped of {n['total']}")
 PY
-  counts=$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["counts"]; print(f"{c[\"passed\"]} passed, {c[\"failed\"]} failed, {c[\"error\"]} errors, {c[\"skipped\"]} skipped of {c[\"total\"]}")' "$out/run-$i/summary.json")
+  )
   printf 'run %d: wall time %.1f s, exit %d: %s\n' "$i" "$wall" "$rc" "$counts"
 done
 if ((runs > 1)); then
