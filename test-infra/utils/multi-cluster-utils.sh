@@ -128,12 +128,19 @@ mc::ensure() {
   esac
 }
 
-# mc::restore: put both clusters back as mc::snapshot found them (the exit trap of every scenario).
+# mc::restore: put both clusters back as mc::snapshot found them (the exit trap of every scenario), then
+# read their states back: a CLI that says it did is not enough.
 mc::restore() {
-  local rc=0
+  local rc=0 kind was now
   log::info "restoring: cloud $MC_WAS_CLOUD, hpc $MC_WAS_HPC"
   mc::ensure cloud "$MC_WAS_CLOUD" || rc=1
   mc::ensure hpc "$MC_WAS_HPC" || rc=1
+  mc::facts || return 1
+  for kind in cloud hpc; do
+    was=MC_WAS_${kind^^}
+    now=$(mc::state "$kind")
+    [[ "$now" == "${!was}" ]] || { log::error "the $kind cluster is $now after the restore; it was ${!was}"; rc=1; }
+  done
   ((rc == 0)) || log::error "could not restore the clusters' state"
   return "$rc"
 }

@@ -130,6 +130,11 @@ destroy_clusters() {
   [[ "$output" == *"is_hpc_cluster_running says the removed HPC cluster runs"* ]]
   expect_fail check-cold-start "$BATS_TEST_TMPDIR/b.yaml"
   [[ "$output" == *"clusters still recorded after destroy"* ]]
+  # From nothing, a scenario that cannot remove what it started fails on the restore.
+  unset BROKEN
+  destroy_clusters
+  BROKEN=destroy-noop expect_fail check-both-clusters-running "$BATS_TEST_TMPDIR/b.yaml"
+  [[ "$output" == *"could not put the clusters back as found (cloud not-started, hpc not-started)"* ]]
 }
 
 @test "the CLI lets a second VM take an owned GPU: shared-gpu-conflict fails" {
