@@ -13,7 +13,7 @@ check::expect "is_cloud_cluster_running" is_cloud_cluster_running
 check::expect "is_hpc_cluster_running" is_hpc_cluster_running
 scenario::expect_holders cloud hpc
 check::expect "cloud VM $(cloud_cli::first_vm autostart) answers over SSH" vm::ssh "$(cloud_cli::first_vm autostart)" true
-hpc_vm=$(scenario::hpc_vms autostart | head -n 1)
+hpc_vm=$(mc::hpc_vms autostart | head -n 1)
 check::expect "HPC VM $hpc_vm answers over SSH" vm::ssh "$hpc_vm" true
 check::expect "a SLURM job runs while both clusters are up" scenario::slurm_job
 get_multi_cluster_status | tee "$CC_ARTIFACT_DIR/status.txt" >&2

@@ -14,7 +14,7 @@ is_hpc_cluster_running && check::note_failure "is_hpc_cluster_running says the r
 mc::facts
 check::expect_eq "HPC cluster state" "$(mc::field state hpc)" not-started
 scenario::expect_holders cloud
-for vm in $(scenario::hpc_vms); do
+for vm in $(mc::hpc_vms); do
   pci=$(cloud_cli::vm_field "$vm" GPU)
   [[ -n "$pci" ]] || continue
   owner=$(get_gpu_owner "$pci")

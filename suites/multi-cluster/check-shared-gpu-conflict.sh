@@ -5,13 +5,9 @@ set -euo pipefail
 # shellcheck source=suites/multi-cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-read -r pci cloud_vm hpc_vm < <(scenario::shared_gpu) ||
+scenario::begin_shared_gpu ||
   check::skip "no GPU shared between a cloud VM and a standby HPC VM in this config"
-scenario::begin
-mc::ensure cloud running || check::fail "the cloud cluster did not start"
-mc::ensure hpc running || check::fail "the HPC cluster did not start"
-# Whatever happens below, the shared GPU goes back to the cloud VM.
-util::trap_add "cloud_cli::run vm stop '$hpc_vm' >/dev/null 2>&1; cloud_cli::run vm start '$cloud_vm' >/dev/null 2>&1 || true" EXIT
+pci=$PCI cloud_vm=$CLOUD_VM hpc_vm=$HPC_VM
 
 test_vm_cli_command stop "$cloud_vm" || check::fail "could not stop $cloud_vm to free GPU $pci"
 check_gpu_released "$pci" || check::fail "GPU $pci not released by $cloud_vm"

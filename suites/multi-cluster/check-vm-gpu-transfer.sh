@@ -5,12 +5,9 @@ set -euo pipefail
 # shellcheck source=suites/multi-cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-read -r pci cloud_vm hpc_vm < <(scenario::shared_gpu) ||
+scenario::begin_shared_gpu ||
   check::skip "no GPU shared between a cloud VM and a standby HPC VM in this config"
-scenario::begin
-mc::ensure cloud running || check::fail "the cloud cluster did not start"
-mc::ensure hpc running || check::fail "the HPC cluster did not start"
-util::trap_add "cloud_cli::run vm stop '$hpc_vm' >/dev/null 2>&1; cloud_cli::run vm start '$cloud_vm' >/dev/null 2>&1 || true" EXIT
+pci=$PCI cloud_vm=$CLOUD_VM hpc_vm=$HPC_VM
 
 # The owners of every other GPU, which a transfer must not touch.
 cloud_cli::facts

@@ -35,8 +35,7 @@ check::expect_eq "job $job ran as SLURM job" "$(facts::get train slurm_job_id)" 
 
 # 2. Cloud: serve exactly the version the job registered.
 port=$CC_HPC_WORKFLOW_SERVE_PORT
-proc::port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-proc::port_free "$port" || check::error "hpc.workflow.serve_port $port on 127.0.0.1 is already in use"
+! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || check::error "hpc.workflow.serve_port $port on 127.0.0.1 is already in use"
 start=$(util::now)
 MLFLOW_TRACKING_URI=$CC_MLOPS_MLFLOW_URL setsid mlflow models serve -m "$model_uri" --env-manager local -h 127.0.0.1 -p "$port" \
   </dev/null >"$CC_ARTIFACT_DIR/serve.log" 2>&1 &

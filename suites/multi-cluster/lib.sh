@@ -54,6 +54,17 @@ scenario::shared_gpu() {
   return 1
 }
 
+# scenario::begin_shared_gpu: set PCI, CLOUD_VM and HPC_VM to a shared GPU and its two VMs (fails when
+# the config has none), begin, bring both clusters up, and hand the GPU back to CLOUD_VM on any exit.
+scenario::begin_shared_gpu() {
+  # shellcheck disable=SC2034 # PCI is read by the calling scenario
+  read -r PCI CLOUD_VM HPC_VM < <(scenario::shared_gpu) || return 1
+  scenario::begin
+  mc::ensure cloud running || check::fail "the cloud cluster did not start"
+  mc::ensure hpc running || check::fail "the HPC cluster did not start"
+  util::trap_add "cloud_cli::run vm stop '$HPC_VM' >/dev/null 2>&1; cloud_cli::run vm start '$CLOUD_VM' >/dev/null 2>&1 || true" EXIT
+}
+
 # scenario::slurm_job: a GPU job (when the nodes have GPUs) runs on the HPC side right now.
 scenario::slurm_job() {
   local gres=()
@@ -63,22 +74,12 @@ scenario::slurm_job() {
   ((SRUN_RC == 0)) && grep -q '^job [0-9]' <<<"$SRUN_OUTPUT"
 }
 
-# scenario::hpc_vms [autostart]: the HPC cluster's VM names (only those that start with it).
-scenario::hpc_vms() {
-  local i name auto
-  for ((i = 0; i < ${CC_HPC_CLUSTER_VMS_COUNT:-0}; i++)); do
-    name=CC_HPC_CLUSTER_VMS_${i}_NAME auto=CC_HPC_CLUSTER_VMS_${i}_AUTOSTART
-    [[ "${1:-}" != autostart || "${!auto}" == true ]] && printf '%s\n' "${!name}"
-  done
-  return 0
-}
-
 # scenario::expect_holders cloud|hpc...: every autostart GPU VM of those clusters owns
 # its GPU, running with it.
 scenario::expect_holders() {
   local vm kinds=" $* " vms=()
   [[ "$kinds" != *" cloud "* ]] || mapfile -t -O "${#vms[@]}" vms < <(cloud_cli::vms autostart-gpu)
-  [[ "$kinds" != *" hpc "* ]] || mapfile -t -O "${#vms[@]}" vms < <(scenario::hpc_vms autostart)
+  [[ "$kinds" != *" hpc "* ]] || mapfile -t -O "${#vms[@]}" vms < <(mc::hpc_vms autostart)
   cloud_cli::facts
   for vm in "${vms[@]}"; do
     [[ -n "$(cloud_cli::vm_field "$vm" GPU)" ]] || continue

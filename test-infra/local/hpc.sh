@@ -153,14 +153,7 @@ hpc::down() {
 
 hpc::status() {
   hpc::_config
-  local s pid rc=0
-  for s in "${HPC_SERVICES[@]}"; do
-    if pid=$(proc::pid "$s"); then
-      printf '%-12s up    (pid %s)\n' "$s" "$pid"
-    else
-      printf '%-12s down\n' "$s"
-      rc=1
-    fi
-  done
+  local s rc=0
+  for s in "${HPC_SERVICES[@]}"; do proc::status "$s" || rc=1; done
   return "$rc"
 }

@@ -218,17 +218,14 @@ mlops::restart() {
 
 mlops::status() {
   mlops::_config
-  local s pid rc=0
+  local s rc=0
   for s in "${MLOPS_SERVICES[@]}"; do
     [[ "$s" == model-server && -z "$(mlops::_endpoint mlflow)" ]] && continue
     [[ "$s" == mlserver && -z "$(mlops::_endpoint v2)" ]] && continue
     if [[ "$s" == postgresql ]] && mlops::_pg_running; then
       printf '%-12s up    (pid %s)\n' "$s" "$(head -n 1 "$MLOPS_DIR/pg/data/postmaster.pid")"
-    elif pid=$(proc::pid "$s"); then
-      printf '%-12s up    (pid %s)\n' "$s" "$pid"
     else
-      printf '%-12s down\n' "$s"
-      rc=1
+      proc::status "$s" || rc=1
     fi
   done
   return "$rc"

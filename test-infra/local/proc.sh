@@ -60,6 +60,17 @@ proc::stop() {
   rm -f "$(proc::pidfile "$name")"
 }
 
+# proc::status NAME: "NAME up (pid N)" or "NAME down" for a process we started; fails when it is down.
+proc::status() {
+  local pid
+  if pid=$(proc::pid "$1"); then
+    printf '%-12s up    (pid %s)\n' "$1" "$pid"
+  else
+    printf '%-12s down\n' "$1"
+    return 1
+  fi
+}
+
 # proc::port_open PORT: something listens on 127.0.0.1:PORT.
 proc::port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null

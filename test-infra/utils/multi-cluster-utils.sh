@@ -85,15 +85,21 @@ mc::cluster() {
   log::info "$1 $2: $(tail -n 1 <<<"$CLI_OUTPUT")"
 }
 
+# mc::hpc_vms [autostart]: the HPC cluster's VM names (only those that start with it).
+mc::hpc_vms() {
+  local i name auto
+  for ((i = 0; i < ${CC_HPC_CLUSTER_VMS_COUNT:-0}; i++)); do
+    name=CC_HPC_CLUSTER_VMS_${i}_NAME auto=CC_HPC_CLUSTER_VMS_${i}_AUTOSTART
+    [[ "${1:-}" != autostart || "${!auto}" == true ]] && printf '%s\n' "${!name}"
+  done
+  return 0
+}
+
 # mc::wait_vms KIND: every autostart VM of the cluster answers over SSH.
 mc::wait_vms() {
-  local vm prefix=CC_CLOUD_VM_CLUSTER i name auto
-  [[ "$1" == hpc ]] && prefix=CC_HPC_CLUSTER
-  local count=${prefix}_VMS_COUNT
-  for ((i = 0; i < ${!count:-0}; i++)); do
-    name=${prefix}_VMS_${i}_NAME auto=${prefix}_VMS_${i}_AUTOSTART
-    [[ "${!auto}" == true ]] || continue
-    vm=${!name}
+  local vm vms
+  if [[ "$1" == hpc ]]; then vms=$(mc::hpc_vms autostart); else vms=$(cloud_cli::vms autostart); fi
+  for vm in $vms; do
     wait_for_vm_ready "$vm" || return 1
   done
 }

@@ -15,20 +15,6 @@ teardown_file() {
   "$STACK" down hpc >&3 2>&1 || true
 }
 
-ON_TEARDOWN=()
-teardown() {
-  local cmd
-  for cmd in "${ON_TEARDOWN[@]}"; do eval "$cmd" >&3 2>&1 || true; done
-}
-
-# hpc_config OUT KEY=YAML...: local.yaml with absolute paths and the dotted keys set.
-hpc_config() {
-  local out=$1
-  shift
-  sed -e "s#\.\./\.\./#$ROOT/#g" "$CFG" >"$out"
-  (($# == 0)) || yaml_set "$out" "$@"
-}
-
 # stop_daemon NAME: end one of the stack's SLURM/MUNGE daemons abruptly, by the PID the stack keeps.
 stop_daemon() {
   local pid started
@@ -88,7 +74,7 @@ wait_idle() {
 @test "node drained: controller, srun and sbatch fail within the job timeout" {
   ON_TEARDOWN=("scontrol update nodename=localhost state=resume" "wait_idle")
   scontrol update nodename=localhost state=drain reason=clustercheck-test
-  hpc_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.job_timeout_s=4
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.job_timeout_s=4
   expect_fail check-slurm-controller "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"not usable: localhost is drained"* ]]
   expect_fail check-slurm-srun "$BATS_TEST_TMPDIR/c.yaml"
@@ -99,14 +85,14 @@ wait_idle() {
 }
 
 @test "fewer GPUs on the node than the target promises: the GRES allocation check fails" {
-  hpc_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.gpus_per_node=3
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.gpus_per_node=3
   expect_fail check-slurm-gres-allocation "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"a job asking for gpu:3 on localhost was refused"* ]]
 }
 
 @test "GRES counted without device files: the isolation check fails" {
   ON_TEARDOWN=("\"$STACK\" down hpc" "\"$STACK\" up hpc")
-  hpc_config "$BATS_TEST_TMPDIR/c.yaml" hpc.local.gres_device_files=false
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.local.gres_device_files=false
   "$STACK" down hpc
   CC_STACK_CONFIG=$BATS_TEST_TMPDIR/c.yaml "$STACK" up hpc
   expect_fail check-slurm-gres-isolation
@@ -116,7 +102,7 @@ wait_idle() {
 }
 
 @test "no hpc section: every SLURM check and scenario is skipped with the reason, exit 0" {
-  hpc_config "$BATS_TEST_TMPDIR/c.yaml" hpc="<unset>"
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc="<unset>"
   report=$BATS_TEST_TMPDIR/report
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$report"
   echo "$output"

@@ -18,19 +18,6 @@ teardown_file() {
   "$STACK" down >&3 2>&1 || true
 }
 
-ON_TEARDOWN=()
-teardown() {
-  local cmd
-  for cmd in "${ON_TEARDOWN[@]}"; do eval "$cmd" >&3 2>&1 || true; done
-}
-
-mc_config() { # mc_config OUT KEY=YAML...: local.yaml with absolute paths and the dotted keys set
-  local out=$1
-  shift
-  sed -e "s#\.\./\.\./#$ROOT/#g" "$CFG" >"$out"
-  (($# == 0)) || yaml_set "$out" "$@"
-}
-
 cluster_state() { # cluster_state cloud|hpc -> running | stopped | not-started
   clustercheck multi clusters --config "$CFG" | awk -F '\t' -v k="$1" '$1 == "state" && $2 == k { print $3 }'
 }
@@ -96,14 +83,14 @@ destroy_clusters() {
 @test "the host cannot hold both clusters: start-cluster stops before anything starts, naming the shortfall" {
   ON_TEARDOWN=(destroy_clusters)
   destroy_clusters
-  mc_config "$BATS_TEST_TMPDIR/mem.yaml" hpc.cluster.vms.0.memory_mib=4000000
+  target_config "$BATS_TEST_TMPDIR/mem.yaml" hpc.cluster.vms.0.memory_mib=4000000
   run "$FW" e2e --config "$BATS_TEST_TMPDIR/mem.yaml" --report-dir "$BATS_TEST_TMPDIR/r"
   echo "$output"
   [ "$status" -eq 1 ]
   [[ "$output" == *"shortfall: memory: the clusters need "*" MiB at their peak, the host has "* ]]
   grep -q 'not run: start-cluster failed' "$BATS_TEST_TMPDIR/r/junit.xml"
   [ -z "$(virsh_q list --all --name | grep -E 'cc-local|cc-hpc')" ]
-  mc_config "$BATS_TEST_TMPDIR/gpu.yaml" hpc.cluster.vms.1.autostart=true
+  target_config "$BATS_TEST_TMPDIR/gpu.yaml" hpc.cluster.vms.1.autostart=true
   run clustercheck multi resources --config "$BATS_TEST_TMPDIR/gpu.yaml"
   [ "$status" -eq 1 ]
   [[ "$output" == *"GPU 0000:65:00.0 is wanted at start by cc-local/gpu-1 and cc-hpc/hpc-gpu-2"* ]]
@@ -112,7 +99,7 @@ destroy_clusters() {
 @test "SLURM node drained: both-clusters-running and hpc-only fail on the SLURM job" {
   ON_TEARDOWN=("scontrol update nodename=localhost state=resume" destroy_clusters)
   scontrol update nodename=localhost state=drain reason=clustercheck-test
-  mc_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.job_timeout_s=3
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.job_timeout_s=3
   expect_fail check-both-clusters-running "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"a SLURM job runs while both clusters are up"* ]]
   expect_fail check-hpc-only "$BATS_TEST_TMPDIR/c.yaml"
@@ -151,7 +138,7 @@ destroy_clusters() {
   broken_config "$BATS_TEST_TMPDIR/b.yaml"
   BROKEN=stop-keeps-gpu expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/b.yaml"
   [[ "$output" == *"GPU 0000:65:00.0 did not move from gpu-1 to hpc-gpu-2"* ]]
-  mc_config "$BATS_TEST_TMPDIR/t.yaml" hpc.thresholds.gpu_transfer_s=0.01 hpc.thresholds.cold_start_s=0.01
+  target_config "$BATS_TEST_TMPDIR/t.yaml" hpc.thresholds.gpu_transfer_s=0.01 hpc.thresholds.cold_start_s=0.01
   expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/t.yaml"
   [[ "$output" == *"objective <= 0.01 s: missed"* ]]
   expect_fail check-cold-start "$BATS_TEST_TMPDIR/t.yaml"
@@ -160,7 +147,7 @@ destroy_clusters() {
 
 @test "the cloud side serves a model that answers wrong: workflow-transition fails; MLflow down: it fails too" {
   ON_TEARDOWN=(destroy_clusters "\"$STACK\" up mlops")
-  mc_config "$BATS_TEST_TMPDIR/c.yaml" mlops.serving.samples.0.output=2
+  target_config "$BATS_TEST_TMPDIR/c.yaml" mlops.serving.samples.0.output=2
   expect_fail check-workflow-transition "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"sample.0 (got vs expected class): got '0', expected '2'"* ]]
   read -r pid _ <"$ROOT/.local-target/pids/mlflow.pid"

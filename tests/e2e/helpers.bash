@@ -66,3 +66,19 @@ expect_pass() {
   [ "$status" -eq 0 ]
   [ "$status_of" = passed ]
 }
+
+# target_config OUT KEY=YAML...: local.yaml with absolute paths and the dotted keys set
+# (KEY=<unset> removes KEY).
+target_config() {
+  local out=$1
+  shift
+  sed -e "s#\.\./\.\./#$ROOT/#g" "$CFG" >"$out"
+  (($# == 0)) || yaml_set "$out" "$@"
+}
+
+# A test that breaks the target registers how to repair it (ON_TEARDOWN): it runs pass or fail.
+ON_TEARDOWN=()
+teardown() {
+  local cmd
+  for cmd in "${ON_TEARDOWN[@]}"; do eval "$cmd" >&3 2>&1 || true; done
+}

@@ -54,6 +54,11 @@ def report(
     for r in results:
         r.output = records.mask(r.output, secrets)
         r.message = records.mask(r.message, secrets)
+    write_reports(out_dir, name, results, show_summary)
+
+
+def write_reports(out_dir: str, name: str, results: list[records.Result], show_summary: bool) -> None:
+    """junit.xml, summary.json and report.html of RESULTS into OUT_DIR; the table on stdout if asked."""
     os.makedirs(out_dir, exist_ok=True)
     write_atomic(os.path.join(out_dir, "junit.xml"), junit.render(name, results))
     write_atomic(os.path.join(out_dir, "summary.json"), json.dumps(summary.as_json(name, results), indent=2) + "\n")

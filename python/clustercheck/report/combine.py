@@ -6,14 +6,13 @@ named FRAMEWORK/SUITE in the combined report; a framework that left no records s
 
 from __future__ import annotations
 
-import json
 import os
 
 import click
 
 from clustercheck.errors import UserError
-from clustercheck.report import html, junit, records, summary
-from clustercheck.report.cli import write_atomic
+from clustercheck.report import records, summary
+from clustercheck.report.cli import write_reports
 
 
 def _runs(specs: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -63,12 +62,7 @@ def combine(runs: tuple[str, ...], out_dir: str, name: str, config_path: str | N
     for r in results:
         r.output = records.mask(r.output, secrets)
         r.message = records.mask(r.message, secrets)
-    os.makedirs(out_dir, exist_ok=True)
-    write_atomic(os.path.join(out_dir, "junit.xml"), junit.render(name, results))
-    write_atomic(os.path.join(out_dir, "summary.json"), json.dumps(summary.as_json(name, results), indent=2) + "\n")
-    write_atomic(os.path.join(out_dir, "report.html"), html.render(name, results))
-    if show_summary:
-        click.echo(summary.table(name, results))
+    write_reports(out_dir, name, results, show_summary)
     c = summary.counts(results)
     if c["failed"] or c["error"]:
         raise SystemExit(1)
