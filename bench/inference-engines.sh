@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Our load engine beside wrk and hey (Debian packages) on the same local model endpoint: closed-loop
+# First the engine's accuracy against the fixture server's injected delays (p50, TTFT and inter-token
+# errors, against the delays and against a minimal reference client: bench/engine_accuracy.py). Then
+# our load engine beside wrk and hey (Debian packages) on the same local model endpoint: closed-loop
 # maximum throughput of each at the same concurrency, then one fixed open-loop rate where our p50/p99
 # stand beside hey's (rate-limited) figures, and whether we kept that rate within 1 %.
 # Usage: bench/inference-engines.sh [URL]   (default: the local stack's `mlflow models serve`)
+#   ACCURACY_ONLY=1: only the accuracy part (needs no running stack).
 #   CONCURRENCY (default 16), DURATION seconds (default 10), RATE for the fixed-rate part
 #   (default: half our measured maximum).
 set -euo pipefail
@@ -13,6 +16,9 @@ cd "$CC_ROOT"
 url=${1:-http://127.0.0.1:15001}
 conc=${CONCURRENCY:-16}
 dur=${DURATION:-10}
+"$CC_ROOT/.venv/bin/python" bench/engine_accuracy.py
+[[ "${ACCURACY_ONLY:-0}" != 1 ]] || exit 0
+echo
 for tool in wrk hey; do
   command -v "$tool" >/dev/null || log::die "bench: $tool is not installed (make setup)" 2
 done

@@ -31,9 +31,11 @@ setup() {
 
 @test "cleanup traps run when a script is killed by SIGTERM" {
   marker=$BATS_TEST_TMPDIR/cleaned
-  bash -c 'source "$1/test-infra/utils/init.sh"; util::trap_add "touch $2" EXIT; util::trap_add "exit 143" TERM; sleep 30 & wait' _ "$ROOT" "$marker" &
+  ready=$BATS_TEST_TMPDIR/ready
+  bash -c 'source "$1/test-infra/utils/init.sh"; util::trap_add "touch $2" EXIT; util::trap_add "exit 143" TERM; touch "$3"; sleep 30 & wait' _ "$ROOT" "$marker" "$ready" &
   pid=$!
-  sleep 0.5
+  # Signalled once its traps are in place (a ready file, not a guess at how long a busy machine takes).
+  util::wait_for 60 "the traps to be set" test -e "$ready"
   kill -TERM "$pid"
   wait "$pid" || true
   [ -e "$marker" ]
@@ -42,8 +44,8 @@ setup() {
 @test "wait_for returns once the condition holds and fails after its timeout" {
   f=$BATS_TEST_TMPDIR/flag
   (sleep 1; touch "$f") &
-  util::wait_for 5 "flag file" test -e "$f"
-  SECONDS=0
+  # A generous limit: wait_for returns as soon as the file is there, however busy the machine is.
+  util::wait_for 60 "flag file" test -e "$f"
   run util::wait_for 1 "never" false
   [ "$status" -eq 1 ]
   [[ "$output" == *"timed out after 1s waiting for never"* ]]
@@ -60,7 +62,8 @@ setup() {
   SECONDS=0
   util::stop_pid "$pid" 1
   ! kill -0 "$pid" 2>/dev/null
-  [ "$SECONDS" -lt 5 ]
+  # Reference: the process would have lived 30 s; stopping took the 1 s grace period plus the KILL.
+  [ "$SECONDS" -lt 20 ]
 }
 
 @test "framework help and bad options" {

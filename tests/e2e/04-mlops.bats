@@ -240,7 +240,7 @@ s.bind(("127.0.0.1", 15000))
 s.listen()
 time.sleep(60)' &
   holder=$!
-  for _ in $(seq 50); do ss -Hltn "sport = :15000" | grep -q . && break; sleep 0.1; done
+  wait_listening 15000
   run "$STACK" up mlops
   kill "$holder"
   echo "$output"

@@ -8,6 +8,17 @@ export AI_HOW_STATE_FILE=$STATE
 
 virsh_q() { virsh -q -c qemu:///system "$@"; }
 
+# wait_listening PORT: until something listens on 127.0.0.1:PORT (a process started in the background
+# takes longer to bind on a busy machine; a fixed sleep would race it). 60 s at most.
+wait_listening() {
+  for _ in $(seq 600); do
+    ss -Hltn "sport = :$1" | grep -q . && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on port $1 after 60 s" >&2
+  return 1
+}
+
 # broken_config FILE: local.yaml with absolute paths and the broken CLI from tests/fixtures.
 broken_config() {
   sed -e "s#\.\./\.\./#$ROOT/#g" -e "s#^  cli: .*#  cli: $ROOT/tests/fixtures/broken-ai-how#" "$CFG" >"$1"
