@@ -1,8 +1,8 @@
-"""`clustercheck libvirt facts`: what checks need from libvirt and the cluster CLI's state file, in one
-call, as tab-separated lines a shell check can read with awk:
+"""`clustercheck libvirt facts`: what checks need from libvirt and ai-how's state files, in one call, as
+tab-separated lines a shell check can read with awk:
 
-    state-vm   VM  STATUS  DOMAIN  GPU|-
-    state-gpu  PCI OWNER
+    state-vm   VM  running|stopped  DOMAIN  GPU|-     (ai-how's state file: VM state, gpu_assigned)
+    state-gpu  PCI OWNER                              (global-state.json: gpu_allocations)
     domain     NAME  STATE  VCPUS  MEMORY_MIB  GPU_PCI|-  hostdev|simulated|-
     disk       DOMAIN  TARGET  PATH  CAPACITY_BYTES|-  volume|missing
     network    NAME  active|inactive|missing
@@ -10,7 +10,6 @@ call, as tab-separated lines a shell check can read with awk:
 
 from __future__ import annotations
 
-import json
 import os
 import xml.etree.ElementTree as ET
 from typing import Any, Iterator
@@ -22,19 +21,18 @@ from clustercheck.errors import UserError
 NS = "https://clustercheck.dev/xmlns/vm/1"
 
 
-def _state_lines(path: str, clusters: tuple[str, ...]) -> Iterator[list[str]]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            state = json.load(fh)
-    except FileNotFoundError:
-        return
-    except json.JSONDecodeError as exc:
-        raise UserError(f"state file {path} is not valid JSON: {exc}") from None
-    for cluster in clusters:
-        for vm, entry in sorted(state.get("clusters", {}).get(cluster, {}).get("vms", {}).items()):
-            yield ["state-vm", vm, entry.get("status", "?"), entry.get("domain", "-"), entry.get("gpu") or "-"]
-    for pci, gpu in sorted(state.get("gpus", {}).items()):
-        yield ["state-gpu", pci, gpu.get("owner", "-")]
+def _state_lines(paths: tuple[str, ...]) -> Iterator[list[str]]:
+    from clustercheck.aihow import state as aistate
+
+    for path in paths:
+        for vm in aistate.vms(aistate.read_cluster(path)):
+            status = "running" if aistate.running(vm) else "stopped"
+            yield ["state-vm", str(vm.get("name")), status, str(vm.get("name")), aistate.pci_of(vm.get("gpu_assigned")) or "-"]
+    owners: dict[str, str] = {}
+    for path in paths:
+        owners.update(aistate.gpu_allocations(path))
+    for pci, owner in sorted(owners.items()):
+        yield ["state-gpu", pci, owner]
 
 
 def _gpu_of(root: ET.Element) -> tuple[str, str]:
@@ -82,13 +80,12 @@ def libvirt() -> None:
 
 @libvirt.command()
 @click.option("--uri", required=True, help="libvirt connection URI.")
-@click.option("--state-file", help="The cluster CLI's state file.")
-@click.option("--cluster", "clusters", multiple=True, help="Cluster name inside the state file (repeatable).")
+@click.option("--state-file", "state_files", multiple=True, help="An ai-how cluster state file (repeatable); GPU owners from global-state.json beside it.")
 @click.option("--domain", "domains", multiple=True, help="Domain to describe (repeatable).")
 @click.option("--network", "networks", multiple=True, help="Network to describe (repeatable).")
 @click.option("--all-state-domains", is_flag=True, help="Also describe every domain the state file names.")
 def facts(
-    uri: str, state_file: str | None, clusters: tuple[str, ...], domains: tuple[str, ...], networks: tuple[str, ...],
+    uri: str, state_files: tuple[str, ...], domains: tuple[str, ...], networks: tuple[str, ...],
     all_state_domains: bool,
 ) -> None:
     """Print state, domain, disk and network facts as tab-separated lines."""
@@ -96,8 +93,7 @@ def facts(
 
     lv.registerErrorHandler(lambda *_: None, None)
     lines: list[list[str]] = []
-    if state_file and clusters:
-        lines += list(_state_lines(state_file, clusters))
+    lines += list(_state_lines(state_files))
     names = list(domains)
     if all_state_domains:
         names += [line[3] for line in lines if line[0] == "state-vm" and line[3] != "-" and line[3] not in names]

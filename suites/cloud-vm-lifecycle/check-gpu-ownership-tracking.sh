@@ -9,9 +9,9 @@ mapfile -t gpu_vms < <(cloud_cli::vms gpu)
 cloud_cli::facts
 owned=0
 while IFS=$'\t' read -r _ pci owner; do
-  [[ "$owner" == "$CC_CLOUD_VM_CLUSTER_NAME/"* ]] || continue
+  cloud_cli::is_cloud_vm "$owner" || continue
   owned=$((owned + 1))
-  vm=${owner#"$CC_CLOUD_VM_CLUSTER_NAME"/}
+  vm=$owner
   check::expect "GPU $pci allocated to its owner $vm" check_gpu_allocation "$vm" "$pci"
   carriers=$(awk -F '\t' -v p="$pci" '$1 == "domain" && $3 == "running" && $6 == p { print $2 }' "$FACTS_FILE" | paste -sd, -)
   check::expect_eq "running domains carrying GPU $pci" "$carriers" "$(facts::domain_of "$vm")"

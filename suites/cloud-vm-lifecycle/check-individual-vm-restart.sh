@@ -10,7 +10,7 @@ vm=${vm:-$(cloud_cli::first_vm autostart)}
 [[ -n "$vm" ]] || check::skip "no autostart VM in the config"
 pci=$(cloud_cli::vm_field "$vm" GPU)
 before=$(vm::ssh "$vm" cat /proc/sys/kernel/random/boot_id) || check::error "$vm unreachable before the restart"
-test_vm_cli_command restart "$vm" || check::fail "vm restart $vm failed: $(tail -n 1 <<<"$CLI_OUTPUT")"
+test_vm_cli_command restart "$vm" || check::fail "vm restart $vm failed: $(cloud_cli::said)"
 wait_for_vm_ready "$vm" || check::fail "$vm did not answer over SSH after vm restart"
 after=$(vm::ssh "$vm" cat /proc/sys/kernel/random/boot_id) || check::fail "$vm unreachable after the restart"
 check::expect "$vm rebooted (boot id $before -> $after)" test "$before" != "$after"

@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 vm=$(cloud_cli::first_vm autostart)
 [[ -n "$vm" ]] || check::skip "no autostart VM in the config"
 util::trap_add "cloud_cli::run vm start '$vm' >/dev/null 2>&1 || true" EXIT
-test_vm_cli_command stop "$vm" || check::fail "vm stop $vm failed: $(tail -n 1 <<<"$CLI_OUTPUT")"
+test_vm_cli_command stop "$vm" || check::fail "vm stop $vm failed: $(cloud_cli::said)"
 cloud_cli::facts
 check::expect_eq "$vm domain after stop" "$(facts::get domain "$(facts::domain_of "$vm")" 3)" shut-off
 check::expect_eq "$vm state-file status" "$(facts::get state-vm "$vm" 3)" stopped

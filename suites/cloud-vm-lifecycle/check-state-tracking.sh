@@ -14,8 +14,8 @@ for vm in $(cloud_cli::vms); do
   check::expect_eq "$vm: state file vs libvirt" "$recorded" "$actual"
 done
 while IFS=$'\t' read -r _ pci owner; do
-  vm=${owner#"$CC_CLOUD_VM_CLUSTER_NAME"/}
-  [[ "$owner" == "$CC_CLOUD_VM_CLUSTER_NAME/"* ]] || continue
+  vm=$owner
+  cloud_cli::is_cloud_vm "$vm" || continue
   check::expect_eq "GPU $pci owner $vm is running" "$(facts::get domain "$(facts::domain_of "$vm")" 3)" running
   check::expect_eq "GPU $pci owner $vm is configured with it" "$(cloud_cli::vm_field "$vm" GPU)" "$pci"
 done < <(awk -F '\t' '$1 == "state-gpu"' "$FACTS_FILE")

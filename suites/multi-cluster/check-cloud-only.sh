@@ -18,7 +18,7 @@ for vm in $(mc::hpc_vms); do
   pci=$(cloud_cli::vm_field "$vm" GPU)
   [[ -n "$pci" ]] || continue
   owner=$(get_gpu_owner "$pci")
-  if [[ "$owner" == "$CC_HPC_CLUSTER_NAME/"* ]]; then
+  if [[ -n "$owner" ]] && cloud_cli::is_hpc_vm "$owner"; then
     check::note_failure "GPU $pci still owned by $owner although the HPC cluster is gone"
   fi
 done

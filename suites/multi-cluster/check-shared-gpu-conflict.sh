@@ -15,7 +15,7 @@ test_vm_cli_command start "$hpc_vm" || check::fail "HPC VM $hpc_vm could not tak
 check::expect "$hpc_vm holds GPU $pci" check_gpu_allocation "$hpc_vm" "$pci"
 
 check::expect "cloud VM $cloud_vm is refused GPU $pci while $hpc_vm holds it" test_gpu_conflict "$cloud_vm" "$pci" "$hpc_vm"
-log::info "refusal: $(tail -n 1 <<<"$CLI_OUTPUT")"
+log::info "refusal: $(cloud_cli::said)"
 
 check::expect "vm stop $hpc_vm" test_vm_cli_command stop "$hpc_vm"
 check::expect "GPU $pci released by $hpc_vm" check_gpu_released "$pci"

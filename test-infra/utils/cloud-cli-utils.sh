@@ -1,25 +1,50 @@
 #!/usr/bin/env bash
-# The cloud cluster CLI (ai-how contract) as checks and frameworks use it, plus VM access over SSH.
+# The cluster CLI (the real ai-how's contract) as checks and frameworks use it, plus VM access over SSH.
 # Needs the exported config (check::init or framework::load_config). The names without a namespace
 # are the CLOUD-TEST-5 utilities; the rest are cloud_cli:: helpers.
 
 CLI_OUTPUT=
 CLI_RC=0
 
-cloud_cli::_config_arg() { printf '%s' "${CC_CLOUD_VM_CLI_CONFIG:-$CC_CONFIG_FILE}"; }
+cloud_cli::_config_arg() { printf '%s' "$CC_CLOUD_VM_CLI_CONFIG"; }
 
-# cloud_cli::run ARGS...: the configured CLI with its state file and timeout; sets CLI_OUTPUT, CLI_RC.
+# cloud_cli::state_for ARGS...: the state file ai-how keeps for what ARGS act on - one per cluster:
+# `hpc ...` and `vm ... <an HPC VM>` the HPC cluster's, everything else the cloud cluster's.
+cloud_cli::state_for() {
+  if [[ "$1" == hpc ]] || { [[ "$1" == vm && -n "${3:-}" ]] && cloud_cli::is_hpc_vm "$3"; }; then
+    printf '%s' "${CC_CLOUD_VM_HPC_STATE_FILE:-$CC_CLOUD_VM_STATE_FILE}"
+  else
+    printf '%s' "$CC_CLOUD_VM_STATE_FILE"
+  fi
+}
+
+# cloud_cli::run ARGS...: `<cli> --state FILE ARGS` with the right cluster's state file and a timeout;
+# sets CLI_OUTPUT, CLI_RC.
 cloud_cli::run() {
   local -a cli
+  local state
   read -ra cli <<<"$CC_CLOUD_VM_CLI"
+  state=$(cloud_cli::state_for "$@")
   CLI_RC=0
-  CLI_OUTPUT=$(AI_HOW_STATE_FILE=$CC_CLOUD_VM_STATE_FILE timeout -k 5 "${CC_CLOUD_VM_TIMEOUTS_CLI_S:-180}" \
-    "${cli[@]}" "$@" 2>&1) || CLI_RC=$?
-  log::debug "$CC_CLOUD_VM_CLI $* -> exit $CLI_RC"
+  CLI_OUTPUT=$(timeout -k 5 "${CC_CLOUD_VM_TIMEOUTS_CLI_S:-180}" "${cli[@]}" --state "$state" "$@" 2>&1) || CLI_RC=$?
+  log::debug "$CC_CLOUD_VM_CLI --state $state $* -> exit $CLI_RC"
   if [[ -n "${CC_ARTIFACT_DIR:-}" ]]; then
-    printf '$ %s %s  (exit %s)\n%s\n' "$CC_CLOUD_VM_CLI" "$*" "$CLI_RC" "$CLI_OUTPUT" >>"$CC_ARTIFACT_DIR/cli.log"
+    printf '$ %s --state %s %s  (exit %s)\n%s\n' "$CC_CLOUD_VM_CLI" "$state" "$*" "$CLI_RC" "$CLI_OUTPUT" >>"$CC_ARTIFACT_DIR/cli.log"
   fi
   return "$CLI_RC"
+}
+
+# cloud_cli::said: the last CLI call's error (see cloud_cli::error_text), or its last line.
+cloud_cli::said() {
+  local text
+  text=$(cloud_cli::error_text)
+  printf '%s' "${text:-$(tail -n 1 <<<"$CLI_OUTPUT")}"
+}
+
+# cloud_cli::error_text: what the last CLI call said after "Error:", joined into one line (ai-how prints
+# through rich, which wraps long messages at 80 columns).
+cloud_cli::error_text() {
+  sed -n '/^Error:/,$p' <<<"$CLI_OUTPUT" | tr -s '\n' ' ' | sed 's/ *$//'
 }
 
 # test_cloud_cli_command ACTION [EXPECTED_RC]: `cli cloud ACTION CONFIG` exits as expected (default 0).
@@ -27,7 +52,7 @@ test_cloud_cli_command() {
   local action=$1 expected=${2:-0}
   cloud_cli::run cloud "$action" "$(cloud_cli::_config_arg)" || true
   if [[ "$CLI_RC" != "$expected" ]]; then
-    log::error "cloud $action: exit $CLI_RC, expected $expected: $(tail -n 1 <<<"$CLI_OUTPUT")"
+    log::error "cloud $action: exit $CLI_RC, expected $expected: $(cloud_cli::said)"
     return 1
   fi
   log::info "cloud $action: exit $CLI_RC as expected"
@@ -38,7 +63,7 @@ test_vm_cli_command() {
   local action=$1 vm=$2 expected=${3:-0}
   cloud_cli::run vm "$action" "$vm" || true
   if [[ "$CLI_RC" != "$expected" ]]; then
-    log::error "vm $action $vm: exit $CLI_RC, expected $expected: $(tail -n 1 <<<"$CLI_OUTPUT")"
+    log::error "vm $action $vm: exit $CLI_RC, expected $expected: $(cloud_cli::said)"
     return 1
   fi
   log::info "vm $action $vm: exit $CLI_RC as expected"
@@ -65,14 +90,17 @@ cloud_cli::vm_field() {
   return 1
 }
 
-# cloud_cli::cluster_of VM: the name of the cluster (cloud or HPC) whose config has VM.
-cloud_cli::cluster_of() {
+# cloud_cli::is_cloud_vm VM: VM is one of the cloud cluster's.
+cloud_cli::is_cloud_vm() { cloud_cli::vms | grep -qxF "$1"; }
+
+# cloud_cli::is_hpc_vm VM: VM is one of the HPC cluster's (names are derived, so unique across both).
+cloud_cli::is_hpc_vm() {
   local i var
   for ((i = 0; i < ${CC_HPC_CLUSTER_VMS_COUNT:-0}; i++)); do
     var=CC_HPC_CLUSTER_VMS_${i}_NAME
-    [[ "${!var}" == "$1" ]] && { printf '%s' "$CC_HPC_CLUSTER_NAME"; return 0; }
+    [[ "${!var}" == "$1" ]] && return 0
   done
-  printf '%s' "$CC_CLOUD_VM_CLUSTER_NAME"
+  return 1
 }
 
 # cloud_cli::vms [autostart|standby|gpu|autostart-gpu]: configured VM names, optionally filtered.
@@ -117,9 +145,9 @@ FACTS_FILE=
 cloud_cli::facts() {
   FACTS_FILE=$CC_ARTIFACT_DIR/facts.tsv
   local -a hpc=()
-  [[ -z "${CC_HPC_CLUSTER_NAME:-}" ]] || hpc=(--cluster "$CC_HPC_CLUSTER_NAME")
+  [[ -z "${CC_CLOUD_VM_HPC_STATE_FILE:-}" ]] || hpc=(--state-file "$CC_CLOUD_VM_HPC_STATE_FILE")
   clustercheck libvirt facts --uri "$CC_CLOUD_VM_CLUSTER_LIBVIRT_URI" --state-file "$CC_CLOUD_VM_STATE_FILE" \
-    --cluster "$CC_CLOUD_VM_CLUSTER_NAME" "${hpc[@]}" --all-state-domains --network "$CC_CLOUD_VM_CLUSTER_NETWORK_NAME" \
+    "${hpc[@]}" --all-state-domains --network "$CC_CLOUD_VM_CLUSTER_NETWORK_NAME" \
     >"$FACTS_FILE" || check::error "could not read libvirt/state facts"
 }
 
@@ -129,7 +157,7 @@ facts::get() {
   awk -F '\t' -v t="$1" -v k="$2" -v c="$3" '$1 == t && $2 == k { print $c; exit }' "$FACTS_FILE"
 }
 
-# facts::domain_of VM: the libvirt domain the state file records for VM.
+# facts::domain_of VM: the libvirt domain the state file records for VM (ai-how: the VM's own name).
 facts::domain_of() { facts::get state-vm "$1" 4; }
 
 # -- guests over SSH ----------------------------------------------------------------------------------
@@ -164,14 +192,14 @@ cloud_cli::start_cluster() {
     framework::local_stack_up
   fi
   log::info "cloud start: $CC_CLOUD_VM_CLI cloud start $(cloud_cli::_config_arg)"
-  test_cloud_cli_command start || log::die "start-cluster: cloud start failed: $(tail -n 1 <<<"$CLI_OUTPUT")" 1
+  test_cloud_cli_command start || log::die "start-cluster: cloud start failed: $(cloud_cli::said)" 1
   wait_for_cloud_cluster_ready "$CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S" || log::die "start-cluster: cluster VMs did not answer over SSH" 1
   log::ok "cluster $CC_CLOUD_VM_CLUSTER_NAME ready"
 }
 
 cloud_cli::stop_cluster() {
   log::info "cloud destroy: $CC_CLOUD_VM_CLI cloud destroy $(cloud_cli::_config_arg)"
-  test_cloud_cli_command destroy || log::warn "stop-cluster: cloud destroy failed: $(tail -n 1 <<<"$CLI_OUTPUT")"
+  test_cloud_cli_command destroy || log::warn "stop-cluster: cloud destroy failed: $(cloud_cli::said)"
   if [[ "$CC_TARGET_KIND" == local ]]; then
     framework::local_stack_down
   fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # GPU ownership checks (CLOUD-TEST-5): the state file and libvirt must agree on which VM holds a GPU.
-# Needs cloud-cli-utils.sh. Owners are recorded as CLUSTER/VM.
+# Needs cloud-cli-utils.sh. Owners are VM names, as ai-how records them in global-state.json.
 
-gpu::_owner_id() { printf '%s/%s' "$(cloud_cli::cluster_of "$1")" "$1"; }
+gpu::_owner_id() { printf '%s' "$1"; }
 
 # get_gpu_owner PCI: prints the state file's owner of PCI (empty when free).
 get_gpu_owner() {
@@ -50,8 +50,8 @@ test_gpu_conflict() {
     log::error "vm start $vm succeeded although $owner holds GPU $pci"
     ok=1
   fi
-  if ! grep -qF "$pci" <<<"$CLI_OUTPUT" || ! grep -qF "$owner" <<<"$CLI_OUTPUT"; then
-    log::error "conflict message does not name GPU $pci and owner $owner: $(tail -n 1 <<<"$CLI_OUTPUT")"
+  if ! grep -qF "$pci" <<<"$(cloud_cli::error_text)" || ! grep -qF "$owner" <<<"$(cloud_cli::error_text)"; then
+    log::error "conflict message does not name GPU $pci and owner $owner: $(cloud_cli::error_text)"
     ok=1
   fi
   cloud_cli::facts

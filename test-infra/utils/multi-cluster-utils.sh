@@ -81,8 +81,8 @@ validate_multi_cluster_resources() {
 # mc::cluster KIND ACTION: `<cli> cloud|hpc ACTION CONFIG`; dies (check error) naming the failure.
 mc::cluster() {
   cloud_cli::run "$1" "$2" "$(cloud_cli::_config_arg)" || true
-  [[ "$CLI_RC" == 0 ]] || { log::error "$1 $2: exit $CLI_RC: $(tail -n 1 <<<"$CLI_OUTPUT")"; return 1; }
-  log::info "$1 $2: $(tail -n 1 <<<"$CLI_OUTPUT")"
+  [[ "$CLI_RC" == 0 ]] || { log::error "$1 $2: exit $CLI_RC: $(cloud_cli::said)"; return 1; }
+  log::info "$1 $2: $(cloud_cli::said)"
 }
 
 # mc::hpc_vms [autostart]: the HPC cluster's VM names (only those that start with it).

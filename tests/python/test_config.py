@@ -32,14 +32,7 @@ def _set(data: dict[str, Any], path: list[Any], value: Any) -> None:
 
 
 BAD = [
-    (["cloud_vm", "cluster", "vms", 0, "vcpus"], KeyError, "cloud_vm.cluster.vms[0]", "'vcpus' is missing"),
-    (["cloud_vm", "cluster", "vms", 1, "memory_mib"], "lots", "cloud_vm.cluster.vms[1].memory_mib", "not of type 'integer'"),
-    (["cloud_vm", "cluster", "vms", 1, "gpu"], "0000:99:00.0", "cloud_vm.cluster.vms[1].gpu", "not a GPU declared"),
-    (["cloud_vm", "cluster", "vms", 0, "name"], "vm1; rm -rf /", "cloud_vm.cluster.vms[0].name", "not allowed"),
-    (["cloud_vm", "cluster", "name"], "$(reboot)", "cloud_vm.cluster.name", "not allowed"),
     (["cloud_vm", "cli"], "ai-how && curl x", "cloud_vm.cli", "not allowed"),
-    (["cloud_vm", "cluster", "vms", 2, "ip"], "192.168.213.11", "cloud_vm.cluster.vms[2].ip", "already used"),
-    (["cloud_vm", "cluster", "vms", 0, "ip"], "10.9.9.9", "cloud_vm.cluster.vms[0].ip", "outside the cluster network"),
     (["cloud_vm", "colour"], "blue", "cloud_vm", "unknown key"),
     (["target", "kind"], "cloud", "target.kind", "is not one of"),
     (["mlops", "s3", "endpoint"], "ftp://127.0.0.1:18333", "mlops.s3.endpoint", "not allowed"),
@@ -55,13 +48,10 @@ BAD = [
     (["mlops", "timeouts", "ready_s"], 0, "mlops.timeouts.ready_s", "minimum"),
     (["hpc", "slurm", "partition"], "gpu; scancel -u root", "hpc.slurm.partition", "not allowed"),
     (["hpc", "slurm", "gpus_per_node"], -1, "hpc.slurm.gpus_per_node", "minimum"),
-    (["hpc", "cluster", "name"], "cc-local", "hpc.cluster.name", "also the cloud cluster's name"),
-    (["hpc", "cluster", "network", "name"], "cc-local-net", "hpc.cluster.network.name", "must differ"),
-    (["hpc", "cluster", "network", "prefix"], 16, "hpc.cluster.network", "overlaps the cloud cluster network"),
-    (["hpc", "cluster", "vms", 0, "name"], "gpu-2", "hpc.cluster.vms[0].name", "also a cloud VM"),
-    (["hpc", "cluster", "vms", 1, "gpu"], "0000:99:00.0", "hpc.cluster.vms[1].gpu", "not a GPU declared in hpc.cluster.gpus"),
-    (["hpc", "cluster", "gpus", 1, "simulated"], False, "hpc.cluster.gpus[1].simulated", "declared differently"),
     (["hpc", "resources", "cpu_overcommit"], 0.5, "hpc.resources.cpu_overcommit", "minimum"),
+
+    (["cloud_vm", "cli_config"], KeyError, "cloud_vm", "'cli_config' is missing"),
+    (["cloud_vm", "cluster"], {"name": "x"}, "cloud_vm", "unknown key"),
 ]
 
 
@@ -79,6 +69,40 @@ def test_bad_config_is_one_line_exit_2(
     assert "Traceback" not in result.stderr
 
 
+# The platform's cluster YAML (cloud_vm.cli_config): its errors name that file and the key in it.
+BAD_CLUSTERS = [
+    (["clusters", "cloud", "worker_nodes", 0, "cpu_cores"], KeyError, "clusters.cloud.worker_nodes[0].cpu_cores", "is missing"),
+    (["clusters", "cloud", "worker_nodes", 1, "memory_gb"], "lots", "clusters.cloud.worker_nodes[1].memory_gb", "must be an integer"),
+    (["clusters", "cloud", "control_plane", "ip_address"], "10.9.9.9", "cc-local-control-plane", "outside the cluster network"),
+    (["clusters", "cloud", "control_plane", "ip_address"], "no-ip", "clusters.cloud.control_plane.ip_address", "not an IPv4 address"),
+    (["clusters", "cloud", "name"], "$(reboot)", "clusters.cloud.name", "not allowed"),
+    (["clusters", "hpc", "name"], "cc-local", "clusters.hpc.name", "also the cloud cluster's name"),
+    (["clusters", "hpc", "network", "subnet"], "192.168.0.0/16", "clusters.hpc.network.subnet", "overlaps the cloud cluster network"),
+    (["clusters", "hpc", "compute_nodes"], "many", "clusters.hpc.compute_nodes", "must be a list"),
+    (["clusters"], "none", "clusters", "not an ai-how cluster configuration"),
+]
+
+
+@pytest.mark.parametrize("path,value,key,problem", BAD_CLUSTERS)
+def test_bad_cluster_yaml_is_one_line_exit_2(
+    local_data: dict[str, Any], platform_data: dict[str, Any], write_target: Callable[..., Path], tmp_path: Path,
+    path: list[Any], value: Any, key: str, problem: str,
+) -> None:
+    _set(platform_data, path, value)
+    result = validate(write_target(local_data, platform_data))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(tmp_path / "clusters-cfg.yaml") in lines[0] and key in lines[0] and problem in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_cluster_yaml_names_it(local_data: dict[str, Any], write_config: Callable[..., Path], tmp_path: Path) -> None:
+    local_data["cloud_vm"]["cli_config"] = str(tmp_path / "gone.yaml")
+    result = validate(write_config(local_data))
+    assert result.returncode == 2 and f"{tmp_path / 'gone.yaml'}: (top level): file not found" in result.stderr
+
+
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
     cfg = tmp_path / "broken.yaml"
     cfg.write_text("target:\n  name: x\n  kind: [local\n")
@@ -92,16 +116,19 @@ def test_missing_file(tmp_path: Path) -> None:
     assert result.returncode == 2 and "file not found" in result.stderr
 
 
-def test_bad_config_creates_nothing(local_data: dict[str, Any], write_config: Callable[..., Path], tmp_path: Path) -> None:
-    local_data["cloud_vm"]["cluster"]["vms"][0]["memory_mib"] = "x"
+def test_bad_config_creates_nothing(
+    local_data: dict[str, Any], platform_data: dict[str, Any], write_target: Callable[..., Path], tmp_path: Path
+) -> None:
+    platform_data["clusters"]["cloud"]["control_plane"]["memory_gb"] = "x"
     local_data["cloud_vm"]["state_file"] = str(tmp_path / "state.json")
-    cfg = write_config(local_data)
-    result = run([str(BIN / "clustercheck-ai-how"), "--state", str(tmp_path / "state.json"), "cloud", "start", str(cfg)])
-    assert result.returncode == 2 and "memory_mib" in result.stderr
+    cfg = write_target(local_data, platform_data)
+    result = run([str(BIN / "clustercheck-ai-how"), "--state", str(tmp_path / "state.json"), "cloud", "start",
+                  str(tmp_path / "clusters-cfg.yaml")])
+    assert result.returncode == 1 and "memory_gb" in result.stdout
     assert not (tmp_path / "state.json").exists()
     report_dir = tmp_path / "reports"
     fw = run([str(ROOT / "frameworks" / "test-cloud-vm-framework.sh"), "e2e", "--config", str(cfg), "--report-dir", str(report_dir)])
-    assert fw.returncode == 2 and "memory_mib" in fw.stderr
+    assert fw.returncode == 2 and "memory_gb" in fw.stderr
     assert not report_dir.exists()
 
 
@@ -120,10 +147,13 @@ def test_export_is_shell_safe(local_data: dict[str, Any], write_config: Callable
 
 def test_relative_paths_resolve_against_the_config_file() -> None:
     exported = run([str(BIN / "clustercheck"), "config", "export", str(LOCAL)]).stdout
-    assert f"CC_CLOUD_VM_STATE_FILE={ROOT}/.local-target/ai-how/state.json" in exported
+    assert f"CC_CLOUD_VM_STATE_FILE={ROOT}/.local-target/ai-how/cloud-state.json" in exported
 
 
-def test_hpc_cluster_needs_the_cloud_cli(local_data: dict[str, Any], write_config: Callable[..., Path]) -> None:
-    del local_data["cloud_vm"]
+def test_an_hpc_cluster_needs_its_state_file_beside_the_clouds(local_data: dict[str, Any], write_config: Callable[..., Path]) -> None:
+    del local_data["cloud_vm"]["hpc_state_file"]
     result = validate(write_config(local_data))
-    assert result.returncode == 2 and "hpc.cluster: needs the cloud_vm section" in result.stderr
+    assert result.returncode == 2 and "cloud_vm.hpc_state_file: is missing" in result.stderr
+    local_data["cloud_vm"]["hpc_state_file"] = "/elsewhere/hpc-state.json"
+    result = validate(write_config(local_data, "b.yaml"))
+    assert result.returncode == 2 and "must be in the same folder as cloud_vm.state_file" in result.stderr

@@ -13,33 +13,34 @@ from conftest import BIN, run
 from clustercheck.multi import resources
 
 
-def test_peak_counts_a_shared_gpu_once(local_data: dict[str, Any]) -> None:
-    d = resources.demand(local_data)
-    # cpu-1 (1 vCPU, 192 MiB) + GPU 65:00.0 (largest sharer gpu-1: 2 vCPU, 224 MiB) + GPU ca:00.0 (hpc-gpu-1: 1, 192)
-    assert (d.vcpus, d.memory_mib) == (4, 608)
+def test_peak_counts_a_shared_gpu_once(loaded_local: dict[str, Any]) -> None:
+    d = resources.demand(loaded_local)
+    # control plane and HPC controller (1 vCPU, 1 GiB each) + GPU 65:00.0 (largest sharer gpu-worker-01:
+    # 2 vCPU, 1 GiB) + GPU ca:00.0 (compute-01: 1 vCPU, 1 GiB)
+    assert (d.vcpus, d.memory_mib) == (5, 4096)
     assert d.gpus == {"0000:65:00.0", "0000:ca:00.0"}
     assert d.start_conflicts == []
 
 
-def test_enough_host_no_problems(local_data: dict[str, Any]) -> None:
-    facts, problems = resources.shortfalls(local_data, cpus=2, memory_mib=8192, gpus={"0000:65:00.0", "0000:ca:00.0"})
+def test_enough_host_no_problems(loaded_local: dict[str, Any]) -> None:
+    facts, problems = resources.shortfalls(loaded_local, cpus=2, memory_mib=8192, gpus={"0000:65:00.0", "0000:ca:00.0"})
     assert problems == []
-    assert facts[0].startswith("vcpus\t4\t4\t")
+    assert facts[0].startswith("vcpus\t5\t6\t")
 
 
-def test_each_shortfall_is_named(local_data: dict[str, Any]) -> None:
-    data = copy.deepcopy(local_data)
-    data["hpc"]["cluster"]["vms"][1]["autostart"] = True
+def test_each_shortfall_is_named(loaded_local: dict[str, Any]) -> None:
+    data = copy.deepcopy(loaded_local)
+    data["hpc"]["cluster"]["vms"][2]["autostart"] = True
     _, problems = resources.shortfalls(data, cpus=1, memory_mib=2600, gpus={"0000:65:00.0"})
     text = "\n".join(problems)
-    assert "CPUs: the clusters need 4 vCPUs at their peak, the host allows 2 (1 CPUs x overcommit 2)" in text
-    assert "memory: the clusters need 608 MiB at their peak, the host has 552 MiB (2600 MiB less a 2048 MiB reserve)" in text
+    assert "CPUs: the clusters need 5 vCPUs at their peak, the host allows 3 (1 CPUs x overcommit 3)" in text
+    assert "memory: the clusters need 4096 MiB at their peak, the host has 552 MiB (2600 MiB less a 2048 MiB reserve)" in text
     assert "GPUs: 0000:ca:00.0 configured but not on this host" in text
-    assert "GPU 0000:65:00.0 is wanted at start by cc-local/gpu-1 and cc-hpc/hpc-gpu-2" in text
+    assert "GPU 0000:65:00.0 is wanted at start by cc-local-gpu-worker-01 and cc-hpc-compute-02" in text
 
 
-def test_real_gpus_must_exist(local_data: dict[str, Any], tmp_path: Path) -> None:
-    data = copy.deepcopy(local_data)
+def test_real_gpus_must_exist(loaded_local: dict[str, Any], tmp_path: Path) -> None:
+    data = copy.deepcopy(loaded_local)
     for cluster in resources.clusters(data):
         for gpu in cluster["gpus"]:
             gpu["simulated"] = False
@@ -47,13 +48,16 @@ def test_real_gpus_must_exist(local_data: dict[str, Any], tmp_path: Path) -> Non
     assert resources.host_gpus(data, str(tmp_path)) == {"0000:65:00.0"}
 
 
-def test_resources_cli_exit_codes(local_data: dict[str, Any], write_config: Callable[..., Path]) -> None:
-    ok = run([str(BIN / "clustercheck"), "multi", "resources", "--config", str(write_config(local_data))])
+def test_resources_cli_exit_codes(
+    local_data: dict[str, Any], platform_data: dict[str, Any], write_target: Callable[..., Path]
+) -> None:
+    ok = run([str(BIN / "clustercheck"), "multi", "resources", "--config", str(write_target(local_data, platform_data))])
     assert ok.returncode == 0, ok.stderr
-    local_data["hpc"]["cluster"]["vms"][0]["memory_mib"] = 4_000_000
-    short = run([str(BIN / "clustercheck"), "multi", "resources", "--config", str(write_config(local_data, "b.yaml"))])
+    platform_data["clusters"]["hpc"]["controller"]["memory_gb"] = 4000
+    short = run([str(BIN / "clustercheck"), "multi", "resources", "--config",
+                 str(write_target(local_data, platform_data, "b.yaml"))])
     assert short.returncode == 1
-    assert short.stderr.startswith("shortfall: memory: the clusters need 4000416 MiB")
+    assert short.stderr.startswith("shortfall: memory: the clusters need 4099072 MiB"), short.stderr
 
 
 def _run_dir(folder: Path, rows: list[dict[str, Any]]) -> None:

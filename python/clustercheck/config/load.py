@@ -16,7 +16,7 @@ from clustercheck.errors import UserError
 
 # Keys whose values are paths; relative ones are resolved against the config file's directory.
 PATH_KEYS = {
-    "state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config", "state_dir", "kubeconfig",
+    "state_file", "hpc_state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config", "state_dir", "kubeconfig",
     "conf", "munge_socket", "work_dir", "python",
 }
 SECRET_KEY = re.compile(r"(password|secret|token)", re.IGNORECASE)
@@ -81,66 +81,41 @@ def validate(data: Any, path: str) -> None:
 def _cross_checks(data: dict[str, Any], path: str) -> None:
     if data.get("mlops"):
         _mlops_checks(data["mlops"], path)
-    clusters: list[tuple[str, dict[str, Any]]] = []
-    if data.get("cloud_vm"):
-        clusters.append(("cloud_vm.cluster", data["cloud_vm"]["cluster"]))
-    hpc_cluster = (data.get("hpc") or {}).get("cluster")
-    if hpc_cluster:
-        if not data.get("cloud_vm"):
-            raise ConfigError(path, "hpc.cluster", "needs the cloud_vm section: its cli and state_file manage both clusters")
-        clusters.append(("hpc.cluster", hpc_cluster))
-    for base, cluster in clusters:
-        _cluster_checks(cluster, base, path)
-    if len(clusters) == 2:
-        _two_cluster_checks(clusters[0][1], clusters[1][1], path)
 
 
-def _cluster_checks(cluster: dict[str, Any], base: str, path: str) -> None:
-    gpus = [g["pci"] for g in cluster.get("gpus", [])]
-    seen: set[str] = set()
-    for i, pci in enumerate(gpus):
-        if pci in seen:
-            raise ConfigError(path, f"{base}.gpus[{i}].pci", f"GPU {pci} is declared twice")
-        seen.add(pci)
-    net = cluster["network"]
-    network = ipaddress.ip_network(f"{net['gateway']}/{net['prefix']}", strict=False)
-    names: set[str] = set()
-    ips: set[str] = {net["gateway"]}
-    for i, vm in enumerate(cluster["vms"]):
-        where = f"{base}.vms[{i}]"
-        if vm["name"] in names:
-            raise ConfigError(path, f"{where}.name", f"VM name {vm['name']!r} is used twice")
-        names.add(vm["name"])
-        if "gpu" in vm and vm["gpu"] not in gpus:
-            raise ConfigError(path, f"{where}.gpu", f"{vm['gpu']!r} is not a GPU declared in {base}.gpus")
-        if ipaddress.ip_address(vm["ip"]) not in network:
-            raise ConfigError(path, f"{where}.ip", f"{vm['ip']} is outside the cluster network {network}")
-        if vm["ip"] in ips:
-            raise ConfigError(path, f"{where}.ip", f"{vm['ip']} is already used in the cluster network")
-        ips.add(vm["ip"])
-        disk_names = [d["name"] for d in vm.get("disks", [])]
-        if len(set(disk_names)) != len(disk_names):
-            raise ConfigError(path, f"{where}.disks", "disk names must be unique within a VM")
+def _platform_clusters(data: dict[str, Any], path: str) -> None:
+    """cloud_vm.cluster and hpc.cluster, derived from the platform's cluster YAML (cloud_vm.cli_config):
+    a user describes the cluster once, in ai-how's own format, and every check reads the same names."""
+    from clustercheck.aihow import cluster_yaml
 
-
-def _two_cluster_checks(cloud: dict[str, Any], hpc: dict[str, Any], path: str) -> None:
-    """The cloud and HPC clusters share one host and one state file: names must not collide."""
-    if hpc["name"] == cloud["name"]:
-        raise ConfigError(path, "hpc.cluster.name", f"{hpc['name']!r} is also the cloud cluster's name")
-    if hpc["network"]["name"] == cloud["network"]["name"]:
-        raise ConfigError(path, "hpc.cluster.network.name", "must differ from cloud_vm.cluster.network.name")
-    nets = [ipaddress.ip_network(f"{c['network']['gateway']}/{c['network']['prefix']}", strict=False) for c in (cloud, hpc)]
-    if nets[0].overlaps(nets[1]):
-        raise ConfigError(path, "hpc.cluster.network", f"{nets[1]} overlaps the cloud cluster network {nets[0]}")
-    cloud_vms = {vm["name"] for vm in cloud["vms"]}
-    for i, vm in enumerate(hpc["vms"]):
-        if vm["name"] in cloud_vms:
-            raise ConfigError(path, f"hpc.cluster.vms[{i}].name", f"VM name {vm['name']!r} is also a cloud VM")
-    cloud_gpus = {g["pci"]: g for g in cloud.get("gpus", [])}
-    for i, gpu in enumerate(hpc.get("gpus", [])):
-        other = cloud_gpus.get(gpu["pci"])
-        if other is not None and other.get("simulated", False) != gpu.get("simulated", False):
-            raise ConfigError(path, f"hpc.cluster.gpus[{i}].simulated", f"GPU {gpu['pci']} is declared differently by the cloud cluster")
+    cloud_vm = data.get("cloud_vm")
+    if not cloud_vm:
+        return
+    yaml_path = cloud_vm["cli_config"]
+    platform = cluster_yaml.load_yaml(yaml_path)
+    cloud = cluster_yaml.describe(yaml_path, "cloud", platform)
+    hpc = cluster_yaml.describe(yaml_path, "hpc", platform)
+    if cloud:
+        cloud_vm["cluster"] = cloud
+    if hpc:
+        data.setdefault("hpc", {})["cluster"] = hpc
+        if not cloud_vm.get("hpc_state_file"):
+            raise ConfigError(path, "cloud_vm.hpc_state_file", f"is missing: {yaml_path} describes an HPC cluster, whose state ai-how keeps in a file of its own")
+        if os.path.dirname(cloud_vm["hpc_state_file"]) != os.path.dirname(cloud_vm["state_file"]):
+            raise ConfigError(path, "cloud_vm.hpc_state_file", "must be in the same folder as cloud_vm.state_file: ai-how keeps GPU owners in one global-state.json beside them")
+    for c in (cloud, hpc):
+        if not c:
+            continue
+        net = ipaddress.ip_network(f"{c['network']['gateway']}/{c['network']['prefix']}", strict=False)
+        for vm in c["vms"]:
+            if ipaddress.ip_address(vm["ip"]) not in net:
+                raise ConfigError(yaml_path, f"clusters.{c['kind']}: {vm['name']}", f"{vm['ip']} is outside the cluster network {net}")
+    if cloud and hpc:
+        if cloud["name"] == hpc["name"]:
+            raise ConfigError(yaml_path, "clusters.hpc.name", f"{hpc['name']!r} is also the cloud cluster's name")
+        nets = [ipaddress.ip_network(f"{c['network']['gateway']}/{c['network']['prefix']}", strict=False) for c in (cloud, hpc)]
+        if nets[0].overlaps(nets[1]):
+            raise ConfigError(yaml_path, "clusters.hpc.network.subnet", f"{nets[1]} overlaps the cloud cluster network {nets[0]}")
 
 
 def _mlops_checks(mlops: dict[str, Any], path: str) -> None:
@@ -186,6 +161,7 @@ def load(path: str) -> dict[str, Any]:
         raise ConfigError(path, where, f"invalid YAML: {problem}") from None
     validate(data, path)
     _resolve_paths(data, os.path.dirname(os.path.abspath(path)))
+    _platform_clusters(data, path)
     data.setdefault("runner", {})
     data["_file"] = os.path.abspath(path)
     return data

@@ -1,153 +1,148 @@
-"""`clustercheck-ai-how`: the ai-how cluster CLI contract, implemented on libvirt.
+"""`clustercheck-ai-how`: a stand-in for the platform's `ai-how` CLI, on libvirt.
 
-    clustercheck-ai-how cloud start|stop|status|destroy CONFIG
-    clustercheck-ai-how hpc start|stop|status|destroy CONFIG   (the HPC cluster's VMs, same state file)
-    clustercheck-ai-how vm start|stop|restart|status NAME
+Same commands and global option, same files (`--state` per cluster, global-state.json beside it), same
+derived VM names, messages (`Error: ...` on stdout) and exit codes (1 for every failure) as ai-how:
+
+    clustercheck-ai-how [--state FILE] cloud|hpc start|stop|status|destroy CLUSTER_YAML
+    clustercheck-ai-how [--state FILE] vm start|stop|restart|status NAME
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any, Callable
 
 import click
 
-from clustercheck.driver.ops import Driver, DriverError
+from clustercheck.driver.ops import TITLES, Driver, DriverError
+from clustercheck.errors import UserError
 
-DEFAULT_STATE = os.path.join(os.path.expanduser("~"), ".ai-how", "state.json")
+DEFAULT_STATE = os.path.join("output", "state.json")
 
 
 def _run(ctx: click.Context, fn: Callable[[Driver], Any]) -> Any:
     try:
         return fn(Driver(ctx.obj["state"]))
     except DriverError as exc:
-        click.echo(f"ai-how: error: {exc}", err=True)
+        click.echo(f"Error: {exc}")
         sys.exit(exc.exit_code)
+    except UserError as exc:  # a cluster YAML ai-how would refuse too: its exit 1, our one line
+        click.echo(f"Error: {exc.message}")
+        sys.exit(1)
     except click.ClickException:
         raise
-    except Exception as exc:  # the CLI edge: one line, not a traceback
+    except Exception as exc:  # the CLI edge: one line, not a traceback (ai-how: "Unexpected error: ...")
         if os.environ.get("CC_DEBUG") == "1":
             raise
-        click.echo(f"ai-how: error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(2)
-
-
-def _lines(messages: list[str]) -> None:
-    for line in messages:
-        click.echo(line)
+        click.echo(f"Unexpected error: {type(exc).__name__}: {exc}")
+        sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--state",
-    envvar="AI_HOW_STATE_FILE",
-    default=DEFAULT_STATE,
-    show_default=True,
-    help="State file (VMs and GPU ownership); env AI_HOW_STATE_FILE.",
-)
+@click.option("--state", default=DEFAULT_STATE, show_default=True, help="Path to CLI state file (one cluster).")
 @click.pass_context
 def main(ctx: click.Context, state: str) -> None:
-    """Reference cluster CLI (ai-how contract) on libvirt.
+    """Reference cluster CLI with ai-how's contract, on libvirt.
 
     \b
     Examples:
-      clustercheck-ai-how cloud start test-infra/configs/local.yaml
-      clustercheck-ai-how hpc start test-infra/configs/local.yaml
-      clustercheck-ai-how vm stop gpu-1
-      clustercheck-ai-how vm status gpu-2
+      clustercheck-ai-how --state output/cloud-state.json cloud start cluster.yaml
+      clustercheck-ai-how --state output/hpc-state.json hpc start cluster.yaml
+      clustercheck-ai-how --state output/cloud-state.json vm stop cc-local-gpu-worker-01
     """
     ctx.obj = {"state": state}
 
 
-def _cluster_group(section: str, help_text: str) -> click.Group:
-    """`cloud` and `hpc`: the same lifecycle commands, on the config's cloud_vm.cluster or hpc.cluster."""
-    group = click.Group(section.split("_")[0], help=help_text)
+def _cluster_group(kind: str) -> click.Group:
+    """`cloud` and `hpc`: the same lifecycle commands on the YAML's clusters.cloud / clusters.hpc."""
+    group = click.Group(kind, help=f"{TITLES[kind]} cluster lifecycle")
+    config_arg = click.argument("config", type=click.Path(dir_okay=False))
 
     @group.command("start")
-    @click.argument("config")
+    @config_arg
     @click.pass_context
     def start(ctx: click.Context, config: str) -> None:
-        """Define network, volumes and VMs; start the autostart VMs."""
-        _lines(_run(ctx, lambda d: d.cloud_start(config, section)))
+        """Define network, volumes and VMs; start the VMs with auto_start (GPUs allocated)."""
+        click.echo(f"Starting {TITLES[kind]} cluster using config: {config}")
+        for line in _run(ctx, lambda d: d.cluster_start(config, kind)):
+            click.echo(line)
 
     @group.command("stop")
-    @click.argument("config")
+    @config_arg
     @click.pass_context
     def stop(ctx: click.Context, config: str) -> None:
         """Stop every VM of the cluster and release its GPUs."""
-        _lines(_run(ctx, lambda d: d.cloud_stop(config, section)))
+        for line in _run(ctx, lambda d: d.cluster_stop(config, kind)):
+            click.echo(line)
 
     @group.command("status")
-    @click.argument("config")
-    @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+    @config_arg
     @click.pass_context
-    def status(ctx: click.Context, config: str, as_json: bool) -> None:
-        """Show each VM: libvirt state, recorded status, GPU and owner."""
-        info = _run(ctx, lambda d: d.cloud_status(config, section))
-        if as_json:
-            click.echo(json.dumps(info, indent=2))
-            return
-        click.echo(f"cluster {info['cluster']}: {info['status']}")
-        click.echo(f"{'VM':<16} {'LIBVIRT':<10} {'STATUS':<9} {'IP':<16} GPU")
-        for vm in info["vms"]:
-            gpu = vm["gpu"] + (f" (owner {vm['gpu_owner']})" if vm["gpu_owner"] else "") if vm["gpu"] else "-"
-            click.echo(f"{vm['name']:<16} {vm['libvirt_state']:<10} {vm['status']:<9} {vm['ip']:<16} {gpu}")
+    def status(ctx: click.Context, config: str) -> None:
+        """Show each VM: libvirt state, IP, GPU and its owner."""
+        rows = _run(ctx, lambda d: d.cluster_status(config, kind))
+        click.echo(f"{'VM':<28} {'STATE':<10} {'IP':<16} GPU")
+        for name, state, ip, gpu in rows:
+            click.echo(f"{name:<28} {state:<10} {ip:<16} {gpu}")
 
     @group.command("destroy")
-    @click.argument("config")
-    @click.option("--force", is_flag=True, help="Accepted for compatibility; destroy never prompts.")
+    @config_arg
+    @click.option("--force", is_flag=True, help="Accepted as ai-how accepts it; destroy never prompts.")
     @click.pass_context
     def destroy(ctx: click.Context, config: str, force: bool) -> None:
-        """Remove the cluster's domains, volumes, pool and network, and its state."""
-        _lines(_run(ctx, lambda d: d.cloud_destroy(config, section)))
+        """Remove the cluster's domains, volumes, pool, network and state file."""
+        for line in _run(ctx, lambda d: d.cluster_destroy(config, kind)):
+            click.echo(line)
 
     return group
 
 
-main.add_command(_cluster_group("cloud_vm", "Whole-cluster lifecycle of the config's cloud cluster (cloud_vm.cluster)."))
-main.add_command(_cluster_group("hpc", "Whole-cluster lifecycle of the config's HPC cluster VMs (hpc.cluster)."))
+main.add_command(_cluster_group("cloud"))
+main.add_command(_cluster_group("hpc"))
 
 
 @main.group()
 def vm() -> None:
-    """Single-VM lifecycle (NAME or CLUSTER/NAME)."""
+    """Individual VM lifecycle management"""
 
 
 @vm.command("start")
 @click.argument("name")
+@click.option("--no-wait", is_flag=True, help="Don't wait for boot (never waits here).")
 @click.pass_context
-def vm_start(ctx: click.Context, name: str) -> None:
-    """Start a VM, taking its GPU; refused while another VM owns the GPU."""
+def vm_start(ctx: click.Context, name: str, no_wait: bool) -> None:
+    """Start an individual VM with GPU resource allocation."""
+    click.echo(f"Starting VM: {name}")
     click.echo(_run(ctx, lambda d: d.vm_start(name)))
 
 
 @vm.command("stop")
 @click.argument("name")
+@click.option("--force", is_flag=True, help="Force stop the VM (always forced here).")
 @click.pass_context
-def vm_stop(ctx: click.Context, name: str) -> None:
-    """Stop a VM and release its GPU."""
+def vm_stop(ctx: click.Context, name: str, force: bool) -> None:
+    """Stop an individual VM with GPU resource release."""
+    click.echo(f"Stopping VM: {name}")
     click.echo(_run(ctx, lambda d: d.vm_stop(name)))
 
 
 @vm.command("restart")
 @click.argument("name")
+@click.option("--no-wait", is_flag=True, help="Don't wait for boot (never waits here).")
 @click.pass_context
-def vm_restart(ctx: click.Context, name: str) -> None:
-    """Restart a running VM, keeping its GPU."""
+def vm_restart(ctx: click.Context, name: str, no_wait: bool) -> None:
+    """Restart an individual VM, keeping its GPU."""
+    click.echo(f"Restarting VM: {name}")
     click.echo(_run(ctx, lambda d: d.vm_restart(name)))
 
 
 @vm.command("status")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def vm_status(ctx: click.Context, name: str, as_json: bool) -> None:
-    """Show a VM's state, resources, IP and GPU ownership."""
-    status = _run(ctx, lambda d: d.vm_status(name))
-    if as_json:
-        click.echo(json.dumps(status, indent=2))
-        return
-    for key, value in status.items():
-        click.echo(f"{key}: {value}")
+def vm_status(ctx: click.Context, name: str) -> None:
+    """Show detailed status of an individual VM."""
+    rows = _run(ctx, lambda d: d.vm_status(name))
+    click.echo(f"VM Status: {name}")
+    for key, value in rows:
+        click.echo(f"{key:<12} {value}")

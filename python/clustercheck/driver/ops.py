@@ -1,17 +1,26 @@
-"""Cluster and VM lifecycle on libvirt, with GPU ownership kept in the shared state file."""
+"""Cluster and VM lifecycle on libvirt, keeping ai-how's state files and messages.
+
+What the real ai-how does, this does with the same files, names, messages and exit codes; it adds only
+what this machine needs (TCG domains, direct kernel boot, simulated GPUs recorded in domain metadata)
+and what the real one lacks (a lock and atomic writes around the state files and GPU allocation).
+"""
 
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
+from clustercheck.aihow import cluster_yaml
+from clustercheck.aihow import state as aistate
 from clustercheck.driver import xml
-from clustercheck.driver.state import StateStore
+from clustercheck.driver.store import ClusterStateFile, GlobalState, now
+
+TITLES = {"cloud": "Cloud", "hpc": "HPC"}
+LISTS = {"cloud": "worker_nodes", "hpc": "compute_nodes"}
 
 
 class DriverError(Exception):
-    """An operation the driver refuses or could not do; exit_code 1 (refused/failed) or 2 (usage)."""
+    """Printed as ai-how prints it (`Error: ...`); exit 1 like every ai-how failure."""
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
@@ -27,75 +36,38 @@ def _libvirt() -> Any:
 
 class Driver:
     def __init__(self, state_path: str) -> None:
-        self.store = StateStore(state_path)
+        self.state = ClusterStateFile(state_path)
+        self.gpus = GlobalState(state_path)
         self._conns: dict[str, Any] = {}
 
-    # -- connections and lookups -------------------------------------------------------------------
+    # -- libvirt ------------------------------------------------------------------------------------
     def conn(self, uri: str) -> Any:
         if uri not in self._conns:
             lv = _libvirt()
             try:
                 self._conns[uri] = lv.open(uri)
             except lv.libvirtError as exc:
-                raise DriverError(f"cannot connect to libvirt at {uri}: {exc.get_error_message()}", 2) from None
+                raise DriverError(f"Failed to connect to libvirt at {uri}: {exc.get_error_message()}") from None
         return self._conns[uri]
 
     @staticmethod
     def _domain_type(uri: str) -> str:
-        if uri.startswith("test:"):
-            return "test"
-        return os.environ.get("AI_HOW_DOMAIN_TYPE", "qemu")
+        return "test" if uri.startswith("test:") else os.environ.get("AI_HOW_DOMAIN_TYPE", "qemu")
 
-    def _lookup_domain(self, uri: str, name: str) -> Any | None:
+    def _domain(self, uri: str, name: str) -> Any | None:
         lv = _libvirt()
         try:
             return self.conn(uri).lookupByName(name)
         except lv.libvirtError:
             return None
 
-    @staticmethod
-    def _find_vm(state: dict[str, Any], name: str) -> tuple[str, str]:
-        """Resolve NAME or CLUSTER/NAME to (cluster, vm) among started clusters."""
-        if "/" in name:
-            cluster, vm = name.split("/", 1)
-            if vm in state["clusters"].get(cluster, {}).get("vms", {}):
-                return cluster, vm
-            raise DriverError(f"VM '{name}' not found: no such VM in a started cluster", 2)
-        hits = [(c, name) for c, info in state["clusters"].items() if name in info.get("vms", {})]
-        if not hits:
-            raise DriverError(f"VM '{name}' not found: no started cluster has a VM of that name", 2)
-        if len(hits) > 1:
-            names = ", ".join(f"{c}/{v}" for c, v in hits)
-            raise DriverError(f"VM name '{name}' is ambiguous: use one of {names}", 2)
-        return hits[0]
-
-    @staticmethod
-    def _vm_config(cluster_cfg: dict[str, Any], vm: str) -> dict[str, Any]:
-        for entry in cluster_cfg["vms"]:
-            if entry["name"] == vm:
-                return entry
-        raise DriverError(f"VM '{vm}' is not in cluster {cluster_cfg['name']}'s config", 2)
-
-    @staticmethod
-    def _load_cluster(config_path: str, section: str = "cloud_vm") -> dict[str, Any]:
-        """The cluster a config describes: cloud_vm.cluster, or hpc.cluster for the HPC side."""
-        from clustercheck.config import load
-
-        data = load.load(config_path)
-        cluster = (data.get(section) or {}).get("cluster")
-        if not cluster:
-            raise DriverError(f"{config_path}: no {section}.cluster section: not a {section} cluster config", 2)
-        return cluster
-
-    # -- infrastructure -------------------------------------------------------------------------------
     def _ensure_infra(self, cluster: dict[str, Any]) -> None:
         lv = _libvirt()
         conn = self.conn(cluster["libvirt_uri"])
-        net_cfg = cluster["network"]
         try:
-            net = conn.networkLookupByName(net_cfg["name"])
+            net = conn.networkLookupByName(cluster["network"]["name"])
         except lv.libvirtError:
-            net = conn.networkDefineXML(xml.network_xml(net_cfg))
+            net = conn.networkDefineXML(xml.network_xml(cluster["network"]))
         if not net.isActive():
             net.create()
         pname = xml.pool_name(cluster["name"])
@@ -108,195 +80,235 @@ class Driver:
         if not pool.isActive():
             pool.create()
         for vm in cluster["vms"]:
-            for disk in vm.get("disks", []):
-                vname = xml.volume_name(vm["name"], disk["name"])
-                try:
-                    pool.storageVolLookupByName(vname)
-                except lv.libvirtError:
-                    pool.createXML(xml.volume_xml(vname, disk["size_mib"]), 0)
+            try:
+                pool.storageVolLookupByName(xml.volume_name(vm["name"]))
+            except lv.libvirtError:
+                pool.createXML(xml.volume_xml(xml.volume_name(vm["name"]), vm["disks"][0]["size_mib"]), 0)
 
-    def _define_domain(self, cluster: dict[str, Any], vm: dict[str, Any]) -> Any:
+    def _define(self, cluster: dict[str, Any], vm: dict[str, Any]) -> Any:
         uri = cluster["libvirt_uri"]
-        name = xml.domain_name(cluster["name"], vm["name"])
-        dom = self._lookup_domain(uri, name)
+        dom = self._domain(uri, vm["name"])
         if dom is not None:
             return dom
         pool = self.conn(uri).storagePoolLookupByName(xml.pool_name(cluster["name"]))
-        paths = [pool.storageVolLookupByName(xml.volume_name(vm["name"], d["name"])).path() for d in vm.get("disks", [])]
+        volume = pool.storageVolLookupByName(xml.volume_name(vm["name"])).path()
         log = None
         if cluster.get("storage_dir") and not uri.startswith("test:"):
             log = os.path.join(cluster["storage_dir"], cluster["name"], f"{vm['name']}.console.log")
-        return self.conn(uri).defineXML(xml.domain_xml(cluster, vm, paths, self._domain_type(uri), log))
+        return self.conn(uri).defineXML(xml.domain_xml(cluster, vm, [volume], self._domain_type(uri), log))
+
+    # -- the cluster a state file belongs to ----------------------------------------------------------
+    def _cluster_of_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        path = state.get("config_file_path") or ""
+        cluster = cluster_yaml.describe(path, state["cluster_type"]) if path else None
+        if not cluster:
+            raise DriverError(f"Cluster configuration {path or '(none)'} recorded in the state has no {state['cluster_type']} cluster")
+        return cluster
+
+    def _vm_entry(self, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        state = self.state.read()
+        if not state:
+            raise DriverError("No cluster state found")
+        for vm in aistate.vms(state):
+            if vm.get("name") == name:
+                return state, vm
+        raise DriverError(f"VM '{name}' not found in state")
+
+    def _set_vm_state(self, name: str, value: str) -> None:
+        with self.state.edit() as state:
+            for vm in aistate.vms(state):
+                if vm.get("name") == name:
+                    vm["state"] = value
+                    vm["last_modified"] = now()
 
     # -- VMs ------------------------------------------------------------------------------------------
-    def vm_start(self, name: str, cluster: dict[str, Any] | None = None) -> str:
-        """Start NAME; `cluster` is the already-loaded cluster config when the caller has it."""
+    def vm_start(self, name: str) -> str:
         lv = _libvirt()
-        with self.store.locked() as state:
-            cname, vname = self._find_vm(state, name)
-            info = state["clusters"][cname]
-            entry = info["vms"][vname]
-            owner_id = f"{cname}/{vname}"
-            dom = self._lookup_domain(info["uri"], entry["domain"])
-            if dom is not None and dom.isActive() and entry["status"] == "running":
-                return f"VM {owner_id} is already running"
-            pci = entry.get("gpu")
-            if pci:
-                holder = state["gpus"].get(pci, {}).get("owner")
-                if holder and holder != owner_id:
-                    raise DriverError(
-                        f"GPU {pci} is already in use by VM {holder}; stop {holder} before starting {owner_id}"
-                    )
-                state["gpus"][pci] = {"owner": owner_id, "since": time.time()}
-            entry["status"] = "starting"
-            config_path = info["config"]
-            section = info.get("section", "cloud_vm")
+        state, entry = self._vm_entry(name)
+        cluster = self._cluster_of_state(state)
+        pci = aistate.pci_of(entry.get("gpu_assigned"))
+        if pci:
+            # Check and take in one locked step: of many concurrent starts, one wins and the rest are told who.
+            with self.gpus.allocations() as allocations:
+                owner = allocations.get(pci)
+                if owner and owner != name:
+                    raise DriverError(f"GPU {pci} is currently allocated to {owner}. Stop that VM before starting {name}.")
+                allocations[pci] = name
         try:
-            cluster = cluster or self._load_cluster(config_path, section)
             self._ensure_infra(cluster)
-            dom = self._define_domain(cluster, self._vm_config(cluster, vname))
+            dom = self._define(cluster, next(v for v in cluster["vms"] if v["name"] == name))
             if not dom.isActive():
                 dom.create()
-        except (lv.libvirtError, DriverError) as exc:
-            message = exc.get_error_message() if isinstance(exc, lv.libvirtError) else str(exc)
-            with self.store.locked() as state:
-                entry = state["clusters"][cname]["vms"][vname]
-                entry["status"] = "stopped"
-                if pci and state["gpus"].get(pci, {}).get("owner") == owner_id:
-                    del state["gpus"][pci]
-            raise DriverError(f"VM {owner_id} failed to start: {message}") from None
-        with self.store.locked() as state:
-            state["clusters"][cname]["vms"][vname]["status"] = "running"
-        return f"VM {owner_id} started" + (f" with GPU {pci}" if pci else "")
+        except (lv.libvirtError, StopIteration) as exc:
+            message = exc.get_error_message() if isinstance(exc, lv.libvirtError) else "not in the cluster configuration"
+            if pci:
+                with self.gpus.allocations() as allocations:
+                    if allocations.get(pci) == name:
+                        del allocations[pci]
+            raise DriverError(f"Failed to start VM {name}: {message}") from None
+        self._set_vm_state(name, "running")
+        return f"✅ VM '{name}' started successfully"
 
     def vm_stop(self, name: str) -> str:
-        with self.store.locked() as state:
-            cname, vname = self._find_vm(state, name)
-            info = state["clusters"][cname]
-            entry = info["vms"][vname]
-            dom = self._lookup_domain(info["uri"], entry["domain"])
-            if dom is not None and dom.isActive():
-                dom.destroy()
-            entry["status"] = "stopped"
-            owner_id = f"{cname}/{vname}"
-            released = [p for p, g in state["gpus"].items() if g.get("owner") == owner_id]
-            for pci in released:
-                del state["gpus"][pci]
-        return f"VM {owner_id} stopped" + (f"; released GPU {', '.join(released)}" if released else "")
+        state, entry = self._vm_entry(name)
+        cluster = self._cluster_of_state(state)
+        dom = self._domain(cluster["libvirt_uri"], name)
+        if dom is not None and dom.isActive():
+            dom.destroy()
+        pci = aistate.pci_of(entry.get("gpu_assigned"))
+        if pci:
+            # Only the VM's own allocation: stopping a VM that never held the GPU leaves its holder alone.
+            with self.gpus.allocations() as allocations:
+                if allocations.get(pci) == name:
+                    del allocations[pci]
+        self._set_vm_state(name, "shutoff")
+        return f"✅ VM '{name}' stopped successfully"
 
     def vm_restart(self, name: str) -> str:
-        with self.store.locked() as state:
-            cname, vname = self._find_vm(state, name)
-            info = state["clusters"][cname]
-            entry = info["vms"][vname]
-            if entry["status"] != "running":
-                raise DriverError(f"VM {cname}/{vname} is not running (status {entry['status']}); use vm start")
-            # The GPU stays owned across the restart: the VM is rebound to it, nobody can take it between.
-            dom = self._lookup_domain(info["uri"], entry["domain"])
-            if dom is None:
-                raise DriverError(f"VM {cname}/{vname}: domain {entry['domain']} is missing from libvirt")
-            if dom.isActive():
-                dom.destroy()
-            dom.create()
-        return f"VM {cname}/{vname} restarted" + (f" with GPU {entry['gpu']}" if entry.get("gpu") else "")
+        state, _entry = self._vm_entry(name)
+        cluster = self._cluster_of_state(state)
+        dom = self._domain(cluster["libvirt_uri"], name)
+        if dom is None or not dom.isActive():
+            raise DriverError(f"Failed to restart VM {name}: VM is not running")
+        # The GPU stays allocated across the restart: nobody can take it in between.
+        dom.destroy()
+        dom.create()
+        return f"✅ VM '{name}' restarted successfully"
 
-    def vm_status(self, name: str) -> dict[str, Any]:
-        state = self.store.read()
-        cname, vname = self._find_vm(state, name)
-        info = state["clusters"][cname]
-        entry = info["vms"][vname]
-        dom = self._lookup_domain(info["uri"], entry["domain"])
-        owner = state["gpus"].get(entry.get("gpu") or "", {}).get("owner", "")
-        out: dict[str, Any] = {
-            "name": vname,
-            "cluster": cname,
-            "domain": entry["domain"],
-            "status": entry["status"],
-            "libvirt_state": "undefined",
-            "ip": entry.get("ip", ""),
-            "gpu": entry.get("gpu") or "",
-            "gpu_owner": owner,
-        }
-        if dom is not None:
-            st, _maxmem, mem_kib, vcpus, _cpu = dom.info()
-            out["libvirt_state"] = "running" if dom.isActive() else "shut off"
-            out["vcpus"] = vcpus
-            out["memory_mib"] = mem_kib // 1024
-        return out
+    def vm_status(self, name: str) -> list[tuple[str, str]]:
+        state, entry = self._vm_entry(name)
+        cluster = self._cluster_of_state(state)
+        dom = self._domain(cluster["libvirt_uri"], name)
+        current = "undefined" if dom is None else ("running" if dom.isActive() else "shutoff")
+        return [
+            ("Name", name),
+            ("UUID", str(entry.get("domain_uuid", ""))),
+            ("Type", str(entry.get("vm_type", ""))),
+            ("State", current),
+            ("CPU Cores", str(entry.get("cpu_cores", ""))),
+            ("Memory (GB)", str(entry.get("memory_gb", ""))),
+            ("Volume Path", str(entry.get("volume_path", ""))),
+            ("IP Address", entry.get("ip_address") or "Not assigned"),
+            ("GPU", entry.get("gpu_assigned") or "None"),
+        ]
 
     # -- clusters -------------------------------------------------------------------------------------
-    def cloud_start(self, config_path: str, section: str = "cloud_vm") -> list[str]:
-        cluster = self._load_cluster(config_path, section)
-        cname = cluster["name"]
+    @staticmethod
+    def _cluster(config_path: str, kind: str) -> dict[str, Any]:
+        if not os.path.isfile(config_path):
+            raise DriverError(f"Configuration file not found: {config_path}")
+        cluster = cluster_yaml.describe(config_path, kind)
+        if not cluster:
+            raise DriverError(f"{TITLES[kind]} cluster configuration not found in {config_path} (clusters.{kind})")
+        return cluster
+
+    def _vm_info(self, cluster: dict[str, Any], vm: dict[str, Any], dom: Any) -> dict[str, Any]:
+        gpus = {g["pci"]: g for g in cluster["gpus"]}
+        gpu = gpus.get(vm["gpu"] or "")
+        pool = self.conn(cluster["libvirt_uri"]).storagePoolLookupByName(xml.pool_name(cluster["name"]))
+        return {
+            "name": vm["name"],
+            "domain_uuid": dom.UUIDString(),
+            "state": "running" if dom.isActive() else "shutoff",
+            "cpu_cores": vm["vcpus"],
+            "memory_gb": vm["memory_mib"] // 1024,
+            "volume_path": pool.storageVolLookupByName(xml.volume_name(vm["name"])).path(),
+            "vm_type": vm["role"],
+            "ip_address": vm["ip"],
+            "gpu_assigned": f"{gpu['pci']} ({gpu['model']})" if gpu else None,
+            "created_at": now(),
+            "last_modified": now(),
+        }
+
+    def cluster_start(self, config_path: str, kind: str) -> list[str]:
+        cluster = self._cluster(config_path, kind)
         self._ensure_infra(cluster)
+        doms = {vm["name"]: self._define(cluster, vm) for vm in cluster["vms"]}
+        existing = self.state.read()
+        if existing is None:
+            infos = [self._vm_info(cluster, vm, doms[vm["name"]]) for vm in cluster["vms"]]
+            self.state.write_new({
+                "cluster_name": cluster["name"],
+                "cluster_type": kind,
+                "controller": infos[0],
+                "compute_nodes": infos[1:] if kind == "hpc" else [],
+                "worker_nodes": infos[1:] if kind == "cloud" else [],
+                "network_config": {
+                    "subnet": f"{cluster['network']['gateway']}/{cluster['network']['prefix']}",
+                    "bridge": cluster["network"]["bridge"],
+                    "dns_mode": "isolated",
+                    "dns_servers": [],
+                    "static_leases": {vm["name"]: vm["ip"] for vm in cluster["vms"]},
+                },
+                "storage_pool": None,
+                "config_file_path": os.path.abspath(config_path),
+                "state_file_version": "2.0",
+                "created_at": now(),
+                "last_modified": now(),
+            })
+        elif existing.get("cluster_name") != cluster["name"]:
+            raise DriverError(f"State file {self.state.path} belongs to cluster {existing.get('cluster_name')}, not {cluster['name']}")
+        errors = []
         for vm in cluster["vms"]:
-            self._define_domain(cluster, vm)
-        with self.store.locked() as state:
-            info = state["clusters"].setdefault(cname, {"vms": {}})
-            info.update(
-                {"config": os.path.abspath(config_path), "section": section, "uri": cluster["libvirt_uri"], "status": "running"}
-            )
-            for vm in cluster["vms"]:
-                entry = info["vms"].setdefault(vm["name"], {"status": "stopped"})
-                entry.update(
-                    {"domain": xml.domain_name(cname, vm["name"]), "gpu": vm.get("gpu"), "ip": vm["ip"]}
-                )
-        messages, errors = [], []
-        for vm in cluster["vms"]:
-            if vm.get("autostart", True):
+            if vm["autostart"]:
                 try:
-                    messages.append(self.vm_start(f"{cname}/{vm['name']}", cluster))
+                    self.vm_start(vm["name"])
                 except DriverError as exc:
                     errors.append(str(exc))
         if errors:
             raise DriverError("; ".join(errors))
-        return messages
+        return [f"✅ {TITLES[kind]} cluster started successfully!"]
 
-    def _cluster_info(self, state: dict[str, Any], config_path: str, section: str) -> tuple[str, dict[str, Any]]:
-        cluster = self._load_cluster(config_path, section)
-        cname = cluster["name"]
-        if cname not in state["clusters"]:
-            raise DriverError(f"cluster {cname} is not started (no entry in {self.store.path})", 2)
-        return cname, state["clusters"][cname]
+    def _started(self, config_path: str, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        cluster = self._cluster(config_path, kind)
+        state = self.state.read()
+        if not state or state.get("cluster_name") != cluster["name"]:
+            raise DriverError(f"No cluster state found for {TITLES[kind]} cluster {cluster['name']}")
+        return cluster, state
 
-    def cloud_stop(self, config_path: str, section: str = "cloud_vm") -> list[str]:
-        cname, info = self._cluster_info(self.store.read(), config_path, section)
-        messages = [self.vm_stop(f"{cname}/{vm}") for vm in info["vms"]]
-        with self.store.locked() as state:
-            state["clusters"][cname]["status"] = "stopped"
-        return messages
+    def cluster_stop(self, config_path: str, kind: str) -> list[str]:
+        _cluster, state = self._started(config_path, kind)
+        for vm in aistate.vms(state):
+            self.vm_stop(vm["name"])
+        return [f"✅ {TITLES[kind]} cluster stopped successfully!"]
 
-    def cloud_status(self, config_path: str, section: str = "cloud_vm") -> dict[str, Any]:
-        cname, info = self._cluster_info(self.store.read(), config_path, section)
-        vms = [self.vm_status(f"{cname}/{vm}") for vm in info["vms"]]
-        return {"cluster": cname, "status": info.get("status", "unknown"), "vms": vms}
+    def cluster_status(self, config_path: str, kind: str) -> list[tuple[str, str, str, str]]:
+        cluster, state = self._started(config_path, kind)
+        with self.gpus.allocations() as allocations:
+            owners = dict(allocations)
+        rows = []
+        for vm in aistate.vms(state):
+            dom = self._domain(cluster["libvirt_uri"], vm["name"])
+            current = "undefined" if dom is None else ("running" if dom.isActive() else "shutoff")
+            pci = aistate.pci_of(vm.get("gpu_assigned")) or ""
+            rows.append((vm["name"], current, vm.get("ip_address") or "-", f"{pci} (owner {owners[pci]})" if pci in owners else pci or "-"))
+        return rows
 
-    def cloud_destroy(self, config_path: str, section: str = "cloud_vm") -> list[str]:
-        """Stop and remove everything the cluster owns: domains, volumes, pool, network, state."""
+    def cluster_destroy(self, config_path: str, kind: str) -> list[str]:
+        """Remove the cluster's domains, volumes, pool, network and state file; release its GPUs."""
         lv = _libvirt()
-        cluster = self._load_cluster(config_path, section)
-        cname = cluster["name"]
+        cluster = self._cluster(config_path, kind)
         uri = cluster["libvirt_uri"]
-        state = self.store.read()
-        messages = []
-        if cname in state["clusters"]:
-            messages += [self.vm_stop(f"{cname}/{vm}") for vm in state["clusters"][cname]["vms"]]
         conn = self.conn(uri)
-        for vm in cluster["vms"]:
-            dom = self._lookup_domain(uri, xml.domain_name(cname, vm["name"]))
+        names = {vm["name"] for vm in cluster["vms"]}
+        for name in sorted(names):
+            dom = self._domain(uri, name)
             if dom is not None:
                 if dom.isActive():
                     dom.destroy()
                 dom.undefine()
+        with self.gpus.allocations() as allocations:
+            for pci in [p for p, owner in allocations.items() if owner in names]:
+                del allocations[pci]
         try:
-            pool = conn.storagePoolLookupByName(xml.pool_name(cname))
+            pool = conn.storagePoolLookupByName(xml.pool_name(cluster["name"]))
             if not pool.isActive():
                 pool.create()
             for vol in pool.listAllVolumes():
                 vol.delete(0)
             # Console logs are written beside the volumes (not pool volumes): they go with the cluster.
-            for vm in cluster["vms"]:
-                log = os.path.join(cluster.get("storage_dir") or "", cname, f"{vm['name']}.console.log")
+            for name in names:
+                log = os.path.join(cluster.get("storage_dir") or "", cluster["name"], f"{name}.console.log")
                 if cluster.get("storage_dir") and os.path.exists(log):
                     os.unlink(log)
             pool.destroy()
@@ -314,9 +326,5 @@ class Driver:
             net.undefine()
         except lv.libvirtError:
             pass
-        with self.store.locked() as state:
-            state["clusters"].pop(cname, None)
-            for pci in [p for p, g in state["gpus"].items() if g.get("owner", "").startswith(f"{cname}/")]:
-                del state["gpus"][pci]
-        messages.append(f"cluster {cname} destroyed")
-        return messages
+        self.state.remove()
+        return [f"✅ {TITLES[kind]} cluster destroyed successfully!"]

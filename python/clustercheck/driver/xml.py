@@ -9,16 +9,13 @@ from xml.sax.saxutils import escape, quoteattr
 NS = "https://clustercheck.dev/xmlns/vm/1"
 
 
-def domain_name(cluster: str, vm: str) -> str:
-    return f"{cluster}-{vm}"
-
-
 def pool_name(cluster: str) -> str:
     return f"{cluster}-pool"
 
 
-def volume_name(vm: str, disk: str) -> str:
-    return f"{vm}-{disk}.img"
+def volume_name(vm: str) -> str:
+    """One volume per VM, named as ai-how names it."""
+    return f"{vm}.qcow2"
 
 
 def mac_for(cluster: str, vm: str) -> str:
@@ -42,7 +39,7 @@ def pool_xml(name: str, path: str) -> str:
 def volume_xml(name: str, size_mib: int) -> str:
     return (
         f"<volume><name>{escape(name)}</name><capacity unit='MiB'>{size_mib}</capacity>"
-        f"<allocation unit='MiB'>0</allocation><target><format type='raw'/></target></volume>"
+        f"<allocation unit='MiB'>0</allocation><target><format type='qcow2'/></target></volume>"
     )
 
 
@@ -59,7 +56,7 @@ def _gpu_hostdev(pci: str) -> str:
 def domain_xml(
     cluster: dict[str, Any], vm: dict[str, Any], disk_paths: list[str], domain_type: str, console_log: str | None
 ) -> str:
-    name = domain_name(cluster["name"], vm["name"])
+    name = vm["name"]  # ai-how's derived VM name is the libvirt domain name
     gpus = {g["pci"]: g for g in cluster.get("gpus", [])}
     gpu = gpus.get(vm.get("gpu", ""))
     net = cluster["network"]
@@ -76,7 +73,7 @@ def domain_xml(
             f"<cmdline>{escape(cmdline.strip())}</cmdline>"
         )
     disks = "".join(
-        f"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file={quoteattr(path)}/>"
+        f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file={quoteattr(path)}/>"
         f"<target dev='vd{chr(ord('a') + i)}' bus='virtio'/></disk>"
         for i, path in enumerate(disk_paths)
     )

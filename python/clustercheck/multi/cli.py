@@ -22,7 +22,7 @@ def multi() -> None:
 
 
 @multi.command("resources")
-@click.option("--config", "config_path", required=True, help="Target config with cloud_vm.cluster and hpc.cluster.")
+@click.option("--config", "config_path", required=True, help="Target config whose cluster YAML (cloud_vm.cli_config) has the clusters.")
 def resources(config_path: str) -> None:
     """Host CPUs, memory and GPUs against what both clusters need at their peak.
 
@@ -33,7 +33,7 @@ def resources(config_path: str) -> None:
 
     cfg = _config(config_path)
     if not res.clusters(cfg):
-        raise UserError(f"{config_path}: no cloud_vm.cluster or hpc.cluster: nothing to size")
+        raise UserError(f"{config_path}: no cluster in cloud_vm.cli_config: nothing to size")
     facts, problems = res.shortfalls(cfg, os.cpu_count() or 1, res.host_memory_mib(), res.host_gpus(cfg))
     for line in facts:
         click.echo(line)
@@ -45,9 +45,9 @@ def resources(config_path: str) -> None:
 
 @multi.command("clusters")
 @click.option("--config", "config_path", required=True, help="Target config.")
-@click.option("--timeout", "timeout_s", type=float, default=60, show_default=True, help="Seconds per CLI call.")
+@click.option("--timeout", "timeout_s", type=float, default=60, show_default=True, help="Accepted for compatibility; unused.")
 def clusters(config_path: str, timeout_s: float) -> None:
-    """Both clusters' states from the cluster CLI, as "key<TAB>..." lines."""
+    """Both clusters' states from ai-how's state files and libvirt, as "key<TAB>..." lines."""
     from clustercheck.multi import clusters as cl
 
     cfg = _config(config_path)

@@ -48,7 +48,7 @@ def demand(cfg: dict[str, Any]) -> Demand:
         d.gpus.add(pci)
         d.vcpus += max(vm["vcpus"] for _, vm in vms)
         d.memory_mib += max(vm["memory_mib"] for _, vm in vms)
-        at_start = [f"{c}/{vm['name']}" for c, vm in vms if vm.get("autostart", True)]
+        at_start = [vm['name'] for _c, vm in vms if vm.get("autostart", True)]
         if len(at_start) > 1:
             d.start_conflicts.append(f"GPU {pci} is wanted at start by {' and '.join(at_start)}")
     return d
