@@ -14,7 +14,7 @@ import click
 # everything else is read from the files.
 COMPONENTS = {
     "libvirt / QEMU VMs": r"^check-(vm|individual-vm|state-tracking)",
-    "ai-how cluster CLI": r"^check-(vm-status-command|vm-lifecycle|individual-vm|gpu-conflict|gpu-error|gpu-switch)",
+    "ai-how cluster CLI": r"^check-(vm-status-command|vm-lifecycle|individual-vm|gpu-conflict|gpu-concurrent|gpu-error|gpu-switch)",
     "GPU ownership (shared GPUs)": r"^check-(vm-gpu|shared-gpu|gpu-ownership|gpu-conflict|gpu-error|gpu-switch|state-tracking)",
     "S3 object storage (MinIO / SeaweedFS)": r"^check-(minio-|mlflow-artifact-store|mlflow-model-registry)",
     "PostgreSQL": r"^check-(postgresql-|mlflow-schema|mlflow-backend-store)",
@@ -46,7 +46,7 @@ REQUIRES = {
     "k8s::require": "a Kubernetes cluster (`kubernetes.kubeconfig`)",
     "cloud_cli::require": "a cloud cluster CLI and libvirt",
     "slurm::require": "a SLURM cluster (`hpc.slurm`)",
-    "mc::require_clusters": "a cloud cluster and HPC cluster VMs (`cloud_vm.cluster`, `hpc.cluster`)",
+    "mc::require_clusters": "a cloud and an HPC cluster in the cluster YAML (`cloud_vm.cli_config`)",
 }
 
 

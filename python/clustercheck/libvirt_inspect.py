@@ -10,6 +10,7 @@ tab-separated lines a shell check can read with awk:
 
 from __future__ import annotations
 
+import json
 import os
 import xml.etree.ElementTree as ET
 from typing import Any, Iterator
@@ -110,3 +111,37 @@ def facts(
             lines.append(["network", net, "missing"])
     for line in lines:
         click.echo("\t".join(line))
+
+
+@libvirt.command("watch-state")
+@click.option("--state-file", "state_files", multiple=True, required=True, help="An ai-how state file (repeatable); its global-state.json is watched too.")
+@click.option("--stop-file", required=True, help="Watch until this file exists.")
+@click.option("--max-seconds", type=click.FloatRange(0.1, 3600), default=600, show_default=True, help="Give up after this long.")
+def watch_state(state_files: tuple[str, ...], stop_file: str, max_seconds: float) -> None:
+    """Read the state files over and over while something changes them: each must parse as JSON every
+    time (a missing file is fine: not written yet, or removed). Prints `reads N`, then `invalid FILE: ERROR`
+    lines; exit 1 when any read was invalid."""
+    import time
+
+    from clustercheck.aihow import state as aistate
+
+    paths = sorted({os.path.abspath(p) for p in state_files} | {aistate.global_path(p) for p in state_files})
+    reads, invalid = 0, []
+    deadline = time.monotonic() + max_seconds
+    while not os.path.exists(stop_file) and time.monotonic() < deadline:
+        for path in paths:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    text = fh.read()
+            except FileNotFoundError:
+                continue
+            reads += 1
+            try:
+                json.loads(text)
+            except json.JSONDecodeError as exc:
+                invalid.append(f"invalid {path}: {exc}")
+    click.echo(f"reads {reads}")
+    for line in invalid[:20]:
+        click.echo(line)
+    if invalid:
+        raise SystemExit(1)

@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 mapfile -t shared < <(gpu::shared)
 ((${#shared[@]})) || check::skip "no GPU is configured for more than one VM"
 read -r pci holder other <<<"${shared[0]}"
-util::trap_add "cloud_cli::run vm stop '$other' >/dev/null 2>&1 || true" EXIT
+util::trap_add "cloud_cli::stop_if_running '$other'" EXIT
 # ai-how's contract: every failure exits 1 with an "Error: ..." message on stdout (rich wraps it at 80
 # columns: the message is read joined), never a traceback.
 test_vm_cli_command start "$other" 1 || check::note_failure "conflicting vm start $other: exit $CLI_RC (expected 1)"

@@ -13,6 +13,6 @@ for row in "${shared[@]}"; do
   check::expect_eq "running VMs sharing GPU $pci" "$running" "$holder"
   check::expect_eq "state-file owner of GPU $pci" "$(facts::get state-gpu "$pci" 3)" "$(gpu::_owner_id "$holder")"
   test_vm_cli_command status "$other" || { check::note_failure "vm status $other failed"; continue; }
-  check::expect "vm status $other names its GPU $pci" grep -qE "(^|[^A-Za-z])GPU[^A-Za-z0-9]+$pci" <<<"$CLI_OUTPUT"
+  check::expect "vm status $other names its GPU $pci" grep -qF "$pci" <<<"$(cloud_cli::status_field GPU)"
 done
 check::finish "${#shared[@]} shared GPU(s) detected, each with one holder"

@@ -10,10 +10,10 @@ for vm in $(cloud_cli::vms); do
   actual=$(facts::get domain "$(facts::domain_of "$vm")" 3)
   # ai-how reports libvirt's state words: running, shutoff.
   [[ "$actual" == running ]] && word=running || word=shutoff
-  check::expect "vm status $vm says $word" grep -qiE "(^|[^A-Za-z])State[^A-Za-z0-9]+$word\b" <<<"$CLI_OUTPUT"
+  check::expect_eq "vm status $vm: State" "$(cloud_cli::status_field State)" "$word"
   pci=$(cloud_cli::vm_field "$vm" GPU)
   if [[ -n "$pci" ]]; then
-    check::expect "vm status $vm names its GPU $pci" grep -qF "$pci" <<<"$CLI_OUTPUT"
+    check::expect "vm status $vm names its GPU $pci" grep -qF "$pci" <<<"$(cloud_cli::status_field GPU)"
   fi
 done
 test_vm_cli_command status no-such-vm-cc 1 ||

@@ -17,7 +17,7 @@ scenario::expect_holders hpc
 check::expect "a SLURM job runs" scenario::slurm_job
 if read -r pci _cloud_vm hpc_vm < <(scenario::shared_gpu); then
   # With the cloud cluster gone its GPU is the HPC side's to take.
-  util::trap_add "cloud_cli::run vm stop '$hpc_vm' >/dev/null 2>&1 || true" EXIT
+  util::trap_add "cloud_cli::stop_if_running '$hpc_vm'" EXIT
   check::expect "HPC VM $hpc_vm starts with the cloud's GPU $pci" test_vm_cli_command start "$hpc_vm"
   check::expect "$hpc_vm holds GPU $pci" check_gpu_allocation "$hpc_vm" "$pci"
   check::expect "vm stop $hpc_vm" test_vm_cli_command stop "$hpc_vm"

@@ -62,7 +62,7 @@ scenario::begin_shared_gpu() {
   scenario::begin
   mc::ensure cloud running || check::fail "the cloud cluster did not start"
   mc::ensure hpc running || check::fail "the HPC cluster did not start"
-  util::trap_add "cloud_cli::run vm stop '$HPC_VM' >/dev/null 2>&1; cloud_cli::run vm start '$CLOUD_VM' >/dev/null 2>&1 || true" EXIT
+  util::trap_add "cloud_cli::stop_if_running '$HPC_VM'; cloud_cli::run vm start '$CLOUD_VM' >/dev/null 2>&1 || true" EXIT
 }
 
 # scenario::slurm_job: a GPU job (when the nodes have GPUs) runs on the HPC side right now.

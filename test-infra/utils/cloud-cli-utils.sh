@@ -34,6 +34,12 @@ cloud_cli::run() {
   return "$CLI_RC"
 }
 
+# cloud_cli::status_field ROW: a row's value in the last `vm status` output - ai-how's table
+# ("│ State       │ running   │") or plain "State  running" lines.
+cloud_cli::status_field() {
+  sed -n "s/^[│ ]*$1[ │]\{2,\}\([^│]*\).*/\1/p" <<<"$CLI_OUTPUT" | head -n 1 | sed 's/ *$//'
+}
+
 # cloud_cli::said: the last CLI call's error (see cloud_cli::error_text), or its last line.
 cloud_cli::said() {
   local text
@@ -159,6 +165,14 @@ facts::get() {
 
 # facts::domain_of VM: the libvirt domain the state file records for VM (ai-how: the VM's own name).
 facts::domain_of() { facts::get state-vm "$1" 4; }
+
+# cloud_cli::stop_if_running VM: a clean-up that stops VM only when libvirt runs it: ai-how's vm stop
+# releases the VM's GPU whoever holds it, so stopping a VM that never started would free the holder's.
+cloud_cli::stop_if_running() {
+  cloud_cli::facts
+  [[ "$(facts::get domain "$(facts::domain_of "$1")" 3)" == running ]] || return 0
+  cloud_cli::run vm stop "$1" >/dev/null 2>&1 || true
+}
 
 # -- guests over SSH ----------------------------------------------------------------------------------
 # vm::ssh VM CMD...: run CMD in the guest (BatchMode: never prompts).

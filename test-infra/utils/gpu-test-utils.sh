@@ -110,3 +110,52 @@ gpu::shared() {
   done
   return 0
 }
+
+# gpu::sharers PCI: every configured VM (cloud and HPC cluster) whose GPU is PCI.
+gpu::sharers() {
+  local vm
+  for vm in $(cloud_cli::vms gpu) $(gpu::_started_hpc_vms); do
+    [[ "$(cloud_cli::vm_field "$vm" GPU)" == "$1" ]] && printf '%s\n' "$vm"
+  done
+  return 0
+}
+
+# gpu::_started_hpc_vms: the HPC cluster's VMs when its state file says it is started (its VMs can be
+# started then), else nothing.
+gpu::_started_hpc_vms() {
+  local i name
+  [[ -n "${CC_CLOUD_VM_HPC_STATE_FILE:-}" && -f "${CC_CLOUD_VM_HPC_STATE_FILE:-}" ]] || return 0
+  for ((i = 0; i < ${CC_HPC_CLUSTER_VMS_COUNT:-0}; i++)); do
+    name=CC_HPC_CLUSTER_VMS_${i}_NAME
+    printf '%s\n' "${!name}"
+  done
+}
+
+# gpu::start_together DIR VM...: `vm start` every VM at the same moment (each waits on one go-file),
+# while the state files are read over and over; DIR/<vm>.rc and DIR/<vm>.out hold each result,
+# DIR/watch.out what the reader saw (its exit status in DIR/watch.rc).
+gpu::start_together() {
+  local dir=$1 vm pid
+  local -a pids=()
+  shift
+  mkdir -p "$dir"
+  local -a files=(--state-file "$CC_CLOUD_VM_STATE_FILE")
+  [[ -z "${CC_CLOUD_VM_HPC_STATE_FILE:-}" ]] || files+=(--state-file "$CC_CLOUD_VM_HPC_STATE_FILE")
+  (clustercheck libvirt watch-state "${files[@]}" --stop-file "$dir/stop" --max-seconds 900 >"$dir/watch.out" 2>&1
+    echo $? >"$dir/watch.rc") &
+  local watcher=$!
+  for vm in "$@"; do
+    (
+      while [[ ! -e "$dir/go" ]]; do sleep 0.01; done
+      rc=0
+      cloud_cli::run vm start "$vm" || rc=$?
+      printf '%s\n' "$CLI_OUTPUT" >"$dir/$vm.out"
+      echo "$rc" >"$dir/$vm.rc"
+    ) &
+    pids+=($!)
+  done
+  touch "$dir/go"
+  for pid in "${pids[@]}"; do wait "$pid" || true; done
+  touch "$dir/stop"
+  wait "$watcher" || true
+}

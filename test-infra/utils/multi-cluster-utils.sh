@@ -153,6 +153,6 @@ mc::restore() {
 
 # mc::require_clusters: skip a scenario on a target without both a cloud and an HPC cluster.
 mc::require_clusters() {
-  [[ -n "${CC_CLOUD_VM_CLUSTER_NAME:-}" ]] || check::skip "needs a cloud cluster; this target configures none (cloud_vm.cluster)"
-  [[ -n "${CC_HPC_CLUSTER_NAME:-}" ]] || check::skip "needs HPC cluster VMs; this target configures none (hpc.cluster)"
+  [[ -n "${CC_CLOUD_VM_CLUSTER_NAME:-}" ]] || check::skip "needs a cloud cluster; the cluster YAML (cloud_vm.cli_config) has no clusters.cloud"
+  [[ -n "${CC_HPC_CLUSTER_NAME:-}" ]] || check::skip "needs HPC cluster VMs; the cluster YAML (cloud_vm.cli_config) has no clusters.hpc"
 }

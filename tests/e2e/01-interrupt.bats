@@ -8,17 +8,17 @@ load helpers
   "$FW" e2e --report-dir "$report" >"$BATS_TEST_TMPDIR/log" 2>&1 &
   pid=$!
   for _ in $(seq 600); do
-    grep -q '^\[ 2/16\]' "$BATS_TEST_TMPDIR/log" 2>/dev/null && break
+    grep -q '^\[ 2/17\]' "$BATS_TEST_TMPDIR/log" 2>/dev/null && break
     sleep 0.5
   done
-  grep -q '^\[ 2/16\]' "$BATS_TEST_TMPDIR/log" || { cat "$BATS_TEST_TMPDIR/log"; false; }
+  grep -q '^\[ 2/17\]' "$BATS_TEST_TMPDIR/log" || { cat "$BATS_TEST_TMPDIR/log"; false; }
   kill -TERM "$pid"
   rc=0
   wait "$pid" || rc=$?
   cat "$BATS_TEST_TMPDIR/log"
   [ "$rc" -eq 143 ]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
-  [ "$(grep -c '<testcase' "$report/junit.xml")" -eq 16 ]
+  [ "$(grep -c '<testcase' "$report/junit.xml")" -eq 17 ]
   grep -q 'interrupted by SIGTERM\|did not run' "$report/junit.xml"
   ! pgrep -f 'guest=cc-local-' >/dev/null
   ! ip link show ccbr-local >/dev/null 2>&1

@@ -7,13 +7,13 @@ setup_file() {
   "$ROOT/test-infra/local/stack" up libvirt >&3 2>&1
 }
 
-@test "e2e on the local target: 15 passed, gpu-passthrough skipped with the reason" {
+@test "e2e on the local target: 16 passed, gpu-passthrough skipped with the reason" {
   report=$BATS_TEST_TMPDIR/report
   run "$FW" e2e --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
-  grep -q '<testsuites disabled="0" errors="0" failures="0" tests="16"' "$report/junit.xml"
+  grep -q '<testsuites disabled="0" errors="0" failures="0" tests="17"' "$report/junit.xml"
   [ "$(junit_status "$report/junit.xml" check-vm-gpu-passthrough)" = skipped ]
   grep -q 'skipped type="skipped" message="assignment verified; in-guest visibility needs a real VFIO device and GPU 0000:65:00.0 is simulated"' "$report/junit.xml"
   for c in $("$FW" list-tests | awk '{print $1}' | grep -v gpu-passthrough); do

@@ -15,56 +15,58 @@ teardown_file() {
 
 setup() {
   cp "$STATE" "$BATS_TEST_TMPDIR/state.orig"
+  cp "$GLOBAL_STATE" "$BATS_TEST_TMPDIR/global.orig"
 }
 
 # A full stop/start through the real CLI puts the cluster back as configured.
 restore_cluster() {
   cp "$BATS_TEST_TMPDIR/state.orig" "$STATE"
-  clustercheck-ai-how cloud stop "$CFG" >/dev/null
-  clustercheck-ai-how cloud start "$CFG" >/dev/null
+  cp "$BATS_TEST_TMPDIR/global.orig" "$GLOBAL_STATE"
+  ai_how cloud stop >/dev/null
+  ai_how cloud start >/dev/null
   "$FW" run-test check-vm-provisioning --report-dir "$BATS_TEST_TMPDIR/restore" >/dev/null 2>&1 || sleep 10
 }
 
 @test "VM missing: provisioning and state-tracking fail" {
-  virsh_q destroy cc-local-cpu-1
+  virsh_q destroy cc-local-control-plane
   expect_fail check-vm-provisioning
-  [[ "$output" == *"cpu-1: domain cc-local-cpu-1 is shut-off, expected running"* ]]
+  [[ "$output" == *"cc-local-control-plane: domain cc-local-control-plane is shut-off, expected running"* ]]
   expect_fail check-state-tracking
   restore_cluster
 }
 
 @test "wrong memory: provisioning fails naming the VM and both values" {
-  virsh_q dumpxml cc-local-cpu-1 >"$BATS_TEST_TMPDIR/cpu1.xml"
+  virsh_q dumpxml cc-local-control-plane >"$BATS_TEST_TMPDIR/cpu1.xml"
   sed -E 's#<memory unit=.KiB.>[0-9]+</memory>#<memory unit="KiB">163840</memory>#; s#<currentMemory unit=.KiB.>[0-9]+</currentMemory>#<currentMemory unit="KiB">163840</currentMemory>#' \
     "$BATS_TEST_TMPDIR/cpu1.xml" >"$BATS_TEST_TMPDIR/cpu1-small.xml"
-  virsh_q destroy cc-local-cpu-1
+  virsh_q destroy cc-local-control-plane
   virsh_q define "$BATS_TEST_TMPDIR/cpu1-small.xml" >/dev/null
-  virsh_q start cc-local-cpu-1 >/dev/null
+  virsh_q start cc-local-control-plane >/dev/null
   expect_fail check-vm-provisioning
-  [[ "$output" == *"cpu-1 memory MiB (libvirt): got '160', expected '192'"* ]]
-  virsh_q destroy cc-local-cpu-1
+  [[ "$output" == *"cc-local-control-plane memory MiB (libvirt): got '160', expected '1024'"* ]]
+  virsh_q destroy cc-local-control-plane
   virsh_q define "$BATS_TEST_TMPDIR/cpu1.xml" >/dev/null
   restore_cluster
 }
 
 @test "network cut: vm-network fails" {
-  mac=$(virsh_q domiflist cc-local-cpu-1 | awk '{print $5}')
-  virsh_q domif-setlink cc-local-cpu-1 "$mac" down >/dev/null
+  mac=$(virsh_q domiflist cc-local-control-plane | awk '{print $5}')
+  virsh_q domif-setlink cc-local-control-plane "$mac" down >/dev/null
   expect_fail check-vm-network
-  virsh_q domif-setlink cc-local-cpu-1 "$mac" up >/dev/null
+  virsh_q domif-setlink cc-local-control-plane "$mac" up >/dev/null
   expect_pass check-vm-network
 }
 
 @test "volume gone: vm-storage fails" {
-  virsh_q vol-delete --pool cc-local-pool gpu-2-data.img
+  virsh_q vol-delete --pool cc-local-pool cc-local-gpu-worker-02.qcow2
   expect_fail check-vm-storage
-  [[ "$output" == *"gpu-2/data: volume"*"is gone from libvirt storage"* ]]
-  clustercheck-ai-how cloud start "$CFG" >/dev/null   # recreates missing volumes
+  [[ "$output" == *"cc-local-gpu-worker-02/root: volume"*"is gone from libvirt storage"* ]]
+  ai_how cloud start >/dev/null   # recreates missing volumes
   expect_pass check-vm-storage
 }
 
 @test "GPU recorded for the wrong VM: passthrough, ownership-tracking, shared-gpu-detection fail" {
-  python3 -c 'import json,sys; p=sys.argv[1]; s=json.load(open(p)); s["gpus"]["0000:65:00.0"]["owner"]="cc-local/gpu-2"; json.dump(s,open(p,"w"))' "$STATE"
+  edit_json "$GLOBAL_STATE" 's["shared_resources"]["gpu_allocations"]["0000:65:00.0"] = "cc-local-gpu-worker-02"'
   expect_fail check-vm-gpu-passthrough
   expect_fail check-gpu-ownership-tracking
   expect_fail check-shared-gpu-detection
@@ -72,11 +74,11 @@ restore_cluster() {
 }
 
 @test "GPU owned twice: state-tracking fails" {
-  python3 -c 'import json,sys; p=sys.argv[1]; s=json.load(open(p)); s["clusters"]["cc-local"]["vms"]["gpu-2"]["status"]="running"; json.dump(s,open(p,"w"))' "$STATE"
-  virsh_q start cc-local-gpu-2 >/dev/null
+  edit_json "$STATE" 's["worker_nodes"][1]["state"] = "running"'
+  virsh_q start cc-local-gpu-worker-02 >/dev/null
   expect_fail check-state-tracking
   [[ "$output" == *"no GPU held by two running VMs (held twice: 0000:65:00.0)"* ]]
-  virsh_q destroy cc-local-gpu-2 >/dev/null
+  virsh_q destroy cc-local-gpu-worker-02 >/dev/null
   restore_cluster
 }
 

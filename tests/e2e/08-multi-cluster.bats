@@ -13,8 +13,8 @@ setup_file() {
 }
 
 teardown_file() {
-  clustercheck-ai-how hpc destroy "$CFG" >/dev/null 2>&1 || true
-  clustercheck-ai-how cloud destroy "$CFG" >/dev/null 2>&1 || true
+  ai_how hpc destroy >/dev/null 2>&1 || true
+  ai_how cloud destroy >/dev/null 2>&1 || true
   "$STACK" down >&3 2>&1 || true
 }
 
@@ -23,8 +23,8 @@ cluster_state() { # cluster_state cloud|hpc -> running | stopped | not-started
 }
 
 destroy_clusters() {
-  clustercheck-ai-how hpc destroy "$CFG" >/dev/null 2>&1 || true
-  clustercheck-ai-how cloud destroy "$CFG" >/dev/null 2>&1 || true
+  ai_how hpc destroy >/dev/null 2>&1 || true
+  ai_how cloud destroy >/dev/null 2>&1 || true
 }
 
 @test "all-scenarios from nothing: SLURM checks and seven scenarios pass; nothing is left running" {
@@ -36,7 +36,7 @@ destroy_clusters() {
   [[ "$output" == *"multi-cluster: 13 passed, 0 failed, 0 errors, 0 skipped of 13"* ]]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
   grep -q 'check-cold-start.metric.cold_start_both' "$report/junit.xml"
-  grep -q 'check-vm-gpu-transfer.metric.transfer_gpu-1_to_hpc-gpu-2' "$report/junit.xml"
+  grep -q 'check-vm-gpu-transfer.metric.transfer_cc-local-gpu-worker-01_to_cc-hpc-compute-02' "$report/junit.xml"
   [ "$(cluster_state cloud)" = not-started ]
   [ "$(cluster_state hpc)" = not-started ]
   [ -z "$(virsh_q list --all --name | grep -E 'cc-local|cc-hpc')" ]
@@ -48,8 +48,8 @@ destroy_clusters() {
 
 @test "scenarios put back running clusters: both up before, both up after, GPUs with the same owners" {
   ON_TEARDOWN=(destroy_clusters)
-  clustercheck-ai-how cloud start "$CFG"
-  clustercheck-ai-how hpc start "$CFG"
+  ai_how cloud start
+  ai_how hpc start
   before=$(clustercheck multi clusters --config "$CFG")
   run "$FW" run-tests --suite multi-cluster --filter 'hpc-only|cloud-only|shared-gpu' --report-dir "$BATS_TEST_TMPDIR/r"
   echo "$output"
@@ -65,10 +65,10 @@ destroy_clusters() {
   pid=$!
   art=$BATS_TEST_TMPDIR/r/artifacts/check-shared-gpu-conflict/output.log
   for _ in $(seq 300); do
-    grep -q 'hpc-gpu-2 holds GPU' "$art" 2>/dev/null && break
+    grep -q 'cc-hpc-compute-02 holds GPU' "$art" 2>/dev/null && break
     sleep 0.2
   done
-  grep -q 'hpc-gpu-2 holds GPU' "$art"
+  grep -q 'cc-hpc-compute-02 holds GPU' "$art"
   kill -TERM "$pid"
   rc=0
   wait "$pid" || rc=$?
@@ -83,17 +83,17 @@ destroy_clusters() {
 @test "the host cannot hold both clusters: start-cluster stops before anything starts, naming the shortfall" {
   ON_TEARDOWN=(destroy_clusters)
   destroy_clusters
-  target_config "$BATS_TEST_TMPDIR/mem.yaml" hpc.cluster.vms.0.memory_mib=4000000
+  target_config "$BATS_TEST_TMPDIR/mem.yaml" clusters.hpc.controller.memory_gb=4000
   run "$FW" e2e --config "$BATS_TEST_TMPDIR/mem.yaml" --report-dir "$BATS_TEST_TMPDIR/r"
   echo "$output"
   [ "$status" -eq 1 ]
   [[ "$output" == *"shortfall: memory: the clusters need "*" MiB at their peak, the host has "* ]]
   grep -q 'not run: start-cluster failed' "$BATS_TEST_TMPDIR/r/junit.xml"
   [ -z "$(virsh_q list --all --name | grep -E 'cc-local|cc-hpc')" ]
-  target_config "$BATS_TEST_TMPDIR/gpu.yaml" hpc.cluster.vms.1.autostart=true
+  target_config "$BATS_TEST_TMPDIR/gpu.yaml" clusters.hpc.compute_nodes.1.auto_start=true
   run clustercheck multi resources --config "$BATS_TEST_TMPDIR/gpu.yaml"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"GPU 0000:65:00.0 is wanted at start by cc-local/gpu-1 and cc-hpc/hpc-gpu-2"* ]]
+  [[ "$output" == *"GPU 0000:65:00.0 is wanted at start by cc-local-gpu-worker-01 and cc-hpc-compute-02"* ]]
 }
 
 @test "SLURM node drained: both-clusters-running and hpc-only fail on the SLURM job" {
@@ -109,8 +109,8 @@ destroy_clusters() {
   ON_TEARDOWN=(destroy_clusters)
   broken_config "$BATS_TEST_TMPDIR/b.yaml"
   export BROKEN=destroy-noop
-  clustercheck-ai-how cloud start "$CFG"
-  clustercheck-ai-how hpc start "$CFG"
+  ai_how cloud start
+  ai_how hpc start
   expect_fail check-hpc-only "$BATS_TEST_TMPDIR/b.yaml"
   [[ "$output" == *"is_cloud_cluster_running says the removed cloud cluster runs"* ]]
   expect_fail check-cloud-only "$BATS_TEST_TMPDIR/b.yaml"
@@ -128,8 +128,8 @@ destroy_clusters() {
   ON_TEARDOWN=(destroy_clusters)
   broken_config "$BATS_TEST_TMPDIR/b.yaml"
   BROKEN=no-conflict expect_fail check-shared-gpu-conflict "$BATS_TEST_TMPDIR/b.yaml"
-  [[ "$output" == *"cloud VM gpu-1 is refused GPU 0000:65:00.0 while hpc-gpu-2 holds it"* ]]
-  grep -q 'vm start gpu-1 succeeded although hpc-gpu-2 holds GPU 0000:65:00.0' \
+  [[ "$output" == *"cloud VM cc-local-gpu-worker-01 is refused GPU 0000:65:00.0 while cc-hpc-compute-02 holds it"* ]]
+  grep -q 'vm start cc-local-gpu-worker-01 succeeded although cc-hpc-compute-02 holds GPU 0000:65:00.0' \
     "$BATS_TEST_TMPDIR"/r-check-shared-gpu-conflict-*/artifacts/check-shared-gpu-conflict/output.log
 }
 
@@ -137,7 +137,7 @@ destroy_clusters() {
   ON_TEARDOWN=(destroy_clusters)
   broken_config "$BATS_TEST_TMPDIR/b.yaml"
   BROKEN=stop-keeps-gpu expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/b.yaml"
-  [[ "$output" == *"GPU 0000:65:00.0 did not move from gpu-1 to hpc-gpu-2"* ]]
+  [[ "$output" == *"GPU 0000:65:00.0 did not move from cc-local-gpu-worker-01 to cc-hpc-compute-02"* ]]
   target_config "$BATS_TEST_TMPDIR/t.yaml" hpc.thresholds.gpu_transfer_s=0.01 hpc.thresholds.cold_start_s=0.01
   expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/t.yaml"
   [[ "$output" == *"objective <= 0.01 s: missed"* ]]

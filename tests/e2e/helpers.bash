@@ -3,8 +3,23 @@ ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 export PATH="$ROOT/.venv/bin:$PATH" NO_COLOR=1
 FW=$ROOT/frameworks/test-cloud-vm-framework.sh
 CFG=$ROOT/test-infra/configs/local.yaml
-STATE=$ROOT/.local-target/ai-how/state.json
-export AI_HOW_STATE_FILE=$STATE
+CLUSTERS=$ROOT/test-infra/configs/local-cluster.yaml
+# ai-how's files: one state file per cluster, GPU owners in global-state.json beside them.
+STATE=$ROOT/.local-target/ai-how/cloud-state.json
+HPC_STATE=$ROOT/.local-target/ai-how/hpc-state.json
+GLOBAL_STATE=$ROOT/.local-target/ai-how/global-state.json
+
+# ai_how cloud|hpc ACTION: the reference CLI on the local target's cluster YAML, with that cluster's state.
+ai_how() {
+  local state=$STATE
+  [[ "$1" != hpc ]] || state=$HPC_STATE
+  clustercheck-ai-how --state "$state" "$1" "$2" "$CLUSTERS"
+}
+
+# edit_json FILE PYTHON: change a JSON file in place (s is its content).
+edit_json() {
+  python3 -c 'import json,sys; p=sys.argv[1]; s=json.load(open(p)); exec(sys.argv[2]); json.dump(s, open(p, "w"), indent=2)' "$1" "$2"
+}
 
 virsh_q() { virsh -q -c qemu:///system "$@"; }
 
@@ -21,7 +36,8 @@ wait_listening() {
 
 # broken_config FILE: local.yaml with absolute paths and the broken CLI from tests/fixtures.
 broken_config() {
-  sed -e "s#\.\./\.\./#$ROOT/#g" -e "s#^  cli: .*#  cli: $ROOT/tests/fixtures/broken-ai-how#" "$CFG" >"$1"
+  sed -e "s#\.\./\.\./#$ROOT/#g" -e "s#^  cli: .*#  cli: $ROOT/tests/fixtures/broken-ai-how#" \
+    -e "s#^  cli_config: .*#  cli_config: $CLUSTERS#" "$CFG" >"$1"
 }
 
 junit_status() { # junit_status FILE CHECK -> passed|failure|error|skipped
@@ -79,12 +95,22 @@ expect_pass() {
 }
 
 # target_config OUT KEY=YAML...: local.yaml with absolute paths and the dotted keys set
-# (KEY=<unset> removes KEY).
+# (KEY=<unset> removes KEY). Keys under clusters. go into a copy of the cluster YAML (OUT.clusters.yaml),
+# which OUT then points at.
 target_config() {
-  local out=$1
+  local out=$1 item
+  local -a mine=() theirs=()
   shift
-  sed -e "s#\.\./\.\./#$ROOT/#g" "$CFG" >"$out"
-  (($# == 0)) || yaml_set "$out" "$@"
+  for item in "$@"; do
+    if [[ "$item" == clusters.* ]]; then theirs+=("$item"); else mine+=("$item"); fi
+  done
+  sed -e "s#\.\./\.\./#$ROOT/#g" -e "s#^  cli_config: .*#  cli_config: $CLUSTERS#" "$CFG" >"$out"
+  if ((${#theirs[@]})); then
+    sed -e "s#\.\./\.\./#$ROOT/#g" "$CLUSTERS" >"$out.clusters.yaml"
+    yaml_set "$out.clusters.yaml" "${theirs[@]}"
+    mine+=("cloud_vm.cli_config=$out.clusters.yaml")
+  fi
+  ((${#mine[@]} == 0)) || yaml_set "$out" "${mine[@]}"
 }
 
 # A test that breaks the target registers how to repair it (ON_TEARDOWN): it runs pass or fail.
