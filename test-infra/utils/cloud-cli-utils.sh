@@ -97,7 +97,13 @@ cloud_cli::vm_field() {
 }
 
 # cloud_cli::is_cloud_vm VM: VM is one of the cloud cluster's.
-cloud_cli::is_cloud_vm() { cloud_cli::vms | grep -qxF "$1"; }
+cloud_cli::is_cloud_vm() {
+  local vm
+  for vm in $(cloud_cli::vms); do
+    [[ "$vm" == "$1" ]] && return 0
+  done
+  return 1
+}
 
 # cloud_cli::is_hpc_vm VM: VM is one of the HPC cluster's (names are derived, so unique across both).
 cloud_cli::is_hpc_vm() {
