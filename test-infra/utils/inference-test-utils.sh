@@ -20,5 +20,5 @@ inference::require_gpu() {
 # result: the figures would under-report what the server can do.
 inference::judge_generator() {
   [[ "$(facts::get "$1" kept_schedule)" == True ]] ||
-    check::error "the load generator could not keep its schedule (achieved $(facts::get "$1" achieved_rate) req/s, lag p99 $(facts::get "$1" schedule_lag_ms.p99) ms, $(facts::get "$1" workers) worker(s)); the figures would under-report the server"
+    check::error "the load generator could not keep its schedule (achieved $(facts::get "$1" achieved_rate) req/s, lag p99 $(facts::get "$1" schedule_lag_ms.p99) ms of at most $(facts::get "$1" schedule_lag_ms.bound) ms, $(facts::get "$1" workers) worker(s)); the figures would under-report the server"
 }

@@ -72,6 +72,9 @@ def test_open_loop_p50_matches_the_reference_client(server: str) -> None:
     reference = ref.p50(ref.plain_ms(server))
     assert reference >= 20.0, reference  # the fixture never answers before its delay
     assert out["ok"] == out["requests"] == 80
+    # Sends may be late by less than the 50 ms gap between them (the bound is the schedule's own).
+    assert out["schedule_lag_ms"]["bound"] == 50.0
+    assert out["kept_schedule"], out["schedule_lag_ms"]
     near(out["latency_ms"]["p50"], reference, "open-loop p50")
     near(out["service_time_ms"]["p50"], reference, "service-time p50")
     # Latency from the scheduled send includes any lateness in sending; it can only be the larger.
@@ -123,6 +126,14 @@ def test_errors_are_classified(server: str) -> None:
     assert out["errors"].get("http_503", 0) >= 8, out["errors"]
     dead = bench("http://127.0.0.1:9", "--rate", "20", "--duration", "1", "--warmup", "0")
     assert dead["errors"] == {"connection": 20}, dead["errors"]
+
+
+def test_lag_bound_is_the_gap_between_sends_never_under_10ms() -> None:
+    from clustercheck.bench.engine import LoadSpec
+    from clustercheck.bench.stats import lag_bound_ms
+
+    specs = [LoadSpec(url="http://x", request=None, rate=r) for r in (5, 20, 100, 1000)]  # type: ignore[arg-type]
+    assert [lag_bound_ms(spec) for spec in specs] == [200.0, 50.0, 10.0, 10.0]
 
 
 def test_bad_options_are_one_line_exit_2() -> None:

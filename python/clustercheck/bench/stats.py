@@ -88,10 +88,11 @@ def summarize(spec: LoadSpec, records: list[Record], workers: int) -> dict[str, 
             "p50": round(percentile(lags, 50) * 1000, 3) if lags else 0.0,
             "p99": round(percentile(lags, 99) * 1000, 3) if lags else 0.0,
             "max": round(lags[-1] * 1000, 3) if lags else 0.0,
+            "bound": lag_bound_ms(spec),
         }
-        # Kept: within 1 % of the target rate and sends no later than 10 ms (p99) behind schedule.
+        # Kept: within 1 % of the target rate and sends (p99) late by less than the lag bound.
         out["kept_schedule"] = bool(measured) and achieved >= 0.99 * _expected_rate(spec) and (
-            out["schedule_lag_ms"]["p99"] <= 10.0
+            out["schedule_lag_ms"]["p99"] <= out["schedule_lag_ms"]["bound"]
         )
     else:
         out["kept_schedule"] = True
@@ -102,6 +103,15 @@ def summarize(spec: LoadSpec, records: list[Record], workers: int) -> dict[str, 
         out["inter_token_ms"] = distribution(itl)
         out["tokens_per_request"] = round(sum(r[5] for r in streams) / len(streams), 1)
     return out
+
+
+def lag_bound_ms(spec: LoadSpec) -> float:
+    """How late (p99) sends may leave and the run still count as the load asked for: the mean gap
+    between two sends, and never less than 10 ms. A send late by less than one gap keeps the offered
+    pattern (order and spacing within one slot), and latency counts from the scheduled time, so the
+    lateness shows in the figures instead of hiding in them. At 20 req/s that is 50 ms - what a busy
+    2-core machine can hold; at 1,000 req/s it stays 10 ms."""
+    return round(max(10.0, 1000.0 / spec.rate), 3) if spec.rate else 10.0
 
 
 def _expected_rate(spec: LoadSpec) -> float:
