@@ -29,17 +29,9 @@ class ClusterYamlError(UserError):
 
 
 def load_yaml(path: str) -> dict[str, Any]:
-    import yaml
+    from clustercheck import yamlfile
 
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except FileNotFoundError:
-        raise ClusterYamlError(path, "", "file not found") from None
-    except OSError as exc:
-        raise ClusterYamlError(path, "", exc.strerror or str(exc)) from None
-    except yaml.YAMLError as exc:
-        raise ClusterYamlError(path, "", f"invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    data = yamlfile.read(path, ClusterYamlError)
     if not isinstance(data, dict) or not isinstance(data.get("clusters"), dict):
         raise ClusterYamlError(path, "clusters", "missing: not an ai-how cluster configuration")
     return data

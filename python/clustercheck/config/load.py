@@ -145,20 +145,9 @@ def _resolve_paths(node: Any, base_dir: str) -> None:
 
 def load(path: str) -> dict[str, Any]:
     """Read, validate and normalise a config file; raise ConfigError on any problem."""
-    import yaml
+    from clustercheck import yamlfile
 
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except FileNotFoundError:
-        raise ConfigError(path, "", "file not found") from None
-    except OSError as exc:
-        raise ConfigError(path, "", exc.strerror or str(exc)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(path, where, f"invalid YAML: {problem}") from None
+    data = yamlfile.read(path, ConfigError)
     validate(data, path)
     _resolve_paths(data, os.path.dirname(os.path.abspath(path)))
     _platform_clusters(data, path)
