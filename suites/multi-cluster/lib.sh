@@ -62,7 +62,11 @@ scenario::begin_shared_gpu() {
   scenario::begin
   mc::ensure cloud running || check::fail "the cloud cluster did not start"
   mc::ensure hpc running || check::fail "the HPC cluster did not start"
-  util::trap_add "cloud_cli::stop_if_running '$HPC_VM'; cloud_cli::run vm start '$CLOUD_VM' >/dev/null 2>&1 || true" EXIT
+  # Give the GPU back to the cloud VM - unless the restore removes both clusters anyway (on SIGTERM the
+  # check has little time: no start that the next moment undoes).
+  if [[ "$MC_WAS_CLOUD" == running || "$MC_WAS_HPC" == running ]]; then
+    util::trap_add "cloud_cli::stop_if_running '$HPC_VM'; cloud_cli::run vm start '$CLOUD_VM' >/dev/null 2>&1 || true" EXIT
+  fi
 }
 
 # scenario::slurm_job: a GPU job (when the nodes have GPUs) runs on the HPC side right now.

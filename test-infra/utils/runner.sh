@@ -98,8 +98,10 @@ runner::run_check() {
     attempt=$((attempt + 1))
     ((attempt > 1)) && printf '\n===== attempt %d =====\n' "$attempt" >>"$out"
     rc=0
+    # A check stopped by its timeout or an interrupt gets 30 s to put the target back (its EXIT trap:
+    # a scenario destroys or restarts whole clusters) before KILL.
     CC_CONFIG_ENV=$RUN_CONFIG_ENV CC_ARTIFACT_DIR=$art CC_CHECK_NAME=$name CC_CHECK_TIMEOUT=$timeout \
-      timeout -k 10 "$timeout" bash "$file" >>"$out" 2>&1 </dev/null &
+      timeout -k 30 "$timeout" bash "$file" >>"$out" 2>&1 </dev/null &
     local pid=$!
     printf '%s\t%s\n' "$pid" "$suite" >"$RUN_DIR/.running/$name"
     wait "$pid" || rc=$?

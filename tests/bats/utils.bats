@@ -73,7 +73,7 @@ setup() {
   run "$ROOT/frameworks/test-cloud-vm-framework.sh" run-tests --bogus
   [ "$status" -eq 2 ]
   run "$ROOT/frameworks/test-cloud-vm-framework.sh" list-tests
-  [ "$(wc -l <<<"$output")" -eq 16 ]
+  [ "$(wc -l <<<"$output")" -eq 17 ]
   run "$ROOT/frameworks/test-cloud-vm-framework.sh" run-test 'x;rm'
   [ "$status" -eq 2 ]
 }
@@ -81,6 +81,6 @@ setup() {
 @test "dry run lists the checks and creates nothing" {
   run "$ROOT/frameworks/test-cloud-vm-framework.sh" e2e --dry-run --report-dir "$BATS_TEST_TMPDIR/r"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"would run 16 check(s)"* ]]
+  [[ "$output" == *"would run 17 check(s)"* ]]
   [ ! -e "$BATS_TEST_TMPDIR/r" ]
 }

@@ -102,14 +102,14 @@ wait_idle() {
 }
 
 @test "no hpc section: every SLURM check and scenario is skipped with the reason, exit 0" {
-  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc="<unset>"
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc="<unset>" cloud_vm.hpc_state_file="<unset>" clusters.hpc="<unset>"
   report=$BATS_TEST_TMPDIR/report
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"multi-cluster: 0 passed, 0 failed, 0 errors, 13 skipped of 13"* ]]
   grep -q 'needs a SLURM cluster; this target configures none (hpc.slurm)' "$report/junit.xml"
-  grep -q 'needs HPC cluster VMs; this target configures none (hpc.cluster)' "$report/junit.xml"
+  grep -q 'needs HPC cluster VMs; the cluster YAML (cloud_vm.cli_config) has no clusters.hpc' "$report/junit.xml"
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$report" --fail-on-skip
   [ "$status" -eq 1 ]
 }
