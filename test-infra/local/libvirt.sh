@@ -36,10 +36,10 @@ libvirt::up() {
   command -v libvirtd >/dev/null || log::die "libvirt: libvirtd not installed (run: make setup)"
   libvirt::_prepare_host
   if ! [[ -S /run/libvirt/virtlogd-sock ]]; then
-    virtlogd -d -p "$piddir/virtlogd.pid" </dev/null >/dev/null 2>&1 3>&-
+    (proc::exec_bare virtlogd -d -p "$piddir/virtlogd.pid") </dev/null >/dev/null 2>&1
   fi
-  # Daemons must not keep the caller's stdout/stderr (or bats' fd 3) open: a pipe reader would hang.
-  libvirtd -d -p "$piddir/libvirtd.pid" </dev/null >/dev/null 2>&1 3>&-
+  # Daemons must not keep the caller's stdout/stderr or any other descriptor open: a pipe reader would hang.
+  (proc::exec_bare libvirtd -d -p "$piddir/libvirtd.pid") </dev/null >/dev/null 2>&1
   util::wait_for 30 "libvirtd on qemu:///system" libvirt::running ||
     log::die "libvirt: libvirtd did not come up (see /var/log/libvirt/libvirtd.log)"
   log::ok "libvirt: libvirtd pid $(cat "$piddir/libvirtd.pid") up"

@@ -96,8 +96,8 @@ mlops::_start_pg() {
     mkdir -p "$CC_LOCAL_STATE/logs"
     touch "$CC_LOCAL_STATE/logs/postgresql.log"
     chown postgres "$CC_LOCAL_STATE/logs/postgresql.log"
-    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$MLOPS_DIR/pg/data" -l "$CC_LOCAL_STATE/logs/postgresql.log" \
-      -w -t "$MLOPS_TIMEOUT" start </dev/null >/dev/null 2>&1 3>&- ||
+    (proc::exec_bare runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$MLOPS_DIR/pg/data" -l "$CC_LOCAL_STATE/logs/postgresql.log" \
+      -w -t "$MLOPS_TIMEOUT" start) </dev/null >/dev/null 2>&1 ||
       log::die "mlops: PostgreSQL did not start (see $CC_LOCAL_STATE/logs/postgresql.log)" 1
   fi
   proc::remember postgresql "$(head -n 1 "$MLOPS_DIR/pg/data/postmaster.pid")"
@@ -161,7 +161,7 @@ mlops::up() {
   if [[ -n "${CC_MLOPS_SERVING_MODEL_NAME:-}" ]]; then
     # Registering the model waits for MLflow itself: its imports overlap the server's start.
     seed_log=$(proc::logfile seed)
-    clustercheck mlflow seed --config "$CC_STACK_CONFIG" >"$seed_log" 2>&1 </dev/null 3>&- &
+    (proc::exec_bare clustercheck mlflow seed --config "$CC_STACK_CONFIG") >"$seed_log" 2>&1 </dev/null &
     seed_pid=$!
   fi
   proc::wait_http "$CC_MLOPS_MLFLOW_URL/health" MLflow "$MLOPS_TIMEOUT" mlflow ||
@@ -196,8 +196,8 @@ mlops::restart() {
   case ${1:-} in
     postgresql)
       mlops::_pg_running || log::die "mlops: PostgreSQL is not running" 1
-      runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$MLOPS_DIR/pg/data" -m fast -w restart \
-        -l "$CC_LOCAL_STATE/logs/postgresql.log" </dev/null >/dev/null 2>&1 3>&- ||
+      (proc::exec_bare runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$MLOPS_DIR/pg/data" -m fast -w restart \
+        -l "$CC_LOCAL_STATE/logs/postgresql.log") </dev/null >/dev/null 2>&1 ||
         log::die "mlops: PostgreSQL did not restart" 1
       proc::remember postgresql "$(head -n 1 "$MLOPS_DIR/pg/data/postmaster.pid")"
       log::ok "postgresql: restarted (pid $(proc::pid postgresql))" ;;

@@ -35,12 +35,24 @@ proc::pid() {
   printf '%s\n' "$pid"
 }
 
+# proc::exec_bare CMD...: exec CMD with every descriptor above 2 closed (call it in a subshell). A daemon
+# that keeps one - bats' fd 3, or the pipe bats reads its results from on fd 4 - makes whoever reads
+# that pipe wait for the daemon to exit: a test file run alone never finishes.
+proc::exec_bare() {
+  local fd
+  for fd in /proc/"$BASHPID"/fd/*; do
+    fd=${fd##*/}
+    ((fd > 2)) && eval "exec $fd>&-"
+  done
+  exec "$@"
+}
+
 # proc::start NAME CMD...: run CMD detached in a new session, output to the stack's log for NAME.
 proc::start() {
   local name=$1; shift
   mkdir -p "$CC_LOCAL_STATE/pids" "$CC_LOCAL_STATE/logs"
-  # No inherited stdio: a caller reading our output through a pipe must not wait for daemons.
-  setsid "$@" </dev/null >>"$(proc::logfile "$name")" 2>&1 3>&- &
+  # No inherited stdio or other descriptor: a caller reading a pipe must not wait for daemons.
+  (proc::exec_bare setsid "$@") </dev/null >>"$(proc::logfile "$name")" 2>&1 &
   proc::remember "$name" "$!"
   log::debug "$name: started pid $!"
 }
