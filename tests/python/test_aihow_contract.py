@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable
 
-from conftest import AIHOW_FIXTURES, BIN, run
+from conftest import AIHOW_FIXTURES, BIN, ROOT, run
 
 from clustercheck.aihow import state as aistate
 from clustercheck.driver.ops import Driver
@@ -120,3 +120,43 @@ def test_multi_clusters_reads_real_state_files(
     (states / "hpc-state.json").unlink()  # ai-how removes the state file on destroy
     result = run([str(BIN / "clustercheck"), "multi", "clusters", "--config", str(tmp_path / "cfg.yaml")])
     assert "state\thpc\tnot-started" in result.stdout.splitlines()
+
+
+def _framework_on_recorded_files(local_data: dict[str, Any], platform_data: dict[str, Any],
+                                 write_target: Callable[..., Path], tmp_path: Path, global_state: str) -> dict[str, str]:
+    """The cloud-VM framework's read-only checks on ai-how's recorded state files, with libvirt's test
+    driver holding the domains as ai-how defines them (a GPU worker carries its GPU as a <hostdev>)."""
+    states = tmp_path / "output"
+    states.mkdir()
+    for name in ("cloud-state.json", "hpc-state.json"):
+        shutil.copy(AIHOW_FIXTURES / name, states / name)
+    shutil.copy(AIHOW_FIXTURES / global_state, states / "global-state.json")
+    extra = platform_data["global"]["clustercheck"]
+    extra["libvirt_uri"] = f"test://{AIHOW_FIXTURES / 'libvirt-test-node.xml'}"
+    extra["gpus"] = [{"pci": "0000:65:00.0", "model": "NVIDIA H100"}, {"pci": "0000:ca:00.0", "model": "NVIDIA H100"}]
+    local_data["target"]["kind"] = "remote"
+    local_data["cloud_vm"]["state_file"] = str(states / "cloud-state.json")
+    local_data["cloud_vm"]["hpc_state_file"] = str(states / "hpc-state.json")
+    report = tmp_path / "report"
+    run([str(ROOT / "frameworks" / "test-cloud-vm-framework.sh"), "run-tests", "--config",
+         str(write_target(local_data, platform_data)), "--report-dir", str(report),
+         "--filter", "^check-(state-tracking|gpu-ownership-tracking)$"])
+    rows = [json.loads(line) for line in (report / "results.jsonl").read_text().splitlines()]
+    return {row["name"]: f"{row['status']}: {row['message']}" for row in rows}
+
+
+def test_checks_pass_on_the_real_files(local_data: dict[str, Any], platform_data: dict[str, Any],
+                                       write_target: Callable[..., Path], tmp_path: Path) -> None:
+    results = _framework_on_recorded_files(local_data, platform_data, write_target, tmp_path, "global-state.json")
+    assert results["check-state-tracking"].startswith("passed"), results
+    assert results["check-gpu-ownership-tracking"].startswith("passed"), results
+
+
+def test_checks_fail_on_the_real_files_after_ai_how_released_a_running_vms_gpu(
+    local_data: dict[str, Any], platform_data: dict[str, Any], write_target: Callable[..., Path], tmp_path: Path
+) -> None:
+    results = _framework_on_recorded_files(local_data, platform_data, write_target, tmp_path,
+                                           "global-state-after-stopping-a-non-holder.json")
+    assert results["check-gpu-ownership-tracking"].startswith("failed"), results
+    assert "cc-local-gpu-worker-01 runs with GPU 0000:65:00.0 but the state file says the owner is ''" in \
+        results["check-gpu-ownership-tracking"]
