@@ -82,6 +82,15 @@ restore_cluster() {
   restore_cluster
 }
 
+@test "a CLI without GPU exclusivity: concurrent starts of the sharers fail check-gpu-concurrent-start" {
+  cfg=$BATS_TEST_TMPDIR/broken.yaml
+  broken_config "$cfg"
+  BROKEN=no-conflict expect_fail check-gpu-concurrent-start "$cfg"
+  [[ "$output" == *"VMs whose start succeeded: got 'cc-local-gpu-worker-01 cc-local-gpu-worker-02'"* ]]
+  restore_cluster
+  expect_pass check-gpu-concurrent-start
+}
+
 @test "broken CLI: each misbehaviour fails the check that covers it" {
   cfg=$BATS_TEST_TMPDIR/broken.yaml
   broken_config "$cfg"
