@@ -25,15 +25,6 @@ teardown() {
   for cmd in "${ON_TEARDOWN[@]}"; do eval "$cmd" >&3 2>&1 || true; done
 }
 
-# mlops_config OUT KEY=YAML...: local.yaml with absolute paths and the dotted keys set
-# (KEY=<unset> removes KEY).
-mlops_config() {
-  local out=$1
-  shift
-  sed -e "s#\.\./\.\./#$ROOT/#g" "$CFG" >"$out"
-  yaml_set "$out" "$@"
-}
-
 # kill_service NAME: end one stack service abruptly (its process group, by the PID the stack keeps).
 kill_service() {
   local pid started
@@ -106,7 +97,7 @@ secrets_absent() {
 }
 
 @test "wrong S3 secret: deployment, api and upload-download fail as refused" {
-  mlops_config "$BATS_TEST_TMPDIR/c.yaml" mlops.s3.secret_key=not-the-secret
+  target_config "$BATS_TEST_TMPDIR/c.yaml" mlops.s3.secret_key=not-the-secret
   expect_fail check-minio-deployment "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"SignatureDoesNotMatch"* || "$output" == *"AccessDenied"* || "$output" == *"HTTP 403"* ]]
   expect_fail check-minio-api "$BATS_TEST_TMPDIR/c.yaml"
@@ -121,7 +112,7 @@ secrets_absent() {
   [[ "$output" == *"bucket clustercheck-data exists"* ]]
   clustercheck s3 ensure-buckets --config "$CFG" >/dev/null
   expect_pass check-minio-buckets
-  mlops_config "$BATS_TEST_TMPDIR/c.yaml" mlops.s3.min_free_gib=1000000
+  target_config "$BATS_TEST_TMPDIR/c.yaml" mlops.s3.min_free_gib=1000000
   expect_fail check-minio-storage "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"s3_free"* ]]
 }
@@ -134,10 +125,10 @@ secrets_absent() {
   done
   "$STACK" up mlops
   expect_pass check-postgresql-deployment
-  mlops_config "$BATS_TEST_TMPDIR/pw.yaml" mlops.postgresql.password=wrong-password
+  target_config "$BATS_TEST_TMPDIR/pw.yaml" mlops.postgresql.password=wrong-password
   expect_fail check-postgresql-connection "$BATS_TEST_TMPDIR/pw.yaml"
   [[ "$output" == *"password authentication failed"* ]]
-  mlops_config "$BATS_TEST_TMPDIR/v.yaml" mlops.postgresql.min_major_version=99
+  target_config "$BATS_TEST_TMPDIR/v.yaml" mlops.postgresql.min_major_version=99
   expect_fail check-postgresql-deployment "$BATS_TEST_TMPDIR/v.yaml"
 }
 
@@ -151,14 +142,14 @@ secrets_absent() {
 }
 
 @test "a restart that loses data: the persistence check fails" {
-  mlops_config "$BATS_TEST_TMPDIR/c.yaml" \
+  target_config "$BATS_TEST_TMPDIR/c.yaml" \
     "mlops.postgresql.restart_command=$ROOT/tests/fixtures/pg-restart-forgetful"
   expect_fail check-postgresql-persistence "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"the marker row survived the restart (got: missing)"* ]]
 }
 
 @test "no restart command: the persistence marker is written by one run and read back by the next" {
-  mlops_config "$BATS_TEST_TMPDIR/c.yaml" mlops.postgresql.restart_command="<unset>"
+  target_config "$BATS_TEST_TMPDIR/c.yaml" mlops.postgresql.restart_command="<unset>"
   pg_sql 'DROP TABLE IF EXISTS clustercheck_persistence'
   run "$FW" run-test check-postgresql-persistence --report-dir "$BATS_TEST_TMPDIR/r1" --config "$BATS_TEST_TMPDIR/c.yaml"
   echo "$output"
@@ -191,7 +182,7 @@ secrets_absent() {
 }
 
 @test "model server stopped or answering wrong: the serving check fails" {
-  mlops_config "$BATS_TEST_TMPDIR/c.yaml" mlops.serving.samples.0.output=2
+  target_config "$BATS_TEST_TMPDIR/c.yaml" mlops.serving.samples.0.output=2
   expect_fail check-model-serving "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"sample 0 prediction: got '0', expected '2'"* ]]
   ON_TEARDOWN=("\"$STACK\" up mlops")
