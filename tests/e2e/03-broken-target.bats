@@ -85,7 +85,7 @@ restore_cluster() {
 @test "a CLI without GPU exclusivity: concurrent starts of the sharers fail check-gpu-concurrent-start" {
   cfg=$BATS_TEST_TMPDIR/broken.yaml
   broken_config "$cfg"
-  BROKEN=no-conflict expect_fail check-gpu-concurrent-start "$cfg"
+  BROKEN=no-exclusivity expect_fail check-gpu-concurrent-start "$cfg"
   [[ "$output" == *"VMs whose start succeeded: got 'cc-local-gpu-worker-01 cc-local-gpu-worker-02'"* ]]
   restore_cluster
   expect_pass check-gpu-concurrent-start
