@@ -10,39 +10,16 @@ Usage: .venv/bin/python bench/engine_accuracy.py
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 import reference_client as ref  # noqa: E402
+from inference_fixture import running as fixture  # noqa: E402
 
-FIXTURE = ROOT / "tests" / "fixtures" / "inference_server.py"
 CLUSTERCHECK = ROOT / ".venv" / "bin" / "clustercheck"
-
-
-@contextmanager
-def fixture(*args: str) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    proc = subprocess.Popen([sys.executable, str(FIXTURE), "--port", str(port), *args])
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(5)
 
 
 def engine(cmd: str, url: str, *args: str) -> dict:

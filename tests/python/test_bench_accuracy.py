@@ -13,11 +13,7 @@ figures against the fixture are printed by bench/inference-engines.sh, not asser
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import sys
-import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -26,34 +22,17 @@ from conftest import BIN, ROOT, run
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 import reference_client as ref  # noqa: E402
+from inference_fixture import running  # noqa: E402
 
-FIXTURE = ROOT / "tests" / "fixtures" / "inference_server.py"
 # The engine's own error beside the reference client, on this 2-core machine with both cores kept busy
 # by other processes (measured: under 1 ms idle, a few ms under stress-ng --cpu 2).
 MARGIN_MS = 5.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, str(FIXTURE), "--port", str(port), *request.param])
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(5)
+    with running(*request.param) as url:
+        yield url
 
 
 def bench(*args: str) -> dict:
