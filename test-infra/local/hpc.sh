@@ -1,140 +1,187 @@
 #!/usr/bin/env bash
-# The HPC part of the embedded target: MUNGE, slurmctld and slurmd on this host - one node, its GRES
-# GPUs bound to device nodes under the state directory - each started and stopped by PID.
+# The HPC part of the embedded target: a multi-node SLURM cluster on this host. On the host: MariaDB,
+# slurmdbd, the controller's MUNGE and slurmctld. Per compute node: a network namespace on a bridge
+# (its own address), and in it slurmd with its own host name and mount namespace, where the node's
+# own MUNGE socket and scratch directory are mounted over the shared paths. Ansible (ansible/hpc.yml)
+# renders the configs; this file runs the daemons, each started and stopped by PID, and removes every
+# namespace, veth, bridge and cgroup directory it made.
 # Sourced by test-infra/local/stack after proc.sh; reads the target config CC_STACK_CONFIG.
 # Clients reach this cluster through SLURM_CONF=<state>/etc/slurm.conf (hpc.slurm.conf in the config).
-
-HPC_SERVICES=(munged slurmctld slurmd)
 
 hpc::_config() {
   [[ -n "${HPC_DIR:-}" ]] && return 0
   proc::load_config CC_HPC_LOCAL_STATE_DIR "a local SLURM cluster (no hpc.local section)"
   HPC_DIR=$CC_HPC_LOCAL_STATE_DIR
   HPC_SOCKET=${CC_HPC_SLURM_MUNGE_SOCKET:-$HPC_DIR/munge/munge.socket}
+  HPC_DB_SOCKET=$HPC_DIR/db-run/mysqld.sock
+  HPC_NODES=() HPC_ADDRS=() HPC_VETHS=()
+  local i n a v
+  for ((i = 0; i < ${CC_HPC_LOCAL_NODES_COUNT:-0}; i++)); do
+    n=CC_HPC_LOCAL_NODES_${i}_NAME a=CC_HPC_LOCAL_NODES_${i}_ADDRESS v=CC_HPC_LOCAL_NODES_${i}_VETH
+    HPC_NODES+=("${!n}") HPC_ADDRS+=("${!a}") HPC_VETHS+=("${!v}")
+  done
   export SLURM_CONF=$HPC_DIR/etc/slurm.conf
 }
 
 hpc::_require_tools() {
   local t
-  for t in munged mungekey slurmctld slurmd sinfo; do
+  for t in munged mungekey slurmctld slurmd slurmdbd sinfo sacctmgr mariadbd mariadb nsenter unshare ip; do
     command -v "$t" >/dev/null || PATH="$PATH:/usr/sbin"
-    command -v "$t" >/dev/null || log::die "hpc: $t is not installed (run: make setup; Debian packages slurm-wlm munge)"
+    command -v "$t" >/dev/null ||
+      log::die "hpc: $t is not installed (run: make setup; Debian packages slurm-wlm slurmdbd mariadb-server munge iproute2)"
   done
-}
-
-# hpc::_munge_files: MUNGE's key and directories, owned by the munge user as munged insists.
-hpc::_munge_files() {
-  local d=$HPC_DIR/munge
-  mkdir -p "$d"
-  [[ -s "$d/munge.key" ]] || mungekey --create --keyfile="$d/munge.key" >/dev/null
-  chown -R munge:munge "$d"
-  chmod 755 "$d" # munged wants its socket's directory searchable by every client
-  chmod 600 "$d/munge.key"
-}
-
-# hpc::_gres_devices: one character device per GRES GPU (never opened: SLURM only needs real device
-# nodes to hand each job its own CUDA_VISIBLE_DEVICES). With hpc.local.gres_device_files false they
-# are plain files, as on a node whose gres.conf names no real devices: SLURM counts the GPUs but binds
-# none to a job.
-hpc::_gres_devices() {
-  local i n=$CC_HPC_SLURM_GPUS_PER_NODE f
-  mkdir -p "$HPC_DIR/dev"
-  for ((i = 0; i < n; i++)); do
-    f=$HPC_DIR/dev/gpu$i
-    if [[ "$CC_HPC_LOCAL_GRES_DEVICE_FILES" != true ]]; then
-      [[ -f "$f" && ! -c "$f" ]] || { rm -f "$f"; : >"$f"; }
-      continue
-    fi
-    [[ -c "$f" ]] && continue
-    rm -f "$f"
-    mknod "$f" c 195 "$i" || log::die "hpc: cannot create device node $f (mknod needs root)"
-  done
-}
-
-hpc::_write_conf() {
-  local n=$CC_HPC_SLURM_GPUS_PER_NODE gres_node='' gres_line=''
-  mkdir -p "$HPC_DIR/etc" "$HPC_DIR/spool" "$HPC_DIR/state" "$HPC_DIR/log" "$CC_HPC_SLURM_WORK_DIR"
-  if ((n > 0)); then
-    gres_node=" Gres=gpu:$n"
-    hpc::_gres_devices
-    gres_line="NodeName=localhost Name=gpu File=$HPC_DIR/dev/gpu[0-$((n - 1))]"
-  fi
-  cat >"$HPC_DIR/etc/slurm.conf.new" <<CONF
-# Written by test-infra/local/stack from $CC_STACK_CONFIG; edits are overwritten.
-ClusterName=${CC_HPC_CLUSTER_NAME:-cc-hpc}
-SlurmctldHost=localhost(127.0.0.1)
-SlurmctldPort=$CC_HPC_LOCAL_SLURMCTLD_PORT
-SlurmdPort=$CC_HPC_LOCAL_SLURMD_PORT
-SlurmUser=root
-AuthType=auth/munge
-CredType=cred/munge
-AuthInfo=socket=$HPC_SOCKET
-StateSaveLocation=$HPC_DIR/state
-SlurmdSpoolDir=$HPC_DIR/spool
-SlurmctldPidFile=$HPC_DIR/state/slurmctld.pid
-SlurmdPidFile=$HPC_DIR/spool/slurmd.pid
-SlurmctldLogFile=$HPC_DIR/log/slurmctld.log
-SlurmdLogFile=$HPC_DIR/log/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-GresTypes=gpu
-JobCompType=jobcomp/filetxt
-JobCompLoc=$HPC_DIR/log/jobcomp.txt
-AccountingStorageType=accounting_storage/none
-ReturnToService=2
-SlurmdTimeout=30
-MinJobAge=60
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$CC_HPC_LOCAL_CPUS$gres_node State=UNKNOWN
-PartitionName=$CC_HPC_SLURM_PARTITION Nodes=localhost Default=YES MaxTime=30 State=UP
-CONF
-  printf '%s\n' "$gres_line" >"$HPC_DIR/etc/gres.conf.new"
-  mv "$HPC_DIR/etc/slurm.conf.new" "$HPC_DIR/etc/slurm.conf"
-  mv "$HPC_DIR/etc/gres.conf.new" "$HPC_DIR/etc/gres.conf"
-}
-
-hpc::_munge_ok() { munge -n --socket="$HPC_SOCKET" 2>/dev/null | unmunge --socket="$HPC_SOCKET" >/dev/null 2>&1; }
-
-hpc::_ctld_up() { [[ "$(scontrol ping 2>/dev/null)" == *"is UP"* ]]; }
-
-hpc::_node_idle() {
-  [[ "$(sinfo -h -N -n localhost -o '%T' 2>/dev/null)" =~ ^(idle|mixed|allocated)$ ]]
 }
 
 hpc::_check_ports() {
+  proc::pid mariadb >/dev/null || proc::require_free_port "$CC_HPC_LOCAL_MARIADB_PORT" "MariaDB (SLURM accounting)"
+  proc::pid slurmdbd >/dev/null || proc::require_free_port "$CC_HPC_LOCAL_SLURMDBD_PORT" slurmdbd
   proc::pid slurmctld >/dev/null || proc::require_free_port "$CC_HPC_LOCAL_SLURMCTLD_PORT" slurmctld
-  proc::pid slurmd >/dev/null || proc::require_free_port "$CC_HPC_LOCAL_SLURMD_PORT" slurmd
+}
+
+# --- the nodes' network -----------------------------------------------------------------------------
+# What `up` made is listed in nodes.made before it is made, so that `down` after an interrupted `up`
+# (or after a config with fewer nodes) still finds every namespace and veth.
+hpc::_made() { printf '%s/nodes.made' "$HPC_DIR"; }
+
+hpc::_net_up() {
+  local i node bridge=$CC_HPC_LOCAL_BRIDGE
+  mkdir -p "$HPC_DIR"
+  printf 'bridge %s\n' "$bridge" >"$(hpc::_made).new"
+  for ((i = 0; i < ${#HPC_NODES[@]}; i++)); do printf 'node %s %s\n' "${HPC_NODES[i]}" "${HPC_VETHS[i]}"; done >>"$(hpc::_made).new"
+  [[ ! -f "$(hpc::_made)" ]] || grep -vxF -f "$(hpc::_made).new" "$(hpc::_made)" >>"$(hpc::_made).new" || true
+  mv "$(hpc::_made).new" "$(hpc::_made)"
+  ip link show "$bridge" >/dev/null 2>&1 || ip link add "$bridge" type bridge || log::die "hpc: cannot create bridge $bridge (needs root)" 1
+  ip addr replace "$CC_HPC_LOCAL_CONTROLLER_ADDRESS/$CC_HPC_LOCAL_PREFIX" dev "$bridge"
+  ip link set "$bridge" up
+  for ((i = 0; i < ${#HPC_NODES[@]}; i++)); do
+    node=${HPC_NODES[i]}
+    [[ -e "/run/netns/$node" ]] || ip netns add "$node"
+    if ! ip link show "${HPC_VETHS[i]}" >/dev/null 2>&1; then
+      ip link add "${HPC_VETHS[i]}" type veth peer name eth0 netns "$node"
+    fi
+    ip link set "${HPC_VETHS[i]}" master "$bridge" up
+    ip -n "$node" addr replace "${HPC_ADDRS[i]}/$CC_HPC_LOCAL_PREFIX" dev eth0
+    ip -n "$node" link set eth0 up
+    ip -n "$node" link set lo up
+  done
+}
+
+hpc::_net_down() {
+  local kind name veth
+  [[ -f "$(hpc::_made)" ]] || return 0
+  while read -r kind name veth; do
+    [[ "$kind" == node ]] || continue
+    ip link del "$veth" 2>/dev/null || true
+    [[ ! -e "/run/netns/$name" ]] || ip netns del "$name" || log::warn "hpc: could not remove namespace $name"
+  done <"$(hpc::_made)"
+  while read -r kind name veth; do
+    [[ "$kind" == bridge ]] && { ip link del "$name" 2>/dev/null || true; }
+  done <"$(hpc::_made)"
+  rm -f "$(hpc::_made)"
+}
+
+# hpc::_cgroups_down: the per-node cgroup hierarchies (slurm_<node>) SLURM leaves behind, deepest first.
+hpc::_cgroups_down() {
+  local kind name veth d
+  [[ -f "$(hpc::_made)" ]] || return 0
+  while read -r kind name veth; do
+    [[ "$kind" == node ]] || continue
+    for d in /sys/fs/cgroup/*/"slurm_$name"; do
+      [[ -d "$d" ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+  done <"$(hpc::_made)"
+  return 0
+}
+
+# --- accounting ---------------------------------------------------------------------------------------
+hpc::_db_ok() { mariadb --no-defaults -S "$HPC_DB_SOCKET" -u root -N -e 'SELECT 1' >/dev/null 2>&1; }
+hpc::_dbd_ok() { timeout 5 sacctmgr -n -P show cluster >/dev/null 2>&1; }
+
+hpc::_accounting_up() {
+  [[ "$CC_HPC_SLURM_ACCOUNTING" == true ]] || return 0
+  proc::pid mariadb >/dev/null ||
+    proc::start mariadb runuser -u mysql -- mariadbd --no-defaults --datadir="$HPC_DIR/db/data" --socket="$HPC_DB_SOCKET" \
+      --port="$CC_HPC_LOCAL_MARIADB_PORT" --bind-address=127.0.0.1 --pid-file="$HPC_DIR/db-run/mysqld.pid"
+  proc::wait_until mariadb "MariaDB on port $CC_HPC_LOCAL_MARIADB_PORT" 60 hpc::_db_ok ||
+    log::die "hpc: MariaDB did not start (see $(proc::logfile mariadb))" 1
+  mariadb --no-defaults -S "$HPC_DB_SOCKET" -u root <"$HPC_DIR/etc/slurmdb-bootstrap.sql" ||
+    log::die "hpc: could not create slurmdbd's database account" 1
+  proc::pid slurmdbd >/dev/null || proc::start slurmdbd slurmdbd -D
+  proc::wait_until slurmdbd "slurmdbd on port $CC_HPC_LOCAL_SLURMDBD_PORT" 30 hpc::_dbd_ok ||
+    log::die "hpc: slurmdbd did not answer (see $HPC_DIR/log/slurmdbd.log)" 1
+  # slurmctld needs its cluster in the database before it starts (else: "we have no TRES")
+  if [[ -z "$(sacctmgr -n -P show cluster where name="$CC_HPC_SLURM_CLUSTER_NAME" format=cluster 2>/dev/null)" ]]; then
+    sacctmgr -i add cluster "$CC_HPC_SLURM_CLUSTER_NAME" >/dev/null || log::die "hpc: sacctmgr could not add cluster $CC_HPC_SLURM_CLUSTER_NAME" 1
+  fi
+}
+
+# --- MUNGE and the daemons ------------------------------------------------------------------------------
+hpc::_munge_ok() { munge -n --socket="$1" 2>/dev/null | unmunge --socket="$1" >/dev/null 2>&1; }
+
+# hpc::_start_munged NAME DIR: munged as the munge user, its key, socket and files in DIR.
+hpc::_start_munged() {
+  proc::pid "$1" >/dev/null && return 0
+  proc::start "$1" runuser -u munge -- munged -F --socket="$2/munge.socket" --key-file="$2/munge.key" \
+    --pid-file="$2/munged.pid" --log-file="$2/munged.log" --seed-file="$2/munged.seed"
+  proc::wait_until "$1" "$1 on $2/munge.socket" 15 hpc::_munge_ok "$2/munge.socket" ||
+    log::die "hpc: $1 did not start (see $(proc::logfile "$1"), $2/munged.log)" 1
+}
+
+hpc::_ctld_up() { [[ "$(scontrol ping 2>/dev/null)" == *"is UP"* ]]; }
+
+# hpc::node_start NODE: the node's MUNGE, then its slurmd in the node's namespaces (nsenter, not
+# `ip netns exec`: that remounts /sys, and slurmd finds no cgroup filesystem).
+hpc::node_start() {
+  local node=$1 dir=$HPC_DIR/nodes/$1
+  [[ -e "/run/netns/$node" ]] || log::die "hpc: node $node has no network namespace (run: stack up hpc)" 1
+  hpc::_start_munged "munged-$node" "$dir/munge"
+  proc::pid "slurmd-$node" >/dev/null && return 0
+  # shellcheck disable=SC2016 # expanded by the node's shell
+  proc::start "slurmd-$node" nsenter --net="/run/netns/$node" unshare --uts --mount --propagation private \
+    sh -c 'hostname "$1" && mount --bind "$2" "$3" && mount --bind "$4" "$5" && exec slurmd -D -N "$1" -f "$6"' \
+    sh "$node" "$dir/munge" "$HPC_DIR/munge" "$dir/tmp" "$CC_HPC_SLURM_SCRATCH_DIR" "$SLURM_CONF"
+}
+
+hpc::node_stop() {
+  hpc::_config
+  proc::stop "slurmd-$1" 10
+}
+
+hpc::_nodes_ready() {
+  local n
+  n=$(sinfo -h -N -t idle,mixed,allocated -o '%N' 2>/dev/null | sort -u | wc -l)
+  ((n >= ${#HPC_NODES[@]}))
 }
 
 hpc::up() {
-  local start
+  local start node
   start=$(util::now)
   hpc::_config
   hpc::_require_tools
+  provision::run hpc hpc.yml "$HPC_DIR" hpc
   hpc::_check_ports
-  if ! proc::pid munged >/dev/null; then
-    hpc::_munge_files
-    proc::start munged runuser -u munge -- munged -F --socket="$HPC_SOCKET" --key-file="$HPC_DIR/munge/munge.key" \
-      --pid-file="$HPC_DIR/munge/munged.pid" --log-file="$HPC_DIR/munge/munged.log" --seed-file="$HPC_DIR/munge/munged.seed"
+  hpc::_net_up
+  hpc::_start_munged munged "$HPC_DIR/munge"
+  hpc::_accounting_up
+  if ! proc::pid slurmctld >/dev/null; then
+    # Controller state of another cluster name (a changed config) is this stack's own to drop.
+    if [[ -s "$HPC_DIR/state/clustername" && "$(cat "$HPC_DIR/state/clustername")" != "$CC_HPC_SLURM_CLUSTER_NAME" ]]; then
+      log::info "hpc: cluster renamed to $CC_HPC_SLURM_CLUSTER_NAME; starting with a fresh controller state"
+      rm -rf "${HPC_DIR:?}/state/"*
+    fi
+    proc::start slurmctld slurmctld -D -f "$SLURM_CONF"
   fi
-  proc::wait_until munged "munged on $HPC_SOCKET" 15 hpc::_munge_ok || log::die "hpc: munged did not start (see $(proc::logfile munged), $HPC_DIR/munge/munged.log)" 1
-  if ! proc::pid slurmctld >/dev/null || ! proc::pid slurmd >/dev/null; then
-    hpc::_write_conf
-  fi
-  # -c: a fresh controller state on each start (no job or node drain carried over from the last run).
-  proc::pid slurmctld >/dev/null || proc::start slurmctld slurmctld -D -c -f "$SLURM_CONF"
   proc::wait_until slurmctld "slurmctld on port $CC_HPC_LOCAL_SLURMCTLD_PORT" 20 hpc::_ctld_up ||
     log::die "hpc: slurmctld did not answer (see $HPC_DIR/log/slurmctld.log)" 1
-  proc::pid slurmd >/dev/null || proc::start slurmd slurmd -D -N localhost -f "$SLURM_CONF"
-  proc::wait_until slurmd "node localhost to be idle in SLURM" 30 hpc::_node_idle ||
-    log::die "hpc: the SLURM node did not come up (see $HPC_DIR/log/slurmd.log)" 1
-  log::ok "hpc: munged, slurmctld, slurmd up in $(util::elapsed "$start")s (SLURM_CONF=$SLURM_CONF)"
+  for node in "${HPC_NODES[@]}"; do hpc::node_start "$node"; done
+  util::wait_for 60 "${#HPC_NODES[@]} SLURM node(s) to be idle" hpc::_nodes_ready ||
+    log::die "hpc: the SLURM nodes did not come up (see $HPC_DIR/log/<node>.log): $(sinfo -h -N -o '%N %T' | tr '\n' ' ')" 1
+  log::ok "hpc: SLURM up with ${#HPC_NODES[@]} node(s) in $(util::elapsed "$start")s (SLURM_CONF=$SLURM_CONF)"
 }
 
 hpc::down() {
   hpc::_config
-  local i
+  local i f name
   local -a jobs=()
   # Jobs first: their step daemons leave slurmd's process group, so they would outlive it.
   proc::pid slurmctld >/dev/null && mapfile -t jobs < <(squeue -h -o %i 2>/dev/null)
@@ -146,14 +193,34 @@ hpc::down() {
       sleep 0.1
     done
   fi
-  proc::stop slurmd 10
-  proc::stop slurmctld 10
-  proc::stop munged 5
+  # Every node this state directory ran, whatever the config says now.
+  for f in "$CC_LOCAL_STATE"/pids/slurmd-*.pid; do
+    [[ -e "$f" ]] || continue
+    name=${f##*/}
+    proc::stop "${name%.pid}" 10 &
+  done
+  wait
+  proc::stop slurmctld 10 &
+  proc::stop slurmdbd 10 &
+  wait
+  proc::stop mariadb 30 &
+  for f in "$CC_LOCAL_STATE"/pids/munged-*.pid "$CC_LOCAL_STATE"/pids/munged.pid; do
+    [[ -e "$f" ]] || continue
+    name=${f##*/}
+    proc::stop "${name%.pid}" 5 &
+  done
+  wait
+  hpc::_cgroups_down
+  hpc::_net_down
 }
 
 hpc::status() {
   hpc::_config
-  local s rc=0
-  for s in "${HPC_SERVICES[@]}"; do proc::status "$s" || rc=1; done
+  local s rc=0 node
+  local -a services=(munged)
+  [[ "$CC_HPC_SLURM_ACCOUNTING" != true ]] || services+=(mariadb slurmdbd)
+  services+=(slurmctld)
+  for node in "${HPC_NODES[@]}"; do services+=("munged-$node" "slurmd-$node"); done
+  for s in "${services[@]}"; do proc::status "$s" || rc=1; done
   return "$rc"
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The MLOps part of the embedded target: SeaweedFS (S3), PostgreSQL 15, the MLflow tracking server
 # and two model servers of a model registered in MLflow - all on 127.0.0.1, each started and stopped
-# by PID. Ansible (ansible/site.yml) installs and configures them; this file only runs them.
+# by PID. Ansible (ansible/mlops.yml) installs and configures them; this file only runs them.
 # Sourced by test-infra/local/stack after proc.sh; reads the target config CC_STACK_CONFIG.
 
 MLOPS_SERVICES=(s3 postgresql mlflow model-server mlserver)
@@ -30,27 +30,9 @@ mlops::_endpoint() { # PROTOCOL -> URL of that serving endpoint (empty when not 
   return 0
 }
 
-# mlops::provision: run the Ansible roles when the config or the roles changed since the last run.
+# mlops::provision: run the Ansible roles when the config's mlops section or the roles changed.
 mlops::provision() {
-  local stamp=$MLOPS_DIR/.provisioned vars log
-  if [[ -f "$stamp" && -z "$(find "$CC_STACK_CONFIG" "$CC_ROOT/ansible" -newer "$stamp" -type f -print -quit)" ]]; then
-    log::debug "mlops: provisioned (ansible/ and the config unchanged)"
-    return 0
-  fi
-  log::info "mlops: provisioning with ansible/site.yml (installs and configures the services)"
-  mkdir -p "$MLOPS_DIR" "$CC_LOCAL_STATE/logs"
-  vars=$(mktemp)
-  log=$CC_LOCAL_STATE/logs/ansible.log
-  clustercheck config dump "$CC_STACK_CONFIG" -o "$vars" || { rm -f "$vars"; exit 2; }
-  if ! (cd "$CC_ROOT/ansible" && ANSIBLE_CONFIG=$CC_ROOT/ansible/ansible.cfg ansible-playbook \
-    -i inventory/local.yml site.yml -e "@$vars" -e "cc_state_dir=$MLOPS_DIR" -e "cc_venv=$CC_ROOT/.venv") \
-    >"$log" 2>&1; then
-    rm -f "$vars"
-    grep -E 'fatal|FAILED|ERROR' "$log" | tail -n 3 >&2 || true
-    log::die "mlops: ansible-playbook failed (full log: $log)" 1
-  fi
-  rm -f "$vars"
-  touch "$stamp"
+  provision::run mlops mlops.yml "$MLOPS_DIR" mlops "cc_venv=$CC_ROOT/.venv"
 }
 
 mlops::_pg_running() {

@@ -198,8 +198,8 @@ secrets_absent() {
   run "$STACK" up mlops
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"provisioning with ansible/site.yml"* ]]
-  grep -Eq 'localhost +: ok=[0-9]+ +changed=[0-9]+ +unreachable=0 +failed=0' "$ROOT/.local-target/logs/ansible.log"
+  [[ "$output" == *"provisioning with ansible/mlops.yml"* ]]
+  grep -Eq 'localhost +: ok=[0-9]+ +changed=[0-9]+ +unreachable=0 +failed=0' "$ROOT/.local-target/logs/ansible-mlops.log"
   run "$STACK" up mlops
   [[ "$output" != *"provisioning with"* ]]
 }

@@ -17,7 +17,7 @@ from clustercheck.errors import UserError
 # Keys whose values are paths; relative ones are resolved against the config file's directory.
 PATH_KEYS = {
     "state_file", "hpc_state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config", "state_dir", "kubeconfig",
-    "conf", "munge_socket", "work_dir", "python",
+    "conf", "munge_socket", "work_dir", "python", "scratch_dir",
 }
 SECRET_KEY = re.compile(r"(password|secret|token)", re.IGNORECASE)
 
@@ -81,6 +81,24 @@ def validate(data: Any, path: str) -> None:
 def _cross_checks(data: dict[str, Any], path: str) -> None:
     if data.get("mlops"):
         _mlops_checks(data["mlops"], path)
+    if data.get("hpc", {}).get("local"):
+        _hpc_local_nodes(data["hpc"], path)
+
+
+def _hpc_local_nodes(hpc: dict[str, Any], path: str) -> None:
+    """The local SLURM cluster's compute nodes, derived once here so that the stack, Ansible and the
+    checks agree: names cc-cnNN, the controller at .1 of hpc.local.subnet and the nodes from .11."""
+    local = hpc["local"]
+    count = local["compute_nodes"]
+    if hpc["slurm"]["nodes"] != count:
+        raise ConfigError(path, "hpc.slurm.nodes", f"is {hpc['slurm']['nodes']} but hpc.local.compute_nodes brings up {count}")
+    net = ipaddress.ip_network(local["subnet"])
+    local["controller_address"] = str(net.network_address + 1)
+    local["prefix"] = net.prefixlen
+    local["nodes"] = [
+        {"name": f"cc-cn{i:02d}", "address": str(net.network_address + 10 + i), "veth": f"{local['bridge'][:8]}v{i}"}
+        for i in range(1, count + 1)
+    ]
 
 
 def _platform_clusters(data: dict[str, Any], path: str) -> None:
