@@ -12,7 +12,6 @@ hpc::_config() {
   [[ -n "${HPC_DIR:-}" ]] && return 0
   proc::load_config CC_HPC_LOCAL_STATE_DIR "a local SLURM cluster (no hpc.local section)"
   HPC_DIR=$CC_HPC_LOCAL_STATE_DIR
-  HPC_SOCKET=${CC_HPC_SLURM_MUNGE_SOCKET:-$HPC_DIR/munge/munge.socket}
   HPC_DB_SOCKET=$HPC_DIR/db-run/mysqld.sock
   HPC_NODES=() HPC_ADDRS=() HPC_VETHS=()
   local i n a v
@@ -44,12 +43,15 @@ hpc::_check_ports() {
 hpc::_made() { printf '%s/nodes.made' "$HPC_DIR"; }
 
 hpc::_net_up() {
-  local i node bridge=$CC_HPC_LOCAL_BRIDGE
+  local i node bridge=$CC_HPC_LOCAL_BRIDGE made
+  made=$(hpc::_made)
   mkdir -p "$HPC_DIR"
-  printf 'bridge %s\n' "$bridge" >"$(hpc::_made).new"
-  for ((i = 0; i < ${#HPC_NODES[@]}; i++)); do printf 'node %s %s\n' "${HPC_NODES[i]}" "${HPC_VETHS[i]}"; done >>"$(hpc::_made).new"
-  [[ ! -f "$(hpc::_made)" ]] || grep -vxF -f "$(hpc::_made).new" "$(hpc::_made)" >>"$(hpc::_made).new" || true
-  mv "$(hpc::_made).new" "$(hpc::_made)"
+  {
+    printf 'bridge %s\n' "$bridge"
+    for ((i = 0; i < ${#HPC_NODES[@]}; i++)); do printf 'node %s %s\n' "${HPC_NODES[i]}" "${HPC_VETHS[i]}"; done
+    [[ ! -f "$made" ]] || cat "$made"
+  } | sort -u >"$made.new"
+  mv "$made.new" "$made"
   ip link show "$bridge" >/dev/null 2>&1 || ip link add "$bridge" type bridge || log::die "hpc: cannot create bridge $bridge (needs root)" 1
   ip addr replace "$CC_HPC_LOCAL_CONTROLLER_ADDRESS/$CC_HPC_LOCAL_PREFIX" dev "$bridge"
   ip link set "$bridge" up
@@ -142,9 +144,14 @@ hpc::node_start() {
     sh "$node" "$dir/munge" "$HPC_DIR/munge" "$dir/tmp" "$CC_HPC_SLURM_SCRATCH_DIR" "$SLURM_CONF"
 }
 
+# hpc::node_stop NODE: the node fails as a whole - slurmd, and every job process left in the node's
+# network namespace (slurmstepd outlives slurmd; a node that loses power takes its jobs with it).
 hpc::node_stop() {
   hpc::_config
+  local pid
   proc::stop "slurmd-$1" 10
+  [[ -e "/run/netns/$1" ]] || return 0
+  for pid in $(ip netns pids "$1" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
 }
 
 hpc::_nodes_ready() {

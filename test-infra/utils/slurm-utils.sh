@@ -100,3 +100,59 @@ slurm::first_idle_node() {
     sleep 0.5
   done
 }
+
+# slurm::partition_nodes: every node of the partition, one per line, whatever its state.
+slurm::partition_nodes() { sinfo -h -N -p "$CC_HPC_SLURM_PARTITION" -o '%N' 2>/dev/null | sort -u; }
+
+# slurm::usable_state STATE: true for a node state that takes jobs ("idle*", "down", "drained": no).
+slurm::usable_state() { [[ "$1" =~ ^(idle|mixed|allocated|completing)$ ]]; }
+
+# slurm::usable_nodes: set SLURM_USABLE (nodes taking jobs) and SLURM_UNUSABLE ("node (state)").
+slurm::usable_nodes() {
+  local node state
+  SLURM_USABLE=() SLURM_UNUSABLE=()
+  while read -r node state; do
+    if slurm::usable_state "$state"; then SLURM_USABLE+=("$node"); else SLURM_UNUSABLE+=("$node ($state)"); fi
+  done < <(slurm::nodes)
+}
+
+# slurm::join ITEM...: ITEMs joined by commas (a SLURM node list).
+slurm::join() { local IFS=,; printf '%s\n' "$*"; }
+
+# slurm::program NAME: copy suites/hpc-slurm/programs/NAME into the check's job directory, where every
+# node can read it (the work dir is shared); its path there in SLURM_PROGRAM (not printed: the job
+# directory and its cleanup trap must belong to the check's own shell, not a $(...) subshell).
+slurm::program() {
+  slurm::job_dir
+  cp "$CC_ROOT/suites/hpc-slurm/programs/$1" "$SLURM_JOB_DIR/$1"
+  chmod 755 "$SLURM_JOB_DIR/$1"
+  # shellcheck disable=SC2034 # read by the checks
+  SLURM_PROGRAM=$SLURM_JOB_DIR/$1
+}
+
+# slurm::node_command TEMPLATE NODE: run a configured command ({node} replaced by NODE) from the
+# repository root; its output goes to the check's log.
+slurm::node_command() {
+  local -a argv
+  read -ra argv <<<"${1//\{node\}/$2}"
+  (cd "$CC_ROOT" && "${argv[@]}") 2>&1 | sed 's/^/  | /'
+  return "${PIPESTATUS[0]}"
+}
+
+# slurm::wait_node NODE REGEX TIMEOUT_S: until the node's state (sinfo %T, "*" = not responding)
+# matches REGEX; prints the state reached, or the last state seen after the timeout and fails.
+slurm::wait_node() {
+  local node=$1 want=$2 deadline=$((SECONDS + $3)) state
+  while :; do
+    state=$(sinfo -h -N -n "$node" -o '%T' 2>/dev/null | head -n 1)
+    if [[ "$state" =~ ^($want)$ ]]; then
+      printf '%s\n' "$state"
+      return 0
+    fi
+    if ((SECONDS >= deadline)); then
+      printf '%s\n' "${state:-unknown}"
+      return 1
+    fi
+    sleep 0.5
+  done
+}

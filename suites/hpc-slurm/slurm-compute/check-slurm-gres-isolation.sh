@@ -3,16 +3,17 @@
 # depends: check-slurm-gres-allocation
 set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 gpus=$CC_HPC_SLURM_GPUS_PER_NODE
 ((gpus > 0)) || check::skip "no GRES GPUs configured (hpc.slurm.gpus_per_node is 0)"
 node=$(slurm::first_idle_node) || check::error "no idle node in partition $CC_HPC_SLURM_PARTITION to test on"
 slurm::job_dir
 dir=$SLURM_JOB_DIR
-# Each holder reports its devices, then holds its GPU until the check removes its go-file.
+# Each holder reports its devices, then holds its GPU until the check removes its go-file. With devices
+# fenced by cgroups every job sees its own GPU as CUDA device 0; SLURM_JOB_GPUS names the node's index.
 # shellcheck disable=SC2016 # expanded by the job's shell
-body='echo "cuda=${CUDA_VISIBLE_DEVICES:-} job=$SLURM_JOB_ID"
+body='echo "cuda=${CUDA_VISIBLE_DEVICES:-} gpus=${SLURM_JOB_GPUS:-} job=$SLURM_JOB_ID"
 for _ in $(seq 600); do [ -e hold ] || exit 0; sleep 0.1; done'
 : >"$dir/hold"
 
@@ -41,17 +42,19 @@ check::expect_eq "job $extra wait reason" "$(slurm::job_field "$extra" Reason)" 
 declare -A owner=()
 for ((i = 0; i < gpus; i++)); do
   cuda=$(sed -n 's/^cuda=\([^ ]*\) .*/\1/p' "$dir/holder$i.out" 2>/dev/null | head -n 1)
+  held=$(sed -n 's/.* gpus=\([^ ]*\) .*/\1/p' "$dir/holder$i.out" 2>/dev/null | head -n 1)
   if [[ -z "$cuda" ]]; then
     check::note_failure "job ${ids[i]} was given no device (CUDA_VISIBLE_DEVICES unset: GRES without device files)"
     continue
   fi
-  for dev in ${cuda//,/ }; do
+  [[ -n "$held" ]] || check::note_failure "job ${ids[i]} got CUDA device '$cuda' but SLURM_JOB_GPUS names no GPU of $node"
+  for dev in ${held//,/ }; do
     if [[ -n "${owner[$dev]:-}" ]]; then
-      check::note_failure "device $dev given to both job ${owner[$dev]} and job ${ids[i]}"
+      check::note_failure "GPU $dev of $node given to both job ${owner[$dev]} and job ${ids[i]}"
     fi
     owner[$dev]=${ids[i]}
   done
-  log::info "job ${ids[i]}: CUDA_VISIBLE_DEVICES=$cuda"
+  log::info "job ${ids[i]}: GPU(s) $held of $node (CUDA_VISIBLE_DEVICES=$cuda)"
 done
 
 rm -f "$dir/hold"

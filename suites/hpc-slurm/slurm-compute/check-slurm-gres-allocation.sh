@@ -3,7 +3,7 @@
 # depends: check-slurm-controller
 set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 gpus=$CC_HPC_SLURM_GPUS_PER_NODE
 ((gpus > 0)) || check::skip "no GRES GPUs configured (hpc.slurm.gpus_per_node is 0)"

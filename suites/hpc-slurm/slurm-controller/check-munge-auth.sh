@@ -2,7 +2,7 @@
 # Check: MUNGE issues and verifies credentials, rejects a tampered one, and SLURM authenticates with it
 set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 command -v munge >/dev/null || check::error "munge is not installed on this host (Debian: munge)"
 socket=()

@@ -3,7 +3,7 @@
 # depends: check-slurm-controller
 set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 start=$(util::now)
 # shellcheck disable=SC2016 # expanded by the job's shell

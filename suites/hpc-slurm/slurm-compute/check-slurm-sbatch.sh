@@ -3,7 +3,7 @@
 # depends: check-slurm-controller
 set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 # shellcheck disable=SC2016 # expanded by the job's shell
 slurm::submit batch 'echo "batch job $SLURM_JOB_ID on $SLURMD_NODENAME"; echo done-marker'

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Check: every compute node hands a job all its GRES GPUs - SLURM_GPUS_ON_NODE and CUDA_VISIBLE_DEVICES
+# name as many devices as the config expects (and nvidia-smi sees them, where it is installed)
+# depends: check-slurm-controller
+set -euo pipefail
+# shellcheck source=suites/hpc-slurm/node-health/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+gpus=$CC_HPC_SLURM_GPUS_PER_NODE
+((gpus > 0)) || check::skip "no GRES GPUs configured (hpc.slurm.gpus_per_node is 0)"
+# shellcheck disable=SC2016 # expanded on the node
+health::gather gpus 'smi=-
+command -v nvidia-smi >/dev/null && smi=$(nvidia-smi -L 2>/dev/null | grep -c "^GPU" || true)
+echo "on_node=${SLURM_GPUS_ON_NODE:-0} visible=${CUDA_VISIBLE_DEVICES:-} nvidia_smi=$smi"' --gres="gpu:$gpus"
+# shellcheck disable=SC2317 # called through health::each
+judge() {
+  local node=$1 value=$2 on visible smi n=0
+  on=$(sed -n 's/.*on_node=\([^ ]*\).*/\1/p' <<<"$value")
+  visible=$(sed -n 's/.*visible=\([^ ]*\).*/\1/p' <<<"$value")
+  smi=$(sed -n 's/.*nvidia_smi=\([^ ]*\).*/\1/p' <<<"$value")
+  [[ -z "$visible" ]] || n=$(tr ',' '\n' <<<"$visible" | wc -l)
+  [[ "$on" == "$gpus" ]] || check::note_failure "$node: SLURM_GPUS_ON_NODE=${on:-unset}, expected $gpus"
+  ((n == gpus)) || check::note_failure "$node: $n device(s) in CUDA_VISIBLE_DEVICES ('$visible'), expected $gpus"
+  [[ "$smi" == - || "$smi" -ge "$gpus" ]] || check::note_failure "$node: nvidia-smi lists $smi GPU(s), expected $gpus"
+}
+health::each judge
+check::finish "all ${#HEALTH_NODES[@]} nodes hand a job $gpus GRES GPUs"

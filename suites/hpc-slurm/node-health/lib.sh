@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# What every node-health check starts with: the hpc-slurm checks' setup and the fan-out through SLURM.
+# Sourced, never run.
+# shellcheck source=suites/hpc-slurm/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=test-infra/utils/node-health-utils.sh
+source "$CC_UTILS/node-health-utils.sh"

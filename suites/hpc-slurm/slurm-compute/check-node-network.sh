@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Check: tasks on different nodes reach each other over TCP - every node connects to every other node
+# and exchanges names (a job with one task per node, meeting in the shared work dir)
+# depends: check-all-nodes-job
+set -euo pipefail
+# shellcheck source=suites/hpc-slurm/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+mapfile -t nodes < <(slurm::partition_nodes)
+n=${#nodes[@]}
+((n >= 2)) || check::skip "needs two nodes to connect; partition $CC_HPC_SLURM_PARTITION has $n"
+slurm::program tcp_mesh.py
+prog=$SLURM_PROGRAM
+meet=$SLURM_JOB_DIR/meet
+mkdir -p "$meet"
+for node in "${nodes[@]}"; do
+  printf '%s %s\n' "$node" "$(scontrol -o show node "$node" | grep -o 'NodeAddr=[^ ]*' | cut -d= -f2)"
+done >"$meet/nodeaddr"
+slurm::srun -N "$n" --ntasks-per-node=1 "$CC_HPC_SLURM_MPI_PYTHON" "$prog" "$meet" "$n" 20
+printf '%s\n' "$SRUN_OUTPUT" >"$CC_ARTIFACT_DIR/mesh.txt"
+((SRUN_RC == 0)) || check::fail "the connectivity job failed (exit $SRUN_RC): $(tail -n 1 <<<"$SRUN_OUTPUT")"
+while read -r _ from to reason; do
+  check::note_failure "$from cannot reach $to over TCP: $reason"
+done < <(grep '^fail ' <<<"$SRUN_OUTPUT")
+for node in "${nodes[@]}"; do
+  seen=$(sed -n "s/^peers $node //p" <<<"$SRUN_OUTPUT")
+  [[ "$seen" == "$((n - 1))" ]] || check::note_failure "$node found ${seen:-no} of its $((n - 1)) peers in the shared directory"
+done
+ok=$(grep -c '^ok ' <<<"$SRUN_OUTPUT" || true)
+check::metric tcp_pairs_ok "$ok" pairs ">=" $((n * (n - 1))) || true
+check::finish "all $((n * (n - 1))) node pairs connected over TCP and exchanged names"

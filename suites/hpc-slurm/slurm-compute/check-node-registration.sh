@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Check: every expected node is registered with the CPUs, memory and GRES GPUs the config expects,
+# naming each node that differs
+# depends: check-slurm-controller
+set -euo pipefail
+# shellcheck source=suites/hpc-slurm/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+mapfile -t nodes < <(slurm::partition_nodes)
+check::metric nodes_registered "${#nodes[@]}" nodes
+check::expect_eq "nodes in partition $CC_HPC_SLURM_PARTITION (${nodes[*]})" "${#nodes[@]}" "$CC_HPC_SLURM_NODES"
+: >"$CC_ARTIFACT_DIR/nodes.tsv"
+for node in "${nodes[@]}"; do
+  line=" $(scontrol -o show node "$node" 2>/dev/null) "
+  field() { [[ "$line" =~ \ $1=([^ ]*)\  ]] && printf '%s\n' "${BASH_REMATCH[1]}"; }
+  cpus=$(field CPUTot) mem=$(field RealMemory) gres=$(field Gres) state=$(field State)
+  gpus=0
+  [[ "$gres" =~ gpu(:[^:,]+)?:([0-9]+) ]] && gpus=${BASH_REMATCH[2]}
+  printf '%s\tcpus=%s\tmemory_mib=%s\tgres=%s\tstate=%s\n' "$node" "$cpus" "$mem" "$gres" "$state" >>"$CC_ARTIFACT_DIR/nodes.tsv"
+  problems=()
+  [[ -z "${CC_HPC_SLURM_CPUS_PER_NODE:-}" || "$cpus" == "$CC_HPC_SLURM_CPUS_PER_NODE" ]] ||
+    problems+=("$cpus CPUs, expected $CC_HPC_SLURM_CPUS_PER_NODE")
+  [[ -z "${CC_HPC_SLURM_MEMORY_MIB_PER_NODE:-}" ]] || ((${mem:-0} >= CC_HPC_SLURM_MEMORY_MIB_PER_NODE)) ||
+    problems+=("${mem:-no} MiB memory, expected at least $CC_HPC_SLURM_MEMORY_MIB_PER_NODE")
+  # shellcheck disable=SC2153 # from the exported config
+  ((gpus == CC_HPC_SLURM_GPUS_PER_NODE)) || problems+=("$gpus GRES GPUs (Gres=${gres:-none}), expected $CC_HPC_SLURM_GPUS_PER_NODE")
+  if ((${#problems[@]})); then
+    check::note_failure "$node registered with $(printf '%s; ' "${problems[@]}" | sed 's/; $//')"
+  else
+    log::ok "$node: $cpus CPUs, $mem MiB, Gres=$gres ($state)"
+  fi
+done
+check::finish "${#nodes[@]} node(s) registered with ${CC_HPC_SLURM_CPUS_PER_NODE:-any} CPUs, ${CC_HPC_SLURM_MEMORY_MIB_PER_NODE:-any} MiB, $CC_HPC_SLURM_GPUS_PER_NODE GPUs each"

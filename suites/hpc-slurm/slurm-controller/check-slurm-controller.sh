@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Check: slurmctld answers; its configuration has what the cluster needs (auth/munge, select/cons_tres,
+# the configured partition up) and every node of the partition responds
+set -euo pipefail
+# shellcheck source=suites/hpc-slurm/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+ping=$(timeout 15 scontrol ping 2>&1) || true
+[[ "$ping" == *"is UP"* ]] || check::fail "slurmctld does not answer: $(tail -n 1 <<<"$ping")"
+log::ok "$ping"
+
+scontrol show config >"$CC_ARTIFACT_DIR/config.txt" 2>&1 || check::fail "scontrol show config failed: $(tail -n 1 "$CC_ARTIFACT_DIR/config.txt")"
+setting() { awk -F ' *= *' -v k="$1" '$1 == k { print $2; exit }' "$CC_ARTIFACT_DIR/config.txt"; }
+check::expect_eq "AuthType" "$(setting AuthType)" auth/munge
+check::expect_eq "SelectType" "$(setting SelectType)" select/cons_tres
+[[ -z "${CC_HPC_SLURM_CLUSTER_NAME:-}" ]] || check::expect_eq "ClusterName" "$(setting ClusterName)" "$CC_HPC_SLURM_CLUSTER_NAME"
+((CC_HPC_SLURM_GPUS_PER_NODE == 0)) || check::expect "GresTypes names gpu (got '$(setting GresTypes)')" grep -qw gpu <<<"$(setting GresTypes)"
+
+avail=$(sinfo -h -p "$CC_HPC_SLURM_PARTITION" -o '%a' 2>/dev/null | head -n 1)
+[[ -n "$avail" ]] || check::fail "partition $CC_HPC_SLURM_PARTITION does not exist (partitions: $(sinfo -h -o '%P' | tr '\n' ' '))"
+check::expect_eq "partition $CC_HPC_SLURM_PARTITION availability" "$avail" up
+
+slurm::usable_nodes
+check::metric nodes_responding "${#SLURM_USABLE[@]}" nodes ">=" "$CC_HPC_SLURM_NODES" || true
+((${#SLURM_UNUSABLE[@]} == 0)) || check::note_failure "not usable: ${SLURM_UNUSABLE[*]}"
+check::finish "slurmctld up (auth/munge, select/cons_tres); partition $CC_HPC_SLURM_PARTITION up with ${#SLURM_USABLE[@]} node(s) responding"

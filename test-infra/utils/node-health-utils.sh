@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Per-node health probes fanned out through SLURM itself: one srun with one task per node runs a probe
+# on every compute node at once, so a cluster of 1,000 nodes is checked in the time of one. Needs
+# check.sh and slurm-utils.sh loaded (and slurm::require called).
+
+declare -A HEALTH_VALUE=() HEALTH_MISSING=()
+HEALTH_NODES=()
+
+# health::gather NAME BODY [SRUN_ARGS...]: run the shell snippet BODY on every node of the partition
+# (one task per node). Each node's output lands in HEALTH_VALUE[node] (lines joined by " | "); a node
+# that is not taking jobs, or gave no answer, lands in HEALTH_MISSING[node] with the reason. Only when
+# the one srun leaves nodes unanswered are those nodes asked one by one, to learn why.
+health::gather() {
+  local name=$1 body=$2 script node out f start
+  shift 2
+  slurm::job_dir
+  script=$SLURM_JOB_DIR/$name.sh
+  # shellcheck disable=SC2016 # expanded on the node
+  printf '#!/bin/bash\nnode=${SLURMD_NODENAME:-$(hostname)}\n{\n%s\n} 2>&1 | sed "s/^/@ $node /"\n' "$body" >"$script"
+  chmod 755 "$script"
+  mapfile -t HEALTH_NODES < <(slurm::partition_nodes)
+  ((${#HEALTH_NODES[@]})) || check::fail "partition $CC_HPC_SLURM_PARTITION has no nodes"
+  slurm::usable_nodes
+  for node in "${SLURM_UNUSABLE[@]}"; do HEALTH_MISSING[${node%% *}]="not taking jobs: ${node#* }"; done
+  start=$(util::now)
+  if ((${#SLURM_USABLE[@]})); then
+    slurm::srun -N "${#SLURM_USABLE[@]}" -w "$(slurm::join "${SLURM_USABLE[@]}")" --ntasks-per-node=1 "$@" "$script"
+    health::_parse "$SRUN_OUTPUT"
+  fi
+  check::metric "${name}_fanout" "$(util::elapsed "$start")" s
+  local -a again=()
+  for node in "${SLURM_USABLE[@]}"; do [[ -n "${HEALTH_VALUE[$node]+x}" ]] || again+=("$node"); done
+  if ((${#again[@]})); then
+    log::warn "no answer from ${again[*]} in the job over all nodes; asking each alone"
+    for node in "${again[@]}"; do
+      (slurm::srun -w "$node" -N1 -n1 "$@" "$script"; printf '%s\n' "$SRUN_OUTPUT" >"$SLURM_JOB_DIR/$name.$node.alone") &
+    done
+    wait
+    for node in "${again[@]}"; do
+      f=$SLURM_JOB_DIR/$name.$node.alone
+      out=$(cat "$f" 2>/dev/null || true)
+      health::_parse "$out"
+      [[ -n "${HEALTH_VALUE[$node]+x}" ]] || HEALTH_MISSING[$node]="no answer through SLURM: $(grep -v '^@ ' <<<"$out" | tail -n 1)"
+    done
+  fi
+  for node in "${HEALTH_NODES[@]}"; do
+    printf '%s\t%s\n' "$node" "${HEALTH_VALUE[$node]:-MISSING ${HEALTH_MISSING[$node]:-}}"
+  done >"$CC_ARTIFACT_DIR/node-values.tsv"
+}
+
+health::_parse() {
+  local tag node value
+  while read -r tag node value; do
+    [[ "$tag" == @ && -n "$node" ]] || continue
+    if [[ -n "${HEALTH_VALUE[$node]:-}" ]]; then HEALTH_VALUE[$node]+=" | $value"; else HEALTH_VALUE[$node]=$value; fi
+  done <<<"$1"
+}
+
+# health::each FUNCTION: call FUNCTION NODE VALUE for every node that answered; every node that did
+# not is a failure naming it. FUNCTION judges and records failures itself (check::note_failure).
+health::each() {
+  local node
+  for node in "${HEALTH_NODES[@]}"; do
+    if [[ -n "${HEALTH_MISSING[$node]:-}" ]]; then
+      check::note_failure "$node: ${HEALTH_MISSING[$node]}"
+    else
+      "$1" "$node" "${HEALTH_VALUE[$node]:-}"
+    fi
+  done
+}
