@@ -9,6 +9,8 @@ ARGS ?=
 	test-inference test-inference-deployment test-inference-performance bench-inference \
 	test-kubernetes test-kubernetes-deployment test-kubernetes-networking docs \
 	test-multi-cluster-scenarios test-workflow-transition test-shared-gpu test-hpc-slurm \
+	test-slurm-controller test-slurm-compute test-slurm-job-examples test-slurm-failure-recovery \
+	test-node-health bench-hpc-slurm \
 	test-cloud-all test-all-clusters bench-all-clusters
 
 help: ## this list
@@ -93,10 +95,28 @@ test-kubernetes-deployment: setup ## Kubernetes: health, Kubespray components, m
 test-kubernetes-networking: setup ## Kubernetes: pod networking across nodes, DNS, Calico, ingress
 	$(FW)/test-kubernetes-framework.sh e2e --filter 'networking|dns|calico|ingress' $(ARGS)
 
-test-hpc-slurm: setup ## the HPC side: MUNGE, slurmctld/sinfo, srun, sbatch, GRES GPU allocation and isolation
-	$(FW)/test-multi-cluster-framework.sh e2e --suite hpc-slurm $(ARGS)
+test-hpc-slurm: setup ## HPC SLURM framework e2e on a multi-node cluster: controller, compute, examples, recovery, node health
+	$(FW)/test-hpc-slurm-framework.sh e2e $(ARGS)
 
-test-multi-cluster-scenarios: setup ## SLURM checks + the seven cloud/HPC scenarios (both, hpc-only, cloud-only, cold start, workflow, shared GPU, transfer)
+test-slurm-controller: setup ## HPC: slurmctld config, MUNGE, accounting (slurmdbd), PMIx
+	$(FW)/test-hpc-slurm-framework.sh e2e --suite slurm-controller $(ARGS)
+
+test-slurm-compute: setup ## HPC: node registration, jobs on every node, TCP between nodes, MPI, srun/sbatch, GRES
+	$(FW)/test-hpc-slurm-framework.sh e2e --suite slurm-compute $(ARGS)
+
+test-slurm-job-examples: setup ## HPC: hello world on all nodes, MPI pi, matrix product, batch pipeline
+	$(FW)/test-hpc-slurm-framework.sh e2e --suite slurm-job-examples $(ARGS)
+
+test-slurm-failure-recovery: setup ## HPC: a node's slurmd dies mid-job; requeue elsewhere; node returns (opt-in on real clusters)
+	$(FW)/test-hpc-slurm-framework.sh e2e --suite slurm-failure-recovery $(ARGS)
+
+test-node-health: setup ## HPC: per-node MUNGE, slurmd, GPUs, scratch, clock - one srun over every node
+	$(FW)/test-hpc-slurm-framework.sh e2e --suite node-health $(ARGS)
+
+bench-hpc-slurm: setup ## print node-health wall time at 1, 2, 4 and 8 local nodes and the framework's wall time
+	bench/hpc-slurm.sh
+
+test-multi-cluster-scenarios: setup ## the seven cloud/HPC scenarios (both, hpc-only, cloud-only, cold start, workflow, shared GPU, transfer)
 	$(FW)/test-multi-cluster-framework.sh all-scenarios $(ARGS)
 
 test-workflow-transition: setup ## a SLURM job trains and registers a model in MLflow; the cloud side serves it and predicts

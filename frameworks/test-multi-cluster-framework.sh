@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Multi-cluster framework (CLOUD-TEST-5): the HPC side (SLURM with GPU GRES, MUNGE) and the seven
-# scenarios of the cloud and HPC clusters sharing one host and its GPUs.
+# Multi-cluster framework (CLOUD-TEST-5): the seven scenarios of the cloud and HPC clusters sharing one
+# host and its GPUs, with SLURM jobs on the multi-node HPC cluster (checked by the HPC SLURM framework).
 set -euo pipefail
 # shellcheck source=test-infra/utils/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
@@ -12,14 +12,14 @@ source "$CC_UTILS/cloud-cli-utils.sh"
 source "$CC_UTILS/multi-cluster-utils.sh"
 
 FRAMEWORK_NAME=multi-cluster
-FRAMEWORK_SUITES=(hpc-slurm multi-cluster)
+FRAMEWORK_SUITES=(multi-cluster)
 FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(libvirt mlops hpc)
 FRAMEWORK_EXTRA_HELP="
 Scenario commands (each an e2e run of a selection):
-  all-scenarios        the SLURM checks and all seven scenarios (= e2e)
-  workflow-transition  SLURM checks + scenario 5: a SLURM job trains a model, the cloud side serves it
-  shared-gpu           SLURM checks + scenarios 6 and 7: GPU conflict and GPU transfer between clusters
+  all-scenarios        all seven scenarios (= e2e)
+  workflow-transition  scenario 5: a SLURM job trains a model, the cloud side serves it
+  shared-gpu           scenarios 6 and 7: GPU conflict and GPU transfer between clusters
 "
 
 # The host must hold both clusters before anything starts; the scenarios start and stop the clusters
@@ -39,12 +39,12 @@ framework::hook_status() {
 framework::cmd_all_scenarios() { framework::e2e; }
 
 framework::cmd_workflow_transition() {
-  RUN_FILTER='^(check-munge-auth|check-slurm-.*|check-workflow-transition)$'
+  RUN_FILTER='^check-workflow-transition$'
   framework::e2e
 }
 
 framework::cmd_shared_gpu() {
-  RUN_FILTER='^(check-munge-auth|check-slurm-.*|check-shared-gpu-conflict|check-vm-gpu-transfer)$'
+  RUN_FILTER='^(check-shared-gpu-conflict|check-vm-gpu-transfer)$'
   framework::e2e
 }
 

@@ -30,9 +30,13 @@ COMPONENTS = {
     "NGINX ingress": r"^check-ingress-",
     "metrics-server": r"^check-(metrics-server|multi-replica-)",
     "NVIDIA device plugin / GPU operator": r"^check-gpu-(device-plugin|scheduling)",
-    "MUNGE": r"^check-munge-",
-    "SLURM (slurmctld, slurmd, sinfo/srun/sbatch)": r"^check-(slurm-|both-clusters|hpc-only|cold-start|workflow-transition)",
-    "SLURM GRES GPUs": r"^check-slurm-gres-|^check-workflow-transition$",
+    "MUNGE": r"^check-(munge-|node-munge)",
+    "SLURM (slurmctld, slurmd, sinfo/srun/sbatch)": r"^check-(slurm-|both-clusters|hpc-only|cold-start|workflow-transition|node-registration|all-nodes-job|hello-world|batch-pipeline|node-slurmd|node-failure-requeue)",
+    "SLURM accounting (slurmdbd + MariaDB)": r"^check-slurm-accounting$",
+    "SLURM GRES GPUs": r"^check-(slurm-gres-|node-gpus|node-registration)|^check-workflow-transition$",
+    "OpenMPI / PMIx": r"^check-(slurm-pmix|mpi-|matrix-product)",
+    "Compute-node network (namespaces, bridge)": r"^check-node-network$",
+    "Node health (scratch, clock)": r"^check-node-(scratch|clock)$",
     "Cloud + HPC clusters on one host": r"^check-(both-clusters|hpc-only|cloud-only|cold-start|workflow-transition|shared-gpu-conflict|vm-gpu-transfer)",
 }
 

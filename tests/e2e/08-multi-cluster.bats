@@ -27,13 +27,13 @@ destroy_clusters() {
   ai_how cloud destroy >/dev/null 2>&1 || true
 }
 
-@test "all-scenarios from nothing: SLURM checks and seven scenarios pass; nothing is left running" {
+@test "all-scenarios from nothing: the seven scenarios pass on the multi-node SLURM cluster; nothing is left running" {
   destroy_clusters
   report=$BATS_TEST_TMPDIR/report
   run "$FW" all-scenarios --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"multi-cluster: 13 passed, 0 failed, 0 errors, 0 skipped of 13"* ]]
+  [[ "$output" == *"multi-cluster: 7 passed, 0 failed, 0 errors, 0 skipped of 7"* ]]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
   grep -q 'check-cold-start.metric.cold_start_both' "$report/junit.xml"
   grep -q 'check-vm-gpu-transfer.metric.transfer_cc-local-gpu-worker-01_to_cc-hpc-compute-02' "$report/junit.xml"
@@ -160,14 +160,14 @@ destroy_clusters() {
 
 @test "test-all-clusters: the frameworks' reports combine into one JUnit file and one HTML summary" {
   report=$BATS_TEST_TMPDIR/all
-  run "$ROOT/test-infra/run-all-clusters.sh" --frameworks kubernetes,multi-cluster --report-dir "$report" \
+  run "$ROOT/test-infra/run-all-clusters.sh" --frameworks kubernetes,hpc-slurm --report-dir "$report" \
     -- --filter '^check-(munge-auth|slurm-controller|cluster-health)$'
   echo "$output"
   [ "$status" -eq 0 ]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
-  [ -f "$report/report.html" ] && [ -f "$report/kubernetes/junit.xml" ] && [ -f "$report/multi-cluster/junit.xml" ]
+  [ -f "$report/report.html" ] && [ -f "$report/kubernetes/junit.xml" ] && [ -f "$report/hpc-slurm/junit.xml" ]
   grep -q 'name="all-clusters/kubernetes/kubernetes-cluster"' "$report/junit.xml"
-  grep -q 'name="all-clusters/multi-cluster/hpc-slurm"' "$report/junit.xml"
+  grep -q 'name="all-clusters/hpc-slurm/slurm-controller"' "$report/junit.xml"
   [[ "$output" == *"all-clusters: 2 passed, 0 failed, 0 errors, 1 skipped of 3"* ]]
   grep -q 'this target configures none (kubernetes.kubeconfig)' "$report/junit.xml"
 }

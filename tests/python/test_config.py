@@ -49,6 +49,10 @@ BAD = [
     (["hpc", "slurm", "partition"], "gpu; scancel -u root", "hpc.slurm.partition", "not allowed"),
     (["hpc", "slurm", "gpus_per_node"], -1, "hpc.slurm.gpus_per_node", "minimum"),
     (["hpc", "resources", "cpu_overcommit"], 0.5, "hpc.resources.cpu_overcommit", "minimum"),
+    (["hpc", "slurm", "nodes"], 3, "hpc.slurm.nodes", "is 3 but hpc.local.compute_nodes brings up 2"),
+    (["hpc", "slurm", "failure_recovery", "stop_command"], "stack node-stop {node}; reboot", "hpc.slurm.failure_recovery.stop_command", "not allowed"),
+    (["hpc", "local", "subnet"], "192.168.5.0/24", "hpc.local.subnet", "not allowed"),
+    (["hpc", "local", "db_password"], KeyError, "hpc.local", "'db_password' is missing"),
 
     (["cloud_vm", "cli_config"], KeyError, "cloud_vm", "'cli_config' is missing"),
     (["cloud_vm", "cluster"], {"name": "x"}, "cloud_vm", "unknown key"),
@@ -157,3 +161,13 @@ def test_an_hpc_cluster_needs_its_state_file_beside_the_clouds(local_data: dict[
     local_data["cloud_vm"]["hpc_state_file"] = "/elsewhere/hpc-state.json"
     result = validate(write_config(local_data, "b.yaml"))
     assert result.returncode == 2 and "must be in the same folder as cloud_vm.state_file" in result.stderr
+
+
+def test_local_slurm_nodes_are_derived_once_for_the_stack_and_the_checks() -> None:
+    exported = run([str(BIN / "clustercheck"), "config", "export", str(LOCAL)]).stdout
+    for line in ("CC_HPC_LOCAL_NODES_COUNT=2", "CC_HPC_LOCAL_NODES_0_NAME=cc-cn01", "CC_HPC_LOCAL_NODES_1_ADDRESS=10.99.0.12",
+                 "CC_HPC_LOCAL_CONTROLLER_ADDRESS=10.99.0.1", "CC_HPC_LOCAL_NODES_1_VETH=cc-slurmv2"):
+        assert line in exported.splitlines(), line
+    # The MariaDB password is a secret: masked in every report.
+    secrets = run([str(BIN / "clustercheck"), "config", "secrets", str(LOCAL)]).stdout
+    assert "cc-local-slurmdb-8Hq3Wn" in secrets

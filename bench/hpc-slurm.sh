@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Prints the HPC SLURM issue's figures on this machine: the node-health suite's wall time with 1, 2, 4
+# and 8 local compute nodes (it fans out through one srun per check, so it should stay about flat), the
+# warm `stack up hpc` time (provisioned, daemons stopped), and the HPC SLURM framework's e2e wall time.
+# Runs in its own state directory, so the stack of `make stack-up` is not touched - but it needs the
+# cluster's ports, bridge and namespace names: stop that stack first.
+# Usage: bench/hpc-slurm.sh [NODE_COUNTS...]   (default: 1 2 4 8)
+set -euo pipefail
+# shellcheck source=test-infra/utils/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+cd "$CC_ROOT"
+
+if test-infra/local/stack status hpc >/dev/null 2>&1 || ip link show cc-slurm0 >/dev/null 2>&1; then
+  log::die "bench: the local SLURM cluster is up; it uses the ports and names this benchmark needs (make stack-down)" 2
+fi
+counts=("$@")
+((${#counts[@]})) || counts=(1 2 4 8)
+
+tmp=$(mktemp -d)
+chmod 755 "$tmp" # MariaDB runs as mysql and must reach its data directory under it
+export CC_LOCAL_STATE=$tmp/state
+base=$tmp/local.yaml
+sed -e "s#\.\./\.\./\.local-target/#$tmp/state/#" -e "s#\.\./\.\./#$CC_ROOT/#g" test-infra/configs/local.yaml >"$base"
+cleanup() {
+  CC_STACK_CONFIG=$base test-infra/local/stack down hpc >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+util::trap_add cleanup EXIT
+
+# bench::config N: the local config with N compute nodes.
+bench::config() {
+  sed -e "s/^    nodes: 2$/    nodes: $1/" -e "s/^    compute_nodes: 2$/    compute_nodes: $1/" "$base" >"$tmp/nodes-$1.yaml"
+  printf '%s\n' "$tmp/nodes-$1.yaml"
+}
+
+# bench::timed LABEL CMD...: run CMD, print its wall time; its log stays in $tmp/last.log.
+bench::timed() {
+  local label=$1 start rc=0
+  shift
+  start=$(util::now)
+  "$@" >"$tmp/last.log" 2>&1 || rc=$?
+  LAST_S=$(util::elapsed "$start")
+  printf '%-56s %6.1f s  (exit %d)\n' "$label" "$LAST_S" "$rc"
+  ((rc == 0)) || { tail -n 5 "$tmp/last.log"; exit 1; }
+}
+
+printf 'machine: %s CPUs, %s GiB memory\n' "$(nproc)" "$(awk '/MemTotal/ {printf "%d", $2 / 1048576}' /proc/meminfo)"
+for n in "${counts[@]}"; do
+  cfg=$(bench::config "$n")
+  export CC_STACK_CONFIG=$cfg
+  bench::timed "stack up hpc, $n node(s) (incl. ansible)" test-infra/local/stack up hpc
+  bench::timed "node-health suite, $n node(s)" frameworks/test-hpc-slurm-framework.sh run-tests --suite node-health \
+    --config "$cfg" --report-dir "$tmp/report-$n"
+  printf '    %s; fan-out per check: %s\n' "$(grep -o 'hpc-slurm: [0-9].*' "$tmp/last.log" | tail -n 1)" \
+    "$(grep -ho '"name":"[a-z]*_fanout","value":"[0-9.]*"' "$tmp/report-$n"/artifacts/*/metrics.jsonl 2>/dev/null |
+      sed 's/"name":"\([a-z]*\)_fanout","value":"\([0-9.]*\)"/\1 \2 s/' | paste -sd, -)"
+  bench::timed "stack down hpc, $n node(s)" test-infra/local/stack down hpc
+done
+
+cfg=$(bench::config 2)
+export CC_STACK_CONFIG=$cfg
+test-infra/local/stack up hpc >/dev/null 2>&1
+test-infra/local/stack down hpc >/dev/null 2>&1
+bench::timed "stack up hpc warm (provisioned, daemons stopped), 2 nodes" test-infra/local/stack up hpc
+test-infra/local/stack down hpc >/dev/null 2>&1
+bench::timed "HPC SLURM framework e2e (up, 22 checks, down), 2 nodes" frameworks/test-hpc-slurm-framework.sh e2e \
+  --config "$cfg" --report-dir "$tmp/report-e2e"
+printf '    %s\n' "$(grep -o 'hpc-slurm: [0-9].*' "$tmp/last.log" | tail -n 1)"
+awk '/^check-/ && $3 + 0 >= 2 { printf "    %-30s %s\n", $1, $3 }' "$tmp/last.log"
