@@ -156,3 +156,16 @@ slurm::wait_node() {
     sleep 0.5
   done
 }
+
+# slurm::step_failure: what went wrong in the last srun, naming nodes - its "NODE: tasks N: Exited with
+# exit code C" lines and the first error a task printed - or its last line when it names none.
+slurm::step_failure() {
+  local tasks first
+  tasks=$(grep -oE 'srun: error: [^:]+: tasks? [0-9,-]+: Exited with exit code [0-9]+' <<<"$SRUN_OUTPUT" | sed 's/^srun: error: //' | paste -sd ';' - || true)
+  first=$(grep -m1 -E '^[A-Za-z]*(Error|error):' <<<"$SRUN_OUTPUT" || true)
+  if [[ -n "$tasks" ]]; then
+    printf '%s%s\n' "$tasks" "${first:+ ($first)}"
+  else
+    tail -n 1 <<<"$SRUN_OUTPUT"
+  fi
+}

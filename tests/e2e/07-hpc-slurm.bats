@@ -38,6 +38,26 @@ all_idle() {
   return 1
 }
 
+# settle: no job left (a controller killed with -9 recovers jobs that already ended as running, and
+# their nodes stay busy until it notices) and every node idle.
+settle() {
+  local jobs drained
+  jobs=$(squeue -h -o %i | tr '\n' ' ')
+  [ -z "$jobs" ] || scancel $jobs
+  drained=$(sinfo -h -N -t drain,drained,draining -o %N | sort -u | paste -sd, -)
+  [ -z "$drained" ] || scontrol update nodename="$drained" state=resume
+  all_idle
+}
+
+# restart_controller: stop slurmctld the way an operator would (TERM: it saves its state), start it again.
+restart_controller() {
+  local pid started
+  read -r pid started <"$ROOT/.local-target/pids/slurmctld.pid"
+  kill -TERM -- "-$pid"
+  while [ -e "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do sleep 0.1; done
+  "$STACK" up hpc
+}
+
 # on_node NODE CMD...: run CMD in the node's mount namespace (where its slurmd and jobs run).
 on_node() {
   local node=$1
@@ -89,7 +109,7 @@ nothing_left() {
 }
 
 @test "munged stopped: the MUNGE check fails, and so does the controller check" {
-  ON_TEARDOWN=("\"$STACK\" up hpc")
+  ON_TEARDOWN=("\"$STACK\" up hpc" settle)
   stop_daemon munged
   expect_fail check-munge-auth
   [[ "$output" == *"munge could not issue a credential"* ]]
@@ -99,14 +119,14 @@ nothing_left() {
 }
 
 @test "slurmctld stopped: the controller check fails" {
-  ON_TEARDOWN=("\"$STACK\" up hpc")
+  ON_TEARDOWN=("\"$STACK\" up hpc" settle)
   stop_daemon slurmctld
   expect_fail check-slurm-controller
   [[ "$output" == *"slurmctld does not answer"* ]]
 }
 
 @test "slurmdbd stopped: the accounting check fails" {
-  ON_TEARDOWN=("\"$STACK\" up hpc")
+  ON_TEARDOWN=("\"$STACK\" up hpc" settle)
   stop_daemon slurmdbd
   expect_fail check-slurm-accounting
   [[ "$output" == *"slurmdbd does not answer sacctmgr"* ]]
@@ -128,7 +148,7 @@ nothing_left() {
 }
 
 @test "nodes drained: controller, srun and sbatch fail within the job timeout" {
-  ON_TEARDOWN=("scontrol update nodename=cc-cn[01-02] state=resume" "all_idle")
+  ON_TEARDOWN=(settle)
   scontrol update nodename=cc-cn[01-02] state=drain reason=clustercheck-test
   target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.job_timeout_s=4
   expect_fail check-slurm-controller "$BATS_TEST_TMPDIR/c.yaml"
@@ -142,10 +162,11 @@ nothing_left() {
 
 @test "a node registered with fewer CPUs and no GRES: registration and node GPU checks name it" {
   cp "$SLURM_CONF" "$BATS_TEST_TMPDIR/slurm.conf"
-  ON_TEARDOWN=("cp \"$BATS_TEST_TMPDIR/slurm.conf\" \"$SLURM_CONF\"" "scontrol reconfigure" "all_idle")
+  # A node definition change needs a slurmctld restart (scontrol reconfigure refuses it).
+  ON_TEARDOWN=("cp \"$BATS_TEST_TMPDIR/slurm.conf\" \"$SLURM_CONF\"" restart_controller settle)
   sed -i 's/^\(NodeName=cc-cn02 .*\) CPUs=2 \(.*\) Gres=gpu:2/\1 CPUs=1 \2/' "$SLURM_CONF"
   grep -q '^NodeName=cc-cn02 .*CPUs=1 RealMemory=2048 State' "$SLURM_CONF"
-  scontrol reconfigure
+  restart_controller
   expect_fail check-node-registration
   [[ "$output" == *"cc-cn02 registered with 1 CPUs, expected 2; 0 GRES GPUs (Gres=(null)), expected 2"* ]]
   [[ "$output" != *"cc-cn01 registered"* ]]
@@ -154,8 +175,8 @@ nothing_left() {
 }
 
 @test "a node whose MUNGE key differs: the node MUNGE check names it" {
-  ON_TEARDOWN=("stop_other_munged" "\"$STACK\" up hpc" "all_idle")
-  other=$BATS_TEST_TMPDIR/munge
+  other=$HPC/test-other-munge
+  ON_TEARDOWN=("stop_other_munged" "rm -rf \"$other\"" "\"$STACK\" up hpc" settle)
   mkdir -p "$other" && mungekey --create --keyfile="$other/munge.key" && chown -R munge:munge "$other"
   stop_other_munged() { [ -z "${MUNGED_PID:-}" ] || kill "$MUNGED_PID" 2>/dev/null || true; sleep 0.5; }
   stop_daemon munged-cc-cn02
@@ -193,7 +214,7 @@ nothing_left() {
 }
 
 @test "a node whose slurmd is down: the node slurmd check names it" {
-  ON_TEARDOWN=("\"$STACK\" node-start cc-cn02" "all_idle")
+  ON_TEARDOWN=("\"$STACK\" node-start cc-cn02" settle)
   "$STACK" node-stop cc-cn02
   expect_fail check-node-slurmd
   [[ "$output" == *"cc-cn02: "* ]]
@@ -207,7 +228,7 @@ nothing_left() {
   ON_TEARDOWN=("on_node cc-cn02 umount /usr/bin/date")
   on_node cc-cn02 mount --bind "$fake" /usr/bin/date
   expect_fail check-node-clock
-  [[ "$output" == *"cc-cn02: clock off by 10"*"s from the controller's (max 2s)"* ]]
+  [[ "$output" == *"cc-cn02: clock off by "*"s from the controller's (max 2s)"* ]]
   [[ "$output" != *"cc-cn01: clock"* ]]
   target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.scratch_min_free_mib=1000000000
   expect_fail check-node-scratch "$BATS_TEST_TMPDIR/c.yaml"
@@ -216,8 +237,8 @@ nothing_left() {
 }
 
 @test "a node that never comes back: the failure-recovery check fails once the job was requeued" {
-  ON_TEARDOWN=("\"$STACK\" up hpc" "all_idle")
-  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.failure_recovery.start_command=true hpc.slurm.failure_recovery.return_s=3
+  ON_TEARDOWN=("\"$STACK\" up hpc" settle)
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.failure_recovery.start_command=/bin/true hpc.slurm.failure_recovery.return_s=3
   expect_fail check-node-failure-requeue "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"was requeued"* || "$output" == *"requeued_and_running"* ]]
   [[ "$output" == *"did not return to service within 3s"* ]]

@@ -12,10 +12,11 @@ ranks=$((nodes * 2))
 slurm::program mpi_allreduce.py
 prog=$SLURM_PROGRAM
 start=$(util::now)
-slurm::srun --mpi="$CC_HPC_SLURM_MPI" -N "$nodes" --ntasks-per-node=2 "$CC_HPC_SLURM_MPI_PYTHON" "$prog"
+# -K: a rank that dies ends the job at once (the others would wait in the allreduce until the time limit)
+slurm::srun -K --mpi="$CC_HPC_SLURM_MPI" -N "$nodes" --ntasks-per-node=2 "$CC_HPC_SLURM_MPI_PYTHON" "$prog"
 elapsed=$(util::elapsed "$start")
 printf '%s\n' "$SRUN_OUTPUT" >"$CC_ARTIFACT_DIR/mpi-job.txt"
-((SRUN_RC == 0)) || check::fail "the MPI job ($nodes nodes x 2 ranks) failed (exit $SRUN_RC): $(grep -v '^rank ' <<<"$SRUN_OUTPUT" | tail -n 1)"
+((SRUN_RC == 0)) || check::fail "the MPI job ($nodes nodes x 2 ranks) failed (exit $SRUN_RC): $(slurm::step_failure)"
 for ((r = 0; r < ranks; r++)); do
   grep -q "^rank $r of $ranks on " <<<"$SRUN_OUTPUT" || check::note_failure "rank $r of $ranks did not report (got: $(grep '^rank ' <<<"$SRUN_OUTPUT" | tr '\n' ';'))"
 done

@@ -14,7 +14,7 @@ expected=$(awk -v n="$n" 'BEGIN { s = 0; for (k = 0; k < n; k++) { a = 0; b = 0
   for (i = 0; i < n; i++) { a += (i + k) % 7; b += (k * i) % 5 } s += a * b } printf "%d", s }')
 slurm::program mpi_matmul.py
 prog=$SLURM_PROGRAM
-slurm::submit matmul "srun --mpi=$CC_HPC_SLURM_MPI $(printf '%q ' "$CC_HPC_SLURM_MPI_PYTHON" "$prog" "$n")" -N "$nodes" --ntasks-per-node=2
+slurm::submit matmul "srun -K --mpi=$CC_HPC_SLURM_MPI $(printf '%q ' "$CC_HPC_SLURM_MPI_PYTHON" "$prog" "$n")" -N "$nodes" --ntasks-per-node=2
 id=$SLURM_JOB
 state=$(slurm::wait_state "$id" 'COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY' "$SLURM_TIMEOUT") ||
   check::fail "job $id did not finish within ${SLURM_TIMEOUT}s: $state"

@@ -12,10 +12,10 @@ intervals=$CC_HPC_SLURM_EXAMPLES_PI_INTERVALS
 slurm::program mpi_pi.py
 prog=$SLURM_PROGRAM
 start=$(util::now)
-slurm::srun --mpi="$CC_HPC_SLURM_MPI" -N "$nodes" --ntasks-per-node=2 "$CC_HPC_SLURM_MPI_PYTHON" "$prog" "$intervals"
+slurm::srun -K --mpi="$CC_HPC_SLURM_MPI" -N "$nodes" --ntasks-per-node=2 "$CC_HPC_SLURM_MPI_PYTHON" "$prog" "$intervals"
 elapsed=$(util::elapsed "$start")
 printf '%s\n' "$SRUN_OUTPUT" >"$CC_ARTIFACT_DIR/pi.txt"
-((SRUN_RC == 0)) || check::fail "the pi job failed (exit $SRUN_RC): $(tail -n 1 <<<"$SRUN_OUTPUT")"
+((SRUN_RC == 0)) || check::fail "the pi job failed (exit $SRUN_RC): $(slurm::step_failure)"
 [[ "$(grep -c '^pi ' <<<"$SRUN_OUTPUT" || true)" == 1 ]] ||
   check::fail "expected one answer from rank 0, got: $(grep '^pi ' <<<"$SRUN_OUTPUT" | tr '\n' ';') (ranks not in one MPI world?)"
 read -r _ pi _ world <<<"$(grep '^pi ' <<<"$SRUN_OUTPUT")"
