@@ -161,7 +161,7 @@ hpc::_nodes_ready() {
 }
 
 hpc::up() {
-  local start node
+  local start node fresh=0 drained
   start=$(util::now)
   hpc::_config
   hpc::_require_tools
@@ -177,9 +177,19 @@ hpc::up() {
       rm -rf "${HPC_DIR:?}/state/"*
     fi
     proc::start slurmctld slurmctld -D -f "$SLURM_CONF"
+    fresh=1
   fi
   proc::wait_until slurmctld "slurmctld on port $CC_HPC_LOCAL_SLURMCTLD_PORT" 20 hpc::_ctld_up ||
     log::die "hpc: slurmctld did not answer (see $HPC_DIR/log/slurmctld.log)" 1
+  # The controller keeps its state (job ids go on counting, so accounting never sees one twice), but a
+  # node an earlier run left drained starts this run in service.
+  if ((fresh)); then
+    drained=$(sinfo -h -N -t drain,drained,draining -o %N 2>/dev/null | sort -u | paste -sd, -)
+    if [[ -n "$drained" ]]; then
+      log::info "hpc: resuming node(s) an earlier run left drained: $drained"
+      scontrol update nodename="$drained" state=resume || true
+    fi
+  fi
   for node in "${HPC_NODES[@]}"; do hpc::node_start "$node"; done
   util::wait_for 60 "${#HPC_NODES[@]} SLURM node(s) to be idle" hpc::_nodes_ready ||
     log::die "hpc: the SLURM nodes did not come up (see $HPC_DIR/log/<node>.log): $(sinfo -h -N -o '%N %T' | tr '\n' ' ')" 1
