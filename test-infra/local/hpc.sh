@@ -68,6 +68,29 @@ hpc::_net_up() {
   done
 }
 
+# hpc::_host_ports_up: each port of hpc.local.host_ports, a service on the host's 127.0.0.1, answers on
+# 127.0.0.1 inside every node too - socat on the host listens on the bridge address and forwards to the
+# loopback; in each node namespace loopback connections to the port are sent to the bridge address.
+hpc::_host_ports_up() {
+  local i port node ctl=$CC_HPC_LOCAL_CONTROLLER_ADDRESS
+  for ((i = 0; i < ${CC_HPC_LOCAL_HOST_PORTS_COUNT:-0}; i++)); do
+    port=CC_HPC_LOCAL_HOST_PORTS_$i
+    port=${!port}
+    proc::pid "forward-$port" >/dev/null ||
+      proc::start "forward-$port" socat "TCP-LISTEN:$port,bind=$ctl,fork,reuseaddr" "TCP:127.0.0.1:$port"
+    for node in "${HPC_NODES[@]}"; do
+      # shellcheck disable=SC2016 # expanded by the node's shell
+      nsenter --net="/run/netns/$node" sh -c '
+        sysctl -qw net.ipv4.conf.all.route_localnet=1 &&
+        { iptables -t nat -C OUTPUT -d 127.0.0.1 -p tcp --dport "$1" -j DNAT --to-destination "$2:$1" 2>/dev/null ||
+          iptables -t nat -A OUTPUT -d 127.0.0.1 -p tcp --dport "$1" -j DNAT --to-destination "$2:$1"; } &&
+        { iptables -t nat -C POSTROUTING -o eth0 -s 127.0.0.0/8 -j MASQUERADE 2>/dev/null ||
+          iptables -t nat -A POSTROUTING -o eth0 -s 127.0.0.0/8 -j MASQUERADE; }' sh "$port" "$ctl" ||
+        log::die "hpc: cannot forward port $port into node $node (iptables in its namespace)" 1
+    done
+  done
+}
+
 hpc::_net_down() {
   local kind name veth
   [[ -f "$(hpc::_made)" ]] || return 0
@@ -168,6 +191,7 @@ hpc::up() {
   provision::run hpc hpc.yml "$HPC_DIR" hpc
   hpc::_check_ports
   hpc::_net_up
+  hpc::_host_ports_up
   hpc::_start_munged munged "$HPC_DIR/munge"
   hpc::_accounting_up
   if ! proc::pid slurmctld >/dev/null; then
@@ -221,7 +245,7 @@ hpc::down() {
   proc::stop slurmdbd 10 &
   wait
   proc::stop mariadb 30 &
-  for f in "$CC_LOCAL_STATE"/pids/munged-*.pid "$CC_LOCAL_STATE"/pids/munged.pid; do
+  for f in "$CC_LOCAL_STATE"/pids/munged-*.pid "$CC_LOCAL_STATE"/pids/munged.pid "$CC_LOCAL_STATE"/pids/forward-*.pid; do
     [[ -e "$f" ]] || continue
     name=${f##*/}
     proc::stop "${name%.pid}" 5 &
@@ -233,11 +257,15 @@ hpc::down() {
 
 hpc::status() {
   hpc::_config
-  local s rc=0 node
+  local s rc=0 node i
   local -a services=(munged)
   [[ "$CC_HPC_SLURM_ACCOUNTING" != true ]] || services+=(mariadb slurmdbd)
   services+=(slurmctld)
   for node in "${HPC_NODES[@]}"; do services+=("munged-$node" "slurmd-$node"); done
+  for ((i = 0; i < ${CC_HPC_LOCAL_HOST_PORTS_COUNT:-0}; i++)); do
+    s=CC_HPC_LOCAL_HOST_PORTS_$i
+    services+=("forward-${!s}")
+  done
   for s in "${services[@]}"; do proc::status "$s" || rc=1; done
   return "$rc"
 }

@@ -96,9 +96,9 @@ destroy_clusters() {
   [[ "$output" == *"GPU 0000:65:00.0 is wanted at start by cc-local-gpu-worker-01 and cc-hpc-compute-02"* ]]
 }
 
-@test "SLURM node drained: both-clusters-running and hpc-only fail on the SLURM job" {
-  ON_TEARDOWN=("scontrol update nodename=localhost state=resume" destroy_clusters)
-  scontrol update nodename=localhost state=drain reason=clustercheck-test
+@test "SLURM nodes drained: both-clusters-running and hpc-only fail on the SLURM job" {
+  ON_TEARDOWN=("scontrol update nodename=cc-cn[01-02] state=resume" destroy_clusters)
+  scontrol update nodename=cc-cn[01-02] state=drain reason=clustercheck-test
   target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.job_timeout_s=3
   expect_fail check-both-clusters-running "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"a SLURM job runs while both clusters are up"* ]]

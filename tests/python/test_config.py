@@ -171,3 +171,13 @@ def test_local_slurm_nodes_are_derived_once_for_the_stack_and_the_checks() -> No
     # The MariaDB password is a secret: masked in every report.
     secrets = run([str(BIN / "clustercheck"), "config", "secrets", str(LOCAL)]).stdout
     assert "cc-local-slurmdb-8Hq3Wn" in secrets
+
+
+def test_export_to_a_device_writes_through_it(tmp_path: Path) -> None:
+    # -o /dev/stdout must print, not replace the link (an atomic rename onto it once swapped /dev/null for a file).
+    link = tmp_path / "out"
+    target = tmp_path / "target.env"
+    target.write_text("")
+    link.symlink_to(target)
+    run([str(BIN / "clustercheck"), "config", "export", str(LOCAL), "-o", str(link)])
+    assert link.is_symlink() and "CC_TARGET_NAME=local" in target.read_text()

@@ -28,6 +28,11 @@ def _write(text: str, output: str | None) -> None:
     if not output:
         click.echo(text, nl=False)
         return
+    if os.path.exists(output) and not os.path.isfile(output) or os.path.islink(output):
+        # /dev/stdout, /dev/null, a pipe: written in place - replacing it would swap a device for a file
+        with open(output, "w") as fh:
+            fh.write(text)
+        return
     folder = os.path.dirname(os.path.abspath(output))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".config-out.")
     with os.fdopen(fd, "w") as fh:
