@@ -3,7 +3,7 @@
 # on every compute node at once, so a cluster of 1,000 nodes is checked in the time of one. Needs
 # check.sh and slurm-utils.sh loaded (and slurm::require called).
 
-declare -A HEALTH_VALUE=() HEALTH_MISSING=()
+declare -gA HEALTH_VALUE=() HEALTH_MISSING=()
 HEALTH_NODES=()
 
 # health::gather NAME BODY [SRUN_ARGS...]: run the shell snippet BODY on every node of the partition
