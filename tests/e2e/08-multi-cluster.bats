@@ -167,7 +167,7 @@ destroy_clusters() {
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
   [ -f "$report/report.html" ] && [ -f "$report/kubernetes/junit.xml" ] && [ -f "$report/hpc-slurm/junit.xml" ]
   grep -q 'name="all-clusters/kubernetes/kubernetes-cluster"' "$report/junit.xml"
-  grep -q 'name="all-clusters/hpc-slurm/slurm-controller"' "$report/junit.xml"
+  grep -q 'name="all-clusters/hpc-slurm/hpc-slurm/slurm-controller"' "$report/junit.xml"
   [[ "$output" == *"all-clusters: 2 passed, 0 failed, 0 errors, 1 skipped of 3"* ]]
   grep -q 'this target configures none (kubernetes.kubeconfig)' "$report/junit.xml"
 }
