@@ -32,8 +32,13 @@ health::gather() {
   for node in "${SLURM_USABLE[@]}"; do [[ -n "${HEALTH_VALUE[$node]+x}" ]] || again+=("$node"); done
   if ((${#again[@]})); then
     log::warn "no answer from ${again[*]} in the job over all nodes; asking each alone"
+    # Diagnosis only: a node that is not taking jobs gets 10 s, not the whole job timeout, to say so.
     for node in "${again[@]}"; do
-      (slurm::srun -w "$node" -N1 -n1 "$@" "$script"; printf '%s\n' "$SRUN_OUTPUT" >"$SLURM_JOB_DIR/$name.$node.alone") &
+      (
+        ((SLURM_TIMEOUT <= 10)) || SLURM_TIMEOUT=10
+        slurm::srun -w "$node" -N1 -n1 "$@" "$script"
+        printf '%s\n' "$SRUN_OUTPUT" >"$SLURM_JOB_DIR/$name.$node.alone"
+      ) &
     done
     wait
     for node in "${again[@]}"; do

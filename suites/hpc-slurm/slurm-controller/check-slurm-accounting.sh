@@ -26,10 +26,8 @@ done
 # slurmctld hands finished jobs to slurmdbd asynchronously: give the record a few seconds to land.
 record() { sacct -X -n -P -j "$1" -o JobID,State,ExitCode,Elapsed,NodeList 2>/dev/null | awk -F '|' -v id="$1" '$1 == id'; }
 # shellcheck disable=SC2317 # called through util::wait_for
-recorded() { [[ -n "$(record "$1")" ]]; }
-for id in "$ok" "$failing"; do
-  util::wait_for 15 "job $id in accounting" recorded "$id" 2>/dev/null || true
-done
+recorded() { [[ -n "$(record "$ok")" && -n "$(record "$failing")" ]]; }
+util::wait_for 15 "jobs $ok and $failing in accounting" recorded 2>/dev/null || true
 rec_ok=$(record "$ok") rec_failing=$(record "$failing")
 printf '%s\n%s\n' "$rec_ok" "$rec_failing" >"$CC_ARTIFACT_DIR/sacct.txt"
 [[ -n "$rec_ok" ]] || check::fail "job $ok finished but is missing from accounting (sacct -j $ok lists nothing)"
