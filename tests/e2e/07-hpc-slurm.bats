@@ -217,6 +217,9 @@ nothing_left() {
 @test "a node whose slurmd is down: the node slurmd check names it" {
   ON_TEARDOWN=("\"$STACK\" node-start cc-cn02" settle)
   "$STACK" node-stop cc-cn02
+  # as an operator finds it: the controller has flagged the node not responding (a job launched at a
+  # node whose death it has not noticed yet stays COMPLETING on every node of the job for minutes)
+  for _ in $(seq 120); do [[ "$(sinfo -h -N -n cc-cn02 -o %T)" == *'*' ]] && break; sleep 0.5; done
   expect_fail check-node-slurmd
   [[ "$output" == *"cc-cn02: "* ]]
   [[ "$output" != *"cc-cn01: "* ]]
