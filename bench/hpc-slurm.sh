@@ -20,7 +20,8 @@ tmp=$(mktemp -d)
 chmod 755 "$tmp" # MariaDB runs as mysql and must reach its data directory under it
 export CC_LOCAL_STATE=$tmp/state
 base=$tmp/local.yaml
-sed -e "s#\.\./\.\./\.local-target/#$tmp/state/#" -e "s#\.\./\.\./#$CC_ROOT/#g" test-infra/configs/local.yaml >"$base"
+sed -e "s#\.\./\.\./\.local-target/#$tmp/state/#" -e "s#\.\./\.\./#$CC_ROOT/#g" \
+  -e "s#^  cli_config: .*#  cli_config: $CC_ROOT/test-infra/configs/local-cluster.yaml#" test-infra/configs/local.yaml >"$base"
 cleanup() {
   CC_STACK_CONFIG=$base test-infra/local/stack down hpc >/dev/null 2>&1 || true
   rm -rf "$tmp"
