@@ -62,9 +62,29 @@ slurm::submit() {
 slurm::job_field() {
   local line
   line=$(scontrol -o show job "$1" 2>/dev/null) || return 0
-  line=" $line "
+  slurm::record_field "$line" "$2"
+}
+
+# slurm::node_field NODE FIELD: one field of `scontrol show node` (e.g. NodeAddr).
+slurm::node_field() {
+  local line
+  line=$(scontrol -o show node "$1" 2>/dev/null) || return 0
+  slurm::record_field "$line" "$2"
+}
+
+# slurm::record_field LINE FIELD: FIELD's value in one line of `scontrol -o show ...` (empty if absent).
+slurm::record_field() {
+  local line=" $1 "
   [[ "$line" =~ \ $2=([^ ]*)\  ]] && printf '%s\n' "${BASH_REMATCH[1]}"
   return 0
+}
+
+# slurm::setting KEY [FILE]: one value of `scontrol show config` (or of its saved output in FILE). awk
+# reads to the end: stopping early would kill scontrol with SIGPIPE, and pipefail would fail the check.
+slurm::setting() {
+  local text
+  if [[ -n "${2:-}" ]]; then text=$(cat "$2"); else text=$(scontrol show config 2>/dev/null || true); fi
+  awk -F ' *= *' -v k="$1" '$1 == k && !seen++ { print $2 }' <<<"$text"
 }
 
 # slurm::wait_state ID STATES TIMEOUT_S: until job ID is in one of STATES (regex, e.g. 'RUNNING' or

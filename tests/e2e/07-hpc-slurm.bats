@@ -20,9 +20,14 @@ teardown_file() {
 
 # stop_daemon NAME: end one of the stack's daemons abruptly, by the PID the stack keeps.
 stop_daemon() {
+  signal_daemon "$1" KILL
+}
+
+# signal_daemon NAME SIGNAL: send SIGNAL to the daemon's process group and wait until it is gone.
+signal_daemon() {
   local pid started
   read -r pid started <"$ROOT/.local-target/pids/$1.pid"
-  kill -KILL -- "-$pid"
+  kill -"$2" -- "-$pid"
   while [ -e "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do sleep 0.1; done
 }
 
@@ -51,10 +56,7 @@ settle() {
 
 # restart_controller: stop slurmctld the way an operator would (TERM: it saves its state), start it again.
 restart_controller() {
-  local pid started
-  read -r pid started <"$ROOT/.local-target/pids/slurmctld.pid"
-  kill -TERM -- "-$pid"
-  while [ -e "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do sleep 0.1; done
+  signal_daemon slurmctld TERM
   "$STACK" up hpc
 }
 

@@ -14,7 +14,7 @@ prog=$SLURM_PROGRAM
 meet=$SLURM_JOB_DIR/meet
 mkdir -p "$meet"
 for node in "${nodes[@]}"; do
-  printf '%s %s\n' "$node" "$(scontrol -o show node "$node" | grep -o 'NodeAddr=[^ ]*' | cut -d= -f2)"
+  printf '%s %s\n' "$node" "$(slurm::node_field "$node" NodeAddr)"
 done >"$meet/nodeaddr"
 slurm::srun -N "$n" --ntasks-per-node=1 "$CC_HPC_SLURM_MPI_PYTHON" "$prog" "$meet" "$n" 20
 printf '%s\n' "$SRUN_OUTPUT" >"$CC_ARTIFACT_DIR/mesh.txt"

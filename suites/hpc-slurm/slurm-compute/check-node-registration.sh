@@ -11,8 +11,9 @@ check::metric nodes_registered "${#nodes[@]}" nodes
 check::expect_eq "nodes in partition $CC_HPC_SLURM_PARTITION (${nodes[*]})" "${#nodes[@]}" "$CC_HPC_SLURM_NODES"
 : >"$CC_ARTIFACT_DIR/nodes.tsv"
 for node in "${nodes[@]}"; do
-  line=" $(scontrol -o show node "$node" 2>/dev/null) "
-  field() { [[ "$line" =~ \ $1=([^ ]*)\  ]] && printf '%s\n' "${BASH_REMATCH[1]}"; }
+  # one scontrol call per node, four fields from it
+  line=$(scontrol -o show node "$node" 2>/dev/null || true)
+  field() { slurm::record_field "$line" "$1"; }
   cpus=$(field CPUTot) mem=$(field RealMemory) gres=$(field Gres) state=$(field State)
   gpus=0
   [[ "$gres" =~ gpu(:[^:,]+)?:([0-9]+) ]] && gpus=${BASH_REMATCH[2]}

@@ -20,6 +20,6 @@ tampered="${cred:0:mid}$flip${cred:mid+1}"
 rejected=$(unmunge "${socket[@]}" <<<"$tampered" 2>&1) && check::note_failure "a tampered credential was accepted"
 log::info "tampered credential: $(head -n 1 <<<"$rejected")"
 
-auth=$(scontrol show config 2>/dev/null | awk -F ' *= *' '$1 == "AuthType" { print $2 }')
+auth=$(slurm::setting AuthType)
 check::expect_eq "SLURM's AuthType" "$auth" auth/munge
 check::finish "credentials issued and verified, a tampered one rejected; SLURM uses auth/munge"

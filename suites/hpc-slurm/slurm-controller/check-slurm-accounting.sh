@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 [[ "$CC_HPC_SLURM_ACCOUNTING" == true ]] || check::skip "accounting is not expected on this cluster (hpc.slurm.accounting is false)"
 for t in sacct sacctmgr; do command -v "$t" >/dev/null || check::error "SLURM client '$t' is not installed on this host"; done
-cluster=$(scontrol show config 2>/dev/null | awk -F ' *= *' '$1 == "ClusterName" { print $2 }')
+cluster=$(slurm::setting ClusterName)
 known=$(timeout 15 sacctmgr -n -P show cluster format=cluster 2>&1) || check::fail "slurmdbd does not answer sacctmgr: $(tail -n 1 <<<"$known")"
 grep -qx -- "$cluster" <<<"$known" || check::fail "sacctmgr does not know cluster '$cluster' (it knows: $(tr '\n' ' ' <<<"$known"))"
 log::ok "sacctmgr knows cluster $cluster"

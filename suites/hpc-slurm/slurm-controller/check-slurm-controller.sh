@@ -11,7 +11,7 @@ ping=$(timeout 8 scontrol ping 2>&1) || true
 log::ok "$ping"
 
 scontrol show config >"$CC_ARTIFACT_DIR/config.txt" 2>&1 || check::fail "scontrol show config failed: $(tail -n 1 "$CC_ARTIFACT_DIR/config.txt")"
-setting() { awk -F ' *= *' -v k="$1" '$1 == k { print $2; exit }' "$CC_ARTIFACT_DIR/config.txt"; }
+setting() { slurm::setting "$1" "$CC_ARTIFACT_DIR/config.txt"; }
 check::expect_eq "AuthType" "$(setting AuthType)" auth/munge
 check::expect_eq "SelectType" "$(setting SelectType)" select/cons_tres
 [[ -z "${CC_HPC_SLURM_CLUSTER_NAME:-}" ]] || check::expect_eq "ClusterName" "$(setting ClusterName)" "$CC_HPC_SLURM_CLUSTER_NAME"

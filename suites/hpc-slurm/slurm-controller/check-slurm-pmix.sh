@@ -11,7 +11,7 @@ plugins=$(srun --mpi=list 2>&1) || check::fail "srun --mpi=list failed: $(tail -
 printf '%s\n' "$plugins" >"$CC_ARTIFACT_DIR/mpi-list.txt"
 offered=$(awk '/^[[:space:]]+[a-z0-9_]+$/ { print $1 } /pmix plugin versions available:/ { gsub(/,/, " "); for (i = 6; i <= NF; i++) print $i }' <<<"$plugins" | sort -u)
 grep -qx -- "$mpi" <<<"$offered" ||
-  check::fail "srun --mpi=list does not offer $mpi (offered: $(tr '\n' ' ' <<<"$offered"); the cluster uses $(scontrol show config | awk -F ' *= *' '$1 == "MpiDefault" { print $2 }') by default)"
+  check::fail "srun --mpi=list does not offer $mpi (offered: $(tr '\n' ' ' <<<"$offered"); the cluster uses $(slurm::setting MpiDefault) by default)"
 log::ok "srun offers: $(tr '\n' ' ' <<<"$offered")"
 
 slurm::program mpi_allreduce.py
