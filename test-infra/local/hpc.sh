@@ -6,6 +6,7 @@
 # renders the configs; this file runs the daemons, each started and stopped by PID, and removes every
 # namespace, veth, bridge and cgroup directory it made.
 # Sourced by test-infra/local/stack after proc.sh; reads the target config CC_STACK_CONFIG.
+# The runtime services (registry, Prometheus, node exporters) are in hpc-runtime.sh.
 # Clients reach this cluster through SLURM_CONF=<state>/etc/slurm.conf (hpc.slurm.conf in the config).
 
 hpc::_config() {
@@ -28,6 +29,13 @@ hpc::_require_tools() {
     command -v "$t" >/dev/null || PATH="$PATH:/usr/sbin"
     command -v "$t" >/dev/null ||
       log::die "hpc: $t is not installed (run: make setup; Debian packages slurm-wlm slurmdbd mariadb-server munge iproute2)"
+  done
+  local -a runtime=()
+  [[ -z "${CC_HPC_CONTAINERS_RUNTIME:-}" ]] || runtime+=(podman newuidmap docker-registry)
+  [[ -z "${CC_HPC_MONITORING_PROMETHEUS_URL:-}" ]] || runtime+=(prometheus prometheus-node-exporter)
+  for t in "${runtime[@]}"; do
+    command -v "$t" >/dev/null ||
+      log::die "hpc: $t is not installed (run: make setup; Debian packages podman runc uidmap docker-registry prometheus prometheus-node-exporter)"
   done
 }
 
@@ -157,9 +165,12 @@ hpc::_ctld_up() { [[ "$(scontrol ping 2>/dev/null)" == *"is UP"* ]]; }
 # hpc::node_start NODE: the node's MUNGE, then its slurmd in the node's namespaces (nsenter, not
 # `ip netns exec`: that remounts /sys, and slurmd finds no cgroup filesystem).
 hpc::node_start() {
-  local node=$1 dir=$HPC_DIR/nodes/$1
+  local node=$1 dir=$HPC_DIR/nodes/$1 i
   [[ -e "/run/netns/$node" ]] || log::die "hpc: node $node has no network namespace (run: stack up hpc)" 1
   hpc::_start_munged "munged-$node" "$dir/munge"
+  for ((i = 0; i < ${#HPC_NODES[@]}; i++)); do
+    [[ "${HPC_NODES[i]}" != "$node" ]] || hpc_runtime::exporter_start "$node" "${HPC_ADDRS[i]}"
+  done
   proc::pid "slurmd-$node" >/dev/null && return 0
   # shellcheck disable=SC2016 # expanded by the node's shell
   proc::start "slurmd-$node" nsenter --net="/run/netns/$node" unshare --uts --mount --propagation private \
@@ -192,6 +203,8 @@ hpc::up() {
   hpc::_check_ports
   hpc::_net_up
   hpc::_host_ports_up
+  hpc_runtime::registry_up
+  hpc_runtime::monitoring_up
   hpc::_start_munged munged "$HPC_DIR/munge"
   hpc::_accounting_up
   if ! proc::pid slurmctld >/dev/null; then
@@ -251,6 +264,7 @@ hpc::down() {
     proc::stop "${name%.pid}" 5 &
   done
   wait
+  hpc_runtime::down
   hpc::_cgroups_down
   hpc::_net_down
 }
@@ -266,6 +280,7 @@ hpc::status() {
     s=CC_HPC_LOCAL_HOST_PORTS_$i
     services+=("forward-${!s}")
   done
+  mapfile -t -O "${#services[@]}" services < <(hpc_runtime::services)
   for s in "${services[@]}"; do proc::status "$s" || rc=1; done
   return "$rc"
 }

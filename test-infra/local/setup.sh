@@ -12,6 +12,7 @@ packages=(
   busybox-static dropbear-bin openssh-client cpio
   shellcheck bats packer ansible-core libxml2-utils python3-venv curl iproute2
   wrk hey slurm-wlm munge slurmdbd mariadb-server openmpi-bin libpmix-dev python3-mpi4py socat
+  podman runc uidmap docker-registry apache2-utils prometheus prometheus-node-exporter
 )
 
 missing=()
@@ -38,5 +39,13 @@ if [[ ! -f "$stamp" || "$root/python/pyproject.toml" -nt "$stamp" ]]; then
   touch "$stamp"
 else
   log::info "setup: venv up to date"
+fi
+
+# CPU torch for the distributed-training check, from the wheel this machine keeps on disk (pip's
+# find-links); without it that check is skipped with the reason.
+if ! "$venv/bin/python" -c 'import torch' 2>/dev/null; then
+  log::info "setup: installing torch==2.13.0 (CPU) into the venv"
+  "$venv/bin/pip" install -q 'torch==2.13.0' ||
+    log::warn "setup: torch==2.13.0 could not be installed; the distributed-training check will be skipped"
 fi
 log::ok "setup: done"

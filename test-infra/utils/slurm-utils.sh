@@ -4,6 +4,9 @@
 
 SLURM_JOBS=()
 SLURM_JOB_DIR=
+# The command prefix that submits jobs as another user (runtime checks: runuser -u JOB_USER --); the
+# job directory then belongs to that user.
+SLURM_AS=()
 
 # slurm::require: skip on a target without a SLURM cluster; error when the client tools are missing.
 slurm::require() {
@@ -23,6 +26,7 @@ slurm::job_dir() {
   mkdir -p "$CC_HPC_SLURM_WORK_DIR" || check::error "cannot create hpc.slurm.work_dir $CC_HPC_SLURM_WORK_DIR"
   SLURM_JOB_DIR=$(mktemp -d "$CC_HPC_SLURM_WORK_DIR/cc-${CC_CHECK_NAME:-check}-XXXXXX")
   chmod 755 "$SLURM_JOB_DIR"
+  [[ -z "${SLURM_AS_USER:-}" ]] || chown "$SLURM_AS_USER:" "$SLURM_JOB_DIR"
   util::trap_add slurm::_cleanup EXIT
 }
 
@@ -35,9 +39,12 @@ slurm::_cleanup() {
 # slurm::srun ARGS...: srun in the configured partition that gives up when no allocation comes within
 # the job timeout (instead of queueing forever); output in SRUN_OUTPUT, exit status in SRUN_RC.
 slurm::srun() {
+  local -a dir=()
+  # another user's job starts in its own directory: the harness's may be closed to it
+  ((${#SLURM_AS[@]} == 0)) || { slurm::job_dir; dir=(--chdir="$SLURM_JOB_DIR"); }
   SRUN_RC=0
-  SRUN_OUTPUT=$(timeout -k 5 $((SLURM_TIMEOUT + 10)) srun -p "$CC_HPC_SLURM_PARTITION" --immediate="$SLURM_TIMEOUT" \
-    --time=2 --job-name="cc-${CC_CHECK_NAME:-check}" "$@" 2>&1) || SRUN_RC=$?
+  SRUN_OUTPUT=$(timeout -k 5 $((SLURM_TIMEOUT + 10)) "${SLURM_AS[@]}" srun -p "$CC_HPC_SLURM_PARTITION" --immediate="$SLURM_TIMEOUT" \
+    --time=2 --job-name="cc-${CC_CHECK_NAME:-check}" "${dir[@]}" "$@" 2>&1) || SRUN_RC=$?
   printf '$ srun %s  (exit %s)\n%s\n' "$*" "$SRUN_RC" "$SRUN_OUTPUT" >>"$CC_ARTIFACT_DIR/slurm.log"
   return 0
 }
@@ -50,7 +57,7 @@ slurm::submit() {
   shift 2
   slurm::job_dir
   printf '#!/bin/bash\nset -eu\n%s\n' "$body" >"$SLURM_JOB_DIR/$name.sh"
-  id=$(sbatch --parsable -p "$CC_HPC_SLURM_PARTITION" --time=5 --job-name="cc-$name" -o "$SLURM_JOB_DIR/$name.out" \
+  id=$("${SLURM_AS[@]}" sbatch --parsable -p "$CC_HPC_SLURM_PARTITION" --time=5 --job-name="cc-$name" -o "$SLURM_JOB_DIR/$name.out" \
     -D "$SLURM_JOB_DIR" "$@" "$SLURM_JOB_DIR/$name.sh" 2>"$CC_ARTIFACT_DIR/sbatch-$name.err") ||
     check::fail "sbatch refused job $name: $(tail -n 1 "$CC_ARTIFACT_DIR/sbatch-$name.err")"
   SLURM_JOB=${id%%;*}
@@ -139,15 +146,17 @@ slurm::usable_nodes() {
 # slurm::join ITEM...: ITEMs joined by commas (a SLURM node list).
 slurm::join() { local IFS=,; printf '%s\n' "$*"; }
 
-# slurm::program NAME: copy suites/hpc-slurm/programs/NAME into the check's job directory, where every
-# node can read it (the work dir is shared); its path there in SLURM_PROGRAM (not printed: the job
+# slurm::program NAME: copy suites/hpc-slurm/programs/NAME (or suites/NAME when NAME has a folder)
+# into the check's job directory, where every node can read it (the work dir is shared); its path there in SLURM_PROGRAM (not printed: the job
 # directory and its cleanup trap must belong to the check's own shell, not a $(...) subshell).
 slurm::program() {
+  local src=$CC_ROOT/suites/hpc-slurm/programs/$1
+  [[ "$1" != */* ]] || src=$CC_ROOT/suites/$1
   slurm::job_dir
-  cp "$CC_ROOT/suites/hpc-slurm/programs/$1" "$SLURM_JOB_DIR/$1"
-  chmod 755 "$SLURM_JOB_DIR/$1"
+  cp "$src" "$SLURM_JOB_DIR/${1##*/}"
+  chmod 755 "$SLURM_JOB_DIR/${1##*/}"
   # shellcheck disable=SC2034 # read by the checks
-  SLURM_PROGRAM=$SLURM_JOB_DIR/$1
+  SLURM_PROGRAM=$SLURM_JOB_DIR/${1##*/}
 }
 
 # slurm::node_command TEMPLATE NODE: run a configured command ({node} replaced by NODE) from the
