@@ -41,11 +41,4 @@ else
   log::info "setup: venv up to date"
 fi
 
-# CPU torch for the distributed-training check, from the wheel this machine keeps on disk (pip's
-# find-links); without it that check is skipped with the reason.
-if ! "$venv/bin/python" -c 'import torch' 2>/dev/null; then
-  log::info "setup: installing torch==2.13.0 (CPU) into the venv"
-  "$venv/bin/pip" install -q 'torch==2.13.0' ||
-    log::warn "setup: torch==2.13.0 could not be installed; the distributed-training check will be skipped"
-fi
 log::ok "setup: done"

@@ -1,0 +1,60 @@
+"""A small PyTorch DistributedDataParallel run, one process per SLURM task: the rank, world size and
+local rank come from SLURM's environment (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID), the rendezvous
+from MASTER_ADDR/MASTER_PORT. Each rank trains the same linear model on its own shard of a fixed
+regression problem for STEPS steps, then all ranks gather a checksum of their parameters. Each rank
+prints one JSON line: its environment as it saw it, the loss at the first and last step, the checksums
+of every rank and the backend and device it used.
+Usage: ddp_train.py STEPS BACKEND (auto: nccl when this rank has a GPU, else gloo)"""
+import datetime
+import json
+import os
+import socket
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+
+steps, backend = int(sys.argv[1]), sys.argv[2]
+rank, world = int(os.environ["SLURM_PROCID"]), int(os.environ["SLURM_NTASKS"])
+local = int(os.environ.get("SLURM_LOCALID", "0"))
+os.environ.setdefault("RANK", str(rank))
+os.environ.setdefault("WORLD_SIZE", str(world))
+os.environ.setdefault("LOCAL_RANK", str(local))
+if backend == "auto":
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+device = torch.device(f"cuda:{local % max(torch.cuda.device_count(), 1)}" if backend == "nccl" else "cpu")
+if device.type == "cuda":
+    torch.cuda.set_device(device)
+start = time.time()
+dist.init_process_group(backend, rank=rank, world_size=world, timeout=datetime.timedelta(seconds=60))
+
+torch.manual_seed(0)  # the same initial model on every rank; DDP broadcasts rank 0's anyway
+true_w = torch.arange(1.0, 9.0).unsqueeze(1)
+gen = torch.Generator().manual_seed(1000 + rank)  # each rank its own shard
+x = torch.randn(256, 8, generator=gen)
+y = x @ true_w + 0.01 * torch.randn(256, 1, generator=gen)
+x, y = x.to(device), y.to(device)
+model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(8, 1).to(device),
+                                                  device_ids=[device.index] if device.type == "cuda" else None)
+opt = torch.optim.SGD(model.parameters(), lr=0.05)
+losses = []
+for _ in range(steps):
+    opt.zero_grad()
+    loss = torch.nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+    losses.append(loss.item())
+flat = torch.cat([p.detach().flatten() for p in model.parameters()]).double()
+checksum = torch.stack([flat.sum(), (flat * torch.arange(1, flat.numel() + 1, device=device, dtype=flat.dtype)).sum()])
+gathered = [torch.zeros_like(checksum) for _ in range(world)]
+dist.all_gather(gathered, checksum)
+print(json.dumps({
+    "rank": rank, "world_size": world, "local_rank": local, "host": socket.gethostname(),
+    "env": {k: os.environ.get(k, "") for k in ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK")},
+    "backend": backend, "device": str(device), "steps": steps,
+    "loss_first": losses[0], "loss_last": losses[-1],
+    "checksums": [[round(v, 10) for v in g.tolist()] for g in gathered],
+    "seconds": round(time.time() - start, 3),
+}), flush=True)
+dist.destroy_process_group()
