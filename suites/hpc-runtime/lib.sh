@@ -11,3 +11,5 @@ source "$CC_UTILS/hpc-runtime-utils.sh"
 check::init
 slurm::require
 runtime::as_job_user
+# the job directory now, in the check's own shell: a job started from a $(...) must not make its own
+slurm::job_dir

@@ -30,9 +30,11 @@ slurm::job_dir() {
   util::trap_add slurm::_cleanup EXIT
 }
 
+# The directory goes first: on an interrupted run the controller may be going down, and scancel would
+# then wait for it until the runner's grace period is over.
 slurm::_cleanup() {
-  ((${#SLURM_JOBS[@]})) && scancel --quiet "${SLURM_JOBS[@]}" 2>/dev/null
   [[ -n "$SLURM_JOB_DIR" ]] && rm -rf "$SLURM_JOB_DIR"
+  ((${#SLURM_JOBS[@]})) && timeout 10 scancel --quiet "${SLURM_JOBS[@]}" 2>/dev/null
   return 0
 }
 

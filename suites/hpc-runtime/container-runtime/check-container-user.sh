@@ -14,6 +14,8 @@ secret=$CC_HPC_CONTAINERS_UNREADABLE_PATH
 if ((uid != 0)) && "${SLURM_AS[@]}" test -r "$secret"; then
   check::error "job user $user can read $secret on the host: choose another hpc.containers.unreadable_path"
 fi
+# A job of root starts its containers with a rootful runtime: they are root on the host.
+((uid != 0)) || check::note_failure "jobs run as root (hpc.runtime.job_user '$user'): their containers run as root on the host"
 image=$CC_HPC_CONTAINERS_IMAGE
 if [[ -n "${CC_HPC_CONTAINERS_REGISTRY_URL:-}" ]]; then
   runtime::require_registry

@@ -1,0 +1,192 @@
+#!/usr/bin/env bats
+# The HPC runtime framework on the local multi-node SLURM cluster (`stack up hpc`, which also runs the
+# image registry, Prometheus and a node exporter per node): every check passes or skips with the
+# reason, each fails on a broken node, and an interrupted run leaves nothing behind.
+load helpers
+
+FW=$ROOT/frameworks/test-hpc-runtime-framework.sh
+STACK=$ROOT/test-infra/local/stack
+HPC=$ROOT/.local-target/hpc
+export SLURM_CONF=$HPC/etc/slurm.conf
+NODES=(cc-cn01 cc-cn02)
+
+setup_file() {
+  "$STACK" up hpc >&3 2>&1
+}
+
+teardown_file() {
+  "$STACK" down hpc >&3 2>&1 || true
+}
+
+# all_idle: every node idle again (after a test broke one), 60 s at most.
+all_idle() {
+  for _ in $(seq 120); do
+    [ "$(sinfo -h -N -o '%T' | sort -u)" = idle ] && return 0
+    sleep 0.5
+  done
+  sinfo -N >&2
+  return 1
+}
+
+# restart_nodes: every slurmd re-reads its configuration (cgroup.conf is read at start only), and
+# so does the controller.
+restart_nodes() {
+  local node
+  for node in "${NODES[@]}"; do "$STACK" node-stop "$node" && "$STACK" node-start "$node"; done
+  scontrol reconfigure
+  all_idle
+}
+
+# no_job_leftovers: no job, no process of the job user but zombies, no container storage or run dir.
+no_job_leftovers() {
+  [ -z "$(squeue -h)" ] || { squeue >&2; return 1; }
+  [ -z "$(ps -u ccjob -o stat=,args= | grep -v '^Z')" ] || { ps -u ccjob -o pid,stat,args >&2; return 1; }
+  [ -z "$(ls -d /tmp/ccr-* "$HPC"/nodes/*/tmp/cc-ctr-* 2>/dev/null)" ] || { echo "container storage left" >&2; return 1; }
+}
+
+@test "the HPC runtime framework passes on the local cluster: 13 passed, DCGM and Grafana skipped with the reason" {
+  report=$BATS_TEST_TMPDIR/report
+  run "$FW" run-tests --report-dir "$report"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"hpc-runtime: 13 passed, 0 failed, 0 errors, 2 skipped of 15"* ]]
+  xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
+  grep -q 'message="no DCGM exporter configured (hpc.monitoring.dcgm_url; the local target has no GPU)"' "$report/junit.xml"
+  grep -q 'message="no Grafana configured' "$report/junit.xml"
+  grep -q 'check-ddp-training.metric.ddp_job_s' "$report/junit.xml"
+  # the four causes, each diagnosed
+  for cause in exit oom timeout node_failure; do
+    grep -q "\"cause\": \"$cause\"" "$report/artifacts/check-failure-diagnosis/diagnosis-$cause.json"
+  done
+  # the registry password never reaches a report
+  ! grep -rq 'cc-local-registry-Q7pZ2' "$report"
+  [ -z "$(ls -A "$HPC/jobs")" ]
+  no_job_leftovers
+  all_idle
+}
+
+@test "memory and devices not constrained: the cgroup checks and the container GPU check fail" {
+  cp "$HPC/etc/cgroup.conf" "$BATS_TEST_TMPDIR/cgroup.conf"
+  ON_TEARDOWN=("cp '$BATS_TEST_TMPDIR/cgroup.conf' '$HPC/etc/cgroup.conf'" restart_nodes)
+  sed -i -e 's/^ConstrainRAMSpace=yes/ConstrainRAMSpace=no/' -e 's/^ConstrainSwapSpace=yes/ConstrainSwapSpace=no/' \
+    -e 's/^ConstrainDevices=yes/ConstrainDevices=no/' "$HPC/etc/cgroup.conf"
+  restart_nodes
+  expect_fail check-cgroup-config
+  [[ "$output" == *"cgroup.conf ConstrainRAMSpace is 'no', expected yes"* ]]
+  expect_fail check-cgroup-memory-oom
+  [[ "$output" == *"memory is not constrained (ConstrainRAMSpace)"* ]]
+  expect_fail check-cgroup-gpu-devices
+  [[ "$output" == *"a job that asked for no GPU can open gpu0,gpu1 (devices are not constrained)"* ]]
+  expect_fail check-container-gpus
+  [[ "$output" == *"the container can open GPU device(s) 'gpu0,gpu1', but the job holds GPU"* ]]
+}
+
+@test "jobs run as root: the container check fails - their containers would be root on the host" {
+  target_config "$BATS_TEST_TMPDIR/root.yaml" hpc.runtime.job_user=root
+  expect_fail check-container-user "$BATS_TEST_TMPDIR/root.yaml"
+  [[ "$output" == *"jobs run as root (hpc.runtime.job_user 'root'): their containers run as root on the host"* ]]
+}
+
+@test "the registry serves a changed blob: the pull by digest is refused and the registry check fails" {
+  blob=$(find "$HPC/registry/data/docker/registry/v2/blobs" -name data -size +100k | head -n 1)
+  cp "$blob" "$BATS_TEST_TMPDIR/blob"
+  ON_TEARDOWN=("cp '$BATS_TEST_TMPDIR/blob' '$blob'")
+  python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(5000); b = f.read(1); f.seek(5000); f.write(bytes([b[0] ^ 0xff]))' "$blob"
+  expect_fail check-registry-serves-image
+  [[ "$output" == *"could not pull"*"Digest did not match"* ]]
+}
+
+# restart_registry: the registry starts again from its config file (the stack restarts what is down).
+restart_registry() {
+  local pid
+  read -r pid _ <"$ROOT/.local-target/pids/registry.pid"
+  kill -TERM -- "-$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  "$STACK" up hpc
+}
+
+@test "a registry without its login: the push-auth check fails; no login configured: skipped" {
+  cp "$HPC/registry/config.yml" "$BATS_TEST_TMPDIR/registry.yml"
+  ON_TEARDOWN=("cp '$BATS_TEST_TMPDIR/registry.yml' '$HPC/registry/config.yml'" restart_registry)
+  python3 - "$HPC/registry/config.yml" <<'PY'
+import sys, yaml
+p = sys.argv[1]; c = yaml.safe_load(open(p)); c.pop("auth", None); yaml.safe_dump(c, open(p, "w"))
+PY
+  restart_registry >&3 2>&1
+  expect_fail check-registry-push-auth
+  [[ "$output" == *"a push without credentials was answered HTTP 202, not 401 (refused)"* ]]
+  target_config "$BATS_TEST_TMPDIR/noauth.yaml" hpc.containers.registry.username='<unset>' hpc.containers.registry.password='<unset>'
+  run_check check-registry-push-auth "$BATS_TEST_TMPDIR/noauth.yaml"
+  [ "$status_of" = skipped ]
+}
+
+@test "an epilog and a diagnosis tool that do nothing: the job-scripts checks fail" {
+  for f in epilog.sh job-diagnose; do cp "$HPC/etc/$f" "$BATS_TEST_TMPDIR/$f"; done
+  ON_TEARDOWN=("cp '$BATS_TEST_TMPDIR/epilog.sh' '$HPC/etc/epilog.sh'" "cp '$BATS_TEST_TMPDIR/job-diagnose' '$HPC/etc/job-diagnose'")
+  printf '#!/bin/sh\nexit 0\n' >"$HPC/etc/epilog.sh"
+  printf '#!/bin/sh\nexit 0\n' >"$HPC/etc/job-diagnose"
+  target_config "$BATS_TEST_TMPDIR/quick.yaml" 'hpc.runtime.job_scripts.causes=[exit]' hpc.runtime.job_scripts.record_wait_s=3
+  expect_fail check-prolog-epilog "$BATS_TEST_TMPDIR/quick.yaml"
+  [[ "$output" == *"no epilog record for job"*"(the epilog did not run)"* ]]
+  expect_fail check-failure-diagnosis "$BATS_TEST_TMPDIR/quick.yaml"
+  [[ "$output" == *"(exit, ended FAILED) left no diagnosis in $HPC/job-debug"* ]]
+}
+
+@test "a node exporter down: the monitoring check fails naming the node" {
+  ON_TEARDOWN=("\"$STACK\" up hpc")
+  read -r pid _ <"$ROOT/.local-target/pids/node-exporter-cc-cn02.pid"
+  kill -TERM -- "-$pid"
+  target_config "$BATS_TEST_TMPDIR/quick.yaml" hpc.monitoring.scrape_wait_s=4
+  # Prometheus notices at its next scrape (every 2 s)
+  sleep 3
+  expect_fail check-node-exporters "$BATS_TEST_TMPDIR/quick.yaml"
+  [[ "$output" == *"node exporter not up on: cc-cn02 (up = 0)"* ]]
+  [[ "$output" != *"cc-cn01 ("* ]]
+}
+
+@test "ranks that do not see SLURM's world: the training check fails - world size, ranks, parameters" {
+  wrapper=$HPC/jobs/lonely-python
+  ON_TEARDOWN=("rm -f '$wrapper'")
+  # every task believes it is rank 0 of 1, and the one on cc-cn02 trains 5 steps more
+  cat >"$wrapper" <<EOF
+#!/bin/sh
+export SLURM_NTASKS=1 SLURM_PROCID=0
+steps=\$2
+[ "\$(hostname)" != cc-cn02 ] || steps=\$((steps + 5))
+exec $HPC/job-venv/bin/python "\$1" "\$steps" "\$3"
+EOF
+  chmod 755 "$wrapper"
+  target_config "$BATS_TEST_TMPDIR/lonely.yaml" "hpc.runtime.training.python=$wrapper"
+  expect_fail check-ddp-training "$BATS_TEST_TMPDIR/lonely.yaml"
+  [[ "$output" == *"sees world size 1 (WORLD_SIZE=1), expected 2"* ]]
+  [[ "$output" == *"the ranks disagree on the parameters after training"* ]]
+}
+
+@test "no hpc section: every runtime check is skipped with the reason, exit 0" {
+  target_config "$BATS_TEST_TMPDIR/nohpc.yaml" hpc='<unset>'
+  run "$FW" run-tests --config "$BATS_TEST_TMPDIR/nohpc.yaml" --report-dir "$BATS_TEST_TMPDIR/report"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"hpc-runtime: 0 passed, 0 failed, 0 errors, 15 skipped of 15"* ]]
+  [ "$(grep -c 'message="needs a SLURM cluster; this target configures none (hpc.slurm)"' "$BATS_TEST_TMPDIR/report/junit.xml")" -eq 15 ]
+}
+
+@test "SIGTERM during the framework's e2e: no job, container, exporter or registry is left" {
+  ON_TEARDOWN=("\"$STACK\" up hpc")
+  "$STACK" down hpc
+  "$FW" e2e --report-dir "$BATS_TEST_TMPDIR/report" >"$BATS_TEST_TMPDIR/e2e.log" 2>&1 3>&- &
+  pid=$!
+  # Interrupt while a container job runs.
+  for _ in $(seq 900); do grep -q 'check-container-user' "$BATS_TEST_TMPDIR/e2e.log" && break; sleep 0.1; done
+  sleep 1
+  kill -TERM "$pid"
+  wait "$pid" || true
+  cat "$BATS_TEST_TMPDIR/e2e.log"
+  [ -z "$(ps -u ccjob -o stat=,args= | grep -v '^Z')" ]
+  for port in 15100 19090 16817; do
+    ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+  done
+  [ -z "$(ps -eo args | grep -E '^(prometheus|prometheus-node-exporter|docker-registry) ' | grep -v grep)" ]
+  [ ! -e /run/netns/cc-cn01 ]
+  [ -z "$(ls -d /tmp/ccr-* 2>/dev/null)" ]
+}
