@@ -48,7 +48,7 @@ if [[ -n "${job_of[node_failure]:-}" ]]; then
   slurm::node_command "$CC_HPC_SLURM_FAILURE_RECOVERY_START_COMMAND" "$last" || check::note_failure "could not start node $last again"
 fi
 
-dir=$CC_HPC_RUNTIME_JOB_SCRIPTS_DEBUG_DIR
+debug=$CC_HPC_RUNTIME_JOB_SCRIPTS_DEBUG_DIR
 wait_s=${CC_HPC_RUNTIME_JOB_SCRIPTS_RECORD_WAIT_S%.*}
 seen=()
 for cause in "${causes[@]}"; do
@@ -57,9 +57,9 @@ for cause in "${causes[@]}"; do
   [[ "$cause" != timeout ]] || limit=$((SLURM_TIMEOUT + 120))
   state=$(slurm::wait_state "$id" 'COMPLETED|FAILED|OUT_OF_MEMORY|TIMEOUT|NODE_FAIL|CANCELLED' "$limit") ||
     { check::note_failure "job $id ($cause) did not end within ${limit}s: $state"; continue; }
-  file=$dir/$id.json
+  file=$debug/$id.json
   if ! jobscripts::wait_file "$file" "$wait_s"; then
-    check::note_failure "job $id ($cause, ended $state) left no diagnosis in $dir"
+    check::note_failure "job $id ($cause, ended $state) left no diagnosis in $debug"
     continue
   fi
   cp "$file" "$CC_ARTIFACT_DIR/diagnosis-$cause.json"

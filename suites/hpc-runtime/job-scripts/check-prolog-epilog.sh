@@ -24,12 +24,12 @@ state=$(slurm::wait_state "$job" 'COMPLETED|FAILED|CANCELLED|OUT_OF_MEMORY|TIMEO
 [[ "$state" == COMPLETED ]] || check::fail "job $job ended $state (see $SLURM_JOB_DIR/epilog.out)"
 node=$(sacct -X -n -P -j "$job" -o NodeList 2>/dev/null | head -n 1)
 [[ -n "$node" ]] || node=$(slurm::job_field "$job" NodeList)
-dir=$CC_HPC_RUNTIME_JOB_SCRIPTS_RECORD_DIR
+records=$CC_HPC_RUNTIME_JOB_SCRIPTS_RECORD_DIR
 wait_s=${CC_HPC_RUNTIME_JOB_SCRIPTS_RECORD_WAIT_S%.*}
-jobscripts::wait_file "$dir/$job.$node.prolog.json" "$wait_s" ||
-  check::note_failure "no prolog record for job $job on $node in $dir (the prolog did not run)"
-record=$dir/$job.$node.json
-jobscripts::wait_file "$record" "$wait_s" || check::fail "no epilog record for job $job on $node in $dir within ${wait_s}s (the epilog did not run)"
+jobscripts::wait_file "$records/$job.$node.prolog.json" "$wait_s" ||
+  check::note_failure "no prolog record for job $job on $node in $records (the prolog did not run)"
+record=$records/$job.$node.json
+jobscripts::wait_file "$record" "$wait_s" || check::fail "no epilog record for job $job on $node in $records within ${wait_s}s (the epilog did not run)"
 cp "$record" "$CC_ARTIFACT_DIR/"
 check::expect_eq "epilog record: job id" "$(jobscripts::field "$record" job_id)" "$job"
 check::expect_eq "epilog record: exit code" "$(jobscripts::field "$record" exit_code)" "0:0"

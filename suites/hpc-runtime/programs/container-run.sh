@@ -51,8 +51,8 @@ podman_ pull -q --tls-verify=false $auth "$CC_CTR_IMAGE" >"$store.pull" 2>&1 || 
 }
 rm -f "$store.pull"
 [ -z "${CC_CTR_PRINT_DIGEST:-}" ] || echo "pulled-digest $(podman_ image inspect --format '{{.Digest}}' "$CC_CTR_IMAGE")"
-# podman as root (a job of root) has no keep-id, and would raise limits the job may not
-[ "$(id -u)" != 0 ] || userns="--ulimit=nofile=$(ulimit -Sn):$(ulimit -Hn) --ulimit=nproc=$(ulimit -Sp):$(ulimit -Hp)"
+# podman as root (a job of root) has no keep-id
+[ "$(id -u)" != 0 ] || userns=""
 opts="--rm $userns"
 if [ "$mpi" = 1 ]; then
   opts="$opts --network host -e OMPI_MCA_btl=self,tcp -e TMPDIR=/tmp"
