@@ -10,7 +10,8 @@ ARGS ?=
 	test-kubernetes test-kubernetes-deployment test-kubernetes-networking docs \
 	test-multi-cluster-scenarios test-workflow-transition test-shared-gpu test-hpc-slurm \
 	test-slurm-controller test-slurm-compute test-slurm-job-examples test-slurm-failure-recovery \
-	test-node-health bench-hpc-slurm \
+	test-node-health bench-hpc-slurm test-hpc-runtime test-cgroup-isolation test-containers \
+	test-job-scripts test-hpc-monitoring test-distributed-training test-pcie-passthrough \
 	test-cloud-all test-all-clusters bench-all-clusters
 
 help: ## this list
@@ -115,6 +116,27 @@ test-node-health: setup ## HPC: per-node MUNGE, slurmd, GPUs, scratch, clock - o
 
 bench-hpc-slurm: setup ## print node-health wall time at 1, 2, 4 and 8 local nodes and the framework's wall time
 	bench/hpc-slurm.sh
+
+test-hpc-runtime: setup ## HPC runtime framework e2e: cgroups, containers + registry, job scripts, monitoring, DDP training
+	$(FW)/test-hpc-runtime-framework.sh e2e $(ARGS)
+
+test-cgroup-isolation: setup ## HPC runtime: cgroup setup, OOM kill under --mem, CPU binding, GPU device fencing
+	$(FW)/test-hpc-runtime-framework.sh e2e --suite cgroup-isolation $(ARGS)
+
+test-containers: setup ## HPC runtime: rootless containers as the job user, the registry, GPUs and MPI in containers
+	$(FW)/test-hpc-runtime-framework.sh e2e --suite container-runtime --suite container-registry --suite container-integration $(ARGS)
+
+test-job-scripts: setup ## HPC runtime: prolog/epilog records, failure diagnosis (exit, OOM, timeout, node failure)
+	$(FW)/test-hpc-runtime-framework.sh e2e --suite job-scripts $(ARGS)
+
+test-hpc-monitoring: setup ## HPC runtime: Prometheus scrapes every node exporter; DCGM and Grafana when configured
+	$(FW)/test-hpc-runtime-framework.sh e2e --suite monitoring $(ARGS)
+
+test-distributed-training: setup ## HPC runtime: PyTorch DDP over SLURM on 2 nodes (gloo on CPU, nccl on GPUs)
+	$(FW)/test-hpc-runtime-framework.sh e2e --suite distributed-training $(ARGS)
+
+test-pcie-passthrough: setup ## PCIe passthrough: IOMMU group, vfio-pci, <hostdev>, driver, /dev/nvidia*, NVML
+	$(FW)/test-pcie-passthrough-framework.sh e2e $(ARGS)
 
 test-multi-cluster-scenarios: setup ## the seven cloud/HPC scenarios (both, hpc-only, cloud-only, cold start, workflow, shared GPU, transfer)
 	$(FW)/test-multi-cluster-framework.sh all-scenarios $(ARGS)

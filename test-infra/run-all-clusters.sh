@@ -6,7 +6,7 @@ set -euo pipefail
 # shellcheck source=test-infra/utils/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/utils/init.sh"
 
-ALL_FRAMEWORKS=(cloud-vm kubernetes mlops-stack inference hpc-slurm multi-cluster)
+ALL_FRAMEWORKS=(cloud-vm pcie-passthrough kubernetes mlops-stack inference hpc-slurm hpc-runtime multi-cluster)
 
 all::usage() {
   cat <<USAGE

@@ -23,6 +23,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "k8s": ("clustercheck.k8s.cli", "k8s", "Kubernetes facts: health, components, CNI, GPUs, KServe, probe pods."),
     "inference": ("clustercheck.inference.cli", "inference", "Inference endpoint facts: answers, load, cold start, GPU."),
     "multi": ("clustercheck.multi.cli", "multi", "Cloud and HPC clusters on one host: resources and states."),
+    "gpu": ("clustercheck.gpu_inventory", "gpu", "GPU facts from NVML: models, memory, PCI addresses, driver."),
 }
 
 

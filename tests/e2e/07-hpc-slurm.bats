@@ -67,7 +67,8 @@ on_node() {
   nsenter -t "$(daemon_pid "slurmd-$node")" -m "$@"
 }
 
-# nothing_left: no namespace, veth, bridge, daemon, MariaDB or cgroup directory of the cluster.
+# nothing_left: no namespace, veth, bridge, daemon (registry, Prometheus, exporters too), MariaDB or cgroup
+# directory of the cluster.
 nothing_left() {
   local node
   for node in "${NODES[@]}"; do
@@ -76,10 +77,10 @@ nothing_left() {
   done
   ! ip link show cc-slurm0 >/dev/null 2>&1 || { echo "bridge left" >&2; return 1; }
   [ -z "$(ip -o link show | grep -E 'cc-slurmv[0-9]')" ] || { echo "veth left" >&2; return 1; }
-  for port in 16817 16819 13306; do
+  for port in 16817 16819 13306 15100 19090; do
     ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "port $port still open" >&2; return 1; }
   done
-  [ -z "$(ps -eo args | grep -E "^(slurmctld|slurmdbd|mariadbd|slurmd) .*$ROOT" | grep -v grep)" ] || { echo "daemons left" >&2; return 1; }
+  [ -z "$(ps -eo args | grep -E "^(slurmctld|slurmdbd|mariadbd|slurmd|docker-registry|prometheus|prometheus-node-exporter) .*$ROOT" | grep -v grep)" ] || { echo "daemons left" >&2; return 1; }
 }
 
 @test "stack up hpc twice keeps the daemons; two nodes idle with two GPUs, each its own host and address" {

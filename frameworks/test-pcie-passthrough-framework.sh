@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# PCIe passthrough framework: the host side of GPU assignment (IOMMU group, vfio-pci, the <hostdev> in
+# the VM's domain, the state file's owner) and the guest side (NVIDIA driver, /dev/nvidia*, NVML with
+# the expected model and memory). pcie_passthrough.mode host runs the guest-side checks on this host.
+set -euo pipefail
+# shellcheck source=test-infra/utils/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/utils/framework.sh
+source "$CC_UTILS/framework.sh"
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+
+FRAMEWORK_NAME=pcie-passthrough
+FRAMEWORK_SUITES=(pcie-passthrough)
+FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
+FRAMEWORK_STACK_COMPONENTS=(libvirt)
+
+framework::hook_start_cluster() { [[ "${CC_PCIE_PASSTHROUGH_MODE:-vms}" == host ]] || cloud_cli::start_cluster; }
+framework::hook_stop_cluster() { [[ "${CC_PCIE_PASSTHROUGH_MODE:-vms}" == host ]] || cloud_cli::stop_cluster; }
+framework::hook_status() {
+  if [[ "${CC_PCIE_PASSTHROUGH_MODE:-vms}" == host ]]; then
+    clustercheck gpu inventory || true
+  else
+    cloud_cli::status
+  fi
+}
+
+framework::main "$@"

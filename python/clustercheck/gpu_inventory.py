@@ -1,0 +1,62 @@
+"""`clustercheck gpu`: what NVML says about this host's GPUs, for the PCIe passthrough checks (run on a
+bare GPU host, or inside a VM over SSH where nvidia-smi stands in)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+NO_DRIVER_EXIT = 3
+
+
+def inventory() -> list[dict[str, Any]]:
+    """One dict per GPU: index, name, memory_mib, pci_bus_id, driver. Raises RuntimeError naming why
+    NVML cannot answer (no nvidia-ml-py, no driver)."""
+    try:
+        import pynvml
+    except ImportError as exc:
+        raise RuntimeError("nvidia-ml-py is not installed") from exc
+    try:
+        pynvml.nvmlInit()
+    except Exception as exc:  # NVMLError_LibraryNotFound, NVMLError_DriverNotLoaded, ...
+        raise RuntimeError(f"NVML unavailable ({exc.__class__.__name__}): no NVIDIA driver on this host") from exc
+    try:
+        driver = _text(pynvml.nvmlSystemGetDriverVersion())
+        gpus = []
+        for i in range(pynvml.nvmlDeviceGetCount()):
+            h = pynvml.nvmlDeviceGetHandleByIndex(i)
+            gpus.append({
+                "index": i,
+                "name": _text(pynvml.nvmlDeviceGetName(h)),
+                "memory_mib": int(pynvml.nvmlDeviceGetMemoryInfo(h).total // (1024 * 1024)),
+                "pci_bus_id": _text(pynvml.nvmlDeviceGetPciInfo(h).busId).lower(),
+                "driver": driver,
+            })
+        return gpus
+    finally:
+        pynvml.nvmlShutdown()
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def gpu() -> None:
+    """GPU facts from NVML."""
+
+
+@gpu.command("inventory")
+def inventory_cmd() -> None:
+    """One tab-separated line per GPU: INDEX NAME MEMORY_MIB PCI_BUS_ID DRIVER.
+
+    Exit 3 when NVML cannot answer (the reason on stderr)."""
+    try:
+        gpus = inventory()
+    except RuntimeError as exc:
+        click.echo(f"clustercheck gpu: {exc}", err=True)
+        sys.exit(NO_DRIVER_EXIT)
+    for g in gpus:
+        click.echo(f"{g['index']}\t{g['name']}\t{g['memory_mib']}\t{g['pci_bus_id']}\t{g['driver']}")

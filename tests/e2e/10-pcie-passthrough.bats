@@ -1,0 +1,65 @@
+#!/usr/bin/env bats
+# The PCIe passthrough framework on the local target (libvirt VMs with simulated GPUs): the domain and
+# ownership check runs, the device checks skip with the reason; each check fails on a broken host -
+# a VM without its GPU, a GPU not on the bus, a device not bound to vfio-pci, a host with no driver.
+load helpers
+
+FW=$ROOT/frameworks/test-pcie-passthrough-framework.sh
+
+setup_file() {
+  "$ROOT/test-infra/local/stack" up libvirt >&3 2>&1
+}
+
+@test "e2e on the local target: the domain check passes, the device checks skip as simulated" {
+  report=$BATS_TEST_TMPDIR/report
+  run "$FW" e2e --report-dir "$report"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"pcie-passthrough: 1 passed, 0 failed, 0 errors, 5 skipped of 6"* ]]
+  xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
+  [ "$(junit_status "$report/junit.xml" check-domain-hostdev)" = passed ]
+  grep -q 'message="GPU 0000:65:00.0 0000:ca:00.0 is simulated: the NVML check needs a real device"' "$report/junit.xml"
+  [ -z "$(virsh_q list --all --name | grep cc-local)" ]
+}
+
+@test "a running VM whose GPU the state file gives to another: the domain check fails" {
+  ON_TEARDOWN=("ai_how cloud destroy")
+  ai_how cloud start >&3 2>&1
+  edit_json "$GLOBAL_STATE" 's["shared_resources"]["gpu_allocations"]["0000:65:00.0"] = "cc-somebody-else"'
+  expect_fail check-domain-hostdev
+  [[ "$output" == *"running VM cc-local-gpu-worker-01 does not carry its GPU 0000:65:00.0"* ]]
+}
+
+# real_gpu_config OUT PCI: local.yaml whose cluster YAML declares its first GPU real, at PCI.
+real_gpu_config() {
+  sed -e "s#\.\./\.\./#$ROOT/#g" -e "s/0000:65:00.0/$2/g" "$CLUSTERS" >"$1.clusters.yaml"
+  yaml_set "$1.clusters.yaml" global.clustercheck.gpus.0.simulated=false
+  target_config "$1" "cloud_vm.cli_config=$1.clusters.yaml"
+}
+
+@test "a GPU declared real but absent, or a device not bound to vfio-pci: the IOMMU and vfio checks fail" {
+  real_gpu_config "$BATS_TEST_TMPDIR/absent.yaml" 0000:65:00.0
+  expect_fail check-iommu-group "$BATS_TEST_TMPDIR/absent.yaml"
+  [[ "$output" == *"GPU 0000:65:00.0 is not on this host's PCI bus"* ]]
+  # A real device of this host (a virtio device; no IOMMU here) in the GPU's place
+  dev=$(basename "$(ls -d /sys/bus/pci/devices/* | tail -n 1)")
+  real_gpu_config "$BATS_TEST_TMPDIR/virtio.yaml" "$dev"
+  expect_fail check-iommu-group "$BATS_TEST_TMPDIR/virtio.yaml"
+  [[ "$output" == *"GPU $dev has no IOMMU group (IOMMU off"* ]]
+  expect_fail check-vfio-binding "$BATS_TEST_TMPDIR/virtio.yaml"
+  [[ "$output" == *"GPU $dev is bound to '"*"', not vfio-pci"* ]]
+}
+
+@test "host mode on a machine without an NVIDIA driver: driver, device nodes and NVML fail; passthrough skipped" {
+  dev=$(basename "$(ls -d /sys/bus/pci/devices/* | tail -n 1)")
+  target_config "$BATS_TEST_TMPDIR/host.yaml" "pcie_passthrough.mode=host" "pcie_passthrough.devices=[\"$dev\"]" \
+    'pcie_passthrough.expected={"model": "H200", "count": 1}'
+  run "$FW" run-tests --config "$BATS_TEST_TMPDIR/host.yaml" --report-dir "$BATS_TEST_TMPDIR/report"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"host: no NVIDIA driver loaded (/proc/driver/nvidia/version is missing)"* ]]
+  [[ "$output" == *"host: /dev/nvidiactl is missing"* ]]
+  [[ "$output" == *"host: NVML unavailable"* ]]
+  [[ "$output" == *"pcie-passthrough: 0 passed, 3 failed, 0 errors, 3 skipped of 6"* ]]
+  grep -q 'message="pcie_passthrough.mode is host: the GPUs serve this host' "$BATS_TEST_TMPDIR/report/junit.xml"
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The GPU parts of the HPC runtime and PCIe passthrough frameworks, for real, on a machine with an
+# NVIDIA GPU and no SLURM: the pcie-passthrough framework in host mode (driver, /dev/nvidia*, NVML;
+# tests/gpu/gpu-host.yaml), and the program the distributed-training check runs under srun - one rank
+# with nccl on the GPU, then two ranks with gloo beside it - each given its rank through the variables
+# srun sets (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID). Needs torch with CUDA and nvidia-ml-py.
+# Usage: tests/gpu/run-runtime-on-gpu.sh OUT_DIR
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+out=${1:?output directory}
+cd "$root"
+mkdir -p "$out"
+if ! python3 -c 'import clustercheck' 2>/dev/null; then
+  python3 -m pip install --quiet jsonschema junit-xml
+  python3 -m pip install --quiet --no-deps --no-build-isolation -e python
+fi
+nvidia-smi --query-gpu=name,driver_version,memory.total,pci.bus_id --format=csv,noheader | tee "$out/gpu.txt"
+
+rc=0
+NO_COLOR=1 frameworks/test-pcie-passthrough-framework.sh run-tests --config tests/gpu/gpu-host.yaml \
+  --report-dir /tmp/cc-pcie 2>&1 | tee "$out/pcie-run.log" || rc=$?
+cp /tmp/cc-pcie/junit.xml "$out/pcie-junit.xml"
+cp /tmp/cc-pcie/summary.json "$out/pcie-summary.json" 2>/dev/null || true
+
+prog=suites/hpc-runtime/programs/ddp_train.py
+export MASTER_ADDR=127.0.0.1
+MASTER_PORT=29511 SLURM_PROCID=0 SLURM_NTASKS=1 SLURM_LOCALID=0 python3 "$prog" 50 nccl | tee "$out/ddp-nccl.jsonl" || rc=1
+for r in 0 1; do
+  MASTER_PORT=29512 SLURM_PROCID=$r SLURM_NTASKS=2 SLURM_LOCALID=$r python3 "$prog" 50 gloo >"$out/ddp-gloo-$r.jsonl" &
+done
+wait || rc=1
+cat "$out"/ddp-gloo-*.jsonl
+# The check's verdicts: ranks agree on the parameters, the loss falls by half.
+python3 - "$out" <<'PY' || rc=1
+import glob, json, sys
+for name in ("nccl", "gloo"):
+    ranks = [json.loads(l) for f in sorted(glob.glob(f"{sys.argv[1]}/ddp-{name}*.jsonl")) for l in open(f) if l.startswith("{")]
+    sums = {tuple(map(tuple, r["checksums"])) for r in ranks}
+    agree = len(sums) == 1 and len({c for s in sums for c in s}) == 1
+    down = all(r["loss_last"] < 0.5 * r["loss_first"] for r in ranks)
+    print(f"{name}: {len(ranks)} rank(s) on {sorted({r['device'] for r in ranks})}, parameters agree: {agree}, loss down: {down}")
+    if not (ranks and agree and down):
+        sys.exit(1)
+PY
+exit "$rc"
