@@ -8,9 +8,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 pcie::require_targets "the driver check"
 min=${CC_PCIE_PASSTHROUGH_EXPECTED_DRIVER_MIN:-}
 for t in "${PCIE_TARGETS[@]}"; do
-  version=$(pcie::on "$t" 'cat /proc/driver/nvidia/version 2>/dev/null' | sed -n 's/.*Kernel Module *\([0-9.]*\).*/\1/p' | head -n 1 || true)
+  # the module's own version file; a container may show the module but hide /proc/driver/nvidia/version
+  version=$(pcie::on "$t" 'cat /sys/module/nvidia/version 2>/dev/null ||
+    sed -n "s/.*Kernel Module *\([0-9.]*\).*/\1/p" /proc/driver/nvidia/version 2>/dev/null' | head -n 1 || true)
   if [[ -z "$version" ]]; then
-    check::note_failure "$t: no NVIDIA driver loaded (/proc/driver/nvidia/version is missing)"
+    check::note_failure "$t: no NVIDIA driver loaded (no /sys/module/nvidia/version or /proc/driver/nvidia/version)"
     continue
   fi
   log::info "$t: NVIDIA driver $version"

@@ -57,7 +57,7 @@ real_gpu_config() {
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/host.yaml" --report-dir "$BATS_TEST_TMPDIR/report"
   echo "$output"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"host: no NVIDIA driver loaded (/proc/driver/nvidia/version is missing)"* ]]
+  [[ "$output" == *"host: no NVIDIA driver loaded (no /sys/module/nvidia/version or /proc/driver/nvidia/version)"* ]]
   [[ "$output" == *"host: /dev/nvidiactl is missing"* ]]
   [[ "$output" == *"host: NVML unavailable"* ]]
   [[ "$output" == *"pcie-passthrough: 0 passed, 3 failed, 0 errors, 3 skipped of 6"* ]]

@@ -3,15 +3,20 @@
 # NVIDIA GPU and no SLURM: the pcie-passthrough framework in host mode (driver, /dev/nvidia*, NVML;
 # tests/gpu/gpu-host.yaml), and the program the distributed-training check runs under srun - one rank
 # with nccl on the GPU, then two ranks with gloo beside it - each given its rank through the variables
-# srun sets (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID). Needs torch with CUDA and nvidia-ml-py.
-# Usage: tests/gpu/run-runtime-on-gpu.sh OUT_DIR
+# srun sets (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID). Needs torch with CUDA and nvidia-ml-py; the
+# project's other Python dependencies come from WHEELS (pip download ... for that machine) when it
+# has no index.
+# Usage: tests/gpu/run-runtime-on-gpu.sh OUT_DIR [WHEELS_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 out=${1:?output directory}
+wheels=${2:-}
 cd "$root"
 mkdir -p "$out"
 if ! python3 -c 'import clustercheck' 2>/dev/null; then
-  python3 -m pip install --quiet jsonschema junit-xml
+  pip_args=(--quiet)
+  [[ -z "$wheels" ]] || pip_args+=(--no-index --find-links "$wheels")
+  python3 -m pip install "${pip_args[@]}" jsonschema junit-xml
   python3 -m pip install --quiet --no-deps --no-build-isolation -e python
 fi
 nvidia-smi --query-gpu=name,driver_version,memory.total,pci.bus_id --format=csv,noheader | tee "$out/gpu.txt"
