@@ -38,6 +38,14 @@ COMPONENTS = {
     "Compute-node network (namespaces, bridge)": r"^check-node-network$",
     "Node health (scratch, clock)": r"^check-node-(scratch|clock)$",
     "Cloud + HPC clusters on one host": r"^check-(both-clusters|hpc-only|cloud-only|cold-start|workflow-transition|shared-gpu-conflict|vm-gpu-transfer)",
+    "cgroup isolation (memory, CPUs, devices)": r"^check-cgroup-|^check-container-gpus$",
+    "Containers (rootless podman/runc)": r"^check-container-",
+    "Image registry (distribution v2)": r"^check-registry-",
+    "Prolog / epilog and failure diagnosis": r"^check-(prolog-epilog|failure-diagnosis)$",
+    "Monitoring (Prometheus, node exporter, DCGM, Grafana)": r"^check-(node-exporters|dcgm-metrics|grafana)$",
+    "Distributed training (PyTorch DDP)": r"^check-ddp-training$",
+    "PCIe passthrough (IOMMU, vfio-pci, hostdev)": r"^check-(iommu-group|vfio-binding|domain-hostdev)$",
+    "NVIDIA driver and NVML": r"^check-gpu-(driver|device-nodes|nvml)$",
 }
 
 # What a prerequisite helper a check calls needs, and what the check does without it.

@@ -26,6 +26,7 @@ for pci in "${PCIE_REAL[@]}"; do
     [[ "$driver" == vfio-pci || "$class" == 0x0604* ]] ||
       check::note_failure "IOMMU group $group of GPU $pci also holds $m (driver ${driver:-none}): it must be bound to vfio-pci too"
   done
-  log::info "GPU $pci: IOMMU group $group ($(ls "$dev/iommu_group/devices" | paste -sd, -))"
+  members=("$dev"/iommu_group/devices/*)
+  log::info "GPU $pci: IOMMU group $group ($(printf '%s\n' "${members[@]##*/}" | paste -sd, -))"
 done
 check::finish "${#PCIE_REAL[@]} GPU(s) in assignable IOMMU groups"

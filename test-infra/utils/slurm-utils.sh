@@ -41,12 +41,12 @@ slurm::_cleanup() {
 # slurm::srun ARGS...: srun in the configured partition that gives up when no allocation comes within
 # the job timeout (instead of queueing forever); output in SRUN_OUTPUT, exit status in SRUN_RC.
 slurm::srun() {
-  local -a dir=()
+  local -a chdir=()
   # another user's job starts in its own directory: the harness's may be closed to it
-  ((${#SLURM_AS[@]} == 0)) || { slurm::job_dir; dir=(--chdir="$SLURM_JOB_DIR"); }
+  ((${#SLURM_AS[@]} == 0)) || { slurm::job_dir; chdir=(--chdir="$SLURM_JOB_DIR"); }
   SRUN_RC=0
   SRUN_OUTPUT=$(timeout -k 5 $((SLURM_TIMEOUT + 10)) "${SLURM_AS[@]}" srun -p "$CC_HPC_SLURM_PARTITION" --immediate="$SLURM_TIMEOUT" \
-    --time=2 --job-name="cc-${CC_CHECK_NAME:-check}" "${dir[@]}" "$@" 2>&1) || SRUN_RC=$?
+    --time=2 --job-name="cc-${CC_CHECK_NAME:-check}" "${chdir[@]}" "$@" 2>&1) || SRUN_RC=$?
   printf '$ srun %s  (exit %s)\n%s\n' "$*" "$SRUN_RC" "$SRUN_OUTPUT" >>"$CC_ARTIFACT_DIR/slurm.log"
   return 0
 }
