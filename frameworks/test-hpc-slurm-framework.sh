@@ -7,6 +7,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 # shellcheck source=test-infra/utils/framework.sh
 source "$CC_UTILS/framework.sh"
+# shellcheck source=test-infra/utils/slurm-utils.sh
+source "$CC_UTILS/slurm-utils.sh"
 
 FRAMEWORK_NAME=hpc-slurm
 FRAMEWORK_SUITES=(hpc-slurm/slurm-controller hpc-slurm/slurm-compute hpc-slurm/slurm-job-examples
@@ -14,16 +16,6 @@ FRAMEWORK_SUITES=(hpc-slurm/slurm-controller hpc-slurm/slurm-compute hpc-slurm/s
 FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(hpc)
 
-framework::hook_status() {
-  if [[ "$CC_TARGET_KIND" == local ]]; then
-    CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" status hpc || true
-  fi
-  if [[ -n "${CC_HPC_SLURM_PARTITION:-}" ]]; then
-    [[ -z "${CC_HPC_SLURM_CONF:-}" ]] || export SLURM_CONF=$CC_HPC_SLURM_CONF
-    sinfo -N -p "$CC_HPC_SLURM_PARTITION" -o '%N %T %c %m %G' 2>&1 || true
-  else
-    log::info "status: this target configures no SLURM cluster (hpc.slurm)"
-  fi
-}
+framework::hook_status() { slurm::framework_status "$OPT_CONFIG"; }
 
 framework::main "$@"

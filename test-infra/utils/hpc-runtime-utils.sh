@@ -96,3 +96,16 @@ runtime::pinned_image() {
   # shellcheck disable=SC2034 # read by the checks
   PINNED_IMAGE=$(runtime::registry_host)/${CC_HPC_CONTAINERS_IMAGE%:*}@$digest
 }
+
+# runtime::use_cluster_image: CONTAINER_RUN set up for the cluster's image, pinned by the digest the
+# registry gives (hpc.containers.registry), else by its configured name; skips without a runtime.
+runtime::use_cluster_image() {
+  [[ -n "${CC_HPC_CONTAINERS_RUNTIME:-}" ]] || check::skip "no container runtime configured (hpc.containers.runtime)"
+  local image=$CC_HPC_CONTAINERS_IMAGE
+  if [[ -n "${CC_HPC_CONTAINERS_REGISTRY_URL:-}" ]]; then
+    runtime::require_registry
+    runtime::pinned_image
+    image=$PINNED_IMAGE
+  fi
+  runtime::container_env "$image"
+}

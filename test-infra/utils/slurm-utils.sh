@@ -200,3 +200,17 @@ slurm::step_failure() {
     tail -n 1 <<<"$SRUN_OUTPUT"
   fi
 }
+
+# slurm::framework_status CONFIG: what an HPC framework's `status` prints - the local stack's services
+# (local target) and the partition's nodes with their state, CPUs, memory and GRES.
+slurm::framework_status() {
+  if [[ "$CC_TARGET_KIND" == local ]]; then
+    CC_STACK_CONFIG=$1 "$CC_ROOT/test-infra/local/stack" status hpc || true
+  fi
+  if [[ -n "${CC_HPC_SLURM_PARTITION:-}" ]]; then
+    [[ -z "${CC_HPC_SLURM_CONF:-}" ]] || export SLURM_CONF=$CC_HPC_SLURM_CONF
+    sinfo -N -p "$CC_HPC_SLURM_PARTITION" -o '%N %T %c %m %G' 2>&1 || true
+  else
+    log::info "status: this target configures no SLURM cluster (hpc.slurm)"
+  fi
+}

@@ -2,21 +2,9 @@
 # The HPC SLURM framework on the local multi-node cluster (`stack up hpc`: MariaDB + slurmdbd, MUNGE,
 # slurmctld, two slurmd nodes each in its own network namespace): every check passes, each fails on a
 # broken cluster, an interrupted run leaves nothing behind, and no target -> skipped with the reason.
-load helpers
+load hpc-helpers
 
 FW=$ROOT/frameworks/test-hpc-slurm-framework.sh
-STACK=$ROOT/test-infra/local/stack
-HPC=$ROOT/.local-target/hpc
-export SLURM_CONF=$HPC/etc/slurm.conf
-NODES=(cc-cn01 cc-cn02)
-
-setup_file() {
-  "$STACK" up hpc >&3 2>&1
-}
-
-teardown_file() {
-  "$STACK" down hpc >&3 2>&1 || true
-}
 
 # stop_daemon NAME: end one of the stack's daemons abruptly, by the PID the stack keeps.
 stop_daemon() {
@@ -32,16 +20,6 @@ signal_daemon() {
 }
 
 daemon_pid() { awk '{ print $1 }' "$ROOT/.local-target/pids/$1.pid"; }
-
-# all_idle: every node of the cluster idle again (after a test broke one), 60 s at most.
-all_idle() {
-  for _ in $(seq 120); do
-    [ "$(sinfo -h -N -o '%T' | sort -u)" = idle ] && [ "$(sinfo -h -N -o '%N' | wc -l)" -eq "${#NODES[@]}" ] && return 0
-    sleep 0.5
-  done
-  sinfo -N >&2
-  return 1
-}
 
 # settle: no job left (a controller killed with -9 recovers jobs that already ended as running, and
 # their nodes stay busy until it notices) and every node idle.

@@ -2,31 +2,9 @@
 # The HPC runtime framework on the local multi-node SLURM cluster (`stack up hpc`, which also runs the
 # image registry, Prometheus and a node exporter per node): every check passes or skips with the
 # reason, each fails on a broken node, and an interrupted run leaves nothing behind.
-load helpers
+load hpc-helpers
 
 FW=$ROOT/frameworks/test-hpc-runtime-framework.sh
-STACK=$ROOT/test-infra/local/stack
-HPC=$ROOT/.local-target/hpc
-export SLURM_CONF=$HPC/etc/slurm.conf
-NODES=(cc-cn01 cc-cn02)
-
-setup_file() {
-  "$STACK" up hpc >&3 2>&1
-}
-
-teardown_file() {
-  "$STACK" down hpc >&3 2>&1 || true
-}
-
-# all_idle: every node idle again (after a test broke one), 60 s at most.
-all_idle() {
-  for _ in $(seq 120); do
-    [ "$(sinfo -h -N -o '%T' | sort -u)" = idle ] && return 0
-    sleep 0.5
-  done
-  sinfo -N >&2
-  return 1
-}
 
 # restart_nodes: every slurmd re-reads its configuration (cgroup.conf is read at start only), and
 # so does the controller.

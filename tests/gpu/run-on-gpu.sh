@@ -11,12 +11,9 @@ wheels=${2:-}
 cd "$root"
 mkdir -p "$out"
 
-if ! python3 -c 'import clustercheck' 2>/dev/null; then
-  pip_args=(--quiet)
-  [[ -z "$wheels" ]] || pip_args+=(--no-index --find-links "$wheels")
-  python3 -m pip install "${pip_args[@]}" jsonschema junit-xml
-  python3 -m pip install --quiet --no-deps --no-build-isolation -e python
-fi
+# shellcheck source=tests/gpu/lib.sh
+source "$root/tests/gpu/lib.sh"
+gpu::install_project "$wheels"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 
 state=/tmp/cc-gpu/server

@@ -6,14 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 ((CC_HPC_SLURM_GPUS_PER_NODE > 0)) || check::skip "no GRES GPUs configured (hpc.slurm.gpus_per_node is 0)"
-[[ -n "${CC_HPC_CONTAINERS_RUNTIME:-}" ]] || check::skip "no container runtime configured (hpc.containers.runtime)"
-image=$CC_HPC_CONTAINERS_IMAGE
-if [[ -n "${CC_HPC_CONTAINERS_REGISTRY_URL:-}" ]]; then
-  runtime::require_registry
-  runtime::pinned_image
-  image=$PINNED_IMAGE
-fi
-runtime::container_env "$image"
+runtime::use_cluster_image
 # Outside: what SLURM gave the job; inside: what the container sees and may open.
 # shellcheck disable=SC2016 # expanded in the job and in the container
 inside='echo "inside cuda=${CUDA_VISIBLE_DEVICES:-}"

@@ -5,16 +5,9 @@ set -euo pipefail
 # shellcheck source=suites/hpc-runtime/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-[[ -n "${CC_HPC_CONTAINERS_RUNTIME:-}" ]] || check::skip "no container runtime configured (hpc.containers.runtime)"
 slurm::usable_nodes
 ((${#SLURM_USABLE[@]} >= 2)) || check::skip "needs 2 usable nodes, the partition has ${#SLURM_USABLE[@]}"
-image=$CC_HPC_CONTAINERS_IMAGE
-if [[ -n "${CC_HPC_CONTAINERS_REGISTRY_URL:-}" ]]; then
-  runtime::require_registry
-  runtime::pinned_image
-  image=$PINNED_IMAGE
-fi
-runtime::container_env "$image"
+runtime::use_cluster_image
 slurm::program mpi_allreduce.py
 prog=$SLURM_PROGRAM
 slurm::srun -N2 -n2 --ntasks-per-node=1 --mpi="$CC_HPC_SLURM_MPI" "$CONTAINER_RUN" --mpi --bind "$SLURM_JOB_DIR:$SLURM_JOB_DIR:ro" \

@@ -6,7 +6,6 @@ set -euo pipefail
 # shellcheck source=suites/hpc-runtime/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-[[ -n "${CC_HPC_CONTAINERS_RUNTIME:-}" ]] || check::skip "no container runtime configured (hpc.containers.runtime)"
 user=$(runtime::job_user)
 uid=$(id -u "$user")
 secret=$CC_HPC_CONTAINERS_UNREADABLE_PATH
@@ -16,13 +15,7 @@ if ((uid != 0)) && "${SLURM_AS[@]}" test -r "$secret"; then
 fi
 # A job of root starts its containers with a rootful runtime: they are root on the host.
 ((uid != 0)) || check::note_failure "jobs run as root (hpc.runtime.job_user '$user'): their containers run as root on the host"
-image=$CC_HPC_CONTAINERS_IMAGE
-if [[ -n "${CC_HPC_CONTAINERS_REGISTRY_URL:-}" ]]; then
-  runtime::require_registry
-  runtime::pinned_image
-  image=$PINNED_IMAGE
-fi
-runtime::container_env "$image"
+runtime::use_cluster_image
 # The container writes a file into a directory of the shared job directory: its owner there is who the
 # container's process is on the host, whatever the user namespaces in between map it to.
 # shellcheck disable=SC2016 # expanded in the container

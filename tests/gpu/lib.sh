@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Shared by the GPU-machine scripts. Sourced, never run.
+
+# gpu::install_project [WHEELS_DIR]: the clustercheck package for the machine's python3, its missing
+# dependencies from WHEELS_DIR (pip download ... for that machine) when it has no package index.
+gpu::install_project() {
+  python3 -c 'import clustercheck' 2>/dev/null && return 0
+  local pip_args=(--quiet)
+  [[ -z "${1:-}" ]] || pip_args+=(--no-index --find-links "$1")
+  python3 -m pip install "${pip_args[@]}" jsonschema junit-xml
+  python3 -m pip install --quiet --no-deps --no-build-isolation -e python
+}
