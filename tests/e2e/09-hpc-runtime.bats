@@ -6,11 +6,10 @@ load hpc-helpers
 
 FW=$ROOT/frameworks/test-hpc-runtime-framework.sh
 
-# restart_nodes: every slurmd re-reads its configuration (cgroup.conf is read at start only), and
+# restart_node NODE: its slurmd re-reads its configuration (cgroup.conf is read at start only), and
 # so does the controller.
-restart_nodes() {
-  local node
-  for node in "${NODES[@]}"; do "$STACK" node-stop "$node" && "$STACK" node-start "$node"; done
+restart_node() {
+  "$STACK" node-stop "$1" && "$STACK" node-start "$1"
   scontrol reconfigure
   all_idle
 }
@@ -44,11 +43,14 @@ no_job_leftovers() {
 }
 
 @test "memory and devices not constrained: the cgroup checks and the container GPU check fail" {
+  # Broken on cc-cn01; cc-cn02 drained meanwhile, so that every job lands on the broken node.
   cp "$HPC/etc/cgroup.conf" "$BATS_TEST_TMPDIR/cgroup.conf"
-  ON_TEARDOWN=("cp '$BATS_TEST_TMPDIR/cgroup.conf' '$HPC/etc/cgroup.conf'" restart_nodes)
+  ON_TEARDOWN=("cp '$BATS_TEST_TMPDIR/cgroup.conf' '$HPC/etc/cgroup.conf'" "restart_node cc-cn01"
+    "scontrol update nodename=cc-cn02 state=resume" all_idle)
   sed -i -e 's/^ConstrainRAMSpace=yes/ConstrainRAMSpace=no/' -e 's/^ConstrainSwapSpace=yes/ConstrainSwapSpace=no/' \
     -e 's/^ConstrainDevices=yes/ConstrainDevices=no/' "$HPC/etc/cgroup.conf"
-  restart_nodes
+  restart_node cc-cn01
+  scontrol update nodename=cc-cn02 state=drain reason=cc-test
   expect_fail check-cgroup-config
   [[ "$output" == *"cgroup.conf ConstrainRAMSpace is 'no', expected yes"* ]]
   expect_fail check-cgroup-memory-oom
@@ -149,22 +151,17 @@ EOF
   [ "$(grep -c 'message="needs a SLURM cluster; this target configures none (hpc.slurm)"' "$BATS_TEST_TMPDIR/report/junit.xml")" -eq 15 ]
 }
 
-@test "SIGTERM during the framework's e2e: no job, container, exporter or registry is left" {
-  ON_TEARDOWN=("\"$STACK\" up hpc")
-  "$STACK" down hpc
-  "$FW" e2e --report-dir "$BATS_TEST_TMPDIR/report" >"$BATS_TEST_TMPDIR/e2e.log" 2>&1 3>&- &
+@test "SIGTERM during a run: no job, container, job-user process or job directory is left" {
+  "$FW" run-tests --report-dir "$BATS_TEST_TMPDIR/report" >"$BATS_TEST_TMPDIR/run.log" 2>&1 3>&- &
   pid=$!
   # Interrupt while a container job runs.
-  for _ in $(seq 900); do grep -q 'check-container-user' "$BATS_TEST_TMPDIR/e2e.log" && break; sleep 0.1; done
+  for _ in $(seq 900); do grep -q 'check-container-user' "$BATS_TEST_TMPDIR/run.log" && break; sleep 0.1; done
   sleep 1
   kill -TERM "$pid"
   wait "$pid" || true
-  cat "$BATS_TEST_TMPDIR/e2e.log"
-  [ -z "$(ps -u ccjob -o stat=,args= | grep -v '^Z')" ]
-  for port in 15100 19090 16817; do
-    ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
-  done
-  [ -z "$(ps -eo args | grep -E '^(prometheus|prometheus-node-exporter|docker-registry) ' | grep -v grep)" ]
-  [ ! -e /run/netns/cc-cn01 ]
-  [ -z "$(ls -d /tmp/ccr-* 2>/dev/null)" ]
+  cat "$BATS_TEST_TMPDIR/run.log"
+  grep -q 'interrupted by SIGTERM' "$BATS_TEST_TMPDIR/run.log"
+  for _ in $(seq 100); do [ -z "$(squeue -h)" ] && break; sleep 0.1; done
+  no_job_leftovers
+  [ -z "$(ls -A "$HPC/jobs")" ]
 }

@@ -28,7 +28,11 @@ start=$(util::now)
 MASTER_ADDR=$master MASTER_PORT=$CC_HPC_RUNTIME_TRAINING_PORT slurm::srun -N "$n" -n "$n" --ntasks-per-node=1 \
   -w "$(slurm::join "${nodes[@]}")" "${gres[@]}" "$py" "$prog" "$steps" "$CC_HPC_RUNTIME_TRAINING_BACKEND"
 elapsed=$(util::elapsed "$start")
-[[ "$SRUN_RC" == 0 ]] || check::fail "the training job failed: $(slurm::step_failure)"
+if [[ "$SRUN_RC" != 0 ]]; then
+  # what the ranks said last (torch and gloo errors are not in srun's own lines)
+  said=$(grep -v -E '^(srun|slurmstepd)' <<<"$SRUN_OUTPUT" | grep -v '^{' | tail -n 2 | paste -sd ' ' - | cut -c1-300)
+  check::fail "the training job failed: $(slurm::step_failure)${said:+ - $said}"
+fi
 grep '^{' <<<"$SRUN_OUTPUT" >"$CC_ARTIFACT_DIR/ranks.jsonl" || check::fail "no rank reported: $(tail -n 3 <<<"$SRUN_OUTPUT")"
 verdicts=$(python3 - "$CC_ARTIFACT_DIR/ranks.jsonl" "$n" "$master" "$CC_HPC_RUNTIME_TRAINING_PORT" <<'PY'
 import json, sys

@@ -57,4 +57,6 @@ print(json.dumps({
     "checksums": [[round(v, 10) for v in g.tolist()] for g in gathered],
     "seconds": round(time.time() - start, 3),
 }), flush=True)
+# every rank reported before any leaves: a peer that closes its sockets first can abort the others
+dist.barrier()
 dist.destroy_process_group()
