@@ -35,7 +35,7 @@ podman_() {
 }
 cleanup() {
   podman_ rmi -a -f >/dev/null 2>&1 || true
-  podman_ unshare rm -rf "$store" >/dev/null 2>&1 || rm -rf "$store" 2>/dev/null || true
+  podman_ unshare rm -rf "$store" || rm -rf "$store" || true
   rm -rf "$run" 2>/dev/null || true
 }
 trap cleanup EXIT
