@@ -142,6 +142,22 @@ EOF
   [[ "$output" == *"the ranks disagree on the parameters after training"* ]]
 }
 
+@test "containers without the host's MPI stack: the MPI-in-containers check fails" {
+  target_config "$BATS_TEST_TMPDIR/nompi.yaml" 'hpc.containers.bind=["/etc/openmpi"]'
+  expect_fail check-container-mpi "$BATS_TEST_TMPDIR/nompi.yaml"
+  [[ "$output" == *"the MPI job of containers failed"* ]]
+}
+
+@test "a DCGM URL that serves no GPU metrics, a Grafana URL that is not Grafana: both monitoring checks fail" {
+  # real HTTP servers of the stack: a node exporter (no DCGM fields) and Prometheus (no /api/health)
+  target_config "$BATS_TEST_TMPDIR/mon.yaml" hpc.monitoring.dcgm_url=http://10.99.0.11:19100/metrics \
+    hpc.monitoring.grafana_url=http://127.0.0.1:19090
+  expect_fail check-dcgm-metrics "$BATS_TEST_TMPDIR/mon.yaml"
+  [[ "$output" == *"serves no DCGM_FI_DEV_GPU_UTIL"* ]]
+  expect_fail check-grafana "$BATS_TEST_TMPDIR/mon.yaml"
+  [[ "$output" == *"/api/health did not answer"* ]]
+}
+
 @test "no hpc section: every runtime check is skipped with the reason, exit 0" {
   target_config "$BATS_TEST_TMPDIR/nohpc.yaml" hpc='<unset>'
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/nohpc.yaml" --report-dir "$BATS_TEST_TMPDIR/report"

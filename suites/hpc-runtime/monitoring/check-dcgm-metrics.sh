@@ -12,5 +12,6 @@ for metric in DCGM_FI_DEV_GPU_UTIL DCGM_FI_DEV_FB_USED; do
   n=$(grep -c "^$metric{" "$CC_ARTIFACT_DIR/dcgm.txt" || true)
   ((n > 0)) || check::note_failure "$url serves no $metric"
 done
-gpus=$(grep '^DCGM_FI_DEV_GPU_UTIL{' "$CC_ARTIFACT_DIR/dcgm.txt" | grep -o 'gpu="[0-9]*"' | sort -u | wc -l)
+gpus=$(awk 'match($0, /^DCGM_FI_DEV_GPU_UTIL\{.*gpu="[0-9]+"/) { g = $0; sub(/.*gpu="/, "", g); sub(/".*/, "", g); seen[g] = 1 }
+  END { print length(seen) }' "$CC_ARTIFACT_DIR/dcgm.txt")
 check::finish "DCGM exporter serves utilisation and memory for $gpus GPU(s)"
