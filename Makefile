@@ -11,7 +11,7 @@ ARGS ?=
 	test-multi-cluster-scenarios test-workflow-transition test-shared-gpu test-hpc-slurm \
 	test-slurm-controller test-slurm-compute test-slurm-job-examples test-slurm-failure-recovery \
 	test-node-health bench-hpc-slurm test-hpc-runtime test-cgroup-isolation test-containers \
-	test-job-scripts test-hpc-monitoring test-distributed-training test-pcie-passthrough \
+	test-job-scripts test-hpc-monitoring test-distributed-training test-pcie-passthrough bench-hpc-runtime \
 	test-cloud-all test-all-clusters bench-all-clusters
 
 help: ## this list
@@ -134,6 +134,9 @@ test-hpc-monitoring: setup ## HPC runtime: Prometheus scrapes every node exporte
 
 test-distributed-training: setup ## HPC runtime: PyTorch DDP over SLURM on 2 nodes (gloo on CPU, nccl on GPUs)
 	$(FW)/test-hpc-runtime-framework.sh e2e --suite distributed-training $(ARGS)
+
+bench-hpc-runtime: setup ## print the HPC runtime and PCIe passthrough frameworks' e2e wall times (budget: runtime 4 min)
+	bench/hpc-runtime.sh
 
 test-pcie-passthrough: setup ## PCIe passthrough: IOMMU group, vfio-pci, <hostdev>, driver, /dev/nvidia*, NVML
 	$(FW)/test-pcie-passthrough-framework.sh e2e $(ARGS)
