@@ -20,14 +20,11 @@ mc::require_clusters
 slurm::require
 
 # scenario::begin: snapshot both clusters; restore them on any exit - a signal too (the runner stops
-# an interrupted check with SIGTERM) - failing the check if that fails. The first signal starts the
-# restore; later ones are ignored so they cannot cut it short (an interrupt reaches the check twice:
-# from the runner and again from `timeout`, which passes signals on to its process group).
+# an interrupted check with SIGTERM) - failing the check if that fails.
 scenario::begin() {
   mc::snapshot
   util::trap_add scenario::_restore EXIT
-  util::trap_add "trap '' TERM INT; exit 143" TERM
-  util::trap_add "trap '' TERM INT; exit 130" INT
+  check::exit_on_signals
 }
 
 scenario::_restore() {

@@ -24,6 +24,14 @@ check::init() {
   CC_CHECK_NAME=${CC_CHECK_NAME:-$(basename "$0" .sh)}
 }
 
+# check::exit_on_signals: SIGTERM and SIGINT end the check through its EXIT traps (its clean-up), also
+# while it waits for a command; later signals are ignored so that they cannot cut the clean-up short
+# (an interrupt reaches a check twice: from the runner and from `timeout`, which passes it on).
+check::exit_on_signals() {
+  util::trap_add "trap '' TERM INT; exit 143" TERM
+  util::trap_add "trap '' TERM INT; exit 130" INT
+}
+
 check::pass() { printf 'PASS: %s\n' "${1:-ok}"; exit 0; }
 check::fail() { printf 'FAIL: %s\n' "$1"; exit 1; }
 check::error() { printf 'ERROR: %s\n' "$1"; exit 2; }

@@ -28,6 +28,8 @@ slurm::job_dir() {
   chmod 755 "$SLURM_JOB_DIR"
   [[ -z "${SLURM_AS_USER:-}" ]] || chown "$SLURM_AS_USER:" "$SLURM_JOB_DIR"
   util::trap_add slurm::_cleanup EXIT
+  # an interrupted check still cancels its jobs and removes the directory
+  check::exit_on_signals
 }
 
 # The directory goes first: on an interrupted run the controller may be going down, and scancel would
