@@ -25,6 +25,9 @@ setup_file() {
 @test "a running VM whose GPU the state file gives to another: the domain check fails" {
   ON_TEARDOWN=("ai_how cloud destroy")
   ai_how cloud start >&3 2>&1
+  cp "$GLOBAL_STATE" "$BATS_TEST_TMPDIR/global-state.json"
+  # the owner put back first: destroy releases only what the cluster's own VMs hold
+  ON_TEARDOWN=("cp '$BATS_TEST_TMPDIR/global-state.json' '$GLOBAL_STATE'" "ai_how cloud destroy")
   edit_json "$GLOBAL_STATE" 's["shared_resources"]["gpu_allocations"]["0000:65:00.0"] = "cc-somebody-else"'
   expect_fail check-domain-hostdev
   [[ "$output" == *"running VM cc-local-gpu-worker-01 does not carry its GPU 0000:65:00.0"* ]]
