@@ -5,8 +5,6 @@
 # every compute node's network namespace. Ansible (roles container_registry, monitoring) renders
 # their configs; this file runs them by PID. Sourced by test-infra/local/stack after hpc.sh.
 
-hpc_runtime::_registry_host() { local u=${CC_HPC_CONTAINERS_REGISTRY_URL#*://}; printf '%s' "${u%%/*}"; }
-
 hpc_runtime::_registry_ok() {
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$CC_HPC_CONTAINERS_REGISTRY_URL/v2/") || return 1
@@ -24,11 +22,8 @@ hpc_runtime::_podman() {
 hpc_runtime::_authfile() {
   local f=$HPC_DIR/containers/auth.json
   mkdir -p "$HPC_DIR/containers"
-  (
-    umask 077
-    printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$(hpc_runtime::_registry_host)" \
-      "$(printf '%s:%s' "${CC_HPC_CONTAINERS_REGISTRY_USERNAME:-}" "${CC_HPC_CONTAINERS_REGISTRY_PASSWORD:-}" | base64 -w0)" >"$f"
-  )
+  registry::write_login "$f" "$CC_HPC_CONTAINERS_REGISTRY_URL" "${CC_HPC_CONTAINERS_REGISTRY_USERNAME:-}" \
+    "${CC_HPC_CONTAINERS_REGISTRY_PASSWORD:-}"
   printf '%s' "$f"
 }
 
@@ -60,7 +55,7 @@ hpc_runtime::_rootfs() {
 
 hpc_runtime::_image_push() {
   local rootfs=$HPC_DIR/containers/rootfs target
-  target=$(hpc_runtime::_registry_host)/$CC_HPC_CONTAINERS_IMAGE
+  target=$(registry::host "$CC_HPC_CONTAINERS_REGISTRY_URL")/$CC_HPC_CONTAINERS_IMAGE
   busybox --list 2>/dev/null | grep -qx sh ||
     log::die "hpc: busybox is not installed (Debian busybox-static): the container image is built from it" 1
   hpc_runtime::_rootfs "$rootfs"

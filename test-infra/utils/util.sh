@@ -61,3 +61,15 @@ json::str() {
 # util::now / util::elapsed START: wall-clock seconds, millisecond precision.
 util::now() { date +%s.%N; }
 util::elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
+
+# registry::host URL: host:port of a registry URL (what image references start with).
+registry::host() { local u=${1#*://}; printf '%s\n' "${u%%/*}"; }
+
+# registry::write_login FILE URL USER PASSWORD: a podman/docker login file (mode 600) for the registry,
+# so that no password is on a command line.
+registry::write_login() {
+  (
+    umask 077
+    printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$(registry::host "$2")" "$(printf '%s:%s' "$3" "$4" | base64 -w0)" >"$1"
+  )
+}
