@@ -8,6 +8,14 @@ libvirt::running() {
   virsh -c qemu:///system version >/dev/null 2>&1
 }
 
+# libvirt::_virtlogd_answers: something accepts connections on virtlogd's socket. The socket file alone
+# proves nothing: a virtlogd stopped by TERM leaves it behind, and libvirtd then fails every domain
+# start with "Failed to connect socket to '/run/libvirt/virtlogd-sock': Connection refused".
+libvirt::_virtlogd_answers() {
+  python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' \
+    /run/libvirt/virtlogd-sock 2>/dev/null
+}
+
 libvirt::_prepare_host() {
   mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt /run/libvirt
   # Debian's qemu.conf runs guests as libvirt-qemu:libvirt-qemu; libvirtd refuses to start without them.
@@ -35,8 +43,11 @@ libvirt::up() {
   command -v libvirtd >/dev/null || PATH="$PATH:/usr/sbin"
   command -v libvirtd >/dev/null || log::die "libvirt: libvirtd not installed (run: make setup)"
   libvirt::_prepare_host
-  if ! [[ -S /run/libvirt/virtlogd-sock ]]; then
+  if ! libvirt::_virtlogd_answers; then
+    rm -f /run/libvirt/virtlogd-sock /run/libvirt/virtlogd-admin-sock
     (proc::exec_bare virtlogd -d -p "$piddir/virtlogd.pid") </dev/null >/dev/null 2>&1
+    util::wait_for 10 "virtlogd's socket" libvirt::_virtlogd_answers ||
+      log::die "libvirt: virtlogd did not come up (see /var/log/libvirt/virtlogd.log)"
   fi
   # Daemons must not keep the caller's stdout/stderr or any other descriptor open: a pipe reader would hang.
   (proc::exec_bare libvirtd -d -p "$piddir/libvirtd.pid") </dev/null >/dev/null 2>&1
@@ -52,6 +63,7 @@ libvirt::down() {
     if [[ -s "$piddir/$f.pid" ]]; then
       util::stop_pid "$(cat "$piddir/$f.pid")" 15
       rm -f "$piddir/$f.pid"
+      [[ "$f" != virtlogd ]] || rm -f /run/libvirt/virtlogd-sock /run/libvirt/virtlogd-admin-sock
       log::info "libvirt: stopped $f"
     fi
   done
