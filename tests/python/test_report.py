@@ -90,3 +90,26 @@ def test_empty_records_still_valid(tmp_path: Path) -> None:
     (tmp_path / "results.jsonl").write_text("")
     _, root = _report(tmp_path)
     assert root.tag == "testsuites" and not list(root.iter("testcase"))
+
+
+def test_junit_strict_attributes(tmp_path: Path) -> None:
+    """Jenkins' xunit schema has no `disabled`; Ant-style readers need time, timestamp and hostname."""
+    _records(tmp_path, [{"name": "instant", "status": "passed", "duration_s": 0},
+                        {"name": "blocked", "status": "skipped", "duration_s": 0, "message": "blocked by a"}])
+    _, root = _report(tmp_path)
+    text = (tmp_path / "junit.xml").read_text()
+    assert "disabled=" not in text
+    for case in root.iter("testcase"):
+        assert case.get("time") == "0.000"
+    suite = next(root.iter("testsuite"))
+    assert suite.get("hostname") and suite.get("skipped") == "1"
+    assert suite.get("timestamp") and suite.get("timestamp")[4] == "-"
+
+
+def test_schema_rejects_what_strict_readers_reject() -> None:
+    """The schema itself must be strict: junit-xml's raw output (disabled, no 0 s time) is invalid."""
+    import junit_xml
+
+    raw = junit_xml.to_xml_report_string([junit_xml.TestSuite("s", [junit_xml.TestCase("c", classname="x", elapsed_sec=0)])])
+    assert not XSD.validate(etree.fromstring(raw.encode()))
+    assert any("disabled" in str(e.message) or "time" in str(e.message) for e in XSD.error_log)

@@ -1,42 +1,86 @@
 """JUnit XML from results, through the junit-xml package; one testsuite per suite, one testcase per check.
 
-Metrics, attempts and flakiness are testsuite properties named `<check>.<key>`, which every JUnit
-schema accepts (testcase-level properties are not in the common XSDs).
+We write only what every CI reader accepts - the intersection of Jenkins' xunit schema (junit-10.xsd,
+which validates its input), Jenkins' JUnit plugin and GitLab's and GitHub's test reporters:
+testsuites(name, tests, failures, errors, time) > testsuite(name, tests, failures, errors, skipped,
+time, timestamp, hostname) > properties, testcase(name, classname, time) > skipped|failure|error,
+system-out. junit-xml adds `disabled` (not in junit-10.xsd) and leaves `time` out of a 0 s testcase;
+both are corrected here. tests/fixtures/junit.xsd is that contract.
+
+Metrics, attempts and flakiness are testsuite properties named `<check>.<key>` (testcase-level
+properties are not in the common schemas).
 """
 
 from __future__ import annotations
 
 import re
+import socket
+import xml.dom.minidom
+import xml.etree.ElementTree as ET
 from collections import OrderedDict
+from datetime import datetime, timezone
 
 from clustercheck.report.records import Result
 
+# Attributes junit-xml writes that a strict reader rejects.
+_DROP = ("disabled",)
+# Characters XML 1.0 cannot hold at all (check output may carry terminal control codes).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-def render(name: str, results: list[Result]) -> str:
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def render(name: str, results: list[Result], timestamp: datetime | None = None) -> str:
     import junit_xml
 
+    stamp = (timestamp or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    host = socket.gethostname() or "localhost"
     suites: "OrderedDict[str, list[Result]]" = OrderedDict()
     for result in results:
         suites.setdefault(result.suite or name, []).append(result)
-    out = []
+    root = ET.Element("testsuites", {"name": name})
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    total_time = 0.0
     for suite_name, members in suites.items():
         cases = []
         props: dict[str, str] = {}
         for r in members:
-            case = junit_xml.TestCase(r.name, classname=f"{name}.{suite_name}", elapsed_sec=round(r.duration_s, 3), stdout=r.output or None)
+            message = _xml_text(r.message)
+            case = junit_xml.TestCase(r.name, classname=f"{name}.{suite_name}", elapsed_sec=r.duration_s,
+                                      stdout=_xml_text(r.output) or None)
             if r.status == "failed":
-                case.add_failure_info(message=r.message or "failed")
+                case.add_failure_info(message=message or "failed")
             elif r.status == "skipped":
-                case.add_skipped_info(message=r.message or "skipped")
+                case.add_skipped_info(message=message or "skipped")
             elif r.status != "passed":
-                case.add_error_info(message=r.message or "error")
+                case.add_error_info(message=message or "error")
             cases.append(case)
             props[f"{r.name}.attempts"] = str(r.attempts)
             if r.flaky:
                 props[f"{r.name}.flaky"] = "true"
             for m in r.metrics:
                 props[f"{r.name}.metric.{m.name}"] = m.describe()
-        out.append(junit_xml.TestSuite(f"{name}/{suite_name}", cases, properties=props or None))
-    text = junit_xml.to_xml_report_string(out, prettyprint=True, encoding="utf-8")
-    # junit-xml sums float durations (0.05499999999999999); JUnit readers expect at most 6 decimals.
-    return re.sub(r'time="([0-9]+\.[0-9]+)"', lambda m: f'time="{float(m.group(1)):.3f}"', text)
+        suite = junit_xml.TestSuite(f"{name}/{suite_name}", cases, properties=props or None,
+                                    timestamp=stamp, hostname=host)
+        element = suite.build_xml_doc()
+        for attr in _DROP:
+            element.attrib.pop(attr, None)
+        suite_time = sum(r.duration_s for r in members)
+        element.set("time", _seconds(suite_time))
+        for case_element, r in zip(element.iter("testcase"), members):
+            case_element.set("time", _seconds(r.duration_s))
+        for key in totals:
+            totals[key] += int(element.get(key, "0"))
+        total_time += suite_time
+        root.append(element)
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", _seconds(total_time))
+    text = ET.tostring(root, encoding="unicode")
+    return xml.dom.minidom.parseString(text.encode("utf-8")).toprettyxml(encoding="utf-8").decode("utf-8")
