@@ -98,8 +98,9 @@ framework::_select_suites() {
 framework::load_config() {
   FRAMEWORK_TMP=$(mktemp -d)
   util::trap_add "rm -rf '$FRAMEWORK_TMP'" EXIT
-  clustercheck config export "$OPT_CONFIG" -o "$FRAMEWORK_TMP/config.env" || exit 2
-  chmod 600 "$FRAMEWORK_TMP/config.env"
+  clustercheck config export "$OPT_CONFIG" -o "$FRAMEWORK_TMP/config.env" --secrets-out "$FRAMEWORK_TMP/secrets" || exit 2
+  chmod 600 "$FRAMEWORK_TMP/config.env" "$FRAMEWORK_TMP/secrets"
+  RUN_SECRETS_FILE=$FRAMEWORK_TMP/secrets
   # shellcheck source=/dev/null
   source "$FRAMEWORK_TMP/config.env"
   RUN_CONFIG_ENV=$FRAMEWORK_TMP/config.env

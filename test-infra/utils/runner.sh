@@ -3,7 +3,7 @@
 # one JSON result record per check, and a report refreshed after every check so a killed run
 # still leaves a valid JUnit file. Sourced by framework.sh.
 #
-# Inputs (set by the caller): RUN_DIR RUN_NAME RUN_CONFIG_FILE RUN_CONFIG_ENV RUN_JOBS RUN_TIMEOUT
+# Inputs (set by the caller): RUN_DIR RUN_NAME RUN_CONFIG_FILE RUN_CONFIG_ENV RUN_SECRETS_FILE RUN_JOBS RUN_TIMEOUT
 # RUN_RETRIES RUN_FILTER. Check headers (first 30 lines) may say:
 #   # depends: check-a check-b   - skipped with "blocked by ..." unless those passed
 #   # exclusive: true            - runs alone (it changes shared state)
@@ -80,6 +80,21 @@ runner::_last_line() {
   sed -E 's/^(PASS|FAIL|SKIP|ERROR): //; s/^[0-9:]{8} [A-Z]+ +//' <<<"$line" | cut -c1-500
 }
 
+# runner::_mask DIR: every secret value (RUN_SECRETS_FILE, one per line) in the files under DIR
+# becomes ********, before any line of them reaches a record, a progress line or a report.
+runner::_mask() {
+  [[ -s "${RUN_SECRETS_FILE:-}" ]] || return 0
+  local -a files=()
+  mapfile -t files < <(grep -rlF -f "$RUN_SECRETS_FILE" -- "$1" 2>/dev/null)
+  ((${#files[@]})) || return 0
+  # perl: literal (\Q) replacement without escaping each secret for sed; longest secrets first.
+  CC_MASK_FILE=$RUN_SECRETS_FILE perl -pi -e '
+    BEGIN { open(my $f, "<", $ENV{CC_MASK_FILE}) or die; chomp(@s = <$f>); @s = grep { length } @s;
+            @s = sort { length($b) <=> length($a) } @s }
+    for my $s (@s) { s/\Q$s\E/********/g }' -- "${files[@]}" ||
+    log::warn "runner: masking secrets in $1 failed"
+}
+
 # runner::run_check FILE INDEX TOTAL: run one check with timeout and retries; write its record.
 runner::run_check() {
   local file=$1 index=$2 total=$3
@@ -106,6 +121,7 @@ runner::run_check() {
     printf '%s\t%s\n' "$pid" "$suite" >"$RUN_DIR/.running/$name"
     wait "$pid" || rc=$?
     rm -f "$RUN_DIR/.running/$name"
+    runner::_mask "$art"
     message=$(runner::_last_line "$out")
     case $rc in
       0) status=passed ;;

@@ -136,3 +136,19 @@ exit 1" '# timeout: 90'
   grep -q 'check-c.*' "$RUN_DIR/junit.xml"
   grep -A2 'name="check-c"' "$RUN_DIR/junit.xml" | grep -q 'did not run'
 }
+
+@test "a secret a check prints is masked in its artifacts, record, progress line and reports" {
+  export RUN_SECRETS_FILE=$BATS_TEST_TMPDIR/secrets
+  printf '%s\n' 'hunter2-Qx9' 'a.b*c[d]$' >"$RUN_SECRETS_FILE"
+  mk check-leaky 'echo "token hunter2-Qx9 and a.b*c[d]$ in the output"
+    printf "{\"name\":\"lat\",\"value\":\"1\",\"unit\":\"ms\",\"op\":\"<=\",\"threshold\":\"hunter2-Qx9\",\"verdict\":\"ok\"}\n" >"$CC_ARTIFACT_DIR/metrics.jsonl"
+    echo "hunter2-Qx9" >"$CC_ARTIFACT_DIR/dump.txt"
+    echo "FAIL: login hunter2-Qx9 refused"; exit 1'
+  run_suite
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"login ******** refused"* ]]
+  [[ "$output" != *hunter2-Qx9* ]]
+  ! grep -rlF -e hunter2-Qx9 -e 'a.b*c[d]$' "$RUN_DIR"
+  grep -q 'token \*\*\*\*\*\*\*\* and \*\*\*\*\*\*\*\* in the output' "$RUN_DIR/artifacts/check-leaky/output.log"
+  xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$RUN_DIR/junit.xml"
+}

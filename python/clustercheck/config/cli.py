@@ -43,9 +43,14 @@ def _write(text: str, output: str | None) -> None:
 @config.command(name="export")
 @click.argument("path")
 @click.option("--output", "-o", help="Write to this file (atomically, mode 600) instead of stdout.")
-def export_cmd(path: str, output: str | None) -> None:
+@click.option("--secrets-out", help="Also write the values outputs must mask to this file, one per line (mode 600).")
+def export_cmd(path: str, output: str | None, secrets_out: str | None) -> None:
     """Print PATH as a shell-safe env file for checks to source."""
-    _write(export.render(load.load(path)), output)
+    data = load.load(path)
+    _write(export.render(data), output)
+    if secrets_out:
+        values = [v for v in load.secret_values(data) if "\n" not in v]
+        _write("".join(f"{v}\n" for v in values), secrets_out)
 
 
 @config.command()

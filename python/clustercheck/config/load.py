@@ -56,7 +56,30 @@ def _validator() -> Any:
     return cls(_schema())
 
 
+# Validators whose messages name keys only, never the value that failed.
+_KEYS_ONLY = {"additionalProperties", "required"}
+HIDDEN = "(value hidden: it is a secret)"
+
+
+def is_secret_key(key: Any) -> bool:
+    return isinstance(key, str) and (key == "secrets" or bool(SECRET_KEY.search(key)))
+
+
+def _holds_secret(node: Any) -> bool:
+    """NODE is, or contains, a value under a secret key (whatever its type)."""
+    if isinstance(node, dict):
+        return any(is_secret_key(k) and v not in (None, "") or _holds_secret(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_holds_secret(item) for item in node)
+    return False
+
+
 def _describe(error: Any) -> str:
+    if error.validator not in _KEYS_ONLY and (
+        any(is_secret_key(p) for p in error.absolute_path) or _holds_secret(error.instance)
+    ):
+        # jsonschema's messages quote the instance; a secret's value must not reach any output.
+        return _describe_hidden(error)
     if error.validator == "pattern":
         return f"{error.instance!r} is not allowed here (it must match {error.validator_value})"
     if error.validator == "additionalProperties":
@@ -64,6 +87,17 @@ def _describe(error: Any) -> str:
     if error.validator == "required":
         return error.message.replace("is a required property", "is missing")
     return error.message
+
+
+def _describe_hidden(error: Any) -> str:
+    rule, want = error.validator, error.validator_value
+    if rule == "type":
+        return f"must be of type {want!r} {HIDDEN}"
+    if rule == "pattern":
+        return f"must match {want} {HIDDEN}"
+    if rule in ("minLength", "maxLength"):
+        return f"must be {'at least' if rule == 'minLength' else 'at most'} {want} characters long {HIDDEN}"
+    return f"fails the schema's {rule!r} rule {HIDDEN}"
 
 
 def validate(data: Any, path: str) -> None:
@@ -167,25 +201,46 @@ def load(path: str) -> dict[str, Any]:
     from clustercheck import yamlfile
 
     data = yamlfile.read(path, ConfigError)
-    validate(data, path)
-    _resolve_paths(data, os.path.dirname(os.path.abspath(path)))
-    _platform_clusters(data, path)
+    try:
+        validate(data, path)
+        _resolve_paths(data, os.path.dirname(os.path.abspath(path)))
+        _platform_clusters(data, path)
+    except UserError as exc:
+        # Last line of defence: a secret's value reused under another key, or quoted by a rule we
+        # did not foresee, is masked before the message reaches any output.
+        message = str(exc)
+        for value in secret_values(data):
+            if len(value) >= 4:
+                message = message.replace(value, "********")
+        if message != str(exc):
+            raise UserError(message) from None
+        raise
     data.setdefault("runner", {})
     data["_file"] = os.path.abspath(path)
     return data
 
 
 def secret_values(data: Any) -> list[str]:
-    """Values to mask in outputs: keys named like password/secret/token, plus the `secrets` list."""
+    """Values to mask in outputs: whatever is under keys named like password/secret/token (every
+    scalar, also inside lists and mappings), plus the `secrets` list."""
     found: list[str] = []
+
+    def leaves(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                leaves(value)
+        elif isinstance(node, list):
+            for item in node:
+                leaves(item)
+        elif node is not None and not isinstance(node, bool) and str(node):
+            # a boolean is no secret worth the name, and masking every "True" would garble reports
+            found.append(str(node))
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                if key == "secrets" and isinstance(value, list):
-                    found.extend(str(v) for v in value if v)
-                elif SECRET_KEY.search(str(key)) and isinstance(value, (str, int)) and str(value):
-                    found.append(str(value))
+                if is_secret_key(key):
+                    leaves(value)
                 else:
                     walk(value)
         elif isinstance(node, list):
