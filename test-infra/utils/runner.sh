@@ -181,6 +181,8 @@ runner::run() {
   mkdir -p "$RUN_DIR/.running" "$RUN_DIR/artifacts"
   : >"$RUN_DIR/results.jsonl"
   rm -f "$RUN_DIR/.interrupted"
+  RUN_STARTED=$(util::now)
+  printf '{"started": %s}\n' "$RUN_STARTED" >"$RUN_DIR/run.json"
   for f in "${files[@]}"; do basename "$f" .sh; done >"$RUN_DIR/planned.txt"
   runner::report
   log::info "running $total check(s) of $RUN_NAME (jobs $RUN_JOBS, timeout ${RUN_TIMEOUT}s, retries $RUN_RETRIES)"
@@ -225,6 +227,8 @@ runner::interrupt() {
 
 # runner::finish: final report and summary; returns 1 when a check failed or errored.
 runner::finish() {
+  [[ -z "${RUN_STARTED:-}" ]] ||
+    printf '{"started": %s, "wall_s": %s}\n' "$RUN_STARTED" "$(util::elapsed "$RUN_STARTED")" >"$RUN_DIR/run.json"
   runner::report --summary
   if grep -q '"status":"\(failed\|error\)"' "$RUN_DIR/results.jsonl" 2>/dev/null; then
     return 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from datetime import datetime, timezone
+from typing import Any
 
 import click
 
@@ -54,15 +56,25 @@ def report(
     for r in results:
         r.output = records.mask(r.output, secrets)
         r.message = records.mask(r.message, secrets)
-    write_reports(out_dir, name, results, show_summary)
+        r.framework = name
+    runs = {name: records.run_info(os.path.dirname(os.path.abspath(records_path)))}
+    write_reports(out_dir, name, results, show_summary, runs)
 
 
-def write_reports(out_dir: str, name: str, results: list[records.Result], show_summary: bool) -> None:
-    """junit.xml, summary.json and report.html of RESULTS into OUT_DIR; the table on stdout if asked."""
+def _started(runs: dict[str, dict[str, Any]]) -> datetime | None:
+    stamps = [info["started"] for info in runs.values() if isinstance(info.get("started"), (int, float))]
+    return datetime.fromtimestamp(min(stamps), timezone.utc) if stamps else None
+
+
+def write_reports(out_dir: str, name: str, results: list[records.Result], show_summary: bool,
+                  runs: dict[str, dict[str, Any]] | None = None) -> None:
+    """junit.xml, summary.json and report.html of RESULTS into OUT_DIR; the table on stdout if asked.
+    RUNS: per framework, what its run noted (started, wall_s)."""
+    runs = runs or {}
     os.makedirs(out_dir, exist_ok=True)
-    write_atomic(os.path.join(out_dir, "junit.xml"), junit.render(name, results))
+    write_atomic(os.path.join(out_dir, "junit.xml"), junit.render(name, results, _started(runs)))
     write_atomic(os.path.join(out_dir, "summary.json"), json.dumps(summary.as_json(name, results), indent=2) + "\n")
-    write_atomic(os.path.join(out_dir, "report.html"), html.render(name, results))
+    write_atomic(os.path.join(out_dir, "report.html"), html.render(name, results, runs, out_dir))
     if show_summary:
         click.echo(summary.table(name, results))
 

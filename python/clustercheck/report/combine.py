@@ -7,6 +7,7 @@ named FRAMEWORK/SUITE in the combined report; a framework that left no records s
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
@@ -25,19 +26,23 @@ def _runs(specs: tuple[str, ...]) -> list[tuple[str, str]]:
     return out
 
 
-def load_runs(specs: tuple[str, ...], output_limit: int) -> list[records.Result]:
+def load_runs(specs: tuple[str, ...], output_limit: int) -> tuple[list[records.Result], dict[str, dict[str, Any]]]:
+    """The results of every run (suites named FRAMEWORK/SUITE) and, per framework, what its run noted."""
     results: list[records.Result] = []
+    infos: dict[str, dict[str, Any]] = {}
     for name, folder in _runs(specs):
+        infos[name] = records.run_info(folder)
         path = os.path.join(folder, "results.jsonl")
         planned = os.path.join(folder, "planned.txt")
         if not os.path.exists(path) and not os.path.exists(planned):
-            results.append(records.Result(name=f"{name}-framework", suite=name, status="error",
+            results.append(records.Result(name=f"{name}-framework", suite=name, status="error", framework=name,
                                           message=f"framework {name} left no results in {folder} (see its log)"))
             continue
         for r in records.load(path, planned, output_limit):
             r.suite = f"{name}/{r.suite}" if r.suite else name
+            r.framework = name
             results.append(r)
-    return results
+    return results, infos
 
 
 @click.command()
@@ -58,11 +63,11 @@ def combine(runs: tuple[str, ...], out_dir: str, name: str, config_path: str | N
         from clustercheck.config import load
 
         secrets = load.secret_values(load.load(config_path))
-    results = load_runs(runs, 64 * 1024)
+    results, infos = load_runs(runs, 64 * 1024)
     for r in results:
         r.output = records.mask(r.output, secrets)
         r.message = records.mask(r.message, secrets)
-    write_reports(out_dir, name, results, show_summary)
+    write_reports(out_dir, name, results, show_summary, infos)
     c = summary.counts(results)
     if c["failed"] or c["error"]:
         raise SystemExit(1)

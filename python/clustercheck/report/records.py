@@ -39,6 +39,8 @@ class Result:
     output: str = ""
     metrics: list[Metric] = field(default_factory=list)
     plots: list[dict[str, Any]] = field(default_factory=list)
+    framework: str = ""
+    artifacts: str = ""  # the check's artifact folder (absolute), when it has one
 
 
 def _read_lines(path: str) -> list[dict[str, Any]]:
@@ -103,9 +105,25 @@ def load(records: str, planned: str | None, output_limit: int) -> list[Result]:
                 output=_tail(os.path.join(art, "output.log"), output_limit),
                 metrics=metrics,
                 plots=_read_lines(os.path.join(art, "plots.jsonl")),
+                artifacts=art if os.path.isdir(art) else "",
             )
         )
     return results
+
+
+def run_info(folder: str) -> dict[str, Any]:
+    """What was noted about the run in FOLDER: run.json (the runner: started, wall_s of the checks),
+    then e2e.json (run-all-clusters: wall_s of the whole framework e2e, cluster start to stop)."""
+    info: dict[str, Any] = {}
+    for name in ("run.json", "e2e.json"):
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            info.update(data)
+    return info
 
 
 def mask(text: str, secrets: list[str]) -> str:

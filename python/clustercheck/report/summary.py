@@ -24,6 +24,7 @@ def as_json(name: str, results: list[Result]) -> dict[str, Any]:
     for r in results:
         row = asdict(r)
         row.pop("output")
+        row.pop("artifacts")
         rows.append(row)
     c = counts(results)
     return {"name": name, "counts": c, "ok": c["failed"] == 0 and c["error"] == 0, "checks": rows}
