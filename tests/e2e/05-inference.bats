@@ -41,7 +41,7 @@ inference:
     - {input: [5.9, 3.0, 4.2, 1.5], output: 1}
     - {input: [6.7, 3.0, 5.2, 2.3], output: 2}
   load: {rate_rps: 20, duration_s: 3, warmup_s: 0.5}
-  sweep: {rates: [20, 40], step_duration_s: 2}
+  sweep: {rates: [20, 40], step_duration_s: 2, max_rate: 60}
   objectives: {p95_ms: 200, min_rps_per_gpu: 30}
 EOF
   yaml_set "$out" "$@"

@@ -137,3 +137,29 @@ def test_sweep_over_sizes_and_concurrencies(server: str) -> None:
         near(steps[0]["latency_ms"]["p50"], reference["total"], f"D(10,{tokens}) latency p50")
     # 4 in flight do about 4 times the work of 1; the ratio is judged, not a rate.
     assert short[1]["throughput"] > 3 * short[0]["throughput"]
+
+
+def _sweep(server: str, *extra: str) -> dict:
+    result = run([str(BIN / "clustercheck"), "bench", "sweep", server, "--protocol", "mlflow", "--rates", "20,40",
+                  "--duration", "1.5", "--warmup", "0.3", "--p95-ms", "100", "--json", *extra])
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["default"]
+
+
+@pytest.mark.parametrize("server", [["--capacity", "120"]], indirect=True)
+def test_capacity_is_found_past_the_configured_rates(server: str) -> None:
+    """A server that completes at most 120 req/s: the sweep goes past its list (20, 40) and stops
+    at the first rate it cannot serve, not at the top of the list."""
+    out = _sweep(server, "--growth", "1.5", "--max-rate", "1000")
+    offered = [s["target_rate"] for s in out["steps"]]
+    assert offered[:4] == [20, 40, 60, 90], offered
+    assert out["saturated"] and out["steps"][-1]["verdict"] in ("slow", "short"), out["stopped"]
+    assert offered[-1] > 120 >= offered[-2], offered  # broke at the first step above the capacity
+    assert 80 <= out["max_rate"] <= 120, out["max_rate"]
+
+
+@pytest.mark.parametrize("server", [["--capacity", "400"]], indirect=True)
+def test_reaching_the_bound_first_says_not_saturated(server: str) -> None:
+    out = _sweep(server, "--growth", "1.5", "--max-rate", "50")
+    assert [s["target_rate"] for s in out["steps"]] == [20, 40, 50]
+    assert not out["saturated"] and "at least" in out["stopped"] and "not saturated" in out["stopped"]

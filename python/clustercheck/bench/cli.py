@@ -103,16 +103,20 @@ def run_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | N
 @click.option("--sizes", help="OpenAI protocols: comma-separated D(in,out) sizes, each swept in turn.")
 @click.option("--p95-ms", type=float, default=500.0, show_default=True, help="Latency objective.")
 @click.option("--max-error-rate", type=float, default=0.01, show_default=True)
+@click.option("--max-rate", type=float, help="Keep raising the rate past --rates (times --growth) up to this bound.")
+@click.option("--growth", type=float, default=1.5, show_default=True, help="Factor between rates past --rates.")
 def sweep_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | None, arrival: str, duration: float,
               warmup: float, timeout: float, max_requests: int, workers: int, out: str | None, as_json: bool,
               rates: str | None, concurrencies: str | None, sizes: str | None, p95_ms: float,
-              max_error_rate: float) -> None:
+              max_error_rate: float, max_rate: float | None, growth: float) -> None:
     """Step the open-loop rate (or the concurrency), per size; the best step meeting the objective
     is the throughput."""
     from clustercheck.bench import sweep
 
     if (rates is None) == (concurrencies is None):
         raise UserError("give exactly one of --rates or --concurrencies")
+    if growth <= 1 or (max_rate is not None and max_rate <= 0):
+        raise UserError("--growth must be above 1 and --max-rate positive")
     try:
         steps = [float(r) for r in (rates or "").split(",") if r.strip()]
         levels = [int(c) for c in (concurrencies or "").split(",") if c.strip()]
@@ -123,7 +127,8 @@ def sweep_cmd(url: str, protocol: str, model: str, rows: str | None, size: str |
         label = each if not each or each.endswith(")") else each + ")"
         spec = _spec(url, _request(protocol, model, rows, label), arrival=arrival, duration_s=duration,
                      warmup_s=warmup, timeout_s=timeout, max_requests=max_requests, workers=workers)
-        results[label or "default"] = sweep.run(spec, steps, p95_ms, max_error_rate, concurrencies=levels or None)
+        results[label or "default"] = sweep.run(spec, steps, p95_ms, max_error_rate, concurrencies=levels or None,
+                                                growth=growth, max_rate=max_rate)
     if out:
         with open(out, "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=2)

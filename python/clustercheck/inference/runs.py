@@ -111,8 +111,10 @@ def run_sweep(cfg: dict[str, Any]) -> None:
         emit(f"step.{s['target_rate']:g}", f"{s['verdict']} p95={s['latency_ms']['p95']}ms "
              f"throughput={s['throughput']}/s errors={s['error_rate']} lag_p99={s['schedule_lag_ms']['p99']}ms")
 
-    result = sweep.run(spec, [float(r) for r in cfg["sweep"]["rates"]], obj["p95_ms"], obj["max_error_rate"], step)
+    result = sweep.run(spec, [float(r) for r in cfg["sweep"]["rates"]], obj["p95_ms"], obj["max_error_rate"], step,
+                       growth=float(cfg["sweep"]["growth"]), max_rate=float(cfg["sweep"]["max_rate"]))
     emit("max_rate", result["max_rate"])
+    emit("saturated", "yes" if result["saturated"] else "no")
     emit("stopped", result["stopped"])
     _save("sweep.json", result)
     steps = result["steps"]
