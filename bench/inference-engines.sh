@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # First the engine's accuracy against the fixture server's injected delays (p50, TTFT and inter-token
 # errors, against the delays and against a minimal reference client: bench/engine_accuracy.py). Then
-# our load engine beside wrk and hey (Debian packages) on the same local model endpoint: closed-loop
+# the engine against hey on a one-process aiohttp server, both ratios the targets name
+# (bench/engine_vs_hey.py: closed-loop rate at concurrency 64, light-load p50). Then, when the
+# local stack is up, our load engine beside wrk and hey on the same local model endpoint: closed-loop
 # maximum throughput of each at the same concurrency, then one fixed open-loop rate where our p50/p99
 # stand beside hey's (rate-limited) figures, and whether we kept that rate within 1 %.
 # Usage: bench/inference-engines.sh [URL]   (default: the local stack's `mlflow models serve`)
@@ -22,7 +24,12 @@ echo
 for tool in wrk hey; do
   command -v "$tool" >/dev/null || log::die "bench: $tool is not installed (make setup)" 2
 done
-curl -sf -o /dev/null "$url/ping" || log::die "bench: no MLflow scoring server ready at $url (make stack-up)" 2
+"$CC_ROOT/.venv/bin/python" bench/engine_vs_hey.py --duration "$dur"
+echo
+if ! curl -sf -o /dev/null "$url/ping"; then
+  log::warn "bench: no MLflow scoring server ready at $url (make stack-up): the endpoint comparison is left out"
+  exit 0
+fi
 
 tmp=$(mktemp -d)
 util::trap_add "rm -rf '$tmp'" EXIT

@@ -14,7 +14,9 @@ import os
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
 
+from clustercheck.bench import rawhttp
 from clustercheck.bench.protocols import Request, stream_tokens
 
 # Outcome codes besides HTTP statuses.
@@ -70,6 +72,24 @@ def _schedule(spec: LoadSpec, worker: int, workers: int) -> list[float]:
     return [i / spec.rate for i in range(worker, total, workers)][:cap]
 
 
+async def _plain(pool: rawhttp.Pool, raw: bytes, spec: LoadSpec, scheduled: float, t0: float) -> Record:
+    """A non-streamed request on the raw client: what most of the load is."""
+    sent = time.monotonic() - t0
+    try:
+        if hasattr(asyncio, "timeout"):
+            async with asyncio.timeout(spec.timeout_s):
+                status = await pool.request(raw)
+        else:
+            status = await asyncio.wait_for(pool.request(raw), spec.timeout_s)
+    except asyncio.TimeoutError:
+        status = TIMEOUT
+    except (OSError, asyncio.IncompleteReadError):
+        status = CONNECTION
+    except (rawhttp.BadResponse, ValueError):
+        status = OTHER
+    return (scheduled, sent, time.monotonic() - t0, status, -1.0, 0)
+
+
 async def _one(session: object, spec: LoadSpec, scheduled: float, t0: float) -> Record:
     import aiohttp
 
@@ -113,39 +133,68 @@ async def _until(when: float) -> None:
 
 
 async def _run_worker(spec: LoadSpec, worker: int, workers: int, t0: float) -> list[Record]:
+    if spec.request.stream:
+        return await _run_streams(spec, worker, workers, t0)
+    # Open loop wants no client-side queue, but a stalled server must not make us open sockets
+    # without bound: requests beyond this many in flight wait (their latency still counts from schedule).
+    pool = rawhttp.Pool(spec.url, MAX_CONNECTIONS)
+    raw = pool.encode(spec.request.method, spec.request.path, spec.request.body, spec.headers)
+    try:
+        return await _drive(spec, worker, workers, t0, lambda at: _plain(pool, raw, spec, at, t0))
+    finally:
+        pool.close()
+
+
+async def _run_streams(spec: LoadSpec, worker: int, workers: int, t0: float) -> list[Record]:
+    """Streamed (token) requests: aiohttp reads the event stream."""
     import aiohttp
 
     timeout = aiohttp.ClientTimeout(total=spec.timeout_s)
-    # Open loop wants no client-side queue, but a stalled server must not make us open sockets
-    # without bound: requests beyond this many in flight wait (their latency still counts from schedule).
     connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS)
-    records: list[Record] = []
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        await asyncio.sleep(max(0.0, t0 - time.monotonic()))
-        if spec.mode == "open":
-            tasks = []
-            for at in _schedule(spec, worker, workers):
-                await _until(t0 + at)
-                tasks.append(asyncio.ensure_future(_one(session, spec, at, t0)))
-            records = list(await asyncio.gather(*tasks))
-        else:
-            end = t0 + spec.warmup_s + spec.duration_s
-            share = spec.concurrency // workers + (1 if worker < spec.concurrency % workers else 0)
-            budget = [max(1, spec.max_requests // workers)]
+        return await _drive(spec, worker, workers, t0, lambda at: _one(session, spec, at, t0))
 
-            async def loop() -> None:
-                while time.monotonic() < end and budget[0] > 0:
-                    budget[0] -= 1
-                    now = time.monotonic() - t0
-                    records.append(await _one(session, spec, now, t0))
 
-            await asyncio.gather(*(loop() for _ in range(share)))
+async def _drive(spec: LoadSpec, worker: int, workers: int, t0: float,
+                 send: Callable[[float], Awaitable[Record]]) -> list[Record]:
+    """This worker's share of the load: sends on schedule (open loop) or back to back (closed loop)."""
+    records: list[Record] = []
+    await asyncio.sleep(max(0.0, t0 - time.monotonic()))
+    if spec.mode == "open":
+        tasks = []
+        for at in _schedule(spec, worker, workers):
+            await _until(t0 + at)
+            tasks.append(asyncio.ensure_future(send(at)))
+        return list(await asyncio.gather(*tasks))
+    end = t0 + spec.warmup_s + spec.duration_s
+    share = spec.concurrency // workers + (1 if worker < spec.concurrency % workers else 0)
+    budget = [max(1, spec.max_requests // workers)]
+
+    async def loop() -> None:
+        while time.monotonic() < end and budget[0] > 0:
+            budget[0] -= 1
+            records.append(await send(time.monotonic() - t0))
+
+    await asyncio.gather(*(loop() for _ in range(share)))
     return records
+
+
+def _event_loop_run(coro: Any) -> Any:
+    """asyncio.run, on uvloop where it is installed (its loop and streams cost less per request)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    if hasattr(asyncio, "Runner"):
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(coro)
+    uvloop.install()
+    return asyncio.run(coro)
 
 
 def _worker_main(spec: LoadSpec, worker: int, workers: int, t0: float, conn: object) -> None:
     try:
-        conn.send(asyncio.run(_run_worker(spec, worker, workers, t0)))  # type: ignore[attr-defined]
+        conn.send(_event_loop_run(_run_worker(spec, worker, workers, t0)))  # type: ignore[attr-defined]
     except BaseException as exc:  # the parent reports it; a worker must never hang the run
         conn.send(exc)  # type: ignore[attr-defined]
 
@@ -155,7 +204,7 @@ def run(spec: LoadSpec) -> tuple[list[Record], int]:
     workers = spec.workers or auto_workers(spec)
     t0 = time.monotonic() + 0.3 + 0.05 * workers  # all workers start on the same clock
     if workers == 1:
-        return asyncio.run(_run_worker(spec, 0, 1, t0)), 1
+        return _event_loop_run(_run_worker(spec, 0, 1, t0)), 1
     ctx = multiprocessing.get_context("fork")
     procs, pipes = [], []
     for k in range(workers):
