@@ -40,6 +40,11 @@ print(f"{n['passed']} passed, {n['failed']} failed, {n['error']} errors, {n['ski
 PY
   )
   printf 'run %d: wall time %.1f s, exit %d: %s\n' "$i" "$wall" "$rc" "$counts"
+  # each framework's whole e2e (cluster start to stop), as run-all-clusters noted it
+  for f in "$out/run-$i"/*/e2e.json; do
+    [[ -e "$f" ]] || continue
+    printf '  %-18s %7.1f s\n' "$(basename "$(dirname "$f")")" "$(sed -n 's/.*"wall_s": *\([0-9.]*\).*/\1/p' "$f")"
+  done
 done
 if ((runs > 1)); then
   same=yes

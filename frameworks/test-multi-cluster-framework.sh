@@ -22,13 +22,41 @@ Scenario commands (each an e2e run of a selection):
   shared-gpu           scenarios 6 and 7: GPU conflict and GPU transfer between clusters
 "
 
-# The host must hold both clusters before anything starts; the scenarios start and stop the clusters
-# themselves and put back what they found.
+# Clusters start-cluster brought up, for stop-cluster to remove (and nothing else).
+mc_framework::_marker() { printf '%s/multi-cluster-started' "${CC_LOCAL_STATE:-$CC_ROOT/.local-target}"; }
+
+# The host must hold both clusters before anything starts. Then both clusters are brought up: the
+# state most scenarios need, so each reuses them and puts back only what it changed (scenarios that
+# need a cluster gone remove it and start it again on exit) instead of every scenario booting both
+# clusters and removing them again.
 framework::hook_start_cluster() {
   if [[ -n "${CC_CLOUD_VM_CLUSTER_NAME:-}" ]]; then
     validate_multi_cluster_resources || log::die "start-cluster: this host cannot hold both clusters" 1
   fi
   framework::_stack_hook start_cluster
+  [[ -n "${CC_CLOUD_VM_CLUSTER_NAME:-}" && -n "${CC_HPC_CLUSTER_NAME:-}" ]] || return 0
+  local kind marker
+  marker=$(mc_framework::_marker)
+  mkdir -p "$(dirname "$marker")"
+  mc::facts || log::die "start-cluster: the cluster CLI did not report the clusters' state" 1
+  for kind in cloud hpc; do
+    [[ "$(mc::state "$kind")" != running ]] || continue
+    grep -qx "$kind" "$marker" 2>/dev/null || printf '%s\n' "$kind" >>"$marker"
+    mc::ensure "$kind" running || log::die "start-cluster: the $kind cluster did not start" 1
+  done
+}
+
+framework::hook_stop_cluster() {
+  local kind marker rc=0
+  marker=$(mc_framework::_marker)
+  if [[ -s "$marker" ]]; then
+    while read -r kind; do
+      mc::ensure "$kind" not-started || rc=1
+    done <"$marker"
+    rm -f "$marker"
+  fi
+  framework::_stack_hook stop_cluster
+  return "$rc"
 }
 
 framework::hook_status() {
