@@ -8,6 +8,18 @@ source "$(dirname "${BASH_SOURCE[0]}")/utils/init.sh"
 
 ALL_FRAMEWORKS=(cloud-vm pcie-passthrough kubernetes mlops-stack inference hpc-slurm hpc-runtime multi-cluster)
 
+# all::lane FRAMEWORK: what it changes on the target. With --parallel, frameworks of different lanes
+# run at the same time, those of one lane one after the other; lane "all" runs alone, after the rest.
+all::lane() {
+  case $1 in
+    cloud-vm | pcie-passthrough) echo libvirt ;;    # the cloud cluster's VMs and GPU owners
+    mlops-stack | inference) echo mlops ;;          # S3, PostgreSQL, MLflow, the model server
+    hpc-slurm | hpc-runtime) echo slurm ;;          # SLURM nodes, jobs, accounting
+    kubernetes) echo kubernetes ;;                  # a Kubernetes API (none on the local target)
+    *) echo all ;;                                  # multi-cluster: both clusters, SLURM and MLflow
+  esac
+}
+
 all::usage() {
   cat <<USAGE
 Usage: test-infra/run-all-clusters.sh [OPTIONS] [-- FRAMEWORK_OPTIONS...]
@@ -21,6 +33,9 @@ Options:
   --config FILE        target config (default: test-infra/configs/local.yaml)
   --report-dir DIR     default: reports/all-clusters
   --frameworks LIST    comma-separated subset, in this order
+  --parallel           run frameworks that share nothing at the same time (lanes: libvirt, mlops,
+                       slurm, kubernetes; multi-cluster alone afterwards); each framework's output
+                       goes to REPORT_DIR/<framework>.log
   -h, --help           this help
 Options after -- go to every framework (e.g. -- --fail-on-skip).
 
@@ -34,8 +49,10 @@ all::parse() {
   REPORT_DIR=$CC_ROOT/reports/all-clusters
   FRAMEWORKS=("${ALL_FRAMEWORKS[@]}")
   PASS_ON=()
+  PARALLEL=0
   while (($#)); do
     case $1 in
+      --parallel) PARALLEL=1 ;;
       --config) CONFIG=${2:?--config needs a file}; shift ;;
       --report-dir) REPORT_DIR=${2:?--report-dir needs a directory}; shift ;;
       --frameworks) IFS=, read -ra FRAMEWORKS <<<"${2:?--frameworks needs a list}"; shift ;;
@@ -74,14 +91,73 @@ all::stack_down() {
   CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" down || log::warn "stack down reported a problem"
 }
 
-CHILD=
+CHILDREN=()
 all::on_signal() {
   trap '' INT TERM
-  log::warn "$1 received: stopping the running framework (it cleans up after itself)"
-  [[ -z "$CHILD" ]] || { kill -"$1" "$CHILD" 2>/dev/null || true; wait "$CHILD" 2>/dev/null || true; }
+  log::warn "$1 received: stopping the running framework(s) (each cleans up after itself)"
+  local pid
+  # TERM, whatever came in: a background job ignores SIGINT, and each lane passes TERM on.
+  for pid in "${CHILDREN[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${CHILDREN[@]}"; do wait "$pid" 2>/dev/null || true; done
   all::stack_down
   exit "$2"
 }
+
+# all::run_one FRAMEWORK [LOG]: its e2e into REPORT_DIR/FRAMEWORK (output to LOG when given); notes its
+# wall time (e2e.json) and exit status (.rc) there.
+all::run_one() {
+  local f=$1 log=${2:-} rc=0 fw_start child
+  rm -rf "${REPORT_DIR:?}/$f"
+  fw_start=$(util::now)
+  if [[ -n "$log" ]]; then
+    "$CC_ROOT/frameworks/test-$f-framework.sh" e2e --config "$CONFIG" --report-dir "$REPORT_DIR/$f" "${PASS_ON[@]}" >"$log" 2>&1 &
+  else
+    "$CC_ROOT/frameworks/test-$f-framework.sh" e2e --config "$CONFIG" --report-dir "$REPORT_DIR/$f" "${PASS_ON[@]}" &
+  fi
+  child=$!
+  # A signal to this (lane) shell goes on to the framework, which cleans up after itself.
+  trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM
+  wait "$child" || rc=$?
+  trap - TERM
+  mkdir -p "$REPORT_DIR/$f"
+  printf '{"wall_s": %s}\n' "$(util::elapsed "$fw_start")" >"$REPORT_DIR/$f/e2e.json"
+  printf '%s\n' "$rc" >"$REPORT_DIR/$f/.rc"
+  return "$rc"
+}
+
+# all::run_lanes: the frameworks lane by lane at the same time, then lane "all" alone.
+all::run_lanes() {
+  local f lane pid
+  local -A lanes=()
+  local -a order=() last=()
+  for f in "${FRAMEWORKS[@]}"; do
+    lane=$(all::lane "$f")
+    if [[ "$lane" == all ]]; then last+=("$f"); continue; fi
+    [[ -n "${lanes[$lane]:-}" ]] || order+=("$lane")
+    lanes[$lane]+="$f "
+  done
+  for lane in "${order[@]}"; do
+    (
+      for f in ${lanes[$lane]}; do
+        log::info "=== $f framework (lane $lane) started; log: $REPORT_DIR/$f.log ==="
+        if all::run_one "$f" "$REPORT_DIR/$f.log"; then
+          log::info "=== $f framework finished: passed ($(all::_wall "$f") s) ==="
+        else
+          log::warn "=== $f framework finished: exit $(cat "$REPORT_DIR/$f/.rc") ($(all::_wall "$f") s); see $REPORT_DIR/$f.log ==="
+        fi
+      done
+    ) &
+    CHILDREN+=("$!")
+  done
+  for pid in "${CHILDREN[@]}"; do wait "$pid" || true; done
+  CHILDREN=()
+  for f in "${last[@]}"; do
+    log::info "=== $f framework ==="
+    all::run_one "$f" || true
+  done
+}
+
+all::_wall() { sed -n 's/.*"wall_s": *\([0-9]*\).*/\1/p' "$REPORT_DIR/$1/e2e.json"; }
 
 all::main() {
   all::parse "$@"
@@ -89,22 +165,24 @@ all::main() {
   trap 'all::on_signal INT 130' INT
   trap 'all::on_signal TERM 143' TERM
   util::trap_add all::stack_down EXIT
-  local start fw_start f rc runs=() failed=()
+  local start f rc runs=() failed=()
   start=$(util::now)
   mkdir -p "$REPORT_DIR"
   all::stack_up
+  if ((PARALLEL)); then
+    all::run_lanes
+  else
+    for f in "${FRAMEWORKS[@]}"; do
+      log::info "=== $f framework ==="
+      all::run_one "$f" &
+      CHILDREN=("$!")
+      wait "${CHILDREN[0]}" || true
+      CHILDREN=()
+    done
+  fi
   for f in "${FRAMEWORKS[@]}"; do
-    log::info "=== $f framework ==="
-    rm -rf "${REPORT_DIR:?}/$f"
-    rc=0
-    fw_start=$(util::now)
-    "$CC_ROOT/frameworks/test-$f-framework.sh" e2e --config "$CONFIG" --report-dir "$REPORT_DIR/$f" "${PASS_ON[@]}" &
-    CHILD=$!
-    wait "$CHILD" || rc=$?
-    CHILD=
-    # The framework's whole e2e (cluster start to stop), for the combined report's summary.
-    [[ ! -d "$REPORT_DIR/$f" ]] || printf '{"wall_s": %s}\n' "$(util::elapsed "$fw_start")" >"$REPORT_DIR/$f/e2e.json"
-    ((rc == 0)) || failed+=("$f (exit $rc)")
+    rc=$(cat "$REPORT_DIR/$f/.rc" 2>/dev/null || echo "did not finish")
+    [[ "$rc" == 0 ]] || failed+=("$f (exit $rc)")
     runs+=("$f=$REPORT_DIR/$f")
   done
   all::stack_down
