@@ -14,39 +14,24 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import ContextManager
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+from inference_fixture import running  # noqa: E402
+
 CLUSTERCHECK = ROOT / ".venv" / "bin" / "clustercheck"
 SERVER = ROOT / "tests" / "fixtures" / "fast_server.py"
 BODY = '{"inputs": [[5.1, 3.5, 1.4, 0.2]]}'
 
 
-@contextmanager
-def server(*args: str) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    proc = subprocess.Popen([sys.executable, str(SERVER), "--port", str(port), *args])
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(5)
+def server(*args: str) -> ContextManager[str]:
+    return running(*args, server=SERVER)
 
 
 def ours(url: str, duration: float, *load: str) -> dict:
