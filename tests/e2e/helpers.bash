@@ -34,10 +34,13 @@ wait_listening() {
   return 1
 }
 
-# broken_config FILE: local.yaml with absolute paths and the broken CLI from tests/fixtures.
+# broken_config FILE: local.yaml with absolute paths and the broken CLI from tests/fixtures. A CLI
+# that only says it started a VM leaves a check waiting for a guest that never answers: 40 s (a guest
+# boots in under 10 s here) instead of the default 120 s before it fails.
 broken_config() {
   sed -e "s#\.\./\.\./#$ROOT/#g" -e "s#^  cli: .*#  cli: $ROOT/tests/fixtures/broken-ai-how#" \
-    -e "s#^  cli_config: .*#  cli_config: $CLUSTERS#" "$CFG" >"$1"
+    -e "s#^  cli_config: .*#  cli_config: $CLUSTERS#" -e "s#^    vm_ready_s: .*#    vm_ready_s: 40#" "$CFG" >"$1"
+  grep -q '^    vm_ready_s: 40$' "$1"
 }
 
 junit_status() { # junit_status FILE CHECK -> passed|failure|error|skipped
