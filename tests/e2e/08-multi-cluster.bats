@@ -160,14 +160,23 @@ destroy_clusters() {
 
 @test "test-all-clusters: the frameworks' reports combine into one JUnit file and one HTML summary" {
   report=$BATS_TEST_TMPDIR/all
-  run "$ROOT/test-infra/run-all-clusters.sh" --frameworks kubernetes,hpc-slurm --report-dir "$report" \
+  # --parallel: the two frameworks share nothing (lanes kubernetes and slurm) and run at the same time
+  run "$ROOT/test-infra/run-all-clusters.sh" --parallel --frameworks kubernetes,hpc-slurm --report-dir "$report" \
     -- --filter '^check-(munge-auth|slurm-controller|cluster-health)$'
   echo "$output"
   [ "$status" -eq 0 ]
+  [[ "$output" == *"kubernetes framework (lane kubernetes) started"* && "$output" == *"hpc-slurm framework (lane slurm) started"* ]]
+  grep -q 'slurm-controller' "$report/hpc-slurm.log"
+  grep -q '"wall_s"' "$report/hpc-slurm/e2e.json"
+  grep -q "id='fw-hpc-slurm'" "$report/report.html" && grep -q "id='fw-kubernetes'" "$report/report.html"
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
   [ -f "$report/report.html" ] && [ -f "$report/kubernetes/junit.xml" ] && [ -f "$report/hpc-slurm/junit.xml" ]
   grep -q 'name="all-clusters/kubernetes/kubernetes-cluster"' "$report/junit.xml"
   grep -q 'name="all-clusters/hpc-slurm/hpc-slurm/slurm-controller"' "$report/junit.xml"
   [[ "$output" == *"all-clusters: 2 passed, 0 failed, 0 errors, 1 skipped of 3"* ]]
   grep -q 'this target configures none (kubernetes.kubeconfig)' "$report/junit.xml"
+  # one after the other (the default), output on the terminal
+  run "$ROOT/test-infra/run-all-clusters.sh" --frameworks kubernetes --report-dir "$report/seq" -- --filter '^check-cluster-health$'
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"=== kubernetes framework ==="* && "$output" == *"all-clusters: 0 passed, 0 failed, 0 errors, 1 skipped of 1"* ]]
 }
