@@ -59,14 +59,29 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console entry point: unexpected exceptions become one line and exit 2 (CC_DEBUG=1 shows them)."""
+    """Console entry point. A usage mistake is one line naming the option and exit 2 (click's own
+    display is three lines); unexpected exceptions become one line and exit 2 (CC_DEBUG=1 shows them)."""
     import os
     import sys
 
     try:
-        cli(standalone_mode=True)
+        cli.main(standalone_mode=False)
+    except click.UsageError as exc:
+        path = exc.ctx.command_path if exc.ctx else "clustercheck"
+        print(f"{path}: {exc.format_message()} (see: {path} --help)", file=sys.stderr)
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        print("clustercheck: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
     except SystemExit:
         raise
+    except KeyboardInterrupt:
+        sys.exit(130)
     except Exception as exc:  # the CLI edge: no tracebacks for users
         if os.environ.get("CC_DEBUG") == "1":
             raise

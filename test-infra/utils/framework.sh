@@ -11,9 +11,11 @@ source "$CC_UTILS/runner.sh"
 FRAMEWORK_STACK_COMPONENTS=()
 FRAMEWORK_EXTRA_HELP=
 
-FRAMEWORK_OPTS_HELP="Options:
-  --config FILE      target config (default: \$FRAMEWORK_DEFAULT_CONFIG)
-  --report-dir DIR   where junit.xml, summary.json, report.html go (default: reports/<framework>)
+framework::_opts_help() {
+  cat <<OPTS
+Options:
+  --config FILE      target config (default: $FRAMEWORK_DEFAULT_CONFIG)
+  --report-dir DIR   where junit.xml, summary.json, report.html go (default: reports/$FRAMEWORK_NAME)
   --jobs N           checks run in parallel (default: config runner.jobs)
   --timeout S        per-check timeout in seconds (default: config runner.timeout_s)
   --filter REGEX     only checks whose name matches
@@ -23,7 +25,9 @@ FRAMEWORK_OPTS_HELP="Options:
   --verbose          debug logging (also CC_VERBOSE=1)
   --dry-run          print what would run; change nothing
   -h, --help         this help
-Environment: NO_COLOR disables colour; CC_LOCAL_STATE moves the local target's state."
+Environment: NO_COLOR disables colour; CC_LOCAL_STATE moves the local target's state.
+OPTS
+}
 
 framework::usage() {
   cat <<USAGE
@@ -42,11 +46,25 @@ Commands:
   stop-cluster    tear down what start-cluster made
   help            this help
 ${FRAMEWORK_EXTRA_HELP}
-$FRAMEWORK_OPTS_HELP
+$(framework::_opts_help)
 
 Exit codes: 0 nothing failed, 1 a check failed or errored (or the target could not start),
 2 bad usage or config, 130/143 interrupted.
 USAGE
+}
+
+# framework::_value OPTION VALUE WHAT: VALUE, or one line and exit 2 when the option has none (the end
+# of the line, an empty string, or the next option in its place).
+framework::_value() {
+  [[ $# -ge 2 && -n "$2" && "$2" != -* ]] || log::die "$1 needs $3 (see: $0 help)"
+  printf '%s' "$2"
+}
+
+# framework::_once OPTION: one line and exit 2 when OPTION was already given.
+declare -A FRAMEWORK_SEEN=()
+framework::_once() {
+  [[ -z "${FRAMEWORK_SEEN[$1]:-}" ]] || log::die "$1 given twice (see: $0 help)"
+  FRAMEWORK_SEEN[$1]=1
 }
 
 framework::_parse() {
@@ -55,13 +73,16 @@ framework::_parse() {
   OPT_JOBS='' OPT_TIMEOUT='' OPT_FILTER='' OPT_RETRIES='' OPT_DRY_RUN=0 RUN_FAIL_ON_SKIP=0 ARGS=() OPT_SUITES=()
   while (($#)); do
     case $1 in
-      --config) OPT_CONFIG=${2:?--config needs a file}; shift ;;
-      --report-dir) OPT_REPORT_DIR=${2:?--report-dir needs a directory}; shift ;;
-      --jobs) OPT_JOBS=${2:?--jobs needs a number}; shift ;;
-      --timeout) OPT_TIMEOUT=${2:?--timeout needs seconds}; shift ;;
-      --filter) OPT_FILTER=${2:?--filter needs a pattern}; shift ;;
-      --suite) OPT_SUITES+=("${2:?--suite needs a suite name}"); shift ;;
-      --retries) OPT_RETRIES=${2:?--retries needs a number}; shift ;;
+      --config | --report-dir | --jobs | --timeout | --filter | --retries) framework::_once "$1" ;;
+    esac
+    case $1 in
+      --config) OPT_CONFIG=$(framework::_value "$1" "${2-}" "a FILE") || exit 2; shift ;;
+      --report-dir) OPT_REPORT_DIR=$(framework::_value "$1" "${2-}" "a DIR") || exit 2; shift ;;
+      --jobs) OPT_JOBS=$(framework::_value "$1" "${2-}" "a number") || exit 2; shift ;;
+      --timeout) OPT_TIMEOUT=$(framework::_value "$1" "${2-}" "seconds") || exit 2; shift ;;
+      --filter) OPT_FILTER=$(framework::_value "$1" "${2-}" "a REGEX") || exit 2; shift ;;
+      --suite) OPT_SUITES+=("$(framework::_value "$1" "${2-}" "a suite NAME")") || exit 2; shift ;;
+      --retries) OPT_RETRIES=$(framework::_value "$1" "${2-}" "a number") || exit 2; shift ;;
       --fail-on-skip) RUN_FAIL_ON_SKIP=1 ;;
       --verbose) CC_VERBOSE=1; export CC_VERBOSE ;;
       --dry-run) OPT_DRY_RUN=1 ;;
@@ -71,12 +92,37 @@ framework::_parse() {
     esac
     shift
   done
-  local n
-  for n in "$OPT_JOBS" "$OPT_RETRIES"; do
-    [[ -z "$n" || "$n" =~ ^[0-9]+$ ]] || log::die "--jobs and --retries take whole numbers, got '$n'"
-  done
-  [[ -z "$OPT_TIMEOUT" || "$OPT_TIMEOUT" =~ ^[0-9]+$ ]] || log::die "--timeout takes whole seconds, got '$OPT_TIMEOUT'"
+  [[ -z "$OPT_JOBS" || ("$OPT_JOBS" =~ ^[0-9]+$ && "$OPT_JOBS" -ge 1 && "$OPT_JOBS" -le 64) ]] ||
+    log::die "--jobs takes a whole number from 1 to 64, got '$OPT_JOBS'"
+  [[ -z "$OPT_RETRIES" || ("$OPT_RETRIES" =~ ^[0-9]+$ && "$OPT_RETRIES" -le 10) ]] ||
+    log::die "--retries takes a whole number from 0 to 10, got '$OPT_RETRIES'"
+  [[ -z "$OPT_TIMEOUT" || ("$OPT_TIMEOUT" =~ ^[0-9]+$ && "$OPT_TIMEOUT" -ge 1 && "$OPT_TIMEOUT" -le 86400) ]] ||
+    log::die "--timeout takes whole seconds from 1 to 86400, got '$OPT_TIMEOUT'"
+  if [[ -n "$OPT_FILTER" ]]; then
+    # bash's =~ returns 2 for a pattern it cannot compile; grep -E reads the same syntax
+    local rc=0
+    printf '' | grep -Eq -- "$OPT_FILTER" 2>/dev/null || rc=$?
+    ((rc != 2)) || log::die "--filter: '$OPT_FILTER' is not a valid regular expression"
+  fi
+  framework::_check_report_dir
   framework::_select_suites
+}
+
+# framework::_check_report_dir: --report-dir can be made and written, checked without making it (a
+# command that refuses to start leaves nothing behind).
+framework::_check_report_dir() {
+  local dir=$OPT_REPORT_DIR
+  [[ "$dir" == /* ]] || dir=$PWD/$dir
+  if [[ -e "$dir" ]]; then
+    [[ -d "$dir" ]] || log::die "--report-dir: $OPT_REPORT_DIR exists and is not a directory"
+    [[ -w "$dir" ]] || log::die "--report-dir: $OPT_REPORT_DIR is not writable"
+    return 0
+  fi
+  while [[ ! -e "$dir" ]]; do dir=$(dirname "$dir"); done
+  [[ -d "$dir" && -w "$dir" ]] || log::die "--report-dir: cannot create $OPT_REPORT_DIR ($dir is not a writable directory)"
+  # /proc, /sys: writable to root, but no directory can be made there
+  case $dir in /proc | /proc/* | /sys | /sys/*) log::die "--report-dir: cannot create $OPT_REPORT_DIR (under $dir)" ;; esac
+  return 0
 }
 
 # framework::_select_suites: narrow FRAMEWORK_SUITES to the --suite names; exit 2 on an unknown one.
@@ -244,6 +290,7 @@ framework::main() {
   local cmd=${1:-help}
   (($#)) && shift
   framework::_parse "$@"
+  [[ "$cmd" == run-test || ${#ARGS[@]} -eq 0 ]] || log::die "$cmd takes no arguments, got '${ARGS[*]}' (see: $0 help)"
   case $cmd in
     help | -h | --help) framework::usage; return 0 ;;
     list-tests)
@@ -275,9 +322,7 @@ framework::main() {
       if [[ "$cmd" =~ ^[a-z][a-z-]*$ ]] && declare -F "framework::cmd_${cmd//-/_}" >/dev/null; then
         "framework::cmd_${cmd//-/_}"
       else
-        log::error "unknown command '$cmd'"
-        framework::usage >&2
-        return 2
+        log::die "unknown command '$cmd' (see: $0 help)"
       fi ;;
   esac
 }

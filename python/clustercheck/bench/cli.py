@@ -30,6 +30,15 @@ def _spec(url: str, request: Any, **kw: Any) -> Any:
     return LoadSpec(url=url.rstrip("/"), request=request, **kw)
 
 
+def _check_inputs(url: str, out: str | None) -> None:
+    """Before any load is sent: the URL is one, and --out can be written."""
+    from clustercheck import paths
+
+    paths.http_url(url, "URL")
+    if out is not None:
+        paths.writable_file(out, "--out")
+
+
 def _emit(summary: dict[str, Any], out: str | None, as_json: bool) -> None:
     text = json.dumps(summary, indent=2)
     if out:
@@ -54,11 +63,15 @@ load_options = [
     click.option("--rows", help="Feature rows as JSON, e.g. '[[5.1,3.5,1.4,0.2]]' (prediction protocols)."),
     click.option("--size", help="D(input_tokens,output_tokens) for the OpenAI protocols."),
     click.option("--arrival", type=click.Choice(["constant", "poisson"]), default="constant", show_default=True),
-    click.option("--duration", type=float, default=10.0, show_default=True, help="Measured seconds."),
-    click.option("--warmup", type=float, default=1.0, show_default=True, help="Seconds sent first and not counted."),
-    click.option("--timeout", type=float, default=10.0, show_default=True, help="Per request, seconds."),
-    click.option("--max-requests", type=int, default=1_000_000, show_default=True, help="Hard bound on requests."),
-    click.option("--workers", type=int, default=0, help="Worker processes (default: as the load needs)."),
+    click.option("--duration", type=click.FloatRange(0, 86400, min_open=True), default=10.0, show_default=True,
+                 help="Measured seconds."),
+    click.option("--warmup", type=click.FloatRange(0, 3600), default=1.0, show_default=True,
+                 help="Seconds sent first and not counted."),
+    click.option("--timeout", type=click.FloatRange(0, 3600, min_open=True), default=10.0, show_default=True,
+                 help="Per request, seconds."),
+    click.option("--max-requests", type=click.IntRange(1, 100_000_000), default=1_000_000, show_default=True,
+                 help="Hard bound on requests."),
+    click.option("--workers", type=click.IntRange(0, 256), default=0, help="Worker processes (default: as the load needs)."),
     click.option("--out", help="Also write the full result (series, histogram) as JSON here."),
     click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON instead of facts."),
 ]
@@ -77,8 +90,8 @@ def bench() -> None:
 
 @bench.command("run")
 @_with_load_options
-@click.option("--rate", type=float, help="Open loop: requests per second, sent on schedule.")
-@click.option("--concurrency", type=int, help="Closed loop: this many requests in flight.")
+@click.option("--rate", type=click.FloatRange(0, 1_000_000, min_open=True), help="Open loop: requests per second, sent on schedule.")
+@click.option("--concurrency", type=click.IntRange(1, 100_000), help="Closed loop: this many requests in flight.")
 def run_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | None, arrival: str, duration: float,
             warmup: float, timeout: float, max_requests: int, workers: int, out: str | None, as_json: bool,
             rate: float | None, concurrency: int | None) -> None:
@@ -87,8 +100,7 @@ def run_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | N
 
     if (rate is None) == (concurrency is None):
         raise UserError("give exactly one of --rate (open loop) or --concurrency (closed loop)")
-    if (rate is not None and rate <= 0) or (concurrency is not None and concurrency < 1) or duration <= 0:
-        raise UserError("--rate, --concurrency and --duration must be positive")
+    _check_inputs(url, out)
     spec = _spec(url, _request(protocol, model, rows, size), mode="open" if rate else "closed", rate=rate or 0.0,
                  concurrency=concurrency or 0, arrival=arrival, duration_s=duration, warmup_s=warmup,
                  timeout_s=timeout, max_requests=max_requests, workers=workers)
@@ -117,6 +129,7 @@ def sweep_cmd(url: str, protocol: str, model: str, rows: str | None, size: str |
         raise UserError("give exactly one of --rates or --concurrencies")
     if growth <= 1 or (max_rate is not None and max_rate <= 0):
         raise UserError("--growth must be above 1 and --max-rate positive")
+    _check_inputs(url, out)
     try:
         steps = [float(r) for r in (rates or "").split(",") if r.strip()]
         levels = [int(c) for c in (concurrencies or "").split(",") if c.strip()]
