@@ -5,6 +5,10 @@
 set -euo pipefail
 # shellcheck source=test-infra/utils/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+case ${1:-} in
+  '' | --no-suite) (($# <= 1)) || log::die "cloud-vm.sh: takes at most --no-suite, got '$*'" ;;
+  *) util::no_args "$0" "$@" ;;
+esac
 cd "$CC_ROOT"
 
 # bench::median_ms N CMD...: median wall time of N runs, in milliseconds.

@@ -8,6 +8,7 @@
 set -euo pipefail
 # shellcheck source=test-infra/utils/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+util::no_args "$0" "$@"
 cd "$CC_ROOT"
 
 if test-infra/local/stack status hpc >/dev/null 2>&1 || ip link show cc-slurm0 >/dev/null 2>&1; then

@@ -50,12 +50,17 @@ all::parse() {
   FRAMEWORKS=("${ALL_FRAMEWORKS[@]}")
   PASS_ON=()
   PARALLEL=0
+  local -A seen=()
   while (($#)); do
     case $1 in
       --parallel) PARALLEL=1 ;;
-      --config) CONFIG=${2:?--config needs a file}; shift ;;
-      --report-dir) REPORT_DIR=${2:?--report-dir needs a directory}; shift ;;
-      --frameworks) IFS=, read -ra FRAMEWORKS <<<"${2:?--frameworks needs a list}"; shift ;;
+      --config | --report-dir | --frameworks)
+        [[ $# -ge 2 && -n "$2" && "$2" != -* ]] || log::die "$1 needs a value (see: $0 --help)"
+        [[ -z "${seen[$1]:-}" ]] || log::die "$1 given twice (see: $0 --help)"
+        seen[$1]=1 ;;&
+      --config) CONFIG=$2; shift ;;
+      --report-dir) REPORT_DIR=$2; shift ;;
+      --frameworks) IFS=, read -ra FRAMEWORKS <<<"$2"; shift ;;
       -h | --help) all::usage; exit 0 ;;
       --) shift; PASS_ON=("$@"); break ;;
       *) log::die "unknown argument '$1' (see: $0 --help)" ;;
@@ -69,6 +74,14 @@ all::parse() {
   done
   [[ "$CONFIG" == /* ]] || CONFIG=$PWD/$CONFIG
   [[ "$REPORT_DIR" == /* ]] || REPORT_DIR=$PWD/$REPORT_DIR
+  # The options for the frameworks, checked by one of them before anything starts.
+  if ((${#PASS_ON[@]})); then
+    "$CC_ROOT/frameworks/test-${FRAMEWORKS[0]}-framework.sh" list-tests "${PASS_ON[@]}" >/dev/null || exit 2
+  fi
+  local dir=$REPORT_DIR
+  while [[ ! -e "$dir" ]]; do dir=$(dirname "$dir"); done
+  [[ -d "$dir" && -w "$dir" && "$dir" != /proc* && "$dir" != /sys* ]] ||
+    log::die "--report-dir: cannot write $REPORT_DIR ($dir is not a writable directory)"
 }
 
 # all::stack_up: on a local target, the whole stack once (frameworks then find it up and leave it).

@@ -203,6 +203,13 @@ def docs() -> None:
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 when a document on disk differs.")
 def generate(root: str, out: str, check_only: bool) -> None:
     """Write (or with --check, compare) the test inventory, component and dependency matrices and specs."""
+    from clustercheck import paths
+    from clustercheck.errors import UserError
+
+    if not os.path.isdir(os.path.join(root, "frameworks")):
+        raise UserError(f"--root: {root} is not the repository root (it has no frameworks/ folder)")
+    if not check_only:
+        paths.writable_dir(out, "--out")
     stale = []
     for name, text in render_all(root).items():
         path = os.path.join(out, name)

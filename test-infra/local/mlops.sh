@@ -194,7 +194,8 @@ mlops::restart() {
         mlops::_start_server "$1"
       )
       log::ok "$1: restarted (pid $(proc::pid "$1"))" ;;
-    *) log::die "stack restart: supported: postgresql, model-server, mlserver" ;;
+    '') log::die "stack restart: needs a SERVICE: postgresql, model-server or mlserver" ;;
+    *) log::die "stack restart: unknown SERVICE '$1' (services: postgresql, model-server, mlserver)" ;;
   esac
 }
 

@@ -56,7 +56,7 @@ USAGE
 # framework::_value OPTION VALUE WHAT: VALUE, or one line and exit 2 when the option has none (the end
 # of the line, an empty string, or the next option in its place).
 framework::_value() {
-  [[ $# -ge 2 && -n "$2" && "$2" != -* ]] || log::die "$1 needs $3 (see: $0 help)"
+  [[ $# -ge 2 && -n "$2" && ("$2" != -* || "$2" =~ ^-[0-9.]+$) ]] || log::die "$1 needs $3 (see: $0 help)"
   printf '%s' "$2"
 }
 
@@ -287,6 +287,7 @@ framework::e2e() {
 }
 
 framework::main() {
+  (($# == 0)) || [[ -n "$1" ]] || log::die "unknown command '' (see: $0 help)"
   local cmd=${1:-help}
   (($#)) && shift
   framework::_parse "$@"

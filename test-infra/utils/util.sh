@@ -73,3 +73,14 @@ registry::write_login() {
     printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$(registry::host "$2")" "$(printf '%s:%s' "$3" "$4" | base64 -w0)" >"$1"
   )
 }
+
+# util::no_args SCRIPT "$@": a script that takes no arguments - --help prints its header comment,
+# anything else is one line and exit 2.
+util::no_args() {
+  local script=$1; shift
+  case ${1:-} in
+    '') return 0 ;;
+    -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$script"; exit 0 ;;
+    *) log::die "$(basename "$script"): takes no arguments, got '$*' (see: $script --help)" ;;
+  esac
+}

@@ -46,6 +46,11 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--secrets-out", help="Also write the values outputs must mask to this file, one per line (mode 600).")
 def export_cmd(path: str, output: str | None, secrets_out: str | None) -> None:
     """Print PATH as a shell-safe env file for checks to source."""
+    from clustercheck import paths
+
+    for option, target in (("--output", output), ("--secrets-out", secrets_out)):
+        if target is not None:
+            paths.writable_file(target, option)
     data = load.load(path)
     _write(export.render(data), output)
     if secrets_out:
@@ -58,6 +63,10 @@ def export_cmd(path: str, output: str | None, secrets_out: str | None) -> None:
 @click.option("--output", "-o", help="Write to this file (atomically, mode 600) instead of stdout.")
 def dump(path: str, output: str | None) -> None:
     """Print PATH as JSON with defaults filled in and paths resolved (e.g. as Ansible extra vars)."""
+    from clustercheck import paths
+
+    if output is not None:
+        paths.writable_file(output, "--output")
     data = load.load(path)
     data.pop("_file", None)
     _write(json.dumps(data, indent=2) + "\n", output)

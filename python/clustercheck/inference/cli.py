@@ -49,8 +49,8 @@ def request_response(config: str | None) -> None:
 
 @inference.command()
 @config_option
-@click.option("--rate", type=float, help="Requests per second (default: inference.load.rate_rps).")
-@click.option("--duration", type=float, help="Measured seconds (default: inference.load.duration_s).")
+@click.option("--rate", type=click.FloatRange(0, 1_000_000, min_open=True), help="Requests per second (default: inference.load.rate_rps).")
+@click.option("--duration", type=click.FloatRange(0, 86400, min_open=True), help="Measured seconds (default: inference.load.duration_s).")
 @click.option("--gpu", "with_gpu", is_flag=True, help="Sample GPU utilisation while the load runs.")
 def load(config: str | None, rate: float | None, duration: float | None, with_gpu: bool) -> None:
     """Open-loop load at the configured rate; latency, errors, schedule kept, GPU use."""
@@ -75,7 +75,7 @@ def sweep(config: str | None) -> None:
 
 @inference.command("per-gpu")
 @config_option
-@click.argument("max_rate", type=float)
+@click.argument("max_rate", type=click.FloatRange(0, None))
 def per_gpu(config: str | None, max_rate: float) -> None:
     """Divide MAX_RATE by the GPUs serving (NVML), or judge it per instance without a GPU."""
     from clustercheck.inference import runs
@@ -112,7 +112,7 @@ def cold_start(config: str | None) -> None:
 
 @inference.command("model-match")
 @config_option
-@click.option("--rows", type=int, default=50, show_default=True, help="Random rows besides the samples.")
+@click.option("--rows", type=click.IntRange(0, 100_000), default=50, show_default=True, help="Random rows besides the samples.")
 def model_match(config: str | None, rows: int) -> None:
     """The served model predicts as the registry's NAME@ALIAS does (loaded through MLflow)."""
     from clustercheck.inference import runs

@@ -45,5 +45,6 @@ def load_section(config: str | None) -> dict[str, Any]:
 
 
 config_option = click.option(
-    "--config", "config", metavar="FILE", help="Target config (default: $CC_CONFIG_FILE)."
+    "--config", "config", metavar="FILE", envvar="CC_CONFIG_FILE", show_envvar=True,
+    help="Target config (a check gets it from the runner, which exports CC_CONFIG_FILE).",
 )

@@ -45,7 +45,8 @@ def resources(config_path: str) -> None:
 
 @multi.command("clusters")
 @click.option("--config", "config_path", required=True, help="Target config.")
-@click.option("--timeout", "timeout_s", type=float, default=60, show_default=True, help="Accepted for compatibility; unused.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(0, 86400, min_open=True), default=60, show_default=True,
+              help="Accepted for compatibility; unused.")
 def clusters(config_path: str, timeout_s: float) -> None:
     """Both clusters' states from ai-how's state files and libvirt, as "key<TAB>..." lines."""
     from clustercheck.multi import clusters as cl

@@ -30,7 +30,8 @@ def write_atomic(path: str, text: str) -> None:
 @click.option("--out-dir", required=True, help="Where junit.xml, summary.json and report.html go.")
 @click.option("--name", default="clustercheck", show_default=True, help="Report (framework) name.")
 @click.option("--config", "config_path", help="Target config: its secret values are masked everywhere.")
-@click.option("--output-limit-kib", type=int, default=None, help="Captured output kept per check (default: config, else 64).")
+@click.option("--output-limit-kib", type=click.IntRange(1, 1024 * 1024), default=None,
+              help="Captured output kept per check (default: config, else 64).")
 @click.option("--summary/--quiet", "show_summary", default=False, help="Print the summary table.")
 def report(
     records_path: str, planned: str | None, out_dir: str, name: str, config_path: str | None,
@@ -42,6 +43,12 @@ def report(
     Example:
       clustercheck report --records reports/cloud-vm/results.jsonl --out-dir reports/cloud-vm --summary
     """
+    from clustercheck import paths
+
+    paths.readable_file(records_path, "--records")
+    if planned:
+        paths.readable_file(planned, "--planned")
+    paths.writable_dir(out_dir, "--out-dir")
     secrets: list[str] = []
     limit = 64
     if config_path:

@@ -58,6 +58,10 @@ def combine(runs: tuple[str, ...], out_dir: str, name: str, config_path: str | N
     Example:
       clustercheck combine cloud-vm=reports/all/cloud-vm inference=reports/all/inference --out-dir reports/all
     """
+    from clustercheck import paths
+
+    paths.writable_dir(out_dir, "--out-dir")
+    _runs(runs)  # FRAMEWORK=REPORT_DIR, checked before anything is read or written
     secrets: list[str] = []
     if config_path:
         from clustercheck.config import load
