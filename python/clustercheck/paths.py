@@ -56,8 +56,11 @@ def readable_file(path: str, option: str) -> str:
         raise UserError(f"{option}: {path} does not exist")
     if os.path.isdir(path):
         raise UserError(f"{option}: {path} is a directory, not a file")
-    if not os.access(path, os.R_OK):
-        raise UserError(f"{option}: {path} is not readable")
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise UserError(f"{option}: cannot read {path}: {exc.strerror or exc}") from None
     return path
 
 
