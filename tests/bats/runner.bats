@@ -148,7 +148,7 @@ exit 1" '# timeout: 90'
   [ "$status" -eq 1 ]
   [[ "$output" == *"login ******** refused"* ]]
   [[ "$output" != *hunter2-Qx9* ]]
-  ! grep -rlF -e hunter2-Qx9 -e 'a.b*c[d]$' "$RUN_DIR"
+  [ -z "$(grep -rlF -e hunter2-Qx9 -e 'a.b*c[d]$' "$RUN_DIR")" ]
   grep -q 'token \*\*\*\*\*\*\*\* and \*\*\*\*\*\*\*\* in the output' "$RUN_DIR/artifacts/check-leaky/output.log"
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$RUN_DIR/junit.xml"
 }

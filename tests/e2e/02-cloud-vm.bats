@@ -13,7 +13,8 @@ setup_file() {
   echo "$output"
   [ "$status" -eq 0 ]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
-  grep -q '<testsuites disabled="0" errors="0" failures="0" tests="17"' "$report/junit.xml"
+  grep -q '<testsuites name="cloud-vm" tests="17" failures="0" errors="0"' "$report/junit.xml"
+  [ "$(grep -c 'disabled=' "$report/junit.xml")" -eq 0 ]
   [ "$(junit_status "$report/junit.xml" check-vm-gpu-passthrough)" = skipped ]
   grep -q 'skipped type="skipped" message="assignment verified; in-guest visibility needs a real VFIO device and GPU 0000:65:00.0 is simulated"' "$report/junit.xml"
   for c in $("$FW" list-tests | awk '{print $1}' | grep -v gpu-passthrough); do
