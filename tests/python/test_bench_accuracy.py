@@ -163,3 +163,13 @@ def test_reaching_the_bound_first_says_not_saturated(server: str) -> None:
     out = _sweep(server, "--growth", "1.5", "--max-rate", "50")
     assert [s["target_rate"] for s in out["steps"]] == [20, 40, 50]
     assert not out["saturated"] and "at least" in out["stopped"] and "not saturated" in out["stopped"]
+
+
+def test_a_late_generator_does_not_hide_a_saturated_server() -> None:
+    from clustercheck.bench.sweep import verdict
+
+    base = {"kept_schedule": False, "error_rate": 0.0, "mode": "open", "target_rate": 450.0, "throughput": 450.0}
+    # 21 ms late at p99, p95 825 ms against a 500 ms objective: the server is slow, not the generator
+    assert verdict({**base, "latency_ms": {"p95": 825.0}, "schedule_lag_ms": {"p99": 21.0}}, 500, 0.01) == "slow"
+    # late by more than what would bring p95 under the objective: the generator is to blame
+    assert verdict({**base, "latency_ms": {"p95": 520.0}, "schedule_lag_ms": {"p99": 40.0}}, 500, 0.01) == "generator-limited"
