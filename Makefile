@@ -153,11 +153,11 @@ test-shared-gpu: setup ## a GPU shared by the cloud and HPC clusters: conflict r
 test-cloud-all: setup ## cloud-vm, kubernetes, mlops-stack and inference e2e; one combined report in reports/cloud-all
 	test-infra/run-all-clusters.sh --frameworks cloud-vm,kubernetes,mlops-stack,inference --report-dir reports/cloud-all $(if $(ARGS),-- $(ARGS))
 
-test-all-clusters: setup ## every framework (cloud and HPC) e2e, those that share nothing at the same time; one combined JUnit + HTML report in reports/all-clusters
-	test-infra/run-all-clusters.sh --parallel --report-dir reports/all-clusters $(if $(ARGS),-- $(ARGS))
+test-all-clusters: setup ## every framework (cloud and HPC) e2e; one combined JUnit + HTML report in reports/all-clusters (PARALLEL=1: lanes at the same time)
+	test-infra/run-all-clusters.sh $(if $(PARALLEL),--parallel) --report-dir reports/all-clusters $(if $(ARGS),-- $(ARGS))
 
-bench-all-clusters: setup ## print the wall time of test-all-clusters (RUNS=3: and whether the runs agree; SEQUENTIAL=1: one framework at a time)
-	bench/all-clusters.sh --runs $(or $(RUNS),1) $(if $(SEQUENTIAL),,--parallel)
+bench-all-clusters: setup ## print the wall time of test-all-clusters (RUNS=3: and whether the runs agree; PARALLEL=1: in lanes)
+	bench/all-clusters.sh --runs $(or $(RUNS),1) $(if $(PARALLEL),--parallel)
 
 docs: setup ## regenerate docs/ (test inventory, component and dependency matrices, framework specs)
 	.venv/bin/clustercheck docs generate
