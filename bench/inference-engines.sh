@@ -16,7 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 cd "$CC_ROOT"
 
 case ${1:-} in
-  -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+  -h | --help) util::header "$0"; exit 0 ;;
 esac
 (($# <= 1)) || log::die "inference-engines.sh: takes at most one URL, got '$*' (see: $0 --help)"
 url=${1:-http://127.0.0.1:15001}

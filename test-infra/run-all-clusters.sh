@@ -81,9 +81,8 @@ all::parse() {
   if ((${#PASS_ON[@]})); then
     "$CC_ROOT/frameworks/test-${FRAMEWORKS[0]}-framework.sh" list-tests "${PASS_ON[@]}" >/dev/null || exit 2
   fi
-  local dir=$REPORT_DIR
-  while [[ ! -e "$dir" ]]; do dir=$(dirname "$dir"); done
-  [[ -d "$dir" && -w "$dir" && "$dir" != /proc* && "$dir" != /sys* ]] ||
+  local dir
+  dir=$(util::creatable_dir "$REPORT_DIR") ||
     log::die "--report-dir: cannot write $REPORT_DIR ($dir is not a writable directory)"
 }
 

@@ -111,18 +111,14 @@ framework::_parse() {
 # framework::_check_report_dir: --report-dir can be made and written, checked without making it (a
 # command that refuses to start leaves nothing behind).
 framework::_check_report_dir() {
-  local dir=$OPT_REPORT_DIR
-  [[ "$dir" == /* ]] || dir=$PWD/$dir
-  if [[ -e "$dir" ]]; then
-    [[ -d "$dir" ]] || log::die "--report-dir: $OPT_REPORT_DIR exists and is not a directory"
-    [[ -w "$dir" ]] || log::die "--report-dir: $OPT_REPORT_DIR is not writable"
+  if [[ -e "$OPT_REPORT_DIR" ]]; then
+    [[ -d "$OPT_REPORT_DIR" ]] || log::die "--report-dir: $OPT_REPORT_DIR exists and is not a directory"
+    [[ -w "$OPT_REPORT_DIR" ]] || log::die "--report-dir: $OPT_REPORT_DIR is not writable"
     return 0
   fi
-  while [[ ! -e "$dir" ]]; do dir=$(dirname "$dir"); done
-  [[ -d "$dir" && -w "$dir" ]] || log::die "--report-dir: cannot create $OPT_REPORT_DIR ($dir is not a writable directory)"
-  # /proc, /sys: writable to root, but no directory can be made there
-  case $dir in /proc | /proc/* | /sys | /sys/*) log::die "--report-dir: cannot create $OPT_REPORT_DIR (under $dir)" ;; esac
-  return 0
+  local dir
+  dir=$(util::creatable_dir "$OPT_REPORT_DIR") ||
+    log::die "--report-dir: cannot create $OPT_REPORT_DIR ($dir is not a writable directory)"
 }
 
 # framework::_select_suites: narrow FRAMEWORK_SUITES to the --suite names; exit 2 on an unknown one.

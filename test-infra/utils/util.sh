@@ -74,13 +74,27 @@ registry::write_login() {
   )
 }
 
+# util::header SCRIPT: the script's header comment (its usage), without the comment marks.
+util::header() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$1"; }
+
 # util::no_args SCRIPT "$@": a script that takes no arguments - --help prints its header comment,
 # anything else is one line and exit 2.
 util::no_args() {
   local script=$1; shift
   case ${1:-} in
     '') return 0 ;;
-    -h | --help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$script"; exit 0 ;;
+    -h | --help) util::header "$script"; exit 0 ;;
     *) log::die "$(basename "$script"): takes no arguments, got '$*' (see: $script --help)" ;;
   esac
+}
+
+# util::creatable_dir DIR: DIR exists as a writable directory, or its nearest existing ancestor is one
+# that a directory can be made in (not /proc or /sys); prints that ancestor. Creates nothing.
+util::creatable_dir() {
+  local dir=$1
+  [[ "$dir" == /* ]] || dir=$PWD/$dir
+  while [[ ! -e "$dir" ]]; do dir=$(dirname "$dir"); done
+  printf '%s\n' "$dir"
+  [[ -d "$dir" && -w "$dir" ]] || return 1
+  case $dir in /proc | /proc/* | /sys | /sys/*) return 1 ;; esac
 }
