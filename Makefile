@@ -6,7 +6,7 @@ ARGS ?=
 .PHONY: help setup test test-python test-bats test-e2e lint stack-up stack-down stack-status \
 	test-cloud-vm test-individual-vm-lifecycle test-shared-gpu-management bench bench-mlops \
 	test-mlops-stack test-mlops-minio test-mlops-postgresql test-mlops-mlflow test-mlops-kserve \
-	test-inference test-inference-deployment test-inference-performance bench-inference \
+	test-inference test-inference-deployment test-inference-performance bench-inference bench-baseline \
 	test-kubernetes test-kubernetes-deployment test-kubernetes-networking docs \
 	test-multi-cluster-scenarios test-workflow-transition test-shared-gpu test-hpc-slurm \
 	test-slurm-controller test-slurm-compute test-slurm-job-examples test-slurm-failure-recovery \
@@ -87,6 +87,9 @@ test-inference-performance: setup ## inference: latency, throughput sweep, GPU u
 bench-inference: setup ## our load engine beside wrk and hey on the local model endpoint
 	bench/inference-engines.sh
 
+bench-baseline: setup ## baseline round trip: save, compare unchanged (passes), model server 2x slower (fails naming each regression)
+	bench/baseline-round-trip.sh
+
 test-kubernetes: setup ## Kubernetes framework against kubernetes.kubeconfig (skips without one; ARGS=--fail-on-skip)
 	$(FW)/test-kubernetes-framework.sh e2e $(ARGS)
 
@@ -153,8 +156,9 @@ test-shared-gpu: setup ## a GPU shared by the cloud and HPC clusters: conflict r
 test-cloud-all: setup ## cloud-vm, kubernetes, mlops-stack and inference e2e; one combined report in reports/cloud-all
 	test-infra/run-all-clusters.sh --frameworks cloud-vm,kubernetes,mlops-stack,inference --report-dir reports/cloud-all $(if $(ARGS),-- $(ARGS))
 
-test-all-clusters: setup ## every framework (cloud and HPC) e2e; one combined JUnit + HTML report in reports/all-clusters (PARALLEL=1: lanes at the same time)
-	test-infra/run-all-clusters.sh $(if $(PARALLEL),--parallel) --report-dir reports/all-clusters $(if $(ARGS),-- $(ARGS))
+test-all-clusters: setup ## every framework (cloud and HPC) e2e; one combined JUnit + HTML report in reports/all-clusters (PARALLEL=1: lanes at the same time; BASELINE=F / SAVE_BASELINE=F)
+	test-infra/run-all-clusters.sh $(if $(PARALLEL),--parallel) $(if $(BASELINE),--baseline $(BASELINE)) \
+		$(if $(SAVE_BASELINE),--save-baseline $(SAVE_BASELINE)) --report-dir reports/all-clusters $(if $(ARGS),-- $(ARGS))
 
 bench-all-clusters: setup ## print the wall time of test-all-clusters (RUNS=3: and whether the runs agree; PARALLEL=1: in lanes)
 	bench/all-clusters.sh --runs $(or $(RUNS),1) $(if $(PARALLEL),--parallel)

@@ -39,6 +39,8 @@ Options:
   --parallel           run frameworks that share nothing at the same time (lanes: libvirt, mlops,
                        slurm, kubernetes; inference and multi-cluster alone afterwards); each
                        framework's output goes to REPORT_DIR/<framework>.log
+  --baseline FILE      judge every framework's metrics against a saved run (see a framework's help)
+  --save-baseline FILE save the metrics of all frameworks' passed checks as one baseline
   -h, --help           this help
 Options after -- go to every framework (e.g. -- --fail-on-skip).
 
@@ -53,17 +55,20 @@ all::parse() {
   FRAMEWORKS=("${ALL_FRAMEWORKS[@]}")
   PASS_ON=()
   PARALLEL=0
+  BASELINE='' SAVE_BASELINE=''
   local -A seen=()
   while (($#)); do
     case $1 in
       --parallel) PARALLEL=1 ;;
-      --config | --report-dir | --frameworks)
+      --config | --report-dir | --frameworks | --baseline | --save-baseline)
         [[ $# -ge 2 && -n "$2" && "$2" != -* ]] || log::die "$1 needs a value (see: $0 --help)"
         [[ -z "${seen[$1]:-}" ]] || log::die "$1 given twice (see: $0 --help)"
         seen[$1]=1 ;;&
       --config) CONFIG=$2; shift ;;
       --report-dir) REPORT_DIR=$2; shift ;;
       --frameworks) IFS=, read -ra FRAMEWORKS <<<"$2"; shift ;;
+      --baseline) BASELINE=$2; shift ;;
+      --save-baseline) SAVE_BASELINE=$2; shift ;;
       -h | --help) all::usage; exit 0 ;;
       --) shift; PASS_ON=("$@"); break ;;
       *) log::die "unknown argument '$1' (see: $0 --help)" ;;
@@ -78,6 +83,11 @@ all::parse() {
   [[ "$CONFIG" == /* ]] || CONFIG=$PWD/$CONFIG
   [[ "$REPORT_DIR" == /* ]] || REPORT_DIR=$PWD/$REPORT_DIR
   # The options for the frameworks, checked by one of them before anything starts.
+  local opt
+  for opt in "${PASS_ON[@]}"; do
+    [[ "$opt" != --baseline && "$opt" != --save-baseline ]] ||
+      log::die "$opt after --: give it before -- (one baseline for all frameworks; see: $0 --help)"
+  done
   if ((${#PASS_ON[@]})); then
     "$CC_ROOT/frameworks/test-${FRAMEWORKS[0]}-framework.sh" list-tests "${PASS_ON[@]}" >/dev/null || exit 2
   fi
@@ -172,11 +182,26 @@ all::run_lanes() {
   done
 }
 
+# all::history_file: where the frameworks append their metrics (config runner.history_file).
+all::history_file() {
+  local env name file
+  env=$(clustercheck config export "$CONFIG")
+  file=$(sed -n "s/^CC_RUNNER_HISTORY_FILE=//p" <<<"$env" | tr -d "'")
+  name=$(sed -n "s/^CC_TARGET_NAME=//p" <<<"$env" | tr -d "'")
+  printf '%s' "${file:-$CC_ROOT/reports/history/$name.jsonl}"
+}
+
 all::_wall() { sed -n 's/.*"wall_s": *\([0-9]*\).*/\1/p' "$REPORT_DIR/$1/e2e.json"; }
 
 all::main() {
   all::parse "$@"
   clustercheck config validate "$CONFIG" >/dev/null || exit 2
+  if [[ -n "$BASELINE$SAVE_BASELINE" ]]; then
+    clustercheck baseline check --config "$CONFIG" ${BASELINE:+--baseline "$BASELINE"} \
+      ${SAVE_BASELINE:+--save "$SAVE_BASELINE"} || exit 2
+    [[ -z "$BASELINE" ]] || PASS_ON=(--baseline "$(realpath -- "$BASELINE")" "${PASS_ON[@]}")
+    [[ -z "$SAVE_BASELINE" ]] || SAVE_BASELINE=$(realpath -m -- "$SAVE_BASELINE")
+  fi
   trap 'all::on_signal INT 130' INT
   trap 'all::on_signal TERM 143' TERM
   util::trap_add all::stack_down EXIT
@@ -202,7 +227,14 @@ all::main() {
   done
   all::stack_down
   rc=0
-  clustercheck combine "${runs[@]}" --out-dir "$REPORT_DIR" --name all-clusters --config "$CONFIG" --summary || rc=$?
+  clustercheck combine "${runs[@]}" --out-dir "$REPORT_DIR" --name all-clusters --config "$CONFIG" \
+    --history "$(all::history_file)" --summary || rc=$?
+  if [[ -n "$SAVE_BASELINE" ]]; then
+    local -a dirs=()
+    for f in "${FRAMEWORKS[@]}"; do dirs+=(--run-dir "$REPORT_DIR/$f" --framework "$f"); done
+    clustercheck baseline save --config "$CONFIG" --out "$SAVE_BASELINE" "${dirs[@]}" >&2 ||
+      log::error "could not save the baseline $SAVE_BASELINE"
+  fi
   ((${#failed[@]} == 0)) || log::warn "frameworks with failures: ${failed[*]}"
   log::info "all clusters: ${#FRAMEWORKS[@]} framework(s) in $(util::elapsed "$start")s; report: $REPORT_DIR/junit.xml, $REPORT_DIR/report.html"
   ((rc == 0 && ${#failed[@]} == 0)) || return 1

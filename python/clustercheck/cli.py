@@ -24,6 +24,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "inference": ("clustercheck.inference.cli", "inference", "Inference endpoint facts: answers, load, cold start, GPU."),
     "multi": ("clustercheck.multi.cli", "multi", "Cloud and HPC clusters on one host: resources and states."),
     "gpu": ("clustercheck.gpu_inventory", "gpu", "GPU facts from NVML: models, memory, PCI addresses, driver."),
+    "baseline": ("clustercheck.baseline.cli", "baseline", "Performance baselines: save a run, judge the next, history."),
 }
 
 

@@ -20,7 +20,7 @@ COMPONENTS = {
     "PostgreSQL": r"^check-(postgresql-|mlflow-schema|mlflow-backend-store)",
     "MLflow tracking and registry": r"^check-(mlflow-|model-loading|inference-service-deploy$)",
     "Model serving": r"^check-(model-serving|inference-|model-loading)",
-    "GPU under inference (NVML / DCGM)": r"^check-(gpu-utilization|inference-throughput)",
+    "GPU under inference (NVML / DCGM)": r"^check-(gpu-utilization|gpu-replica-scaling|inference-throughput)",
     "KServe": r"^check-(kserve-|inference-service-crd|mlflow-serving-runtime|inference-service-deploy$|autoscaling-|multi-replica-)",
     "Knative Serving": r"^check-(knative-|autoscaling-)",
     "cert-manager": r"^check-cert-manager",

@@ -12,7 +12,7 @@ NO_DRIVER_EXIT = 3
 
 
 def inventory() -> list[dict[str, Any]]:
-    """One dict per GPU: index, name, memory_mib, pci_bus_id, driver. Raises RuntimeError naming why
+    """One dict per GPU: index, name, memory_mib, pci_bus_id, driver, uuid. Raises RuntimeError naming why
     NVML cannot answer (no nvidia-ml-py, no driver)."""
     try:
         import pynvml
@@ -33,6 +33,7 @@ def inventory() -> list[dict[str, Any]]:
                 "memory_mib": int(pynvml.nvmlDeviceGetMemoryInfo(h).total // (1024 * 1024)),
                 "pci_bus_id": _text(pynvml.nvmlDeviceGetPciInfo(h).busId).lower(),
                 "driver": driver,
+                "uuid": _text(pynvml.nvmlDeviceGetUUID(h)),
             })
         return gpus
     finally:
@@ -50,7 +51,7 @@ def gpu() -> None:
 
 @gpu.command("inventory")
 def inventory_cmd() -> None:
-    """One tab-separated line per GPU: INDEX NAME MEMORY_MIB PCI_BUS_ID DRIVER.
+    """One tab-separated line per GPU: INDEX NAME MEMORY_MIB PCI_BUS_ID DRIVER UUID.
 
     Exit 3 when NVML cannot answer (the reason on stderr)."""
     try:
@@ -59,4 +60,4 @@ def inventory_cmd() -> None:
         click.echo(f"clustercheck gpu: {exc}", err=True)
         sys.exit(NO_DRIVER_EXIT)
     for g in gpus:
-        click.echo(f"{g['index']}\t{g['name']}\t{g['memory_mib']}\t{g['pci_bus_id']}\t{g['driver']}")
+        click.echo(f"{g['index']}\t{g['name']}\t{g['memory_mib']}\t{g['pci_bus_id']}\t{g['driver']}\t{g['uuid']}")

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Check: GPU utilisation under load reaches the objective on every serving GPU (NVML or DCGM)
+# Check: GPU utilisation under load reaches the objective on every serving GPU, each GPU by itself
+# (inference.gpu.indices, default all; NVML index and UUID, or DCGM labels), never averaged: a GPU that
+# does not serve is reported with its own figure, not judged
 # depends: check-inference-request-response
 # timeout: 300
 set -euo pipefail
@@ -9,12 +11,21 @@ inference::require_gpu
 
 facts::run gpu-load inference load --gpu
 inference::judge_generator gpu-load
-n=0
+serving=() others=()
 while IFS=$'\t' read -r key mean; do
-  n=$((n + 1))
   id=${key#gpu.}
-  check::metric "gpu${id%%.*}_utilization" "$mean" % ">=" "$CC_INFERENCE_OBJECTIVES_GPU_UTILIZATION_PCT" || true
-done < <(facts::matching gpu-load gpu. | grep mean_pct)
-((n)) || check::error "no GPU utilisation samples ($(facts::get gpu-load gpu_error))"
+  id=${id%.mean_pct}
+  uuid=$(facts::get gpu-load "gpu.$id.uuid")
+  if [[ "$(facts::get gpu-load "gpu.$id.serving")" == 1 ]]; then
+    serving+=("GPU $id ${mean}%")
+    log::info "GPU $id ($uuid) serves: ${mean}% busy under load"
+    check::metric "gpu${id}_utilization" "$mean" % ">=" "$CC_INFERENCE_OBJECTIVES_GPU_UTILIZATION_PCT" || true
+  else
+    others+=("GPU $id ${mean}% (not serving)")
+    log::info "GPU $id ($uuid) does not serve: ${mean}% busy"
+    check::metric "gpu${id}_utilization" "$mean" %
+  fi
+done < <(facts::matching gpu-load gpu. | grep '\.mean_pct')
+((${#serving[@]})) || check::error "no serving GPU sampled ($(facts::get gpu-load gpu_error))"
 check::metric gpu_sample_rate "$(facts::get gpu-load gpu_sample_hz)" Hz
-check::finish "$n GPU(s) sampled at $(facts::get gpu-load gpu_sample_hz) Hz under $(facts::get gpu-load achieved_rate) req/s"
+check::finish "$(printf '%s\n' "${serving[@]}" "${others[@]}" | paste -sd, - | sed 's/,/, /g') at $(facts::get gpu-load gpu_sample_hz) Hz under $(facts::get gpu-load achieved_rate) req/s"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Check: NVML (on this host; nvidia-smi in a VM) answers with the expected GPUs: their count, model
-# and memory (pcie_passthrough.expected), on the PCI addresses configured
+# and memory (pcie_passthrough.expected), on the PCI addresses configured; each GPU named by index,
+# UUID, model, memory and PCI bus id
 set -euo pipefail
 # shellcheck source=suites/pcie-passthrough/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,7 +16,7 @@ for t in "${PCIE_TARGETS[@]}"; do
     inventory=$(clustercheck gpu inventory 2>"$CC_ARTIFACT_DIR/nvml.err") || rc=$?
     ((rc == 0)) || { check::note_failure "host: $(sed "s/^clustercheck gpu: //" "$CC_ARTIFACT_DIR/nvml.err")"; continue; }
   else
-    inventory=$(vm::ssh "$t" nvidia-smi --query-gpu=index,name,memory.total,pci.bus_id,driver_version \
+    inventory=$(vm::ssh "$t" nvidia-smi --query-gpu=index,name,memory.total,pci.bus_id,driver_version,uuid \
       --format=csv,noheader,nounits 2>&1 | sed 's/, /\t/g') || { check::note_failure "$t: nvidia-smi failed: $(tail -n 1 <<<"$inventory")"; continue; }
   fi
   printf '%s\n' "$inventory" >>"$CC_ARTIFACT_DIR/inventory.tsv"
@@ -23,13 +24,13 @@ for t in "${PCIE_TARGETS[@]}"; do
   want=${CC_PCIE_PASSTHROUGH_EXPECTED_COUNT:-}
   [[ -z "$want" ]] || ((count == want)) || check::note_failure "$t: NVML sees $count GPU(s), expected $want"
   ((count > 0)) || check::note_failure "$t: NVML sees no GPU"
-  while IFS=$'\t' read -r index name total bus driver; do
+  while IFS=$'\t' read -r index name total bus driver uuid; do
     [[ -n "$index" ]] || continue
-    log::info "$t: GPU $index $name, $total MiB, $bus, driver $driver"
+    log::info "$t: GPU $index $name ${uuid:-(no UUID)}, $total MiB, $bus, driver $driver"
     summary+=("$name $total MiB")
-    [[ -z "$model" || "$name" == *"$model"* ]] || check::note_failure "$t: GPU $index is '$name', expected a '$model'"
+    [[ -z "$model" || "$name" == *"$model"* ]] || check::note_failure "$t: GPU $index ($bus, ${uuid:-no UUID}) is '$name', expected a '$model'"
     if [[ -n "$mem" ]] && ! awk -v v="$total" -v w="$mem" -v t="$tol" 'BEGIN { d = v - w; if (d < 0) d = -d; exit !(d <= w * t / 100) }'; then
-      check::note_failure "$t: GPU $index has $total MiB, expected $mem MiB (within $tol %)"
+      check::note_failure "$t: GPU $index ($bus) has $total MiB, expected $mem MiB (within $tol %)"
     fi
     if [[ "$t" == host && "$CC_PCIE_PASSTHROUGH_MODE" == host ]] && ((${CC_PCIE_PASSTHROUGH_DEVICES_COUNT:-0})); then
       short=${bus#0000}

@@ -66,8 +66,10 @@ mlops::_start_s3() {
     -master.port="$CC_MLOPS_LOCAL_SEAWEEDFS_MASTER_PORT" -volume.port="$CC_MLOPS_LOCAL_SEAWEEDFS_VOLUME_PORT" \
     -filer.port="$CC_MLOPS_LOCAL_SEAWEEDFS_FILER_PORT" -s3 -s3.port="$(mlops::_port "$CC_MLOPS_S3_ENDPOINT")" \
     -s3.config="$MLOPS_DIR/s3/s3.json" -s3.port.iceberg=0 -s3.port.lance=0 \
-    -master.volumeSizeLimitMB=256 -volume.max=64
+    -master.volumeSizeLimitMB=256 -volume.max=64 -volume.preStopSeconds=0
 }
+# preStopSeconds=0: the volume server's default 10 s of heartbeats before it stops tell other masters
+# to write elsewhere; with one master in the same process they only made every stack down 10 s longer.
 # Volumes: SeaweedFS grows 7 at a time per bucket (collection) and per system log; 64 sparse volumes of
 # at most 256 MiB leave room for every bucket and a deleted-and-recreated one, without reserving disk.
 # Iceberg and Lance catalogs are off: their fixed ports (8181, 9101) are not ours to take.
@@ -104,8 +106,18 @@ mlops::_start_mlflow() {
 mlops::_start_server() {
   case $1 in
     model-server)
-      proc::start model-server mlflow models serve -m "$MODEL_URI" --env-manager local \
-        -h 127.0.0.1 -p "$(mlops::_port "$(mlops::_endpoint mlflow)")" ;;
+      local port slow=${CC_MLOPS_LOCAL_SERVING_SLOWDOWN:-1}
+      port=$(mlops::_port "$(mlops::_endpoint mlflow)")
+      if awk -v f="$slow" 'BEGIN { exit !(f > 1) }'; then
+        # The slowed-down server (a baseline regression to show): the real one behind a proxy that
+        # makes each answer take $slow times as long; one process group, stopped as one.
+        proc::start model-server python3 "$CC_ROOT/test-infra/local/slowdown_proxy.py" --listen "$port" \
+          --upstream-port "${CC_MLOPS_LOCAL_SERVING_INNER_PORT:-15011}" --factor "$slow" -- \
+          mlflow models serve -m "$MODEL_URI" --env-manager local -h 127.0.0.1 -p "${CC_MLOPS_LOCAL_SERVING_INNER_PORT:-15011}"
+        log::warn "model-server: slowed down ${slow}x (mlops.local.serving_slowdown)"
+      else
+        proc::start model-server mlflow models serve -m "$MODEL_URI" --env-manager local -h 127.0.0.1 -p "$port"
+      fi ;;
     mlserver) proc::start mlserver mlserver start "$MLOPS_DIR/serving/mlserver" ;;
   esac
 }
@@ -159,9 +171,11 @@ mlops::up() {
 mlops::down() {
   mlops::_config
   local s
-  # In parallel: SeaweedFS alone takes 10-20 s to finish its graceful stop.
+  # In parallel. SeaweedFS gets 3 s: its filer's graceful stop waits 15 s for the S3 gateway's own
+  # metadata subscription in the same process, a stream that never ends; by then every object and its
+  # metadata are on disk (volumes and the filer's leveldb are written per request), so KILL loses nothing.
   for s in mlserver model-server mlflow; do proc::stop "$s" 10 & done
-  proc::stop s3 20 &
+  proc::stop s3 3 &
   wait
   if mlops::_pg_running; then
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$MLOPS_DIR/pg/data" -m fast -w stop >/dev/null 2>&1 ||

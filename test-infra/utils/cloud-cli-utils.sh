@@ -191,10 +191,36 @@ vm::ssh() {
     "$CC_CLOUD_VM_SSH_USER@$ip" "$@"
 }
 
-# wait_for_vm_ready VM [TIMEOUT_S]: until the guest answers over SSH.
+# vm::domain_state VM: what libvirt says of VM's domain (ai-how names it after the VM): running,
+# shut off, crashed...; empty when libvirt cannot be asked (a remote target without virsh access).
+vm::domain_state() {
+  local uri=${CC_CLOUD_VM_CLUSTER_LIBVIRT_URI:-${CC_HPC_CLUSTER_LIBVIRT_URI:-}}
+  [[ -n "$uri" ]] && command -v virsh >/dev/null || return 0
+  virsh -c "$uri" domstate "$1" 2>/dev/null | sed -n '1{/./p}' || true
+}
+
+# wait_for_vm_ready VM [TIMEOUT_S]: until the guest answers over SSH. A guest whose domain libvirt
+# shows shut off or crashed will not answer: that fails at once (after a grace for a start still in
+# flight) rather than at the timeout - a CLI that only says it started a VM costs seconds, not minutes.
+CC_VM_GONE_GRACE_S=${CC_VM_GONE_GRACE_S:-5}
 wait_for_vm_ready() {
   local vm=$1 timeout=${2:-${CC_CLOUD_VM_TIMEOUTS_VM_READY_S:-120}}
-  util::wait_for "$timeout" "VM $vm to answer over SSH" vm::ssh "$vm" true
+  VM_WAIT_START=$SECONDS VM_DOWN=
+  util::wait_for "$timeout" "VM $vm to answer over SSH" vm::_answers_or_down "$vm" || return 1
+  [[ -z "$VM_DOWN" ]] && return 0
+  log::error "VM $vm will not answer over SSH: libvirt shows its domain $VM_DOWN"
+  return 1
+}
+
+# vm::_answers_or_down VM: the guest answers, or (past the grace) libvirt shows its domain down; then
+# VM_DOWN holds that state. Runs in wait_for_vm_ready's shell, so VM_DOWN reaches it.
+vm::_answers_or_down() {
+  local state
+  vm::ssh "$1" true && return 0
+  ((SECONDS - VM_WAIT_START >= CC_VM_GONE_GRACE_S)) || return 1
+  state=$(vm::domain_state "$1")
+  [[ "$state" == "shut off" || "$state" == crashed ]] || return 1
+  VM_DOWN=$state
 }
 
 # wait_for_cloud_cluster_ready [TIMEOUT_S]: every autostart VM answers over SSH.

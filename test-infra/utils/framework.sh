@@ -22,9 +22,14 @@ Options:
   --suite NAME       only this suite (repeatable; the last part of its path, e.g. minio)
   --retries N        rerun failing checks up to N times; a pass on retry is marked flaky
   --fail-on-skip     count skipped checks as failures (for CI that requires every check to run)
+  --baseline FILE    judge each metric against a saved run: worse by more than the tolerance
+                     (config runner.baseline, default 20%) fails its check; better is reported
+  --save-baseline FILE  save this run's metrics (checks that passed) as a baseline
   --verbose          debug logging (also CC_VERBOSE=1)
   --dry-run          print what would run; change nothing
   -h, --help         this help
+Every run appends its metrics to the target's history (config runner.history_file, default
+reports/history/<target>.jsonl); report.html draws each metric's trend from it.
 Environment: NO_COLOR disables colour; CC_LOCAL_STATE moves the local target's state.
 OPTS
 }
@@ -71,9 +76,11 @@ framework::_parse() {
   OPT_CONFIG=$CC_ROOT/$FRAMEWORK_DEFAULT_CONFIG
   OPT_REPORT_DIR=$CC_ROOT/reports/$FRAMEWORK_NAME
   OPT_JOBS='' OPT_TIMEOUT='' OPT_FILTER='' OPT_RETRIES='' OPT_DRY_RUN=0 RUN_FAIL_ON_SKIP=0 ARGS=() OPT_SUITES=()
+  OPT_BASELINE='' OPT_SAVE_BASELINE=
   while (($#)); do
     case $1 in
-      --config | --report-dir | --jobs | --timeout | --filter | --retries) framework::_once "$1" ;;
+      --config | --report-dir | --jobs | --timeout | --filter | --retries | --baseline | --save-baseline)
+        framework::_once "$1" ;;
     esac
     case $1 in
       --config) OPT_CONFIG=$(framework::_value "$1" "${2-}" "a FILE") || exit 2; shift ;;
@@ -83,6 +90,8 @@ framework::_parse() {
       --filter) OPT_FILTER=$(framework::_value "$1" "${2-}" "a REGEX") || exit 2; shift ;;
       --suite) OPT_SUITES+=("$(framework::_value "$1" "${2-}" "a suite NAME")") || exit 2; shift ;;
       --retries) OPT_RETRIES=$(framework::_value "$1" "${2-}" "a number") || exit 2; shift ;;
+      --baseline) OPT_BASELINE=$(framework::_value "$1" "${2-}" "a FILE") || exit 2; shift ;;
+      --save-baseline) OPT_SAVE_BASELINE=$(framework::_value "$1" "${2-}" "a FILE") || exit 2; shift ;;
       --fail-on-skip) RUN_FAIL_ON_SKIP=1 ;;
       --verbose) CC_VERBOSE=1; export CC_VERBOSE ;;
       --dry-run) OPT_DRY_RUN=1 ;;
@@ -157,6 +166,23 @@ framework::load_config() {
   RUN_FILTER=$OPT_FILTER
   RUN_DIR=$OPT_REPORT_DIR
   export RUN_FAIL_ON_SKIP
+  framework::_baseline_options
+}
+
+# framework::_baseline_options: a baseline that is corrupt, from another target, or a place one cannot
+# be saved is refused here, before anything starts (one line, exit 2).
+framework::_baseline_options() {
+  RUN_BASELINE='' RUN_SAVE_BASELINE=''
+  RUN_HISTORY=${CC_RUNNER_HISTORY_FILE:-$CC_ROOT/reports/history/$CC_TARGET_NAME.jsonl}
+  if [[ -n "$OPT_BASELINE$OPT_SAVE_BASELINE" ]]; then
+    clustercheck baseline check --config "$CC_CONFIG_FILE" ${OPT_BASELINE:+--baseline "$OPT_BASELINE"} \
+      ${OPT_SAVE_BASELINE:+--save "$OPT_SAVE_BASELINE"} >&2 || exit 2
+    RUN_BASELINE=${OPT_BASELINE:+$(realpath "$OPT_BASELINE")}
+    RUN_SAVE_BASELINE=${OPT_SAVE_BASELINE:+$(realpath -m "$OPT_SAVE_BASELINE")}
+  fi
+  if ((OPT_DRY_RUN)); then
+    RUN_HISTORY='' RUN_SAVE_BASELINE=''
+  fi
 }
 
 framework::_checks() {

@@ -4,7 +4,8 @@
 # still leaves a valid JUnit file. Sourced by framework.sh.
 #
 # Inputs (set by the caller): RUN_DIR RUN_NAME RUN_CONFIG_FILE RUN_CONFIG_ENV RUN_SECRETS_FILE RUN_JOBS RUN_TIMEOUT
-# RUN_RETRIES RUN_FILTER. Check headers (first 30 lines) may say:
+# RUN_RETRIES RUN_FILTER; optional RUN_BASELINE (judge metrics against it), RUN_SAVE_BASELINE (write this
+# run's metrics there at the end), RUN_HISTORY (append this run's metrics there). Check headers (first 30 lines) may say:
 #   # depends: check-a check-b   - skipped with "blocked by ..." unless those passed
 #   # exclusive: true            - runs alone (it changes shared state)
 #   # timeout: 300               - its own timeout in seconds
@@ -68,7 +69,8 @@ runner::report() {
   local quiet=${1:---quiet}
   flock "$RUN_DIR/.report.lock" clustercheck report --records "$RUN_DIR/results.jsonl" \
     --planned "$RUN_DIR/planned.txt" --out-dir "$RUN_DIR" --name "$RUN_NAME" \
-    ${RUN_CONFIG_FILE:+--config "$RUN_CONFIG_FILE"} "$quiet" || log::warn "runner: report writer failed"
+    ${RUN_CONFIG_FILE:+--config "$RUN_CONFIG_FILE"} ${RUN_HISTORY:+--history "$RUN_HISTORY"} "$quiet" ||
+    log::warn "runner: report writer failed"
 }
 
 # runner::_last_line FILE: the check's last verdict line (PASS:/FAIL:/SKIP:/ERROR:; an exit trap may
@@ -134,6 +136,7 @@ runner::run_check() {
       status=error; message="interrupted by $(cat "$RUN_DIR/.interrupted") while running"
       break
     fi
+    [[ $status == passed || $status == failed ]] && runner::_judge "$name" "$art"
     if [[ $status == failed || $status == error ]] && ((attempt <= RUN_RETRIES)); then
       continue
     fi
@@ -144,6 +147,27 @@ runner::run_check() {
   runner::_record "$name" "$suite" "$status" "$message" "$duration" "$attempt" "$flaky" "$rc"
   runner::_progress "$index" "$total" "$status" "$name" "$duration" "$message" "$flaky"
   runner::report
+}
+
+# runner::_judge NAME ART: with RUN_BASELINE, judge the check's metrics against it (artifacts
+# baseline.jsonl, lines in its output); a passed check whose metric regressed becomes failed (sets
+# status and message of the caller).
+runner::_judge() {
+  [[ -n "${RUN_BASELINE:-}" && -s "$2/metrics.jsonl" ]] || return 0
+  local rc=0 why
+  clustercheck baseline judge --baseline "$RUN_BASELINE" --config "$RUN_CONFIG_FILE" --check "$1" \
+    --metrics "$2/metrics.jsonl" --out "$2/baseline.jsonl" >>"$2/output.log" 2>"$2/baseline.err" || rc=$?
+  ((rc == 0)) && { rm -f "$2/baseline.err"; return 0; }
+  why=$(sed 's/^clustercheck: //' "$2/baseline.err" | tail -n 1)
+  rm -f "$2/baseline.err"
+  if ((rc == 1)); then
+    printf 'FAIL: %s\n' "$why" >>"$2/output.log"
+    [[ $status == passed ]] && { status=failed; message=$why; }
+  else
+    printf 'ERROR: baseline: %s\n' "$why" >>"$2/output.log"
+    status=error message="baseline: $why"
+  fi
+  return 0
 }
 
 runner::_progress() {
@@ -225,11 +249,19 @@ runner::interrupt() {
   wait || true
 }
 
-# runner::finish: final report and summary; returns 1 when a check failed or errored.
+# runner::finish: history, baseline, final report and summary; returns 1 when a check failed or errored.
 runner::finish() {
   [[ -z "${RUN_STARTED:-}" ]] ||
     printf '{"started": %s, "wall_s": %s}\n' "$RUN_STARTED" "$(util::elapsed "$RUN_STARTED")" >"$RUN_DIR/run.json"
+  if [[ -n "${RUN_HISTORY:-}" && ! -e "$RUN_DIR/.interrupted" ]]; then
+    clustercheck baseline record --run-dir "$RUN_DIR" --config "$RUN_CONFIG_FILE" --history "$RUN_HISTORY" \
+      --framework "$RUN_NAME" || log::warn "runner: could not append to the history $RUN_HISTORY"
+  fi
   runner::report --summary
+  if [[ -n "${RUN_SAVE_BASELINE:-}" ]]; then
+    clustercheck baseline save --run-dir "$RUN_DIR" --config "$RUN_CONFIG_FILE" --out "$RUN_SAVE_BASELINE" \
+      --framework "$RUN_NAME" >&2 || log::error "runner: could not save the baseline $RUN_SAVE_BASELINE"
+  fi
   if grep -q '"status":"\(failed\|error\)"' "$RUN_DIR/results.jsonl" 2>/dev/null; then
     return 1
   fi

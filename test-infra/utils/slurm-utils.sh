@@ -8,6 +8,30 @@ SLURM_JOB_DIR=
 # job directory then belongs to that user.
 SLURM_AS=()
 
+# Variables every job the harness builds carries when they are set where the harness runs: NVLink
+# multicast stays off on hosts where it hangs collectives (NCCL_NVLS_ENABLE=0 and its kin), whatever the
+# site's SLURM_EXPORT_ENV says. Exported: container-run.sh passes the same into its containers.
+export CC_JOB_KEEP_ENV="NCCL_NVLS_ENABLE TORCH_SYMM_MEM_DISABLE_MULTICAST NVSHMEM_DISABLE_NVLS"
+
+# slurm::kept_env: VAR=VALUE, a line each, for the CC_JOB_KEEP_ENV variables set here.
+slurm::kept_env() {
+  local v
+  for v in $CC_JOB_KEEP_ENV; do
+    [[ -z "${!v+x}" ]] || printf '%s=%s\n' "$v" "${!v}"
+  done
+}
+
+# slurm::export_opt: the --export option that carries CC_JOB_KEEP_ENV into a job (on top of the site's
+# SLURM_EXPORT_ENV, ALL by default); nothing when none of them is set.
+slurm::export_opt() {
+  local keep=()
+  mapfile -t keep < <(slurm::kept_env)
+  ((${#keep[@]})) || return 0
+  printf -- '--export=%s' "${SLURM_EXPORT_ENV:-ALL}"
+  printf ',%s' "${keep[@]}"
+  printf '\n'
+}
+
 # slurm::require: skip on a target without a SLURM cluster; error when the client tools are missing.
 slurm::require() {
   [[ -n "${CC_HPC_SLURM_PARTITION:-}" ]] || check::skip "needs a SLURM cluster; this target configures none (hpc.slurm)"
@@ -46,9 +70,11 @@ slurm::srun() {
   local -a chdir=()
   # another user's job starts in its own directory: the harness's may be closed to it
   ((${#SLURM_AS[@]} == 0)) || { slurm::job_dir; chdir=(--chdir="$SLURM_JOB_DIR"); }
+  local -a export=()
+  mapfile -t export < <(slurm::export_opt)
   SRUN_RC=0
   SRUN_OUTPUT=$(timeout -k 5 $((SLURM_TIMEOUT + 10)) "${SLURM_AS[@]}" srun -p "$CC_HPC_SLURM_PARTITION" --immediate="$SLURM_TIMEOUT" \
-    --time=2 --job-name="cc-${CC_CHECK_NAME:-check}" "${chdir[@]}" "$@" 2>&1) || SRUN_RC=$?
+    --time=2 --job-name="cc-${CC_CHECK_NAME:-check}" "${export[@]}" "${chdir[@]}" "$@" 2>&1) || SRUN_RC=$?
   printf '$ srun %s  (exit %s)\n%s\n' "$*" "$SRUN_RC" "$SRUN_OUTPUT" >>"$CC_ARTIFACT_DIR/slurm.log"
   return 0
 }
@@ -58,11 +84,13 @@ slurm::srun() {
 # cancels the job). Output goes to $SLURM_JOB_DIR/NAME.out. A refused submission fails the check.
 slurm::submit() {
   local name=$1 body=$2 id
+  local -a export=()
   shift 2
   slurm::job_dir
+  mapfile -t export < <(slurm::export_opt)
   printf '#!/bin/bash\nset -eu\n%s\n' "$body" >"$SLURM_JOB_DIR/$name.sh"
   id=$("${SLURM_AS[@]}" sbatch --parsable -p "$CC_HPC_SLURM_PARTITION" --time=5 --job-name="cc-$name" -o "$SLURM_JOB_DIR/$name.out" \
-    -D "$SLURM_JOB_DIR" "$@" "$SLURM_JOB_DIR/$name.sh" 2>"$CC_ARTIFACT_DIR/sbatch-$name.err") ||
+    -D "$SLURM_JOB_DIR" "${export[@]}" "$@" "$SLURM_JOB_DIR/$name.sh" 2>"$CC_ARTIFACT_DIR/sbatch-$name.err") ||
     check::fail "sbatch refused job $name: $(tail -n 1 "$CC_ARTIFACT_DIR/sbatch-$name.err")"
   SLURM_JOB=${id%%;*}
   SLURM_JOBS+=("$SLURM_JOB")

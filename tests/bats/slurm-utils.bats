@@ -38,3 +38,18 @@ srun: error: cc-cn03: task 2: Exited with exit code 1'
   [ "${CHECK_FAILURES[0]}" = "cc-cn02: too little" ]
   [[ "${CHECK_FAILURES[1]}" == "cc-cn03: no answer through SLURM: "*"cc-cn03: task 2"* ]]
 }
+
+@test "every job carries NVLink multicast off when it is set here, on top of the site's SLURM_EXPORT_ENV" {
+  unset NCCL_NVLS_ENABLE TORCH_SYMM_MEM_DISABLE_MULTICAST NVSHMEM_DISABLE_NVLS SLURM_EXPORT_ENV
+  [ -z "$(slurm::export_opt)" ]
+  export NCCL_NVLS_ENABLE=0 NVSHMEM_DISABLE_NVLS=1
+  [ "$(slurm::export_opt)" = "--export=ALL,NCCL_NVLS_ENABLE=0,NVSHMEM_DISABLE_NVLS=1" ]
+  export TORCH_SYMM_MEM_DISABLE_MULTICAST=1 SLURM_EXPORT_ENV=NONE
+  [ "$(slurm::export_opt)" = "--export=NONE,NCCL_NVLS_ENABLE=0,TORCH_SYMM_MEM_DISABLE_MULTICAST=1,NVSHMEM_DISABLE_NVLS=1" ]
+  # srun and sbatch get it: a stand-in srun records its arguments
+  mkdir -p "$BATS_TEST_TMPDIR/bin"
+  printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"%s/srun.args"\n' "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/bin/srun"
+  chmod +x "$BATS_TEST_TMPDIR/bin/srun"
+  PATH=$BATS_TEST_TMPDIR/bin:$PATH CC_ARTIFACT_DIR=$BATS_TEST_TMPDIR CC_HPC_SLURM_PARTITION=p SLURM_TIMEOUT=5 slurm::srun -n 2 hostname
+  grep -qx -- "--export=NONE,NCCL_NVLS_ENABLE=0,TORCH_SYMM_MEM_DISABLE_MULTICAST=1,NVSHMEM_DISABLE_NVLS=1" "$BATS_TEST_TMPDIR/srun.args"
+}

@@ -18,6 +18,8 @@ teardown_file() {
 
 teardown() {
   "$FIXTURE" stop "$BATS_TEST_TMPDIR/srv" || true
+  local cmd
+  for cmd in "${ON_TEARDOWN[@]}"; do eval "$cmd" >&3 2>&1 || true; done
 }
 
 # fixture_target [KEY=YAML...]: a config for a fixture server on $PORT (restartable), dotted keys set.
@@ -58,8 +60,8 @@ EOF
     check-model-loading check-inference-request-response check-inference-latency check-inference-throughput; do
     [ "$(junit_status "$report/junit.xml" "$check")" = passed ]
   done
-  for check in check-gpu-utilization check-autoscaling-scale-up check-autoscaling-scale-down \
-    check-multi-replica-load-balancing; do
+  for check in check-gpu-utilization check-gpu-replica-scaling check-autoscaling-scale-up \
+    check-autoscaling-scale-down check-multi-replica-load-balancing; do
     [ "$(junit_status "$report/junit.xml" "$check")" = skipped ]
   done
   grep -q 'no GPU to sample' "$report/junit.xml"
@@ -74,6 +76,120 @@ EOF
   cat "$sweep"
   grep -q '^step\.300	' "$sweep"  # tried: the sweep went past the list
   grep -Eq 'capacity ([0-9.]+ req/s|at least [0-9.]+ req/s \(not saturated\))' "$report/junit.xml"
+}
+
+# Baselines on the local target, lean: latency (160 requests in 4 s) and a sweep of 1 s steps bounded
+# at 300 req/s (this server takes 450-1,100 req/s here, so the bound is a stable "at least 300"
+# whatever the machine's load: a capacity measured at its edge moved by a third between runs on CI).
+# A latency change under 10 ms is noise in this test: on a busy CI machine the p95 of an unchanged
+# server went from 4.4 to 8.5 ms between two runs. The slowed server (5x) is far outside both: its p50
+# and p95 grow by 14 ms and more, its capacity falls below 300. Endpoint shows an unaffected check.
+BASE_CHECKS='check-inference-(endpoint|latency|throughput)$'
+lean_config() {
+  target_config "$1" 'inference.load={rate_rps: 40, duration_s: 4, warmup_s: 1}' \
+    'inference.sweep={rates: [50, 300], step_duration_s: 1, max_rate: 300, refine: 0}' \
+    'runner.baseline.min_change={ms: 10, s: 2}' "${@:2}"
+}
+
+wait_model_server() {
+  local i
+  for i in $(seq 120); do curl -sf http://127.0.0.1:15001/ping >/dev/null && return 0; sleep 0.5; done
+  return 1
+}
+
+@test "baselines: saved, then three runs within the tolerance; a 5x slower server fails latency and throughput, naming each regression" {
+  lean=$BATS_TEST_TMPDIR/lean.yaml base=$BATS_TEST_TMPDIR/base.json
+  lean_config "$lean"
+  run "$FW" run-tests --config "$lean" --filter "$BASE_CHECKS" --report-dir "$BATS_TEST_TMPDIR/r0" --save-baseline "$base"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"baseline saved: $base (6 metric(s) of 2 check(s) that passed, target local)"* ]]
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["metrics"]["check-inference-latency"]["latency_p50"]; assert m["direction"]=="lower" and m["unit"]=="ms", d' "$base"
+  # run-to-run noise on this machine: within the tolerance, three times in a row
+  for i in 1 2 3; do
+    run "$FW" run-tests --config "$lean" --filter "$BASE_CHECKS" --report-dir "$BATS_TEST_TMPDIR/r$i" --baseline "$base"
+    echo "$output"
+    cat "$BATS_TEST_TMPDIR/r$i"/artifacts/*/baseline.jsonl
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '"verdict": "within"' "$BATS_TEST_TMPDIR/r$i"/artifacts/check-inference-throughput/baseline.jsonl)" -eq 2 ]
+  done
+  # the same target, its model server slowed down 5x (mlops.local.serving_slowdown)
+  slow=$BATS_TEST_TMPDIR/slow.yaml
+  target_config "$slow" mlops.local.serving_slowdown=5
+  ON_TEARDOWN+=("CC_STACK_CONFIG=$CFG '$STACK' restart model-server")
+  CC_STACK_CONFIG=$slow "$STACK" restart model-server >&3 2>&1
+  wait_model_server
+  run "$FW" run-tests --config "$lean" --filter "$BASE_CHECKS" --report-dir "$BATS_TEST_TMPDIR/slow" --baseline "$base"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  junit=$BATS_TEST_TMPDIR/slow/junit.xml
+  [ "$(junit_status "$junit" check-inference-endpoint)" = passed ]
+  [ "$(junit_status "$junit" check-inference-latency)" = failure ]
+  [ "$(junit_status "$junit" check-inference-throughput)" = failure ]
+  [[ "$output" == *"FAIL  check-inference-latency"*"regressed against the baseline: latency_p50 "*" ms vs baseline "*" ms (+"*"%, tolerance 20%, lower is better)"* ]]
+  [[ "$output" == *"FAIL  check-inference-throughput"*"regressed against the baseline: throughput_max "*" req/s vs baseline 300 req/s (-"*"%, tolerance 30%, higher is better)"* ]]
+  # exactly the metrics the slowdown touches: latency p50/p95 and the capacity; not the error rate
+  regressed=$(cat "$BATS_TEST_TMPDIR/slow"/artifacts/*/baseline.jsonl | python3 -c '
+import json, sys
+print(" ".join(sorted(j["name"] for j in map(json.loads, sys.stdin) if j["verdict"] == "regressed")))')
+  [ "$regressed" = "latency_p50 latency_p95 throughput_max throughput_per_gpu" ]
+  # JUnit properties carry the baseline and the change beside the value
+  grep -Eq 'name="check-inference-latency.metric.latency_p50.baseline" value="[0-9.]+"' "$junit"
+  grep -Eq 'name="check-inference-throughput.metric.throughput_max.change_pct" value="-[0-9.]+"' "$junit"
+  # the history drew each metric's trend in the report
+  grep -q "id='trends'" "$BATS_TEST_TMPDIR/slow/report.html"
+  grep -q 'check-inference-latency: latency_p50 over the last' "$BATS_TEST_TMPDIR/slow/report.html"
+  CC_STACK_CONFIG=$CFG "$STACK" restart model-server >&3 2>&1
+  wait_model_server
+  ON_TEARDOWN=()
+}
+
+@test "two simulated GPUs (CPU CI): the serving GPU judged busy, the other reported idle, never averaged; an idle serving GPU fails naming it" {
+  export PYTHONPATH=$ROOT/tests/fixtures/nvml-sim CC_NVML_SIM=$ROOT/tests/fixtures/nvml-sim/two-h200.json
+  cfg=$BATS_TEST_TMPDIR/gpu.yaml
+  target_config "$cfg" 'inference.gpu={indices: [0], load_duration_s: 3, load_rate_rps: 20, sample_hz: 20}'
+  expect_pass check-gpu-utilization "$cfg"
+  junit=$BATS_TEST_TMPDIR/r-check-gpu-utilization-$CHECK_RUNS/junit.xml
+  grep -rq "GPU 0 87.0%, GPU 1 0.0% (not serving) at " "$BATS_TEST_TMPDIR/r-check-gpu-utilization-$CHECK_RUNS"
+  grep -q 'name="check-gpu-utilization.metric.gpu0_utilization" value="87.0 % &gt;= 70 %: ok"' "$junit"
+  grep -q 'name="check-gpu-utilization.metric.gpu1_utilization" value="0.0 %"' "$junit"
+  # both GPUs serving: the idle one misses the objective, by name
+  target_config "$cfg" 'inference.gpu={indices: [0, 1], load_duration_s: 3, load_rate_rps: 20, sample_hz: 20}'
+  expect_fail check-gpu-utilization "$cfg"
+  [[ "$output" == *"gpu1_utilization 0.0 %, objective >= 70 %: missed"* ]]
+  [[ "$output" != *"gpu0_utilization 87.0 %, objective"*"missed"* ]]
+}
+
+# replicas_target PORT_A PORT_B [KEY=YAML...]: the fixture target with two replicas, lean sweeps.
+replicas_target() {
+  fixture_target "inference.replicas=[{url: 'http://127.0.0.1:$1', gpu: 0}, {url: 'http://127.0.0.1:$2', gpu: 1}]" \
+    'inference.sweep={rates: [40, 80], step_duration_s: 1, max_rate: 160, refine: 1}' \
+    'inference.gpu={load_duration_s: 2, sample_hz: 20}' inference.objectives.replica_scaling_pct=70 "${@:3}"
+}
+
+@test "one replica per GPU (two simulated GPUs): together twice one's capacity, each replica and GPU by itself; one server behind both fails" {
+  # each fixture replica serves 100 predictions a second, one at a time, like a GPU
+  "$FIXTURE" start "$BATS_TEST_TMPDIR/srv" "$PORT" --capacity 100
+  "$FIXTURE" start "$BATS_TEST_TMPDIR/srv2" $((PORT + 1)) --capacity 100
+  ON_TEARDOWN+=("'$FIXTURE' stop '$BATS_TEST_TMPDIR/srv2'")
+  export PYTHONPATH=$ROOT/tests/fixtures/nvml-sim CC_NVML_SIM=$ROOT/tests/fixtures/nvml-sim/two-h200-busy.json
+  cfg=$(replicas_target "$PORT" $((PORT + 1)))
+  expect_pass check-gpu-replica-scaling "$cfg"
+  junit=$BATS_TEST_TMPDIR/r-check-gpu-replica-scaling-$CHECK_RUNS/junit.xml
+  ratio=$(sed -n 's/.*check-gpu-replica-scaling.metric.scaling_ratio" value="\([0-9.]*\) x.*/\1/p' "$junit")
+  awk -v r="$ratio" 'BEGIN { exit !(r >= 1.4) }'
+  grep -rq "replica 0: GPU 0, .* req/s, 87.0% busy; replica 1: GPU 1, .* req/s, 82.0% busy" \
+    "$BATS_TEST_TMPDIR/r-check-gpu-replica-scaling-$CHECK_RUNS"
+  for m in throughput_one_replica throughput_all_replicas scaling_ratio scaling_efficiency replica0_gpu0_throughput \
+    replica1_gpu1_throughput gpu0_utilization gpu1_utilization; do
+    grep -q "name=\"check-gpu-replica-scaling.metric.$m\"" "$junit"
+  done
+  # both "replicas" one server: no scaling; and GPU 1 idle while its replica is said to serve on it
+  export CC_NVML_SIM=$ROOT/tests/fixtures/nvml-sim/two-h200.json
+  cfg=$(replicas_target "$PORT" "$PORT")
+  expect_fail check-gpu-replica-scaling "$cfg"
+  [[ "$output" == *"scaling_efficiency "*" %, objective >= 70 %: missed"* ]]
+  [[ "$output" == *"gpu1_utilization 0.0 %, objective >= 70 %: missed"* ]]
 }
 
 @test "server down: deployment, endpoint and request-response fail" {
@@ -155,6 +271,6 @@ EOF
   run "$FW" run-tests --config "$ROOT/test-infra/configs/test-cloud-vm.yaml" --report-dir "$BATS_TEST_TMPDIR/none"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"0 passed, 0 failed, 0 errors, 11 skipped of 11"* ]]
+  [[ "$output" == *"0 passed, 0 failed, 0 errors, 12 skipped of 12"* ]]
   [[ "$output" == *"no inference endpoint in this target's config"* ]]
 }

@@ -27,6 +27,18 @@ destroy_clusters() {
   ai_how cloud destroy >/dev/null 2>&1 || true
 }
 
+# clusters_up: both clusters running, started only where they are not. The broken-target tests share
+# them (a scenario takes the state it needs and puts back what it found), instead of each booting both
+# from nothing and destroying them again; a test that needs nothing running destroys them itself.
+clusters_up() {
+  local kind
+  for kind in cloud hpc; do
+    [ "$(cluster_state "$kind")" = running ] && continue
+    ai_how "$kind" start >/dev/null
+    [ "$(cluster_state "$kind")" = running ]
+  done
+}
+
 @test "all-scenarios from nothing: the seven scenarios pass on the multi-node SLURM cluster; nothing is left running" {
   destroy_clusters
   report=$BATS_TEST_TMPDIR/report
@@ -44,17 +56,6 @@ destroy_clusters() {
   # The workflow's model and the temporary model server are gone.
   ! curl -sf "http://127.0.0.1:15000/api/2.0/mlflow/registered-models/get?name=cc-hpc-trained"
   ! (exec 3<>/dev/tcp/127.0.0.1/15011) 2>/dev/null
-}
-
-@test "scenarios put back running clusters: both up before, both up after, GPUs with the same owners" {
-  ON_TEARDOWN=(destroy_clusters)
-  ai_how cloud start
-  ai_how hpc start
-  before=$(clustercheck multi clusters --config "$CFG")
-  run "$FW" run-tests --suite multi-cluster --filter 'hpc-only|cloud-only|shared-gpu' --report-dir "$BATS_TEST_TMPDIR/r"
-  echo "$output"
-  [ "$status" -eq 0 ]
-  [ "$(clustercheck multi clusters --config "$CFG")" = "$before" ]
 }
 
 @test "SIGTERM in the middle of a scenario: the run stops and the clusters are put back as found" {
@@ -96,13 +97,59 @@ destroy_clusters() {
   [[ "$output" == *"GPU 0000:65:00.0 is wanted at start by cc-local-gpu-worker-01 and cc-hpc-compute-02"* ]]
 }
 
+@test "the CLI lets a second VM take an owned GPU: shared-gpu-conflict fails" {
+  ON_TEARDOWN=(destroy_clusters)
+  destroy_clusters
+  broken_config "$BATS_TEST_TMPDIR/b.yaml"
+  BROKEN=no-conflict expect_fail check-shared-gpu-conflict "$BATS_TEST_TMPDIR/b.yaml"
+  [[ "$output" == *"cloud VM cc-local-gpu-worker-01 is refused GPU 0000:65:00.0 while cc-hpc-compute-02 holds it"* ]]
+  grep -q 'vm start cc-local-gpu-worker-01 succeeded although cc-hpc-compute-02 holds GPU 0000:65:00.0' \
+    "$BATS_TEST_TMPDIR"/r-check-shared-gpu-conflict-*/artifacts/check-shared-gpu-conflict/output.log
+}
+
+@test "scenarios put back running clusters: both up before, both up after, GPUs with the same owners" {
+  clusters_up
+  before=$(clustercheck multi clusters --config "$CFG")
+  run "$FW" run-tests --suite multi-cluster --filter 'hpc-only|cloud-only|shared-gpu' --report-dir "$BATS_TEST_TMPDIR/r"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(clustercheck multi clusters --config "$CFG")" = "$before" ]
+}
+
 @test "SLURM nodes drained: both-clusters-running and hpc-only fail on the SLURM job" {
-  ON_TEARDOWN=("scontrol update nodename=cc-cn[01-02] state=resume" destroy_clusters)
+  clusters_up
+  ON_TEARDOWN=("scontrol update nodename=cc-cn[01-02] state=resume")
   scontrol update nodename=cc-cn[01-02] state=drain reason=clustercheck-test
   target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.job_timeout_s=3
   expect_fail check-both-clusters-running "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"a SLURM job runs while both clusters are up"* ]]
   expect_fail check-hpc-only "$BATS_TEST_TMPDIR/c.yaml"
+}
+
+@test "the cloud side serves a model that answers wrong: workflow-transition fails; MLflow down: it fails too" {
+  clusters_up
+  ON_TEARDOWN=("\"$STACK\" up mlops")
+  target_config "$BATS_TEST_TMPDIR/c.yaml" mlops.serving.samples.0.output=2
+  expect_fail check-workflow-transition "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"sample.0 (got vs expected class): got '0', expected '2'"* ]]
+  read -r pid _ <"$ROOT/.local-target/pids/mlflow.pid"
+  kill -KILL -- "-$pid"
+  sleep 1
+  expect_fail check-workflow-transition
+  [[ "$output" == *"training job"* ]]
+  [ -z "$(squeue -h)" ]
+}
+
+@test "a stopped VM keeps its GPU: vm-gpu-transfer fails; a slow transfer misses the objective" {
+  clusters_up
+  broken_config "$BATS_TEST_TMPDIR/b.yaml"
+  BROKEN=stop-keeps-gpu expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/b.yaml"
+  [[ "$output" == *"GPU 0000:65:00.0 did not move from cc-local-gpu-worker-01 to cc-hpc-compute-02"* ]]
+  target_config "$BATS_TEST_TMPDIR/t.yaml" hpc.thresholds.gpu_transfer_s=0.01 hpc.thresholds.cold_start_s=0.01
+  expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/t.yaml"
+  [[ "$output" == *"objective <= 0.01 s: missed"* ]]
+  expect_fail check-cold-start "$BATS_TEST_TMPDIR/t.yaml"
+  [[ "$output" == *"cold_start_both"*"missed"* ]]
 }
 
 @test "the CLI's destroy does nothing: hpc-only, cloud-only and cold-start fail" {
@@ -122,40 +169,6 @@ destroy_clusters() {
   destroy_clusters
   BROKEN=destroy-noop expect_fail check-both-clusters-running "$BATS_TEST_TMPDIR/b.yaml"
   [[ "$output" == *"could not put the clusters back as found (cloud not-started, hpc not-started)"* ]]
-}
-
-@test "the CLI lets a second VM take an owned GPU: shared-gpu-conflict fails" {
-  ON_TEARDOWN=(destroy_clusters)
-  broken_config "$BATS_TEST_TMPDIR/b.yaml"
-  BROKEN=no-conflict expect_fail check-shared-gpu-conflict "$BATS_TEST_TMPDIR/b.yaml"
-  [[ "$output" == *"cloud VM cc-local-gpu-worker-01 is refused GPU 0000:65:00.0 while cc-hpc-compute-02 holds it"* ]]
-  grep -q 'vm start cc-local-gpu-worker-01 succeeded although cc-hpc-compute-02 holds GPU 0000:65:00.0' \
-    "$BATS_TEST_TMPDIR"/r-check-shared-gpu-conflict-*/artifacts/check-shared-gpu-conflict/output.log
-}
-
-@test "a stopped VM keeps its GPU: vm-gpu-transfer fails; a slow transfer misses the objective" {
-  ON_TEARDOWN=(destroy_clusters)
-  broken_config "$BATS_TEST_TMPDIR/b.yaml"
-  BROKEN=stop-keeps-gpu expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/b.yaml"
-  [[ "$output" == *"GPU 0000:65:00.0 did not move from cc-local-gpu-worker-01 to cc-hpc-compute-02"* ]]
-  target_config "$BATS_TEST_TMPDIR/t.yaml" hpc.thresholds.gpu_transfer_s=0.01 hpc.thresholds.cold_start_s=0.01
-  expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/t.yaml"
-  [[ "$output" == *"objective <= 0.01 s: missed"* ]]
-  expect_fail check-cold-start "$BATS_TEST_TMPDIR/t.yaml"
-  [[ "$output" == *"cold_start_both"*"missed"* ]]
-}
-
-@test "the cloud side serves a model that answers wrong: workflow-transition fails; MLflow down: it fails too" {
-  ON_TEARDOWN=(destroy_clusters "\"$STACK\" up mlops")
-  target_config "$BATS_TEST_TMPDIR/c.yaml" mlops.serving.samples.0.output=2
-  expect_fail check-workflow-transition "$BATS_TEST_TMPDIR/c.yaml"
-  [[ "$output" == *"sample.0 (got vs expected class): got '0', expected '2'"* ]]
-  read -r pid _ <"$ROOT/.local-target/pids/mlflow.pid"
-  kill -KILL -- "-$pid"
-  sleep 1
-  expect_fail check-workflow-transition
-  [[ "$output" == *"training job"* ]]
-  [ -z "$(squeue -h)" ]
 }
 
 @test "test-all-clusters: the frameworks' reports combine into one JUnit file and one HTML summary" {

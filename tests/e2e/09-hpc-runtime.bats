@@ -23,10 +23,20 @@ no_job_leftovers() {
 
 @test "the HPC runtime framework passes on the local cluster: 13 passed, DCGM and Grafana skipped with the reason" {
   report=$BATS_TEST_TMPDIR/report
-  run "$FW" run-tests --report-dir "$report"
+  # NVLink multicast off where the harness runs: every job it builds must carry it
+  NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1 run "$FW" run-tests --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"hpc-runtime: 13 passed, 0 failed, 0 errors, 2 skipped of 15"* ]]
+  python3 - "$report/artifacts/check-ddp-training/ranks.jsonl" <<'PY'
+import json, sys
+ranks = [json.loads(line) for line in open(sys.argv[1])]
+assert len(ranks) == 2, ranks
+for r in ranks:
+    assert r["keep_env"] == {"NCCL_NVLS_ENABLE": "0", "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1", "NVSHMEM_DISABLE_NVLS": "1"}, r
+    assert r["allreduce"]["bytes"] == 32 * 1024 * 1024 and r["allreduce"]["correct"], r
+PY
+  grep -Eq 'check-ddp-training.metric.allreduce_busbw" value="[0-9.]+ GB/s &gt;= 0.05 GB/s: ok' "$report/junit.xml"
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
   grep -q 'message="no DCGM exporter configured (hpc.monitoring.dcgm_url; the local target has no GPU)"' "$report/junit.xml"
   grep -q 'message="no Grafana configured' "$report/junit.xml"
@@ -128,18 +138,31 @@ PY
   wrapper=$HPC/jobs/lonely-python
   ON_TEARDOWN=("rm -f '$wrapper'")
   # every task believes it is rank 0 of 1, and the one on cc-cn02 trains 5 steps more
+  # and it drops the NVLink multicast setting the harness keeps in jobs
   cat >"$wrapper" <<EOF
 #!/bin/sh
 export SLURM_NTASKS=1 SLURM_PROCID=0
+unset NCCL_NVLS_ENABLE
 steps=\$2
 [ "\$(hostname)" != cc-cn02 ] || steps=\$((steps + 5))
 exec $HPC/job-venv/bin/python "\$1" "\$steps" "\$3"
 EOF
   chmod 755 "$wrapper"
   target_config "$BATS_TEST_TMPDIR/lonely.yaml" "hpc.runtime.training.python=$wrapper"
-  expect_fail check-ddp-training "$BATS_TEST_TMPDIR/lonely.yaml"
+  NCCL_NVLS_ENABLE=0 expect_fail check-ddp-training "$BATS_TEST_TMPDIR/lonely.yaml"
   [[ "$output" == *"sees world size 1 (WORLD_SIZE=1), expected 2"* ]]
   [[ "$output" == *"the ranks disagree on the parameters after training"* ]]
+  [[ "$output" == *"has NCCL_NVLS_ENABLE=(unset) in its job environment, the harness set 0"* ]]
+}
+
+@test "two ranks per node (one per GPU on a GPU host); an all-reduce under the floor fails naming the bus bandwidth" {
+  target_config "$BATS_TEST_TMPDIR/floor.yaml" hpc.runtime.training.ranks_per_node=2 \
+    hpc.runtime.training.busbw_floor_gbps=100000 hpc.runtime.training.allreduce_mb=8
+  expect_fail check-ddp-training "$BATS_TEST_TMPDIR/floor.yaml"
+  # the floor alone failed: four ranks, two on each node, agreed
+  [[ "$output" == *"1 problem(s): allreduce_busbw "*" GB/s, objective >= 100000 GB/s: missed"* ]]
+  ranks=$BATS_TEST_TMPDIR/r-check-ddp-training-$CHECK_RUNS/artifacts/check-ddp-training/ranks.jsonl
+  [ "$(python3 -c 'import json,sys,collections; r=[json.loads(l) for l in open(sys.argv[1])]; print(sorted(x["rank"] for x in r), sorted(collections.Counter(x["host"] for x in r).values()))' "$ranks")" = "[0, 1, 2, 3] [2, 2]" ]
 }
 
 @test "containers without the host's MPI stack: the MPI-in-containers check fails" {

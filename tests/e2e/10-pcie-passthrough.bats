@@ -72,3 +72,14 @@ real_gpu_config() {
   [[ "$output" == *"pcie-passthrough: 0 passed, 3 failed, 0 errors, 3 skipped of 6"* ]]
   grep -q 'message="pcie_passthrough.mode is host: the GPUs serve this host' "$BATS_TEST_TMPDIR/report/junit.xml"
 }
+
+@test "two simulated NVML GPUs where one H100 is expected: the NVML check fails naming each GPU by index, bus id and UUID" {
+  export PYTHONPATH=$ROOT/tests/fixtures/nvml-sim CC_NVML_SIM=$ROOT/tests/fixtures/nvml-sim/two-h200.json
+  dev=$(basename "$(ls -d /sys/bus/pci/devices/* | tail -n 1)")
+  target_config "$BATS_TEST_TMPDIR/host.yaml" "pcie_passthrough.mode=host" "pcie_passthrough.devices=[\"$dev\"]" \
+    'pcie_passthrough.expected={"model": "H100", "count": 1}'
+  expect_fail check-gpu-nvml "$BATS_TEST_TMPDIR/host.yaml"
+  [[ "$output" == *"host: NVML sees 2 GPU(s), expected 1"* ]]
+  [[ "$output" == *"host: GPU 0 (00000000:1b:00.0, GPU-5f1c0a3e-0000-4d6e-9a11-000000000000) is 'NVIDIA H200', expected a 'H100'"* ]]
+  [[ "$output" == *"host: GPU 1 (00000000:43:00.0, GPU-5f1c0a3e-0001-4d6e-9a11-000000000001) is 'NVIDIA H200', expected a 'H100'"* ]]
+}

@@ -74,11 +74,14 @@ PY
 }
 
 # run_check CHECK [CONFIG]: run one check of the framework $FW alone; $status_of is its JUnit status.
+# CC_E2E_TIMING=1 prints each run's seconds to the terminal (where a slow e2e file spends its time).
 CHECK_RUNS=0
 run_check() {
   CHECK_RUNS=$((CHECK_RUNS + 1))
   local report=$BATS_TEST_TMPDIR/r-$1-$CHECK_RUNS
+  local t0=$SECONDS
   run "$FW" run-test "$1" --report-dir "$report" ${2:+--config "$2"}
+  [ -z "${CC_E2E_TIMING:-}" ] || echo "# TIMING $1 $((SECONDS - t0))s ${BROKEN:-}" >&3
   echo "$output"
   status_of=$(junit_status "$report/junit.xml" "$1")
 }

@@ -28,6 +28,7 @@ def fake_nvml(gpus: list[dict[str, Any]], init_error: Exception | None = None) -
     mod.nvmlDeviceGetName = lambda h: h["name"]  # type: ignore[attr-defined]
     mod.nvmlDeviceGetMemoryInfo = lambda h: types.SimpleNamespace(total=h["mib"] * 1024 * 1024)  # type: ignore[attr-defined]
     mod.nvmlDeviceGetPciInfo = lambda h: types.SimpleNamespace(busId=h["bus"])  # type: ignore[attr-defined]
+    mod.nvmlDeviceGetUUID = lambda h: h["uuid"]  # type: ignore[attr-defined]
     return mod
 
 
@@ -36,14 +37,14 @@ class DriverNotLoaded(Exception):
 
 
 def test_inventory_lists_every_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    gpus = [{"name": b"NVIDIA H200", "mib": 143771, "bus": b"00000000:1B:00.0"},
-            {"name": "NVIDIA H200", "mib": 143771, "bus": "00000000:43:00.0"}]
+    gpus = [{"name": b"NVIDIA H200", "mib": 143771, "bus": b"00000000:1B:00.0", "uuid": b"GPU-aa"},
+            {"name": "NVIDIA H200", "mib": 143771, "bus": "00000000:43:00.0", "uuid": "GPU-bb"}]
     monkeypatch.setitem(sys.modules, "pynvml", fake_nvml(gpus))
     result = CliRunner().invoke(gpu_inventory.gpu, ["inventory"])
     assert result.exit_code == 0
     assert result.output.splitlines() == [
-        "0\tNVIDIA H200\t143771\t00000000:1b:00.0\t550.54.15",
-        "1\tNVIDIA H200\t143771\t00000000:43:00.0\t550.54.15",
+        "0\tNVIDIA H200\t143771\t00000000:1b:00.0\t550.54.15\tGPU-aa",
+        "1\tNVIDIA H200\t143771\t00000000:43:00.0\t550.54.15\tGPU-bb",
     ]
 
 

@@ -119,3 +119,35 @@ def test_console_errors_are_caught(tmp_path: Path) -> None:
     page = tmp_path / "bad.html"
     page.write_text("<!doctype html><p>x</p><script>undefinedFunction()</script>")
     assert _console(_browser(page.as_uri(), "--dump-dom").stderr)
+
+
+def test_trend_plots_render(tmp_path: Path) -> None:
+    """A run judged against a baseline, with a history of four runs: the trends section draws each metric's
+    line with its baseline and objective, in the browser, without a console error; a screenshot is kept."""
+    run_dir = tmp_path / "run"
+    _framework_run(run_dir, [{"name": "check-beta-lat", "status": "failed",
+                              "message": "regressed against the baseline: latency_p50 11 ms vs baseline 5 ms"}], {})
+    art = run_dir / "artifacts" / "check-beta-lat"
+    (art / "metrics.jsonl").write_text(json.dumps(
+        {"name": "latency_p50", "value": "11", "unit": "ms", "op": "<=", "threshold": "15", "verdict": "ok"}) + "\n")
+    (art / "baseline.jsonl").write_text(json.dumps(
+        {"check": "check-beta-lat", "name": "latency_p50", "value": 11.0, "unit": "ms", "direction": "lower",
+         "baseline": 5.0, "change_pct": 120.0, "tolerance_pct": 20, "verdict": "regressed"}) + "\n")
+    history = tmp_path / "history.jsonl"
+    history.write_text("".join(json.dumps({"date": f"2026-12-0{i}", "metrics": {"check-beta-lat": {"latency_p50": v}}})
+                               + "\n" for i, v in enumerate((5.0, 5.2, 4.9, 11.0), 1)))
+    result = run([str(BIN / "clustercheck"), "report", "--records", str(run_dir / "results.jsonl"),
+                  "--planned", str(run_dir / "planned.txt"), "--out-dir", str(run_dir), "--history", str(history)])
+    assert result.returncode == 0, result.stderr
+    page = run_dir / "report.html"
+    shown = _browser(page.as_uri(), "--dump-dom")
+    assert shown.returncode == 0 and not _console(shown.stderr), shown.stderr[-2000:]
+    trends = shown.stdout[shown.stdout.index("id='trends'") if "id='trends'" in shown.stdout
+                          else shown.stdout.index('id="trends"'):]
+    assert "check-beta-lat: latency_p50 over the last 4 run(s)" in trends
+    assert "<svg" in trends and ">baseline 5<" in trends and ">objective" in trends
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SHOTS / "trends-report.png"
+    shot.unlink(missing_ok=True)
+    taken = _browser(page.as_uri(), f"--screenshot={shot}", "--window-size=1280,1600", "--hide-scrollbars")
+    assert taken.returncode == 0 and shot.stat().st_size > 10_000, taken.stderr[-2000:]

@@ -41,6 +41,12 @@ class LoadSpec:
     workers: int = 0  # 0: as many as the load needs (auto_workers)
     seed: int = 1
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    # replicas behind the load (one per GPU): worker k sends to urls[k % len(urls)], so each replica
+    # gets an equal share of the schedule; empty: everything to url
+    urls: list[str] = field(default_factory=list)
+
+    def target(self, worker: int) -> str:
+        return self.urls[worker % len(self.urls)] if self.urls else self.url
 
 
 # One record per request: scheduled, sent, done (seconds since the run's start), outcome (HTTP status
@@ -90,14 +96,14 @@ async def _plain(pool: rawhttp.Pool, raw: bytes, spec: LoadSpec, scheduled: floa
     return (scheduled, sent, time.monotonic() - t0, status, -1.0, 0)
 
 
-async def _one(session: object, spec: LoadSpec, scheduled: float, t0: float) -> Record:
+async def _one(session: object, spec: LoadSpec, url: str, scheduled: float, t0: float) -> Record:
     import aiohttp
 
     sent = time.monotonic() - t0
     ttft, tokens = -1.0, 0
     try:
         async with session.request(  # type: ignore[attr-defined]
-            spec.request.method, spec.url + spec.request.path, data=spec.request.body, headers=spec.headers
+            spec.request.method, url + spec.request.path, data=spec.request.body, headers=spec.headers
         ) as resp:
             if spec.request.stream and resp.status < 300:
                 async for line in resp.content:
@@ -137,7 +143,7 @@ async def _run_worker(spec: LoadSpec, worker: int, workers: int, t0: float) -> l
         return await _run_streams(spec, worker, workers, t0)
     # Open loop wants no client-side queue, but a stalled server must not make us open sockets
     # without bound: requests beyond this many in flight wait (their latency still counts from schedule).
-    pool = rawhttp.Pool(spec.url, MAX_CONNECTIONS)
+    pool = rawhttp.Pool(spec.target(worker), MAX_CONNECTIONS)
     raw = pool.encode(spec.request.method, spec.request.path, spec.request.body, spec.headers)
     try:
         return await _drive(spec, worker, workers, t0, lambda at: _plain(pool, raw, spec, at, t0))
@@ -152,7 +158,7 @@ async def _run_streams(spec: LoadSpec, worker: int, workers: int, t0: float) -> 
     timeout = aiohttp.ClientTimeout(total=spec.timeout_s)
     connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        return await _drive(spec, worker, workers, t0, lambda at: _one(session, spec, at, t0))
+        return await _drive(spec, worker, workers, t0, lambda at: _one(session, spec, spec.target(worker), at, t0))
 
 
 async def _drive(spec: LoadSpec, worker: int, workers: int, t0: float,
@@ -201,10 +207,18 @@ def _worker_main(spec: LoadSpec, worker: int, workers: int, t0: float, conn: obj
 
 def run(spec: LoadSpec) -> tuple[list[Record], int]:
     """Run the load; returns every request's record and the number of worker processes used."""
+    per_worker = run_per_worker(spec)
+    return [r for records in per_worker for r in records], len(per_worker)
+
+
+def run_per_worker(spec: LoadSpec) -> list[list[Record]]:
+    """Run the load; each worker process's records, in worker order (worker k sent to spec.target(k))."""
     workers = spec.workers or auto_workers(spec)
+    if spec.urls:  # every replica its own worker(s), the same number each
+        workers = -(-max(workers, len(spec.urls)) // len(spec.urls)) * len(spec.urls)
     t0 = time.monotonic() + 0.3 + 0.05 * workers  # all workers start on the same clock
     if workers == 1:
-        return _event_loop_run(_run_worker(spec, 0, 1, t0)), 1
+        return [_event_loop_run(_run_worker(spec, 0, 1, t0))]
     ctx = multiprocessing.get_context("fork")
     procs, pipes = [], []
     for k in range(workers):
@@ -213,7 +227,7 @@ def run(spec: LoadSpec) -> tuple[list[Record], int]:
         p.start()
         procs.append(p)
         pipes.append(parent)
-    records: list[Record] = []
+    per_worker: list[list[Record]] = []
     deadline = spec.warmup_s + spec.duration_s + spec.timeout_s + 30
     for pipe, p in zip(pipes, procs):
         if not pipe.poll(max(1.0, t0 + deadline - time.monotonic())):
@@ -222,6 +236,6 @@ def run(spec: LoadSpec) -> tuple[list[Record], int]:
         got = pipe.recv()
         if isinstance(got, BaseException):
             raise RuntimeError(f"load worker failed: {got}")
-        records.extend(got)
+        per_worker.append(got)
         p.join(5)
-    return records, workers
+    return per_worker

@@ -41,12 +41,15 @@ def source(gpu: dict[str, Any]) -> tuple[str, str]:
 
 
 class Sampler:
-    """Samples utilisation (percent, per GPU) every 1/hz seconds until stopped."""
+    """Samples utilisation (percent) of every GPU the source shows, every 1/hz seconds until stopped.
+    Each GPU keeps its own identity (NVML index and UUID, or the exporter's gpu/UUID/Hostname labels):
+    figures are never averaged across GPUs. The configured indices are the serving GPUs."""
 
     def __init__(self, gpu: dict[str, Any], kind: str) -> None:
         self.gpu, self.kind = gpu, kind
         self.period = 1.0 / float(gpu.get("sample_hz", 10))
-        self.samples: list[tuple[float, list[float]]] = []
+        self.samples: list[tuple[float, dict[str, float]]] = []
+        self.labels: dict[str, dict[str, Any]] = {}
         self.errors: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
@@ -62,24 +65,46 @@ class Sampler:
         self._thread.join(5)
 
     def _read(self) -> Any:
+        serving = self.gpu.get("indices")
         if self.kind == "nvml":
             import pynvml
 
-            handles = [pynvml.nvmlDeviceGetHandleByIndex(i) for i in nvml_devices(self.gpu.get("indices"))[0]]
-            return lambda: [float(pynvml.nvmlDeviceGetUtilizationRates(h).gpu) for h in handles]
+            from clustercheck.gpu_inventory import inventory
+
+            for g in inventory():
+                self.labels[str(g["index"])] = {**g, "serving": serving is None or g["index"] in serving}
+            pynvml.nvmlInit()  # inventory() shut NVML down again; the handles below need it up
+            handles = {key: pynvml.nvmlDeviceGetHandleByIndex(int(key)) for key in self.labels}
+            return lambda: {key: float(pynvml.nvmlDeviceGetUtilizationRates(h).gpu) for key, h in handles.items()}
         import requests
 
         url = self.gpu["prometheus_url"].rstrip("/") + "/api/v1/query"
-        query = self.gpu.get("prometheus_query", "avg(DCGM_FI_DEV_GPU_UTIL)")
+        query = self.gpu.get("prometheus_query", "DCGM_FI_DEV_GPU_UTIL")
 
-        def read() -> list[float]:
+        def read() -> dict[str, float]:
             data = requests.get(url, params={"query": query}, timeout=2).json()
-            return [float(r["value"][1]) for r in data["data"]["result"]]
+            out = {}
+            for n, r in enumerate(data["data"]["result"]):
+                m = r.get("metric", {})
+                index = m.get("gpu", str(n))
+                key = f"{m['Hostname']}-{index}" if m.get("Hostname") else index
+                key = "".join(c if c.isalnum() or c in "-_" else "_" for c in key)
+                if key not in self.labels:
+                    idx = int(index) if str(index).isdigit() else None
+                    self.labels[key] = {"index": idx, "uuid": m.get("UUID", ""), "name": m.get("modelName", ""),
+                                        "host": m.get("Hostname", ""),
+                                        "serving": serving is None or (idx is not None and idx in serving)}
+                out[key] = float(r["value"][1])
+            return out
 
         return read
 
     def _loop(self) -> None:
-        read = self._read()
+        try:
+            read = self._read()
+        except Exception as exc:  # the source went away between the probe and the run
+            self.errors.append(str(exc)[:200])
+            return
         next_at = time.monotonic()
         while not self._stop.is_set():
             try:
@@ -91,14 +116,16 @@ class Sampler:
             self._stop.wait(max(0.0, next_at - time.monotonic()))
 
     def summary(self, skip_s: float = 0.0) -> dict[str, Any]:
-        """Mean and p10 utilisation per GPU over samples after SKIP_S (the warm-up)."""
+        """Mean and p10 utilisation of each GPU, over samples after SKIP_S (the warm-up)."""
         kept = [v for t, v in self.samples if t >= skip_s and v]
-        width = max((len(v) for v in kept), default=0)
+        keys = sorted({k for v in kept for k in v}, key=lambda k: (len(k), k))
         per_gpu = []
-        for i in range(width):
-            values = sorted(v[i] for v in kept if len(v) > i)
-            per_gpu.append({"gpu": i, "mean": round(sum(values) / len(values), 1),
-                            "p10": values[int(0.1 * (len(values) - 1))]})
+        for key in keys:
+            values = sorted(v[key] for v in kept if key in v)
+            label = self.labels.get(key, {})
+            per_gpu.append({"gpu": key, "uuid": label.get("uuid", ""), "name": label.get("name", ""),
+                            "serving": bool(label.get("serving", True)),
+                            "mean": round(sum(values) / len(values), 1), "p10": values[int(0.1 * (len(values) - 1))]})
         hz = len(self.samples) / (self.samples[-1][0] - self.samples[0][0]) if len(self.samples) > 1 else 0.0
         return {"source": self.kind, "samples": len(kept), "achieved_hz": round(hz, 1), "per_gpu": per_gpu,
                 "errors": self.errors, "series": [[t, v] for t, v in self.samples]}

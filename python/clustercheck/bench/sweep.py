@@ -4,6 +4,9 @@ errors and whose completions kept up with the offered rate, stopping at the firs
 A configured list of rates is only where the search starts: when its top rate still meets the
 objective, the rate keeps rising (by `growth`, up to `max_rate`) until a step misses. Reaching the
 bound first is reported as not saturated: the capacity is at least the best rate, not that rate.
+With `refine`, steps between the last rate that met the objective and the first that missed narrow the
+capacity down (each halves the gap on a log scale), so a run-to-run comparison (baselines) is not
+blind to anything less than one `growth` step.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def run(
     concurrencies: list[int] | None = None,
     growth: float = 1.5,
     max_rate: float | None = None,
+    refine: int = 0,
 ) -> dict[str, Any]:
     """Step open-loop RATES (then on, up to MAX_RATE) or closed-loop CONCURRENCIES until a step misses."""
     steps: list[dict[str, Any]] = []
@@ -67,8 +71,8 @@ def run(
         plan = [(dataclasses.replace(base, mode="closed", concurrency=c), False) for c in concurrencies]
     else:
         plan = [(dataclasses.replace(base, mode="open", rate=r), extra) for r, extra in _levels(rates, growth, max_rate)]
-    for spec, extra in plan:
-        level = spec.rate if spec.mode == "open" else spec.concurrency
+
+    def step(spec: engine.LoadSpec, extra: bool) -> dict[str, Any]:
         records, workers = engine.run(spec)
         summary = stats.summarize(spec, records, workers)
         summary["verdict"] = verdict(summary, p95_ms, max_error_rate)
@@ -77,15 +81,43 @@ def run(
         steps.append(summary)
         if on_step:
             on_step(summary)
+        return summary
+
+    good = 0.0
+    for spec, extra in plan:
+        level = spec.rate if spec.mode == "open" else spec.concurrency
+        summary = step(spec, extra)
         if summary["verdict"] != "ok":
+            if spec.mode == "open" and summary["verdict"] != "generator-limited" and good:
+                best = max(best, _refine(step, spec, good, spec.rate, refine))
             stopped = f"{summary['verdict']} at {level:g} " + ("req/s" if spec.mode == "open" else "in flight")
             # Only a server that missed the objective is saturated; a generator that could not produce
             # the rate says nothing about the server.
             saturated = summary["verdict"] != "generator-limited"
             break
         best = max(best, summary["throughput"])
+        good = spec.rate if spec.mode == "open" else good
     else:
         if plan and plan[-1][0].mode == "open" and max_rate:
             stopped = f"bound reached: at least {best:g} req/s (not saturated at inference.sweep.max_rate {max_rate:g})"
     return {"p95_objective_ms": p95_ms, "max_error_rate": max_error_rate, "steps": steps, "max_rate": best,
             "stopped": stopped, "saturated": saturated, "bound": max_rate}
+
+
+def _refine(step: Callable[[engine.LoadSpec, bool], dict[str, Any]], spec: engine.LoadSpec, good: float,
+            bad: float, times: int) -> float:
+    """Rates between GOOD (met the objective) and BAD (missed): the best throughput of those that met it."""
+    best = 0.0
+    for _ in range(times):
+        mid = round((good * bad) ** 0.5, 2)
+        if not good < mid < bad:
+            break
+        summary = step(dataclasses.replace(spec, rate=mid), True)
+        summary["refine"] = True
+        if summary["verdict"] == "ok":
+            good, best = mid, max(best, summary["throughput"])
+        elif summary["verdict"] == "generator-limited":
+            break
+        else:
+            bad = mid
+    return best

@@ -73,6 +73,18 @@ def sweep(config: str | None) -> None:
     runs.run_sweep(cfg)
 
 
+@inference.command("replica-scaling")
+@config_option
+def replica_scaling(config: str | None) -> None:
+    """Capacity of one replica and of all (inference.replicas), their ratio, each replica beside its GPU."""
+    from clustercheck.inference import replicas
+
+    cfg = _config(config)
+    if len(cfg.get("replicas") or []) < 2:
+        raise UserError("inference.replicas: two or more replicas (url, gpu) are needed")
+    replicas.scaling(cfg)
+
+
 @inference.command("per-gpu")
 @config_option
 @click.argument("max_rate", type=click.FloatRange(0, None))

@@ -9,7 +9,7 @@ import os
 import shlex
 import subprocess
 import time
-from typing import Any
+from typing import Any, Callable
 
 from clustercheck.bench import engine, gpu, protocols, stats, sweep
 from clustercheck.inference import probe
@@ -86,6 +86,8 @@ def load(cfg: dict[str, Any], rate: float, duration: float, with_gpu: bool) -> N
         emit("gpu_sample_hz", g["achieved_hz"])
         for d in g["per_gpu"]:
             emit(f"gpu.{d['gpu']}.mean_pct", d["mean"])
+            emit(f"gpu.{d['gpu']}.serving", int(d["serving"]))
+            emit(f"gpu.{d['gpu']}.uuid", d["uuid"] or "-")
         for err in g["errors"]:
             emit("gpu_error", err)
     else:
@@ -96,11 +98,20 @@ def load(cfg: dict[str, Any], rate: float, duration: float, with_gpu: bool) -> N
     _save("load.json", {"summary": summary, "gpu": g})
     load_plots(summary, f"open loop {rate:g} req/s")
     if g:
-        width = max((len(v) for _, v in g["series"]), default=0)
-        plot({"title": "GPU utilisation under load", "kind": "line", "x": "second", "y": "%",
-              "series": [{"name": f"GPU {i}", "points": [[t, v[i]] for t, v in g["series"] if len(v) > i]}
-                         for i in range(width)],
+        plot({"title": "GPU utilisation under load, per GPU", "kind": "line", "x": "second", "y": "%",
+              "series": [{"name": f"GPU {d['gpu']}" + ("" if d["serving"] else " (not serving)"),
+                          "points": [[t, v[d["gpu"]]] for t, v in g["series"] if d["gpu"] in v]}
+                         for d in g["per_gpu"]],
               "hlines": [{"y": cfg["objectives"]["gpu_utilization_pct"], "label": "objective"}]})
+
+
+def configured_sweep(cfg: dict[str, Any], spec: engine.LoadSpec, on_step: Callable[[dict[str, Any]], None],
+                     bound_scale: float = 1.0) -> dict[str, Any]:
+    """sweep.run with the target's inference.sweep and objectives; the bound times BOUND_SCALE."""
+    obj, sw = cfg["objectives"], cfg["sweep"]
+    return sweep.run(spec, [float(r) for r in sw["rates"]], obj["p95_ms"], obj["max_error_rate"], on_step,
+                     growth=float(sw["growth"]), max_rate=float(sw["max_rate"]) * bound_scale,
+                     refine=int(sw.get("refine", 0)))
 
 
 def run_sweep(cfg: dict[str, Any]) -> None:
@@ -111,13 +122,12 @@ def run_sweep(cfg: dict[str, Any]) -> None:
         emit(f"step.{s['target_rate']:g}", f"{s['verdict']} p95={s['latency_ms']['p95']}ms "
              f"throughput={s['throughput']}/s errors={s['error_rate']} lag_p99={s['schedule_lag_ms']['p99']}ms")
 
-    result = sweep.run(spec, [float(r) for r in cfg["sweep"]["rates"]], obj["p95_ms"], obj["max_error_rate"], step,
-                       growth=float(cfg["sweep"]["growth"]), max_rate=float(cfg["sweep"]["max_rate"]))
+    result = configured_sweep(cfg, spec, step)
     emit("max_rate", result["max_rate"])
     emit("saturated", "yes" if result["saturated"] else "no")
     emit("stopped", result["stopped"])
     _save("sweep.json", result)
-    steps = result["steps"]
+    steps = sorted(result["steps"], key=lambda s: s["target_rate"])  # refined steps come after the miss
     plot({"title": "throughput sweep: p95 latency by offered rate", "kind": "line", "x": "offered req/s",
           "y": "p95 ms", "series": [{"name": "p95", "points": [[s["target_rate"], s["latency_ms"]["p95"]] for s in steps]}],
           "hlines": [{"y": obj["p95_ms"], "label": "objective"}]})

@@ -32,10 +32,11 @@ def write_atomic(path: str, text: str) -> None:
 @click.option("--config", "config_path", help="Target config: its secret values are masked everywhere.")
 @click.option("--output-limit-kib", type=click.IntRange(1, 1024 * 1024), default=None,
               help="Captured output kept per check (default: config, else 64).")
+@click.option("--history", "history_path", help="The target's metric history: report.html draws each metric's trend.")
 @click.option("--summary/--quiet", "show_summary", default=False, help="Print the summary table.")
 def report(
     records_path: str, planned: str | None, out_dir: str, name: str, config_path: str | None,
-    output_limit_kib: int | None, show_summary: bool,
+    output_limit_kib: int | None, history_path: str | None, show_summary: bool,
 ) -> None:
     """Make JUnit XML, a JSON summary and an HTML page from one run's result records.
 
@@ -65,7 +66,16 @@ def report(
         r.message = records.mask(r.message, secrets)
         r.framework = name
     runs = {name: records.run_info(os.path.dirname(os.path.abspath(records_path)))}
-    write_reports(out_dir, name, results, show_summary, runs)
+    write_reports(out_dir, name, results, show_summary, runs, _history(history_path))
+
+
+def _history(path: str | None) -> list[dict[str, Any]]:
+    """The history file's runs (none yet is fine: the first run makes it)."""
+    if not path:
+        return []
+    from clustercheck.baseline import store
+
+    return store.read_history(path)
 
 
 def _started(runs: dict[str, dict[str, Any]]) -> datetime | None:
@@ -74,14 +84,15 @@ def _started(runs: dict[str, dict[str, Any]]) -> datetime | None:
 
 
 def write_reports(out_dir: str, name: str, results: list[records.Result], show_summary: bool,
-                  runs: dict[str, dict[str, Any]] | None = None) -> None:
+                  runs: dict[str, dict[str, Any]] | None = None,
+                  history: list[dict[str, Any]] | None = None) -> None:
     """junit.xml, summary.json and report.html of RESULTS into OUT_DIR; the table on stdout if asked.
     RUNS: per framework, what its run noted (started, wall_s)."""
     runs = runs or {}
     os.makedirs(out_dir, exist_ok=True)
     write_atomic(os.path.join(out_dir, "junit.xml"), junit.render(name, results, _started(runs)))
     write_atomic(os.path.join(out_dir, "summary.json"), json.dumps(summary.as_json(name, results), indent=2) + "\n")
-    write_atomic(os.path.join(out_dir, "report.html"), html.render(name, results, runs, out_dir))
+    write_atomic(os.path.join(out_dir, "report.html"), html.render(name, results, runs, out_dir, history))
     if show_summary:
         click.echo(summary.table(name, results))
 

@@ -13,7 +13,7 @@ import click
 
 from clustercheck.errors import UserError
 from clustercheck.report import records, summary
-from clustercheck.report.cli import write_reports
+from clustercheck.report.cli import _history, write_reports
 
 
 def _runs(specs: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -50,8 +50,10 @@ def load_runs(specs: tuple[str, ...], output_limit: int) -> tuple[list[records.R
 @click.option("--out-dir", required=True, help="Where the combined junit.xml, summary.json, report.html go.")
 @click.option("--name", default="all-clusters", show_default=True, help="Report name.")
 @click.option("--config", "config_path", help="Target config: its secret values are masked everywhere.")
+@click.option("--history", "history_path", help="The target's metric history: report.html draws each metric's trend.")
 @click.option("--summary/--quiet", "show_summary", default=False, help="Print the summary table.")
-def combine(runs: tuple[str, ...], out_dir: str, name: str, config_path: str | None, show_summary: bool) -> None:
+def combine(runs: tuple[str, ...], out_dir: str, name: str, config_path: str | None, history_path: str | None,
+            show_summary: bool) -> None:
     """Merge framework runs (FRAMEWORK=REPORT_DIR ...) into one report; exit 1 when a check failed.
 
     \b
@@ -71,7 +73,7 @@ def combine(runs: tuple[str, ...], out_dir: str, name: str, config_path: str | N
     for r in results:
         r.output = records.mask(r.output, secrets)
         r.message = records.mask(r.message, secrets)
-    write_reports(out_dir, name, results, show_summary, infos)
+    write_reports(out_dir, name, results, show_summary, infos, _history(history_path))
     c = summary.counts(results)
     if c["failed"] or c["error"]:
         raise SystemExit(1)

@@ -6,8 +6,10 @@ SVG, no scripts, no external assets), in this order:
   checks      - every check of every framework: result, time, message (passes too), metrics with
                 their objectives, a link to its artifacts
   plots       - each framework's measurements
+  trends      - each metric over the last runs of this target (its history), with the baseline and
+                the objective as lines
 
-Sections carry ids (summary, problems, checks, plots, fw-<framework>) that the browser test looks for.
+Sections carry ids (summary, problems, checks, plots, trends, fw-<framework>) that the browser test looks for.
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ def _metric(m: Metric) -> str:
         cls = "ok" if m.verdict == "ok" else "miss"
         text += f" <span class='muted'>(objective {_e(m.op)} {_e(m.threshold)} {_e(m.unit)})</span> " \
                 f"<span class='{cls}'>{_e(m.verdict)}</span>"
+    if m.baseline_verdict:
+        cls = "miss" if m.baseline_verdict == "regressed" else "ok" if m.baseline_verdict == "improved" else "muted"
+        text += f" <span class='{cls}'>[{_e(m.describe_baseline())}]</span>"
     return f"<li>{text}</li>"
 
 
@@ -89,9 +94,9 @@ def _check_id(fw: str, r: Result) -> str:
 
 
 def render(name: str, results: list[Result], runs: dict[str, dict[str, Any]] | None = None,
-           out_dir: str | None = None) -> str:
+           out_dir: str | None = None, history: list[dict[str, Any]] | None = None) -> str:
     """RUNS: per framework, what its runner noted (wall_s); OUT_DIR: where the page is written, for
-    relative artifact links."""
+    relative artifact links; HISTORY: the target's earlier runs (clustercheck.baseline.store)."""
     runs = runs or {}
     groups: "OrderedDict[str, list[Result]]" = OrderedDict((fw, []) for fw in runs)
     for r in results:
@@ -106,6 +111,7 @@ def render(name: str, results: list[Result], runs: dict[str, dict[str, Any]] | N
         _problems(groups, out_dir),
         _checks(groups, out_dir),
         _plots(groups),
+        _trends(groups, history or []),
         "</body></html>",
     ]
     return "".join(out)
@@ -176,3 +182,45 @@ def _plots(groups: "OrderedDict[str, list[Result]]") -> str:
             parts.append(f"<h3>{_e(fw)}</h3>" + "".join(figures))
     body = "".join(parts) if parts else "<p class='muted'>No check recorded measurements to plot.</p>"
     return f"<section id='plots'><h2>Measurements</h2>{body}</section>"
+
+
+TREND_RUNS = 30
+
+
+def _trend_spec(check: str, m: Metric, history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    values = []
+    for row in history[-TREND_RUNS:]:
+        value = (row.get("metrics", {}).get(check) or {}).get(m.name)
+        if isinstance(value, (int, float)):
+            values.append(float(value))
+    if not values:
+        return None
+    hlines = []
+    if m.baseline:
+        hlines.append({"y": float(m.baseline), "label": "baseline"})
+    if m.op and m.threshold:
+        try:
+            hlines.append({"y": float(m.threshold), "label": f"objective {m.op}"})
+        except ValueError:
+            pass
+    return {"title": f"{check}: {m.name} over the last {len(values)} run(s)", "kind": "line", "x": "run",
+            "y": m.unit or m.name, "series": [{"name": m.name, "points": [[i + 1, v] for i, v in enumerate(values)]}],
+            "hlines": hlines}
+
+
+def _trends(groups: "OrderedDict[str, list[Result]]", history: list[dict[str, Any]]) -> str:
+    if not history:
+        return ""
+    body = []
+    for fw, members in groups.items():
+        figures = []
+        for r in members:
+            for m in r.metrics:
+                spec = _trend_spec(r.name, m, history)
+                if spec is not None:
+                    figures.append(svg.render(spec))
+        if figures:
+            body.append(f"<h3>{_e(fw)}</h3><div class='plots'>{''.join(figures)}</div>")
+    if not body:
+        return ""
+    return f"<section id='trends'><h2>Trends over the last runs</h2>{''.join(body)}</section>"

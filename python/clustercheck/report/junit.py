@@ -66,6 +66,13 @@ def render(name: str, results: list[Result], timestamp: datetime | None = None) 
                 props[f"{r.name}.flaky"] = "true"
             for m in r.metrics:
                 props[f"{r.name}.metric.{m.name}"] = m.describe()
+                # beside the value, for CI trend plugins: the baseline value and the change in percent
+                if m.baseline:
+                    props[f"{r.name}.metric.{m.name}.baseline"] = m.baseline
+                if m.change_pct:
+                    props[f"{r.name}.metric.{m.name}.change_pct"] = m.change_pct
+                if m.baseline_verdict:
+                    props[f"{r.name}.metric.{m.name}.vs_baseline"] = m.baseline_verdict
         suite = junit_xml.TestSuite(f"{name}/{suite_name}", cases, properties=props or None,
                                     timestamp=stamp, hostname=host)
         element = suite.build_xml_doc()

@@ -18,12 +18,24 @@ class Metric:
     op: str = ""
     threshold: str = ""
     verdict: str = ""
+    # against a saved run (--baseline): its value, the change in percent, regressed/improved/within/new
+    baseline: str = ""
+    change_pct: str = ""
+    baseline_verdict: str = ""
 
     def describe(self) -> str:
         text = f"{self.value} {self.unit}".strip()
         if self.op:
             text += f" {self.op} {self.threshold} {self.unit}".rstrip() + f": {self.verdict}"
         return text
+
+    def describe_baseline(self) -> str:
+        if not self.baseline_verdict:
+            return ""
+        if not self.baseline:
+            return self.baseline_verdict
+        change = f"{float(self.change_pct):+.1f}%" if self.change_pct else "from 0"
+        return f"baseline {self.baseline} {self.unit}".rstrip() + f" ({change}): {self.baseline_verdict}"
 
 
 @dataclass
@@ -73,6 +85,20 @@ def _tail(path: str, limit: int) -> str:
         return ""
 
 
+_METRIC_KEYS = ("name", "value", "unit", "op", "threshold", "verdict")
+
+
+def _add_baseline(metrics: list[Metric], judged: list[dict[str, Any]]) -> None:
+    by_name = {str(j.get("name")): j for j in judged}
+    for m in metrics:
+        j = by_name.get(m.name)
+        if j is None:
+            continue
+        m.baseline = "" if j.get("baseline") is None else f"{float(j['baseline']):.6g}"
+        m.change_pct = "" if j.get("change_pct") is None else str(j["change_pct"])
+        m.baseline_verdict = str(j.get("verdict", ""))
+
+
 def load(records: str, planned: str | None, output_limit: int) -> list[Result]:
     """Every planned check exactly once, in plan order; a planned check with no record is an error."""
     base = os.path.dirname(os.path.abspath(records))
@@ -91,7 +117,9 @@ def load(records: str, planned: str | None, output_limit: int) -> list[Result]:
             results.append(Result(name=name, suite="", status="error", message=NOT_RUN))
             continue
         art = os.path.join(base, row.get("artifacts", f"artifacts/{name}"))
-        metrics = [Metric(**{k: str(v) for k, v in m.items()}) for m in _read_lines(os.path.join(art, "metrics.jsonl"))]
+        metrics = [Metric(**{k: str(v) for k, v in m.items() if k in _METRIC_KEYS})
+                   for m in _read_lines(os.path.join(art, "metrics.jsonl"))]
+        _add_baseline(metrics, _read_lines(os.path.join(art, "baseline.jsonl")))
         results.append(
             Result(
                 name=name,

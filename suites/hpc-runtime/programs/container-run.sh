@@ -7,7 +7,8 @@
 # the host MPI stack (CC_CTR_BIND, colon-separated, read-only), so the ranks wire up as MPI ranks;
 # --gpus: every GRES device file of the node (in CC_CTR_GPU_DIR, named like CC_CTR_GPU_REGEX) and
 # CUDA_VISIBLE_DEVICES, so that the job's devices cgroup alone decides which the container can open.
-# Environment: CC_CTR_IMAGE, CC_CTR_AUTHFILE (registry login), CC_CTR_OCI_RUNTIME, CC_CTR_SCRATCH;
+# Environment: CC_CTR_IMAGE, CC_CTR_AUTHFILE (registry login), CC_CTR_OCI_RUNTIME, CC_CTR_SCRATCH,
+# CC_JOB_KEEP_ENV (names of variables passed on into the container when set);
 # CC_CTR_PRINT_DIGEST=1 prints the digest of the image as pulled.
 set -eu
 mpi=0 gpus=0 binds="" userns="--userns=keep-id"
@@ -64,6 +65,10 @@ else
   opts="$opts --network none"
   for v in $(env | sed -n 's/^\(SLURM_[A-Z0-9_]*\)=.*/\1/p'); do opts="$opts --env=$v"; done
 fi
+# the variables the harness keeps in every job (slurm-utils.sh: NVLink multicast off), when set
+for v in ${CC_JOB_KEEP_ENV:-}; do
+  if eval "[ -n \"\${$v+x}\" ]"; then opts="$opts --env=$v"; fi
+done
 if [ "$gpus" = 1 ]; then
   opts="$opts --env=CUDA_VISIBLE_DEVICES --env=CC_CTR_GPU_DIR"
   for f in "${CC_CTR_GPU_DIR:-/dev}"/*; do

@@ -3,8 +3,10 @@ local rank come from SLURM's environment (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCA
 from MASTER_ADDR/MASTER_PORT. Each rank trains the same linear model on its own shard of a fixed
 regression problem for STEPS steps, then all ranks gather a checksum of their parameters. Each rank
 prints one JSON line: its environment as it saw it, the loss at the first and last step, the checksums
-of every rank and the backend and device it used.
-Usage: ddp_train.py STEPS BACKEND (auto: nccl when this rank has a GPU, else gloo)"""
+of every rank and the backend and device it used. With ALLREDUCE_MB, the ranks then time an all-reduce
+of that many MB of float32 (one warm-up, then ALLREDUCE_ITERS, default 5) and report its bandwidth the
+way nccl-tests defines it: algbw = bytes / time, busbw = algbw * 2(n-1)/n.
+Usage: ddp_train.py STEPS BACKEND [ALLREDUCE_MB] (BACKEND auto: nccl when this rank has a GPU, else gloo)"""
 import datetime
 import json
 import os
@@ -16,6 +18,9 @@ import torch
 import torch.distributed as dist
 
 steps, backend = int(sys.argv[1]), sys.argv[2]
+allreduce_mb = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+# the variables the harness keeps in every job's environment (NVLink multicast off): None when unset
+KEEP = os.environ.get("CC_JOB_KEEP_ENV", "NCCL_NVLS_ENABLE TORCH_SYMM_MEM_DISABLE_MULTICAST NVSHMEM_DISABLE_NVLS").split()
 rank, world = int(os.environ["SLURM_PROCID"]), int(os.environ["SLURM_NTASKS"])
 local = int(os.environ.get("SLURM_LOCALID", "0"))
 os.environ.setdefault("RANK", str(rank))
@@ -49,9 +54,38 @@ flat = torch.cat([p.detach().flatten() for p in model.parameters()]).double()
 checksum = torch.stack([flat.sum(), (flat * torch.arange(1, flat.numel() + 1, device=device, dtype=flat.dtype)).sum()])
 gathered = [torch.zeros_like(checksum) for _ in range(world)]
 dist.all_gather(gathered, checksum)
+
+
+def sync() -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+allreduce = None
+if allreduce_mb > 0:
+    size = int(allreduce_mb * 1024 * 1024) // 4
+    buf = torch.ones(size, dtype=torch.float32, device=device)
+    iters = int(os.environ.get("ALLREDUCE_ITERS", "5"))
+    dist.all_reduce(buf)  # warm-up: connections and buffers set up outside the timing
+    sync()
+    dist.barrier()
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        dist.all_reduce(buf)
+    sync()
+    per_op = (time.perf_counter() - t0) / iters
+    nbytes = size * 4
+    algbw = nbytes / per_op / 1e9
+    allreduce = {"bytes": nbytes, "iters": iters, "seconds_per_op": round(per_op, 6), "algbw_gbps": round(algbw, 4),
+                 "busbw_gbps": round(algbw * 2 * (world - 1) / world, 4),
+                 # every element is the sum of world ones: a wrong reduction shows here
+                 "correct": bool(buf[0].item() == float(world) ** (iters + 1) and buf[-1].item() == float(world) ** (iters + 1))}
+    del buf
 print(json.dumps({
     "rank": rank, "world_size": world, "local_rank": local, "host": socket.gethostname(),
     "env": {k: os.environ.get(k, "") for k in ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK")},
+    "keep_env": {k: os.environ.get(k) for k in KEEP},
+    "allreduce": allreduce,
     "backend": backend, "device": str(device), "steps": steps,
     "loss_first": losses[0], "loss_last": losses[-1],
     "checksums": [[round(v, 10) for v in g.tolist()] for g in gathered],

@@ -1,0 +1,141 @@
+"""`clustercheck baseline`: save a run's metrics, judge a check against a saved run, keep a history."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import click
+
+from clustercheck.errors import UserError
+
+
+def _config(path: str) -> dict[str, Any]:
+    from clustercheck.config import load
+
+    return load.load(path)
+
+
+@click.group()
+def baseline() -> None:
+    """Performance baselines: a run remembers its metrics, the next one says what regressed.
+
+    \b
+    Examples:
+      clustercheck baseline save --run-dir reports/inference --config test-infra/configs/local.yaml --out base.json
+      clustercheck baseline check --baseline base.json --config test-infra/configs/local.yaml
+      clustercheck baseline history --history reports/history/local.jsonl --metric latency_p95
+    """
+
+
+@baseline.command("check")
+@click.option("--baseline", "baseline_path", help="Baseline file a run is about to be judged against.")
+@click.option("--save", "save_path", help="Baseline file a run is about to write.")
+@click.option("--config", "config_path", required=True, help="Target config of the run about to start.")
+def check_cmd(baseline_path: str | None, save_path: str | None, config_path: str) -> None:
+    """Before a run: refuse a baseline that is corrupt or was saved on another target, or a place a
+    baseline cannot be saved (one line, exit 2; nothing written)."""
+    from clustercheck import paths
+    from clustercheck.baseline import store
+
+    if save_path:
+        paths.writable_file(save_path, "--save-baseline")
+    cfg = _config(config_path)
+    if baseline_path:
+        data = store.load(baseline_path, target=cfg["target"]["name"])
+        count = sum(len(m) for m in data["metrics"].values())
+        click.echo(f"baseline {baseline_path}: target {data['target']}, saved {data.get('date', '?')} on "
+                   f"{data.get('host', '?')}: {count} metric(s) of {len(data['metrics'])} check(s)")
+
+
+@baseline.command("save")
+@click.option("--run-dir", "run_dirs", multiple=True, required=True, help="A run's report folder (repeatable).")
+@click.option("--config", "config_path", required=True, help="The run's target config.")
+@click.option("--out", "out_path", required=True, help="Baseline file to write.")
+@click.option("--framework", "frameworks", multiple=True, help="Framework names noted in the file.")
+def save_cmd(run_dirs: tuple[str, ...], config_path: str, out_path: str, frameworks: tuple[str, ...]) -> None:
+    """Write the metrics of the checks that passed in RUN_DIR(s) as a baseline."""
+    from clustercheck import paths
+    from clustercheck.baseline import store
+
+    paths.writable_file(out_path, "--out")
+    for run_dir in run_dirs:
+        paths.readable_file(os.path.join(run_dir, "results.jsonl"), "--run-dir")
+    cfg = _config(config_path)
+    data = store.build(list(run_dirs), cfg["target"]["name"], list(frameworks))
+    store.write_json_atomic(out_path, data)
+    count = sum(len(m) for m in data["metrics"].values())
+    click.echo(f"baseline saved: {out_path} ({count} metric(s) of {len(data['metrics'])} check(s) that passed, "
+               f"target {data['target']})")
+
+
+@baseline.command("judge")
+@click.option("--baseline", "baseline_path", required=True, help="Baseline file.")
+@click.option("--config", "config_path", required=True, help="Target config (tolerances).")
+@click.option("--check", "check_name", required=True, help="The check whose metrics are judged.")
+@click.option("--metrics", "metrics_path", required=True, help="The check's metrics.jsonl.")
+@click.option("--out", "out_path", help="Write each judgement as a JSON line here.")
+def judge_cmd(baseline_path: str, config_path: str, check_name: str, metrics_path: str, out_path: str | None) -> None:
+    """Print each metric against its baseline; exit 1 when one regressed beyond its tolerance."""
+    from clustercheck.baseline import judge, store
+    from clustercheck.errors import CheckFailed
+
+    cfg = _config(config_path)
+    data = store.load(baseline_path, target=cfg["target"]["name"])
+    metrics = store._lines(metrics_path)
+    judged = judge.judge(check_name, metrics, data, judge.Settings.from_config(cfg))
+    if out_path:
+        with open(out_path, "w", encoding="utf-8") as fh:
+            for j in judged:
+                fh.write(json.dumps(j.record()) + "\n")
+    for j in judged:
+        click.echo(f"baseline: {j.line()}")
+    regressed = [j for j in judged if j.verdict == "regressed"]
+    if regressed:
+        raise CheckFailed("regressed against the baseline: " + "; ".join(j.line().rsplit(":", 1)[0] for j in regressed))
+
+
+@baseline.command("record")
+@click.option("--run-dir", required=True, help="The run's report folder.")
+@click.option("--config", "config_path", required=True, help="The run's target config.")
+@click.option("--history", "history_path", required=True, help="History file (JSON lines) to append to.")
+@click.option("--framework", default="", help="Framework name noted in the entry.")
+def record_cmd(run_dir: str, config_path: str, history_path: str, framework: str) -> None:
+    """Append the run's metrics to the target's history (the newest runs kept: runner.history_keep)."""
+    from clustercheck.baseline import store
+
+    cfg = _config(config_path)
+    entry = store.history_entry(run_dir, cfg["target"]["name"], framework)
+    if entry["metrics"]:
+        store.append_history(history_path, entry, int(cfg["runner"].get("history_keep", 50)))
+
+
+@baseline.command("history")
+@click.option("--history", "history_path", required=True, help="History file (JSON lines).")
+@click.option("--check", "check_name", help="Only this check.")
+@click.option("--metric", "metric_name", help="Only this metric.")
+@click.option("--last", type=click.IntRange(1, 10000), default=10, show_default=True, help="Runs shown.")
+def history_cmd(history_path: str, check_name: str | None, metric_name: str | None, last: int) -> None:
+    """Print each metric's values over the last runs, oldest first."""
+    from clustercheck import paths
+    from clustercheck.baseline import store
+
+    paths.readable_file(history_path, "--history")
+    rows = store.read_history(history_path)[-last:]
+    series: dict[tuple[str, str], list[str]] = {}
+    for i, row in enumerate(rows):
+        for check, metrics in row["metrics"].items():
+            if check_name and check != check_name:
+                continue
+            for name, value in metrics.items():
+                if metric_name and name != metric_name:
+                    continue
+                series.setdefault((check, name), ["-"] * len(rows))[i] = f"{value:.4g}"
+    if not series:
+        raise UserError(f"--history {history_path}: no metric matches" if rows else
+                        f"--history {history_path}: no runs recorded")
+    click.echo(f"{len(rows)} run(s), oldest first: " + ", ".join(str(r.get("date", "?")) for r in rows))
+    width = max(len(f"{c}.{n}") for c, n in series)
+    for (check, name), values in sorted(series.items()):
+        click.echo(f"{check}.{name}".ljust(width) + "  " + " ".join(v.rjust(8) for v in values))
