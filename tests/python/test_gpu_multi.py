@@ -52,9 +52,18 @@ def test_without_the_simulated_devices_nvml_is_unavailable(tmp_path: Path) -> No
     assert result.returncode == 3 and "no NVIDIA driver" in result.stderr
 
 
+def _wait_for_samples(sampler: gpu.Sampler, count: int) -> None:
+    """Until the sampler holds COUNT samples (bounded): its first read imports a client, which on a busy
+    machine can take longer than a fixed sleep."""
+    deadline = time.monotonic() + 15
+    while len(sampler.samples) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(sampler.samples) >= count, f"{len(sampler.samples)} samples in 15 s; errors {sampler.errors}"
+
+
 def _sample(cfg: dict[str, Any], kind: str = "nvml") -> dict[str, Any]:
     with gpu.Sampler(cfg, kind) as sampler:
-        time.sleep(0.35)
+        _wait_for_samples(sampler, 5)
     return sampler.summary()
 
 
@@ -86,11 +95,14 @@ def test_utilisation_that_changes_is_followed_per_gpu(tmp_path: Path, monkeypatc
     cfg.write_text(json.dumps(data))
     monkeypatch.setenv("CC_NVML_SIM", str(cfg))
     with gpu.Sampler({"sample_hz": 50}, "nvml") as sampler:
-        time.sleep(0.3)
+        _wait_for_samples(sampler, 5)
+        before = len(sampler.samples)
         level.write_text("100")
-        time.sleep(0.3)
-    late = [v["1"] for t, v in sampler.samples if t > 0.45]
-    early = [v["1"] for t, v in sampler.samples if t < 0.25]
+        after = len(sampler.samples)
+        # a read in flight while the file changed may land just after `after`: leave one out
+        _wait_for_samples(sampler, after + 6)
+    early = [v["1"] for _, v in sampler.samples[:before]]
+    late = [v["1"] for _, v in sampler.samples[after + 1:]]
     assert early and late and set(early) == {0.0} and set(late) == {100.0}
     assert {v["0"] for _, v in sampler.samples} == {87.0}
 
