@@ -160,8 +160,8 @@ test-all-clusters: setup ## every framework (cloud and HPC) e2e; one combined JU
 	test-infra/run-all-clusters.sh $(if $(PARALLEL),--parallel) $(if $(BASELINE),--baseline $(BASELINE)) \
 		$(if $(SAVE_BASELINE),--save-baseline $(SAVE_BASELINE)) --report-dir reports/all-clusters $(if $(ARGS),-- $(ARGS))
 
-bench-all-clusters: setup ## print the wall time of test-all-clusters (RUNS=3: and whether the runs agree; PARALLEL=1: in lanes)
-	bench/all-clusters.sh --runs $(or $(RUNS),1) $(if $(PARALLEL),--parallel)
+bench-all-clusters: setup ## print the wall time of test-all-clusters (RUNS=3: and whether the runs agree; PARALLEL=1: in lanes; FRAMEWORKS=a,b: a subset)
+	bench/all-clusters.sh --runs $(or $(RUNS),1) $(if $(PARALLEL),--parallel) $(if $(FRAMEWORKS),--frameworks $(FRAMEWORKS))
 
 docs: setup ## regenerate docs/ (test inventory, component and dependency matrices, framework specs)
 	.venv/bin/clustercheck docs generate

@@ -40,7 +40,11 @@ framework::hook_start_cluster() {
   mkdir -p "$(dirname "$marker")"
   mc::facts || log::die "start-cluster: the cluster CLI did not report the clusters' state" 1
   for kind in cloud hpc; do
-    [[ "$(mc::state "$kind")" != running ]] || continue
+    if [[ "$(mc::state "$kind")" == running ]]; then
+      # found running - perhaps started a moment ago: its guests must answer before a scenario asks them
+      mc::wait_vms "$kind" || log::die "start-cluster: the $kind cluster's VMs did not answer over SSH" 1
+      continue
+    fi
     grep -qx "$kind" "$marker" 2>/dev/null || printf '%s\n' "$kind" >>"$marker"
     mc::ensure "$kind" running || log::die "start-cluster: the $kind cluster did not start" 1
   done

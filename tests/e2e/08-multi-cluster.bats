@@ -39,23 +39,17 @@ clusters_up() {
   done
 }
 
-@test "all-scenarios from nothing: the seven scenarios pass on the multi-node SLURM cluster; nothing is left running" {
+@test "e2e from nothing: start-cluster brings both clusters up, stop-cluster removes them; nothing is left running" {
   destroy_clusters
   report=$BATS_TEST_TMPDIR/report
-  run "$FW" all-scenarios --report-dir "$report"
+  run "$FW" e2e --filter '^check-both-clusters-running$' --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"multi-cluster: 7 passed, 0 failed, 0 errors, 0 skipped of 7"* ]]
-  xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
-  grep -q 'check-cold-start.metric.cold_start_both' "$report/junit.xml"
-  grep -q 'check-vm-gpu-transfer.metric.transfer_cc-local-gpu-worker-01_to_cc-hpc-compute-02' "$report/junit.xml"
+  [[ "$output" == *"multi-cluster: 1 passed, 0 failed, 0 errors, 0 skipped of 1"* ]]
   [ "$(cluster_state cloud)" = not-started ]
   [ "$(cluster_state hpc)" = not-started ]
   [ -z "$(virsh_q list --all --name | grep -E 'cc-local|cc-hpc')" ]
   [ -z "$(squeue -h)" ]
-  # The workflow's model and the temporary model server are gone.
-  ! curl -sf "http://127.0.0.1:15000/api/2.0/mlflow/registered-models/get?name=cc-hpc-trained"
-  ! (exec 3<>/dev/tcp/127.0.0.1/15011) 2>/dev/null
 }
 
 @test "SIGTERM in the middle of a scenario: the run stops and the clusters are put back as found" {
@@ -107,13 +101,24 @@ clusters_up() {
     "$BATS_TEST_TMPDIR"/r-check-shared-gpu-conflict-*/artifacts/check-shared-gpu-conflict/output.log
 }
 
-@test "scenarios put back running clusters: both up before, both up after, GPUs with the same owners" {
+# The seven scenarios on running clusters (what a warm test-all-clusters finds): each takes the state it
+# needs and puts back what it found - both clusters up, GPUs with the same owners.
+@test "all-scenarios: the seven scenarios pass on the multi-node SLURM cluster and put back the running clusters" {
   clusters_up
   before=$(clustercheck multi clusters --config "$CFG")
-  run "$FW" run-tests --suite multi-cluster --filter 'hpc-only|cloud-only|shared-gpu' --report-dir "$BATS_TEST_TMPDIR/r"
+  report=$BATS_TEST_TMPDIR/report
+  run "$FW" all-scenarios --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
+  [[ "$output" == *"multi-cluster: 7 passed, 0 failed, 0 errors, 0 skipped of 7"* ]]
+  xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
+  grep -q 'check-cold-start.metric.cold_start_both' "$report/junit.xml"
+  grep -q 'check-vm-gpu-transfer.metric.transfer_cc-local-gpu-worker-01_to_cc-hpc-compute-02' "$report/junit.xml"
   [ "$(clustercheck multi clusters --config "$CFG")" = "$before" ]
+  [ -z "$(squeue -h)" ]
+  # The workflow's model and the temporary model server are gone.
+  ! curl -sf "http://127.0.0.1:15000/api/2.0/mlflow/registered-models/get?name=cc-hpc-trained"
+  ! (exec 3<>/dev/tcp/127.0.0.1/15011) 2>/dev/null
 }
 
 @test "SLURM nodes drained: both-clusters-running and hpc-only fail on the SLURM job" {
