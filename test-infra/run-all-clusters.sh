@@ -99,9 +99,7 @@ all::parse() {
 # all::stack_up: on a local target, the whole stack once (frameworks then find it up and leave it).
 STARTED_STACK=0
 all::stack_up() {
-  local kind
-  kind=$(clustercheck config export "$CONFIG" | sed -n "s/^CC_TARGET_KIND=//p" | tr -d "'") || exit 2
-  [[ "$kind" == local ]] || return 0
+  [[ "$(all::config_value CC_TARGET_KIND)" == local ]] || return 0
   if CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" status >/dev/null 2>&1; then
     log::info "local stack already up; it stays up afterwards"
     return 0
@@ -182,20 +180,14 @@ all::run_lanes() {
   done
 }
 
-# all::history_file: where the frameworks append their metrics (config runner.history_file).
-all::history_file() {
-  local env name file
-  env=$(clustercheck config export "$CONFIG")
-  file=$(sed -n "s/^CC_RUNNER_HISTORY_FILE=//p" <<<"$env" | tr -d "'")
-  name=$(sed -n "s/^CC_TARGET_NAME=//p" <<<"$env" | tr -d "'")
-  printf '%s' "${file:-$CC_ROOT/reports/history/$name.jsonl}"
-}
+# all::config_value VAR: VAR of the config's export (read once by all::main into CONFIG_ENV).
+all::config_value() { sed -n "s/^$1=//p" <<<"$CONFIG_ENV" | tr -d "'"; }
 
 all::_wall() { sed -n 's/.*"wall_s": *\([0-9]*\).*/\1/p' "$REPORT_DIR/$1/e2e.json"; }
 
 all::main() {
   all::parse "$@"
-  clustercheck config validate "$CONFIG" >/dev/null || exit 2
+  CONFIG_ENV=$(clustercheck config export "$CONFIG") || exit 2
   if [[ -n "$BASELINE$SAVE_BASELINE" ]]; then
     clustercheck baseline check --config "$CONFIG" ${BASELINE:+--baseline "$BASELINE"} \
       ${SAVE_BASELINE:+--save "$SAVE_BASELINE"} || exit 2
@@ -228,7 +220,7 @@ all::main() {
   all::stack_down
   rc=0
   clustercheck combine "${runs[@]}" --out-dir "$REPORT_DIR" --name all-clusters --config "$CONFIG" \
-    --history "$(all::history_file)" --summary || rc=$?
+    --history "$(util::history_file "$(all::config_value CC_TARGET_NAME)" "$(all::config_value CC_RUNNER_HISTORY_FILE)")" --summary || rc=$?
   if [[ -n "$SAVE_BASELINE" ]]; then
     local -a dirs=()
     for f in "${FRAMEWORKS[@]}"; do dirs+=(--run-dir "$REPORT_DIR/$f" --framework "$f"); done

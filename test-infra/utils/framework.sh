@@ -173,7 +173,7 @@ framework::load_config() {
 # be saved is refused here, before anything starts (one line, exit 2).
 framework::_baseline_options() {
   RUN_BASELINE='' RUN_SAVE_BASELINE=''
-  RUN_HISTORY=${CC_RUNNER_HISTORY_FILE:-$CC_ROOT/reports/history/$CC_TARGET_NAME.jsonl}
+  RUN_HISTORY=$(util::history_file "$CC_TARGET_NAME" "${CC_RUNNER_HISTORY_FILE:-}")
   if [[ -n "$OPT_BASELINE$OPT_SAVE_BASELINE" ]]; then
     clustercheck baseline check --config "$CC_CONFIG_FILE" ${OPT_BASELINE:+--baseline "$OPT_BASELINE"} \
       ${OPT_SAVE_BASELINE:+--save "$OPT_SAVE_BASELINE"} >&2 || exit 2

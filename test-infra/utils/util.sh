@@ -98,3 +98,7 @@ util::creatable_dir() {
   [[ -d "$dir" && -w "$dir" ]] || return 1
   case $dir in /proc | /proc/* | /sys | /sys/*) return 1 ;; esac
 }
+
+# util::history_file TARGET [CONFIGURED]: the per-target metrics history (config runner.history_file,
+# else reports/history/TARGET.jsonl) - one default for the frameworks and run-all-clusters.
+util::history_file() { printf '%s' "${2:-$CC_ROOT/reports/history/$1.jsonl}"; }
