@@ -150,7 +150,9 @@ runner::run_check() {
 }
 
 # runner::_judge NAME ART: with RUN_BASELINE, judge the check's metrics against it (artifacts
-# baseline.jsonl, lines in its output); a passed check whose metric regressed becomes failed (sets
+# baseline.jsonl, lines in its output); a passed check whose metric regressed becomes failed, and a
+# check that failed on its own keeps its message with the regression after it: the summary line is
+# all most readers see, and an objective missed says nothing of how far the metric moved (sets
 # status and message of the caller).
 runner::_judge() {
   [[ -n "${RUN_BASELINE:-}" && -s "$2/metrics.jsonl" ]] || return 0
@@ -162,7 +164,10 @@ runner::_judge() {
   rm -f "$2/baseline.err"
   if ((rc == 1)); then
     printf 'FAIL: %s\n' "$why" >>"$2/output.log"
-    [[ $status == passed ]] && { status=failed; message=$why; }
+    case $status in
+      passed) status=failed message=$why ;;
+      failed) message="${message:+$message; }$why" ;;
+    esac
   else
     printf 'ERROR: baseline: %s\n' "$why" >>"$2/output.log"
     status=error message="baseline: $why"
