@@ -29,7 +29,7 @@ test-bats: setup ## bats: the shell library and runner
 	bats tests/bats
 
 test-e2e: setup ## end to end against the local target with real QEMU guests
-	bats --timing tests/e2e
+	tests/e2e/run-all.sh
 
 lint: setup ## shellcheck every shell file, packer validate, ansible-playbook --syntax-check
 	shellcheck -x $$(git ls-files '*.sh' 'frameworks/*' '.ci/run' 'test-infra/local/stack' 'tests/fixtures/pg-*' 'tests/fixtures/fixture-server' | sort -u)

@@ -10,7 +10,7 @@ setup_file() {
 
 teardown_file() {
   "$FW" stop-cluster >&3 2>&1 || true
-  "$ROOT/test-infra/local/stack" down libvirt >&3 2>&1 || true
+  stack_release libvirt >&3 2>&1 || true
 }
 
 setup() {

@@ -15,7 +15,7 @@ setup_file() {
 }
 
 teardown_file() {
-  "$STACK" down mlops >&3 2>&1 || true
+  stack_release mlops >&3 2>&1 || true
 }
 
 # A test that breaks the target registers how to repair it (ON_TEARDOWN): it runs pass or fail.

@@ -13,7 +13,7 @@ setup_file() {
 }
 
 teardown_file() {
-  "$STACK" down mlops >&3 2>&1 || true
+  stack_release mlops >&3 2>&1 || true
 }
 
 teardown() {

@@ -15,7 +15,7 @@ setup_file() {
 teardown_file() {
   ai_how hpc destroy >/dev/null 2>&1 || true
   ai_how cloud destroy >/dev/null 2>&1 || true
-  "$STACK" down >&3 2>&1 || true
+  stack_release >&3 2>&1 || true
 }
 
 cluster_state() { # cluster_state cloud|hpc -> running | stopped | not-started

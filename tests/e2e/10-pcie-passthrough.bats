@@ -13,7 +13,7 @@ setup_file() {
 # The last e2e file: nothing it started stays (libvirtd was left running after `make test`).
 teardown_file() {
   ai_how cloud destroy >/dev/null 2>&1 || true
-  "$ROOT/test-infra/local/stack" down libvirt >&3 2>&1 || true
+  stack_release libvirt >&3 2>&1 || true
 }
 
 @test "e2e on the local target: the domain check passes, the device checks skip as simulated" {

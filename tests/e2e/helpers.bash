@@ -119,6 +119,12 @@ target_config() {
   ((${#mine[@]} == 0)) || yaml_set "$out" "${mine[@]}"
 }
 
+# stack_release [PART]: a file is done with (PART of) the local target. Alone, the file stops it; under
+# tests/e2e/run-all.sh (make test-e2e) it stays up for the next file and is stopped after the last.
+stack_release() {
+  [[ "${E2E_KEEP_STACK:-}" == 1 ]] || "$ROOT/test-infra/local/stack" down "$@"
+}
+
 # A test that breaks the target registers how to repair it (ON_TEARDOWN): it runs pass or fail.
 ON_TEARDOWN=()
 teardown() {

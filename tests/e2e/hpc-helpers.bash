@@ -11,7 +11,7 @@ setup_file() {
 }
 
 teardown_file() {
-  "$STACK" down hpc >&3 2>&1 || true
+  stack_release hpc >&3 2>&1 || true
 }
 
 # all_idle: every node of the cluster idle again (after a test broke one), 60 s at most.
