@@ -32,7 +32,7 @@ test-e2e: setup ## end to end against the local target with real QEMU guests
 	tests/e2e/run-all.sh
 
 lint: setup ## shellcheck every shell file, packer validate, ansible-playbook --syntax-check
-	shellcheck -x $$(git ls-files '*.sh' 'frameworks/*' '.ci/run' 'test-infra/local/stack' 'tests/fixtures/pg-*' 'tests/fixtures/fixture-server' | sort -u)
+	git ls-files '*.sh' 'frameworks/*' '.ci/run' 'test-infra/local/stack' 'tests/fixtures/pg-*' 'tests/fixtures/fixture-server' | sort -u | xargs -P "$$(nproc)" -n 8 shellcheck -x
 	cd packer && packer validate guest-image.pkr.hcl
 	cd ansible && ansible-playbook -i inventory/local.yml site.yml --syntax-check
 

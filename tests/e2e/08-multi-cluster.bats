@@ -145,16 +145,16 @@ clusters_up() {
   [ -z "$(squeue -h)" ]
 }
 
+# The cold start's objective is judged by the same check::metric (tests/bats); a run here to miss it
+# would boot both clusters twice more. "destroy does nothing" below makes check-cold-start fail.
 @test "a stopped VM keeps its GPU: vm-gpu-transfer fails; a slow transfer misses the objective" {
   clusters_up
   broken_config "$BATS_TEST_TMPDIR/b.yaml"
   BROKEN=stop-keeps-gpu expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/b.yaml"
   [[ "$output" == *"GPU 0000:65:00.0 did not move from cc-local-gpu-worker-01 to cc-hpc-compute-02"* ]]
-  target_config "$BATS_TEST_TMPDIR/t.yaml" hpc.thresholds.gpu_transfer_s=0.01 hpc.thresholds.cold_start_s=0.01
+  target_config "$BATS_TEST_TMPDIR/t.yaml" hpc.thresholds.gpu_transfer_s=0.01
   expect_fail check-vm-gpu-transfer "$BATS_TEST_TMPDIR/t.yaml"
   [[ "$output" == *"objective <= 0.01 s: missed"* ]]
-  expect_fail check-cold-start "$BATS_TEST_TMPDIR/t.yaml"
-  [[ "$output" == *"cold_start_both"*"missed"* ]]
 }
 
 @test "the CLI's destroy does nothing: hpc-only, cloud-only and cold-start fail" {
