@@ -7,6 +7,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 source "$CC_UTILS/framework.sh"
 # shellcheck source=test-infra/utils/cloud-cli-utils.sh
 source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/multi-cluster-utils.sh
+source "$CC_UTILS/multi-cluster-utils.sh"
 
 FRAMEWORK_NAME=cloud-vm
 FRAMEWORK_SUITES=(cloud-vm-lifecycle)

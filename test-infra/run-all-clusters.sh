@@ -114,6 +114,30 @@ all::stack_down() {
   CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" down || log::warn "stack down reported a problem"
 }
 
+# all::cluster_up: on a local target, the cloud cluster once for the frameworks that use it (their
+# start-cluster finds it running and their stop-cluster leaves it), instead of each booting its guests
+# and destroying them; stopped at the end if this run started it. A cluster found running stays.
+STARTED_CLUSTER=0
+all::cluster_up() {
+  [[ "$(all::config_value CC_TARGET_KIND)" == local && -n "$(all::config_value CC_CLOUD_VM_CLUSTER_NAME)" ]] || return 0
+  [[ " ${FRAMEWORKS[*]} " =~ \ (cloud-vm|pcie-passthrough|multi-cluster)\  ]] || return 0
+  local marker=${CC_LOCAL_STATE:-$CC_ROOT/.local-target}/cloud-cluster-found-running
+  "$CC_ROOT/frameworks/test-cloud-vm-framework.sh" start-cluster --config "$CONFIG" ||
+    log::die "the cloud cluster did not come up" 1
+  if [[ -e "$marker" ]]; then
+    rm -f "$marker"
+  else
+    STARTED_CLUSTER=1
+  fi
+}
+
+all::cluster_down() {
+  ((STARTED_CLUSTER)) || return 0
+  STARTED_CLUSTER=0
+  "$CC_ROOT/frameworks/test-cloud-vm-framework.sh" stop-cluster --config "$CONFIG" ||
+    log::warn "the cloud cluster's stop-cluster reported a problem"
+}
+
 CHILDREN=()
 all::on_signal() {
   trap '' INT TERM
@@ -122,6 +146,7 @@ all::on_signal() {
   # TERM, whatever came in: a background job ignores SIGINT, and each lane passes TERM on.
   for pid in "${CHILDREN[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${CHILDREN[@]}"; do wait "$pid" 2>/dev/null || true; done
+  all::cluster_down
   all::stack_down
   exit "$2"
 }
@@ -197,10 +222,12 @@ all::main() {
   trap 'all::on_signal INT 130' INT
   trap 'all::on_signal TERM 143' TERM
   util::trap_add all::stack_down EXIT
+  util::trap_add all::cluster_down EXIT
   local start f rc runs=() failed=()
   start=$(util::now)
   mkdir -p "$REPORT_DIR"
   all::stack_up
+  all::cluster_up
   if ((PARALLEL)); then
     all::run_lanes
   else
@@ -217,6 +244,7 @@ all::main() {
     [[ "$rc" == 0 ]] || failed+=("$f (exit $rc)")
     runs+=("$f=$REPORT_DIR/$f")
   done
+  all::cluster_down
   all::stack_down
   rc=0
   clustercheck combine "${runs[@]}" --out-dir "$REPORT_DIR" --name all-clusters --config "$CONFIG" \

@@ -232,20 +232,41 @@ wait_for_cloud_cluster_ready() {
   done
 }
 
-# -- framework hooks -----------------------------------------------------------------------------------
+# -- framework hooks (need multi-cluster-utils.sh: is_cloud_cluster_running) -----------------------------
+# cloud_cli::found_marker: the file start-cluster leaves when it found the cluster running. stop-cluster
+# then leaves the cluster as found (a platform's running cluster; test-all-clusters, which starts it
+# once for every framework) and removes only the marker; without it, stop-cluster destroys the cluster.
+cloud_cli::found_marker() { printf '%s/cloud-cluster-found-running' "${CC_LOCAL_STATE:-$CC_ROOT/.local-target}"; }
+
 cloud_cli::start_cluster() {
+  local marker
+  marker=$(cloud_cli::found_marker)
   if [[ "$CC_TARGET_KIND" == local ]]; then
     framework::local_stack_up
   fi
-  log::info "cloud start: $CC_CLOUD_VM_CLI cloud start $(cloud_cli::_config_arg)"
-  test_cloud_cli_command start || log::die "start-cluster: cloud start failed: $(cloud_cli::said)" 1
+  rm -f "$marker"
+  if is_cloud_cluster_running 2>/dev/null; then
+    mkdir -p "$(dirname "$marker")"
+    : >"$marker"
+    log::info "cluster $CC_CLOUD_VM_CLUSTER_NAME already running: used as found, left running by stop-cluster"
+  else
+    log::info "cloud start: $CC_CLOUD_VM_CLI cloud start $(cloud_cli::_config_arg)"
+    test_cloud_cli_command start || log::die "start-cluster: cloud start failed: $(cloud_cli::said)" 1
+  fi
   wait_for_cloud_cluster_ready "$CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S" || log::die "start-cluster: cluster VMs did not answer over SSH" 1
   log::ok "cluster $CC_CLOUD_VM_CLUSTER_NAME ready"
 }
 
 cloud_cli::stop_cluster() {
-  log::info "cloud destroy: $CC_CLOUD_VM_CLI cloud destroy $(cloud_cli::_config_arg)"
-  test_cloud_cli_command destroy || log::warn "stop-cluster: cloud destroy failed: $(cloud_cli::said)"
+  local marker
+  marker=$(cloud_cli::found_marker)
+  if [[ -e "$marker" ]]; then
+    rm -f "$marker"
+    log::info "cluster $CC_CLOUD_VM_CLUSTER_NAME left running: start-cluster found it running"
+  else
+    log::info "cloud destroy: $CC_CLOUD_VM_CLI cloud destroy $(cloud_cli::_config_arg)"
+    test_cloud_cli_command destroy || log::warn "stop-cluster: cloud destroy failed: $(cloud_cli::said)"
+  fi
   if [[ "$CC_TARGET_KIND" == local ]]; then
     framework::local_stack_down
   fi

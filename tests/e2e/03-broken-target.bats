@@ -43,6 +43,22 @@ put_back_state_files() {
   cp "$BATS_TEST_TMPDIR/global.orig" "$GLOBAL_STATE"
 }
 
+@test "start-cluster on a running cluster uses it as found; stop-cluster then leaves it running" {
+  marker=$ROOT/.local-target/cloud-cluster-found-running
+  run "$FW" start-cluster
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"already running: used as found"* && "$output" != *"cloud start:"* ]]
+  [ -e "$marker" ]
+  run "$FW" stop-cluster
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"left running: start-cluster found it running"* && "$output" != *"cloud destroy:"* ]]
+  [ ! -e "$marker" ]
+  [ "$(virsh_q domstate cc-local-control-plane)" = running ]
+  # a cluster start-cluster started (no marker) is destroyed by stop-cluster: 02's e2e and teardown_file
+}
+
 @test "VM missing: provisioning and state-tracking fail" {
   virsh_q destroy cc-local-control-plane
   expect_fail check-vm-provisioning
