@@ -91,6 +91,11 @@ print(json.dumps({
     "checksums": [[round(v, 10) for v in g.tolist()] for g in gathered],
     "seconds": round(time.time() - start, 3),
 }), flush=True)
-# every rank reported before any leaves: a peer that closes its sockets first can abort the others
+# Every rank reported before any leaves. Then leave without tearing gloo down: a peer that closes its
+# sockets while this rank's process group is being destroyed aborts it ("terminate called without an
+# active exception": once on CI, once in a parallel test-all-clusters, both after the work was done) - a race in
+# torch's teardown, not a fault of the cluster under test. The kernel closes the sockets on exit.
 dist.barrier()
-dist.destroy_process_group()
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(0)
