@@ -156,12 +156,12 @@ test-shared-gpu: setup ## a GPU shared by the cloud and HPC clusters: conflict r
 test-cloud-all: setup ## cloud-vm, kubernetes, mlops-stack and inference e2e; one combined report in reports/cloud-all
 	test-infra/run-all-clusters.sh --frameworks cloud-vm,kubernetes,mlops-stack,inference --report-dir reports/cloud-all $(if $(ARGS),-- $(ARGS))
 
-test-all-clusters: setup ## every framework (cloud and HPC) e2e; one combined JUnit + HTML report in reports/all-clusters (PARALLEL=1: lanes at the same time; BASELINE=F / SAVE_BASELINE=F)
-	test-infra/run-all-clusters.sh $(if $(PARALLEL),--parallel) $(if $(BASELINE),--baseline $(BASELINE)) \
+test-all-clusters: setup ## every framework (cloud and HPC) e2e, in lanes; one combined JUnit + HTML report in reports/all-clusters (SEQUENTIAL=1: one after the other; BASELINE=F / SAVE_BASELINE=F)
+	test-infra/run-all-clusters.sh $(if $(SEQUENTIAL),,--parallel) $(if $(BASELINE),--baseline $(BASELINE)) \
 		$(if $(SAVE_BASELINE),--save-baseline $(SAVE_BASELINE)) --report-dir reports/all-clusters $(if $(ARGS),-- $(ARGS))
 
-bench-all-clusters: setup ## print the wall time of test-all-clusters (RUNS=3: and whether the runs agree; PARALLEL=1: in lanes; FRAMEWORKS=a,b: a subset)
-	bench/all-clusters.sh --runs $(or $(RUNS),1) $(if $(PARALLEL),--parallel) $(if $(FRAMEWORKS),--frameworks $(FRAMEWORKS))
+bench-all-clusters: setup ## print the wall time of test-all-clusters (RUNS=3: and whether the runs agree; SEQUENTIAL=1: one after the other; FRAMEWORKS=a,b: a subset)
+	bench/all-clusters.sh --runs $(or $(RUNS),1) $(if $(SEQUENTIAL),,--parallel) $(if $(FRAMEWORKS),--frameworks $(FRAMEWORKS))
 
 docs: setup ## regenerate docs/ (test inventory, component and dependency matrices, framework specs)
 	.venv/bin/clustercheck docs generate
