@@ -93,8 +93,8 @@ print(json.dumps({
 }), flush=True)
 # Every rank reported before any leaves. Then leave without tearing gloo down: a peer that closes its
 # sockets while this rank's process group is being destroyed aborts it ("terminate called without an
-# active exception": once on CI, once in a parallel test-all-clusters, both after the work was done) - a race in
-# torch's teardown, not a fault of the cluster under test. The kernel closes the sockets on exit.
+# active exception": once on CI, once in a parallel test-all-clusters, both after the work was done),
+# a race in torch's teardown, not a fault of the cluster under test. The kernel closes the sockets.
 dist.barrier()
 sys.stdout.flush()
 sys.stderr.flush()
