@@ -3,13 +3,15 @@
 # on every compute node at once, so a cluster of 1,000 nodes is checked in the time of one. Needs
 # check.sh and slurm-utils.sh loaded (and slurm::require called).
 
-declare -gA HEALTH_VALUE=() HEALTH_MISSING=()
+declare -gA HEALTH_VALUE=() HEALTH_MISSING=() HEALTH_NOT_CHECKED=()
 HEALTH_NODES=()
 
 # health::gather NAME BODY [SRUN_ARGS...]: run the shell snippet BODY on every node of the partition
-# (one task per node). Each node's output lands in HEALTH_VALUE[node] (lines joined by " | "); a node
-# that is not taking jobs, or gave no answer, lands in HEALTH_MISSING[node] with the reason. Only when
-# the one srun leaves nodes unanswered are those nodes asked one by one, to learn why.
+# (one task per node). Each node's output lands in HEALTH_VALUE[node] (lines joined by " | "). A node
+# out of service on purpose (drained, maintenance, power saving: slurm-node-state.sh), or busy with
+# other jobs past hpc.slurm.busy_wait_s, lands in HEALTH_NOT_CHECKED[node] with what SLURM says; a node
+# that is broken (down, not responding) or gave no answer lands in HEALTH_MISSING[node] with the reason.
+# Only when the one srun leaves nodes unanswered are those nodes asked one by one, to learn why.
 health::gather() {
   local name=$1 body=$2 script node out f start
   shift 2
@@ -20,8 +22,10 @@ health::gather() {
   chmod 755 "$script"
   mapfile -t HEALTH_NODES < <(slurm::partition_nodes)
   ((${#HEALTH_NODES[@]})) || check::fail "partition $CC_HPC_SLURM_PARTITION has no nodes"
+  slurm::preflight
   slurm::usable_nodes
-  for node in "${SLURM_UNUSABLE[@]}"; do HEALTH_MISSING[${node%% *}]="not taking jobs: ${node#* }"; done
+  for node in "${SLURM_OUT[@]}"; do HEALTH_NOT_CHECKED[${node%% *}]="out of service ${node#* }"; done
+  for node in "${SLURM_FAULT[@]}"; do HEALTH_MISSING[${node%% *}]="not taking jobs ${node#* }"; done
   start=$(util::now)
   if ((${#SLURM_USABLE[@]})); then
     slurm::srun -N "${#SLURM_USABLE[@]}" -w "$(slurm::join "${SLURM_USABLE[@]}")" --ntasks-per-node=1 "$@" "$script"
@@ -32,10 +36,13 @@ health::gather() {
   for node in "${SLURM_USABLE[@]}"; do [[ -n "${HEALTH_VALUE[$node]+x}" ]] || again+=("$node"); done
   if ((${#again[@]})); then
     log::warn "no answer from ${again[*]} in the job over all nodes; asking each alone"
-    # Diagnosis only: a node that is not taking jobs gets 10 s, not the whole job timeout, to say so.
+    # Each node alone: a busy node gets its slot when its jobs allow (within the busy wait); a node
+    # that is not taking jobs gets 10 s, not the whole job timeout, to say so.
     for node in "${again[@]}"; do
       (
         ((SLURM_TIMEOUT <= 10)) || SLURM_TIMEOUT=10
+        # shellcheck disable=SC2030 # this node's own waits, in its own subshell
+        [[ ! "${SLURM_NODE_STATE[$node]}" =~ ^(idle|planned)$ ]] || ((SLURM_BUSY_WAIT <= 10)) || SLURM_BUSY_WAIT=10
         slurm::srun -w "$node" -N1 -n1 "$@" "$script"
         printf '%s\n' "$SRUN_OUTPUT" >"$SLURM_JOB_DIR/$name.$node.alone"
       ) &
@@ -45,11 +52,17 @@ health::gather() {
       f=$SLURM_JOB_DIR/$name.$node.alone
       out=$(cat "$f" 2>/dev/null || true)
       health::_parse "$out"
-      [[ -n "${HEALTH_VALUE[$node]+x}" ]] || HEALTH_MISSING[$node]="no answer through SLURM: $(grep -v '^@ ' <<<"$out" | tail -n 1)"
+      [[ -z "${HEALTH_VALUE[$node]+x}" ]] || continue
+      if grep -q 'Requested nodes are busy' <<<"$out" && slurm::usable_state "$(sinfo -h -N -n "$node" -o '%T' 2>/dev/null | head -n 1)"; then
+        # shellcheck disable=SC2031 # the busy wait as configured
+        HEALTH_NOT_CHECKED[$node]="busy: no free slot within ${SLURM_BUSY_WAIT}s (${SLURM_NODE_STATE[$node]:-busy})"
+      else
+        HEALTH_MISSING[$node]="no answer through SLURM: $(grep -v '^@ ' <<<"$out" | tail -n 1)"
+      fi
     done
   fi
   for node in "${HEALTH_NODES[@]}"; do
-    printf '%s\t%s\n' "$node" "${HEALTH_VALUE[$node]:-MISSING ${HEALTH_MISSING[$node]:-}}"
+    printf '%s\t%s\n' "$node" "${HEALTH_VALUE[$node]:-${HEALTH_NOT_CHECKED[$node]:+NOT CHECKED ${HEALTH_NOT_CHECKED[$node]}}}${HEALTH_MISSING[$node]:+MISSING ${HEALTH_MISSING[$node]}}"
   done >"$CC_ARTIFACT_DIR/node-values.tsv"
 }
 
@@ -68,8 +81,23 @@ health::each() {
   for node in "${HEALTH_NODES[@]}"; do
     if [[ -n "${HEALTH_MISSING[$node]:-}" ]]; then
       check::note_failure "$node: ${HEALTH_MISSING[$node]}"
+    elif [[ -n "${HEALTH_NOT_CHECKED[$node]:-}" ]]; then
+      log::warn "$node: not checked: ${HEALTH_NOT_CHECKED[$node]}"
     else
       "$1" "$node" "${HEALTH_VALUE[$node]:-}"
     fi
   done
+}
+
+# health::finish PASS_MESSAGE: fail with the recorded failures; else skip when no node could be checked
+# (each named with why); else pass, naming the nodes not checked.
+health::finish() {
+  local node skipped=()
+  for node in "${HEALTH_NODES[@]}"; do
+    [[ -z "${HEALTH_NOT_CHECKED[$node]:-}" ]] || skipped+=("$node ${HEALTH_NOT_CHECKED[$node]}")
+  done
+  ((${#CHECK_FAILURES[@]})) || ((${#skipped[@]} < ${#HEALTH_NODES[@]})) ||
+    check::skip "no node could be checked: $(slurm::listing "${skipped[@]}")"
+  ((${#skipped[@]} == 0)) || set -- "$1; not checked: $(slurm::listing "${skipped[@]}")"
+  check::finish "$1"
 }

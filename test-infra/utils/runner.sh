@@ -191,13 +191,23 @@ runner::_progress() {
   fi
 }
 
-# runner::_blocked_by FILE: the first dependency that ran in this run and did not pass.
+# runner::_message_of NAME: the recorded message of a check that ran (JSON escapes left as they are).
+runner::_message_of() {
+  sed -n "s/^{\"name\":\"$1\",.*\"message\":\"\(\([^\"\\\\]\|\\\\.\)*\)\",\"duration_s\".*/\\1/p" "$RUN_DIR/results.jsonl" 2>/dev/null | tail -n 1
+}
+
+# runner::_blocked_by FILE: the first dependency that ran in this run and did not pass, with what it
+# said (a blocked check tells why without a look at its blocker: "partition gpu is DOWN").
 runner::_blocked_by() {
-  local dep st
+  local dep st msg
   for dep in $(runner::_header "$1" depends); do
     st=$(runner::_status_of "$dep")
     if [[ -n "$st" && "$st" != passed ]]; then
-      printf '%s (%s)' "$dep" "$st"
+      msg=$(runner::_message_of "$dep")
+      # a chain of blocked checks names the first cause once, not every link
+      [[ "$msg" != "blocked by "* ]] || { printf '%s' "${msg#blocked by }"; return 0; }
+      ((${#msg} <= 240)) || msg="${msg:0:237}..."
+      printf '%s (%s%s)' "$dep" "$st" "${msg:+: $msg}"
       return 0
     fi
   done

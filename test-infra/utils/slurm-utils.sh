@@ -2,6 +2,9 @@
 # The SLURM cluster as checks see it: client commands against hpc.slurm.conf, jobs in hpc.slurm.work_dir,
 # every job a check submits cancelled and its files removed on any exit. Needs check.sh loaded.
 
+# shellcheck source=test-infra/utils/slurm-node-state.sh
+source "$(dirname "${BASH_SOURCE[0]}")/slurm-node-state.sh"
+
 SLURM_JOBS=()
 SLURM_JOB_DIR=
 # The command prefix that submits jobs as another user (runtime checks: runuser -u JOB_USER --); the
@@ -41,6 +44,71 @@ slurm::require() {
     command -v "$t" >/dev/null || check::error "SLURM client '$t' is not installed on this host (Debian: slurm-client)"
   done
   SLURM_TIMEOUT=${CC_HPC_SLURM_JOB_TIMEOUT_S%.*}
+  # how long a job may wait for a slot on a busy cluster before its check says "busy: not checked"
+  SLURM_BUSY_WAIT=${CC_HPC_SLURM_BUSY_WAIT_S:-$SLURM_TIMEOUT}
+  SLURM_BUSY_WAIT=${SLURM_BUSY_WAIT%.*}
+}
+
+# slurm::preflight: before a check's first job, the partition can take one: it exists, it is UP, and a
+# node of it takes jobs. Otherwise the check fails at once naming what it saw, instead of waiting out
+# the job timeout and reporting "Requested nodes are busy". Once per check.
+SLURM_PREFLIGHT_DONE=
+slurm::preflight() {
+  [[ -z "$SLURM_PREFLIGHT_DONE" ]] || return 0
+  local why
+  why=$(slurm::partition_problem) || check::fail "$why"
+  SLURM_PREFLIGHT_DONE=1
+}
+
+# slurm::partition_problem: prints why no job can start in the configured partition and fails; prints
+# nothing when one can.
+slurm::partition_problem() {
+  local p=$CC_HPC_SLURM_PARTITION line state
+  line=$(timeout 10 scontrol -o show partition "$p" 2>&1) || {
+    printf 'partition %s does not exist (partitions: %s)\n' "$p" "$(sinfo -h -o '%P' 2>/dev/null | tr '\n' ' ')"
+    return 1
+  }
+  state=$(slurm::record_field "$line" State)
+  if [[ "$state" != UP ]]; then
+    printf 'partition %s is %s: SLURM starts no job in it (scontrol update partitionname=%s state=up)\n' "$p" "${state:-in no state}" "$p"
+    return 1
+  fi
+  slurm::usable_nodes
+  if ((${#SLURM_USABLE[@]} == 0)); then
+    printf 'partition %s is UP but none of its nodes takes jobs: %s\n' "$p" "$(slurm::listing "${SLURM_UNUSABLE[@]:-no nodes}")"
+    return 1
+  fi
+}
+
+# slurm::skip_when_busy WHAT: after a job or step found no slot (WHAT says which), skip the check as
+# "busy: not checked" when the partition can take jobs and some of its nodes are busy running others -
+# an ordinary state of a production cluster, not a fault. Fails naming the partition's problem when it
+# cannot take jobs; returns when neither holds (the caller then fails with its own message).
+slurm::skip_when_busy() {
+  local why node busy=()
+  why=$(slurm::partition_problem) || check::fail "$1: $why"
+  slurm::usable_nodes
+  for node in "${SLURM_USABLE[@]}"; do
+    [[ "${SLURM_NODE_STATE[$node]}" == idle ]] || busy+=("$node ${SLURM_NODE_STATE[$node]}")
+  done
+  ((${#busy[@]} == 0)) ||
+    check::skip "busy: not checked - $1 found no free slot within ${SLURM_BUSY_WAIT}s (hpc.slurm.busy_wait_s); busy: $(slurm::listing "${busy[@]}")"
+}
+
+# slurm::listing ITEM...: ITEMs joined by "; " (node descriptions carry commas of their own).
+slurm::listing() { local out; out=$(printf '%s; ' "$@"); printf '%s\n' "${out%; }"; }
+
+# slurm::why_no_job: what SLURM says about the partition when a job could not start or a step did not
+# run: the partition's problem, else every node's state (and reason) as sinfo gives it.
+slurm::why_no_job() {
+  local why node
+  why=$(slurm::partition_problem) && why=
+  [[ -z "$why" ]] || { printf '%s\n' "$why"; return 0; }
+  slurm::usable_nodes
+  local -a described=()
+  for node in "${SLURM_USABLE[@]}"; do described+=("$node ${SLURM_NODE_STATE[$node]}"); done
+  described+=("${SLURM_UNUSABLE[@]}")
+  printf 'nodes of partition %s: %s\n' "$CC_HPC_SLURM_PARTITION" "$(slurm::listing "${described[@]}")"
 }
 
 # slurm::job_dir: set SLURM_JOB_DIR, a private directory in the shared work dir for this check's job
@@ -67,14 +135,20 @@ slurm::_cleanup() {
 # slurm::srun ARGS...: srun in the configured partition that gives up when no allocation comes within
 # the job timeout (instead of queueing forever); output in SRUN_OUTPUT, exit status in SRUN_RC.
 slurm::srun() {
+  slurm::preflight
   local -a chdir=()
   # another user's job starts in its own directory: the harness's may be closed to it
   ((${#SLURM_AS[@]} == 0)) || { slurm::job_dir; chdir=(--chdir="$SLURM_JOB_DIR"); }
   local -a export=()
   mapfile -t export < <(slurm::export_opt)
   SRUN_RC=0
-  SRUN_OUTPUT=$(timeout -k 5 $((SLURM_TIMEOUT + 10)) "${SLURM_AS[@]}" srun -p "$CC_HPC_SLURM_PARTITION" --immediate="$SLURM_TIMEOUT" \
+  SRUN_OUTPUT=$(timeout -k 5 $((SLURM_TIMEOUT + SLURM_BUSY_WAIT + 10)) "${SLURM_AS[@]}" srun -p "$CC_HPC_SLURM_PARTITION" --immediate="$SLURM_BUSY_WAIT" \
     --time=2 --job-name="cc-${CC_CHECK_NAME:-check}" "${export[@]}" "${chdir[@]}" "$@" 2>&1) || SRUN_RC=$?
+  # SLURM's own words name no node ("Requested nodes are busy", "Something is wrong with the boot of
+  # the nodes"): the last line then says what the partition and its nodes were in
+  if ((SRUN_RC != 0)) && grep -qE 'Unable to allocate resources|wrong with the boot of the nodes|allocation .* revoked|Job step creation temporarily disabled' <<<"$SRUN_OUTPUT"; then
+    SRUN_OUTPUT+=$'\n'"srun: $(slurm::why_no_job)"
+  fi
   printf '$ srun %s  (exit %s)\n%s\n' "$*" "$SRUN_RC" "$SRUN_OUTPUT" >>"$CC_ARTIFACT_DIR/slurm.log"
   return 0
 }
@@ -86,6 +160,7 @@ slurm::submit() {
   local name=$1 body=$2 id
   local -a export=()
   shift 2
+  slurm::preflight
   slurm::job_dir
   mapfile -t export < <(slurm::export_opt)
   printf '#!/bin/bash\nset -eu\n%s\n' "$body" >"$SLURM_JOB_DIR/$name.sh"
@@ -127,14 +202,18 @@ slurm::setting() {
 }
 
 # slurm::wait_state ID STATES TIMEOUT_S: until job ID is in one of STATES (regex, e.g. 'RUNNING' or
-# 'COMPLETED|FAILED'); prints the state reached, or "STATE (Reason)" after the timeout and fails.
+# 'COMPLETED|FAILED'); prints the state reached, or "STATE (reason REASON)" and fails after the timeout,
+# or sooner when the job still waits for a slot (reason Resources or Priority) after the busy wait.
 slurm::wait_state() {
-  local id=$1 want=$2 deadline=$((SECONDS + $3)) state
+  local id=$1 want=$2 deadline=$((SECONDS + $3)) busy_deadline=$((SECONDS + ${SLURM_BUSY_WAIT:-$3})) state
   while :; do
     state=$(slurm::job_field "$id" JobState)
     if [[ "$state" =~ ^($want)$ ]]; then
       printf '%s\n' "$state"
       return 0
+    fi
+    if ((SECONDS >= busy_deadline)) && [[ "$state" == PENDING && "$(slurm::job_field "$id" Reason)" =~ ^(Resources|Priority)$ ]]; then
+      deadline=$SECONDS
     fi
     if ((SECONDS >= deadline)); then
       printf '%s (reason %s)\n' "${state:-gone}" "$(slurm::job_field "$id" Reason)"
@@ -163,16 +242,30 @@ slurm::first_idle_node() {
 # slurm::partition_nodes: every node of the partition, one per line, whatever its state.
 slurm::partition_nodes() { sinfo -h -N -p "$CC_HPC_SLURM_PARTITION" -o '%N' 2>/dev/null | sort -u; }
 
-# slurm::usable_state STATE: true for a node state that takes jobs ("idle*", "down", "drained": no).
-slurm::usable_state() { [[ "$1" =~ ^(idle|mixed|allocated|completing)$ ]]; }
+# slurm::usable_state STATE: true for a node state that takes jobs (slurm-node-state.sh has the table).
+slurm::usable_state() { slurm_state::takes_jobs "$1"; }
 
-# slurm::usable_nodes: set SLURM_USABLE (nodes taking jobs) and SLURM_UNUSABLE ("node (state)").
+# slurm::usable_nodes: sort the partition's nodes by what their state says (slurm-node-state.sh):
+# SLURM_USABLE (take jobs), SLURM_OUT ("node (meaning: reason)", out of service on purpose),
+# SLURM_FAULT (broken or in a state nobody listed, same form) and SLURM_UNUSABLE (SLURM_OUT + SLURM_FAULT).
+# SLURM_NODE_STATE[node] keeps the state as sinfo printed it.
 slurm::usable_nodes() {
-  local node state
-  SLURM_USABLE=() SLURM_UNUSABLE=()
-  while read -r node state; do
-    if slurm::usable_state "$state"; then SLURM_USABLE+=("$node"); else SLURM_UNUSABLE+=("$node ($state)"); fi
-  done < <(slurm::nodes)
+  local node state reason verdict why
+  SLURM_USABLE=() SLURM_UNUSABLE=() SLURM_OUT=() SLURM_FAULT=()
+  declare -gA SLURM_NODE_STATE=()
+  while IFS='|' read -r node state reason; do
+    [[ -n "$node" ]] || continue
+    SLURM_NODE_STATE[$node]=$state
+    verdict=$(slurm_state::verdict "$state")
+    why="$state: ${verdict#*|}"
+    [[ -z "$reason" || "$reason" == none ]] || why+="; reason: $reason"
+    case ${verdict%%|*} in
+      takes) SLURM_USABLE+=("$node") ;;
+      out) SLURM_OUT+=("$node ($why)") ;;
+      *) SLURM_FAULT+=("$node ($why)") ;;
+    esac
+  done < <(sinfo -h -N -p "$CC_HPC_SLURM_PARTITION" -o '%N|%T|%E' 2>/dev/null | sort -u)
+  SLURM_UNUSABLE=("${SLURM_OUT[@]}" "${SLURM_FAULT[@]}")
 }
 
 # slurm::join ITEM...: ITEMs joined by commas (a SLURM node list).

@@ -70,13 +70,14 @@ message_of() { python3 -c 'import json,sys; print({json.loads(l)["name"]: json.l
   [ "$(grep -c '<testcase' "$RUN_DIR/junit.xml")" -eq 2 ]
 }
 
-@test "a check whose dependency failed is skipped as blocked" {
-  mk check-a 'exit 1'
+@test "a check whose dependency failed is skipped as blocked, saying why its blocker failed" {
+  mk check-a 'echo "FAIL: the check failed its way"; exit 1'
   mk check-b 'exit 0' '# depends: check-a'
   mk check-c 'exit 0' '# depends: check-b'
   run_suite
   [ "$(status_of check-b)" = skipped ]
-  [ "$(message_of check-b)" = "blocked by check-a (failed)" ]
+  [ "$(message_of check-b)" = "blocked by check-a (failed: the check failed its way)" ]
+  [ "$(message_of check-c)" = "blocked by check-a (failed: the check failed its way)" ]
   [ "$(status_of check-c)" = skipped ]
 }
 

@@ -23,4 +23,4 @@ judge() {
 }
 health::each judge
 check::metric worst_clock_skew "$worst" s "<=" "$max" || true
-check::finish "all ${#HEALTH_NODES[@]} node clocks within ${max}s of the controller's (worst ${worst}s)"
+health::finish "all ${#HEALTH_NODES[@]} node clocks within ${max}s of the controller's (worst ${worst}s)"

@@ -24,4 +24,4 @@ judge() {
   [[ "$smi" == - || "$smi" -ge "$gpus" ]] || check::note_failure "$node: nvidia-smi lists $smi GPU(s), expected $gpus"
 }
 health::each judge
-check::finish "all ${#HEALTH_NODES[@]} nodes hand a job $gpus GRES GPUs"
+health::finish "all ${#HEALTH_NODES[@]} nodes hand a job $gpus GRES GPUs"

@@ -20,4 +20,4 @@ judge() {
   fi
 }
 health::each judge
-check::finish "MUNGE credentials from all ${#HEALTH_NODES[@]} nodes accepted by the controller"
+health::finish "MUNGE credentials from all ${#HEALTH_NODES[@]} nodes accepted by the controller"

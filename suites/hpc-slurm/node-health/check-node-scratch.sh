@@ -21,4 +21,4 @@ judge() {
   ((${free:-0} >= min)) || check::note_failure "$node: ${free:-no} MiB free in $dir, expected at least $min"
 }
 health::each judge
-check::finish "scratch $dir writable with >= $min MiB free on all ${#HEALTH_NODES[@]} nodes"
+health::finish "scratch $dir writable with >= $min MiB free on all ${#HEALTH_NODES[@]} nodes"

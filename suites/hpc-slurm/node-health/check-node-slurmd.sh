@@ -16,4 +16,4 @@ judge() {
   [[ "$value" == *"Version=$version"* ]] || check::note_failure "$node: slurmd is not version $version ($value)"
 }
 health::each judge
-check::finish "slurmd up and answering on all ${#HEALTH_NODES[@]} nodes (SLURM $version)"
+health::finish "slurmd up and answering on all ${#HEALTH_NODES[@]} nodes (SLURM $version)"

@@ -16,7 +16,10 @@ start=$(util::now)
 slurm::srun -K --mpi="$CC_HPC_SLURM_MPI" -N "$nodes" --ntasks-per-node=2 "$CC_HPC_SLURM_MPI_PYTHON" "$prog"
 elapsed=$(util::elapsed "$start")
 printf '%s\n' "$SRUN_OUTPUT" >"$CC_ARTIFACT_DIR/mpi-job.txt"
-((SRUN_RC == 0)) || check::fail "the MPI job ($nodes nodes x 2 ranks) failed (exit $SRUN_RC): $(slurm::step_failure)"
+if ((SRUN_RC != 0)); then
+  ! grep -q 'Requested nodes are busy' <<<"$SRUN_OUTPUT" || slurm::skip_when_busy "the job"
+  check::fail "the MPI job ($nodes nodes x 2 ranks) failed (exit $SRUN_RC): $(slurm::step_failure)"
+fi
 for ((r = 0; r < ranks; r++)); do
   grep -q "^rank $r of $ranks on " <<<"$SRUN_OUTPUT" || check::note_failure "rank $r of $ranks did not report (got: $(grep '^rank ' <<<"$SRUN_OUTPUT" | tr '\n' ';'))"
 done

@@ -6,9 +6,11 @@ set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-mapfile -t nodes < <(slurm::partition_nodes)
+slurm::preflight
+slurm::usable_nodes
+nodes=("${SLURM_USABLE[@]}")
 n=${#nodes[@]}
-((n >= 2)) || check::skip "needs two nodes to connect; partition $CC_HPC_SLURM_PARTITION has $n"
+((n >= 2)) || check::skip "needs two nodes that take jobs to connect; partition $CC_HPC_SLURM_PARTITION has $n$( ((${#SLURM_UNUSABLE[@]} == 0)) || printf ' (others: %s)' "$(slurm::listing "${SLURM_UNUSABLE[@]}")")"
 slurm::program tcp_mesh.py
 prog=$SLURM_PROGRAM
 meet=$SLURM_JOB_DIR/meet
@@ -16,9 +18,12 @@ mkdir -p "$meet"
 for node in "${nodes[@]}"; do
   printf '%s %s\n' "$node" "$(slurm::node_field "$node" NodeAddr)"
 done >"$meet/nodeaddr"
-slurm::srun -N "$n" --ntasks-per-node=1 "$CC_HPC_SLURM_MPI_PYTHON" "$prog" "$meet" "$n" 20
+slurm::srun -N "$n" -w "$(slurm::join "${nodes[@]}")" --ntasks-per-node=1 "$CC_HPC_SLURM_MPI_PYTHON" "$prog" "$meet" "$n" 20
 printf '%s\n' "$SRUN_OUTPUT" >"$CC_ARTIFACT_DIR/mesh.txt"
-((SRUN_RC == 0)) || check::fail "the connectivity job failed (exit $SRUN_RC): $(tail -n 1 <<<"$SRUN_OUTPUT")"
+if ((SRUN_RC != 0)); then
+  slurm::skip_when_busy "the connectivity job over ${nodes[*]}"
+  check::fail "the connectivity job over ${nodes[*]} failed (exit $SRUN_RC): $(slurm::step_failure)"
+fi
 while read -r _ from to reason; do
   check::note_failure "$from cannot reach $to over TCP: $reason"
 done < <(grep '^fail ' <<<"$SRUN_OUTPUT")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Check: every expected node is registered with the CPUs, memory and GRES GPUs the config expects,
-# naming each node that differs
+# Check: every expected node is registered with the CPUs, memory and GRES GPUs the config expects, and
+# answers: a node that is down, not responding or badly registered fails naming its state and SLURM's
+# reason; one out of service on purpose (drained, maintenance) is named with its reason
 # depends: check-slurm-controller
 set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
@@ -8,6 +9,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 mapfile -t nodes < <(slurm::partition_nodes)
 check::metric nodes_registered "${#nodes[@]}" nodes
+slurm::usable_nodes
+for entry in "${SLURM_FAULT[@]}"; do check::note_failure "${entry%% *} is not usable ${entry#* }"; done
+for entry in "${SLURM_OUT[@]}"; do log::warn "${entry%% *} is out of service ${entry#* }"; done
 check::expect_eq "nodes in partition $CC_HPC_SLURM_PARTITION (${nodes[*]})" "${#nodes[@]}" "$CC_HPC_SLURM_NODES"
 : >"$CC_ARTIFACT_DIR/nodes.tsv"
 for node in "${nodes[@]}"; do
@@ -31,4 +35,6 @@ for node in "${nodes[@]}"; do
     log::ok "$node: $cpus CPUs, $mem MiB, Gres=$gres ($state)"
   fi
 done
-check::finish "${#nodes[@]} node(s) registered with ${CC_HPC_SLURM_CPUS_PER_NODE:-any} CPUs, ${CC_HPC_SLURM_MEMORY_MIB_PER_NODE:-any} MiB, $CC_HPC_SLURM_GPUS_PER_NODE GPUs each"
+out=
+((${#SLURM_OUT[@]} == 0)) || out="; out of service: $(slurm::listing "${SLURM_OUT[@]}")"
+check::finish "${#nodes[@]} node(s) registered with ${CC_HPC_SLURM_CPUS_PER_NODE:-any} CPUs, ${CC_HPC_SLURM_MEMORY_MIB_PER_NODE:-any} MiB, $CC_HPC_SLURM_GPUS_PER_NODE GPUs each$out"

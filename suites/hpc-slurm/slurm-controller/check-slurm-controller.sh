@@ -19,9 +19,12 @@ check::expect_eq "SelectType" "$(setting SelectType)" select/cons_tres
 
 avail=$(sinfo -h -p "$CC_HPC_SLURM_PARTITION" -o '%a' 2>/dev/null | head -n 1)
 [[ -n "$avail" ]] || check::fail "partition $CC_HPC_SLURM_PARTITION does not exist (partitions: $(sinfo -h -o '%P' | tr '\n' ' '))"
-check::expect_eq "partition $CC_HPC_SLURM_PARTITION availability" "$avail" up
+[[ "$avail" == up ]] || check::note_failure "partition $CC_HPC_SLURM_PARTITION is ${avail^^}: SLURM starts no job in it (scontrol update partitionname=$CC_HPC_SLURM_PARTITION state=up)"
 
 slurm::usable_nodes
-check::metric nodes_responding "${#SLURM_USABLE[@]}" nodes ">=" "$CC_HPC_SLURM_NODES" || true
-((${#SLURM_UNUSABLE[@]} == 0)) || check::note_failure "not usable: ${SLURM_UNUSABLE[*]}"
-check::finish "slurmctld up (auth/munge, select/cons_tres); partition $CC_HPC_SLURM_PARTITION up with ${#SLURM_USABLE[@]} node(s) responding"
+# drained or in maintenance is a choice, not a fault: those nodes still count as responding
+check::metric nodes_responding $((${#SLURM_USABLE[@]} + ${#SLURM_OUT[@]})) nodes ">=" "$CC_HPC_SLURM_NODES" || true
+((${#SLURM_FAULT[@]} == 0)) || check::note_failure "not usable: $(slurm::listing "${SLURM_FAULT[@]}")"
+out=
+((${#SLURM_OUT[@]} == 0)) || out="; out of service: $(slurm::listing "${SLURM_OUT[@]}")"
+check::finish "slurmctld up (auth/munge, select/cons_tres); partition $CC_HPC_SLURM_PARTITION up with ${#SLURM_USABLE[@]} node(s) taking jobs$out"
