@@ -226,13 +226,14 @@ slurm::wait_state() {
 # slurm::nodes: "NODE STATE" for each node of the partition, one per line ("idle*": not responding).
 slurm::nodes() { sinfo -h -N -p "$CC_HPC_SLURM_PARTITION" -o '%N %T' 2>/dev/null | sort -u; }
 
-# slurm::first_idle_node: a node of the partition that runs nothing (the GRES checks need a whole node);
-# waits up to the job timeout, since a node may still be completing the last check's jobs.
+# slurm::first_idle_node: a node of the partition that runs nothing (the GRES checks need a whole node;
+# one planned by backfill for a later job will do, as a short job backfills there); waits up to the
+# busy wait, since a node may still be completing the last check's jobs.
 slurm::first_idle_node() {
-  local node state deadline=$((SECONDS + SLURM_TIMEOUT))
+  local node state deadline=$((SECONDS + ${SLURM_BUSY_WAIT:-$SLURM_TIMEOUT}))
   while :; do
     while read -r node state; do
-      [[ "$state" == idle ]] && { printf '%s\n' "$node"; return 0; }
+      [[ "$state" =~ ^(idle|planned)$ ]] && { printf '%s\n' "$node"; return 0; }
     done < <(slurm::nodes)
     ((SECONDS < deadline)) || return 1
     sleep 0.5

@@ -128,17 +128,45 @@ nothing_left() {
   [[ "$output" == *"srun --mpi=list does not offer pmix_v9 (offered: "*"pmix"* ]]
 }
 
-@test "nodes drained: controller, srun and sbatch fail within the job timeout" {
+@test "nodes drained: controller, srun and sbatch fail at once, naming each node's state and reason" {
   ON_TEARDOWN=(settle)
   scontrol update nodename=cc-cn[01-02] state=drain reason=clustercheck-test
-  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.job_timeout_s=4
-  expect_fail check-slurm-controller "$BATS_TEST_TMPDIR/c.yaml"
-  [[ "$output" == *"not usable: cc-cn01 (drained) cc-cn02 (drained)"* ]]
-  expect_fail check-slurm-srun "$BATS_TEST_TMPDIR/c.yaml"
-  [[ "$output" == *"srun failed"* ]]
-  expect_fail check-slurm-sbatch "$BATS_TEST_TMPDIR/c.yaml"
-  [[ "$output" == *"did not finish within 4s: PENDING"* ]]
+  drained="cc-cn01 (drained: drained; reason: clustercheck-test); cc-cn02 (drained: drained; reason: clustercheck-test)"
+  expect_fail check-slurm-controller
+  [[ "$output" == *"no node of partition gpu takes jobs: $drained"* ]]
+  start=$SECONDS
+  expect_fail check-slurm-srun
+  [[ "$output" == *"partition gpu is UP but none of its nodes takes jobs: $drained"* ]]
+  expect_fail check-slurm-sbatch
+  [[ "$output" == *"none of its nodes takes jobs: $drained"* ]]
+  ((SECONDS - start < 10))
   [ -z "$(squeue -h)" ]
+}
+
+@test "partition DOWN: the whole framework ends within 30 s; every job check fails or is blocked naming the partition's state" {
+  ON_TEARDOWN=("scontrol update partitionname=gpu state=up" settle)
+  scontrol update partitionname=gpu state=down
+  start=$SECONDS
+  run "$FW" run-tests --report-dir "$BATS_TEST_TMPDIR/report"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  ((SECONDS - start <= 30))
+  [[ "$output" == *"hpc-slurm: 1 passed, "* ]]
+  [[ "$output" == *"check-slurm-controller "*"FAILED"*"partition gpu is DOWN: SLURM starts no job in it"* ]]
+  # every check that did not pass says why in the partition's words
+  [ "$(grep -E '^check-[a-z-]+ +(FAILED|SKIPPED)' <<<"$output" | grep -vc 'partition gpu is DOWN')" -eq 0 ]
+  [ -z "$(squeue -h)" ]
+}
+
+@test "one node drained: registration and node health pass naming it with SLURM's reason; the jobs run on the other" {
+  ON_TEARDOWN=(settle)
+  scontrol update nodename=cc-cn02 state=drain reason="cc-test: firmware update"
+  expect_pass check-node-registration
+  [[ "$output" == *"out of service: cc-cn02 (drained: drained; reason: cc-test: firmware update)"* ]]
+  expect_pass check-node-scratch
+  [[ "$output" == *"not checked: cc-cn02 out of service (drained: drained; reason: cc-test: firmware update)"* ]]
+  expect_pass check-all-nodes-job
+  [[ "$output" == *"not checked: cc-cn02"* ]]
 }
 
 @test "a node registered with fewer CPUs and no GRES: registration and node GPU checks name it" {
@@ -153,6 +181,29 @@ nothing_left() {
   [[ "$output" != *"cc-cn01 registered"* ]]
   expect_fail check-node-gpus
   [[ "$output" == *"cc-cn02: "* && "$output" != *"cc-cn01: "* ]]
+}
+
+@test "a busy cluster: one node full, a pending job planned by backfill on the other - the checks pass or say busy: not checked" {
+  ON_TEARDOWN=(settle)
+  # cc-cn01 full for ten minutes; a two-node job waits for it, and backfill plans it on cc-cn02
+  hold=$(sbatch --parsable -p gpu -w cc-cn01 -n2 --time=10 -o /dev/null --wrap 'sleep 600')
+  sbatch --parsable -p gpu -N2 -n2 --time=5 -o /dev/null --wrap true >/dev/null
+  for _ in $(seq 40); do [ "$(sinfo -h -N -o '%N %T' | tr '\n' ' ')" = "cc-cn01 allocated cc-cn02 planned " ] && break; sleep 0.5; done
+  [ "$(sinfo -h -N -o '%N %T' | tr '\n' ' ')" = "cc-cn01 allocated cc-cn02 planned " ]
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.busy_wait_s=5
+  run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$BATS_TEST_TMPDIR/report" \
+    --suite node-health --suite slurm-compute --suite slurm-job-examples
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *" 0 failed, 0 errors, "* ]]
+  # node health ran on the planned node, and names the full one
+  [[ "$output" == *"check-node-scratch "*"PASSED"* ]]
+  grep -q '^cc-cn02	writable=yes' "$BATS_TEST_TMPDIR/report/artifacts/check-node-scratch/node-values.tsv"
+  grep -q '^cc-cn01	NOT CHECKED busy' "$BATS_TEST_TMPDIR/report/artifacts/check-node-scratch/node-values.tsv"
+  # a job over both nodes cannot start: skipped with the reason, not failed
+  [[ "$output" == *"check-all-nodes-job "*"SKIPPED"*"busy: not checked"*"cc-cn01 allocated"* ]]
+  [[ "$output" == *"check-slurm-srun "*"PASSED"* ]]
+  [ "$(squeue -h -j "$hold" -o %T)" = RUNNING ]
 }
 
 @test "a node whose MUNGE key differs: the node MUNGE check names it" {
@@ -202,8 +253,10 @@ nothing_left() {
   # node whose death it has not noticed yet stays COMPLETING on every node of the job for minutes)
   for _ in $(seq 120); do [[ "$(sinfo -h -N -n cc-cn02 -o %T)" == *'*' ]] && break; sleep 0.5; done
   expect_fail check-node-slurmd
-  [[ "$output" == *"cc-cn02: "* ]]
+  [[ "$output" == *"cc-cn02: not taking jobs ("*"not responding"* ]]
   [[ "$output" != *"cc-cn01: "* ]]
+  expect_fail check-node-registration
+  [[ "$output" == *"cc-cn02 is not usable ("*"*: "*"not responding"* ]]
 }
 
 @test "a node whose clock is off: the clock check names it; too little scratch: every node named" {

@@ -82,6 +82,8 @@ run_check() {
   local t0=$SECONDS
   run "$FW" run-test "$1" --report-dir "$report" ${2:+--config "$2"}
   [ -z "${CC_E2E_TIMING:-}" ] || echo "# TIMING $1 $((SECONDS - t0))s ${BROKEN:-}" >&3
+  # the verdict line joins the output: a passed check's message is not in the summary table
+  output+=$'\n'"$(cat "$report/artifacts/$1/output.log" 2>/dev/null | grep -E '^(PASS|FAIL|SKIP|ERROR): ' | tail -n 1)"
   echo "$output"
   status_of=$(junit_status "$report/junit.xml" "$1")
 }
