@@ -8,7 +8,13 @@
 set -euo pipefail
 # shellcheck source=test-infra/utils/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
-util::no_args "$0" "$@"
+for arg in "$@"; do
+  case $arg in
+    -h | --help) util::header "$0"; exit 0 ;;
+    *) [[ "$arg" =~ ^[1-9][0-9]*$ ]] && ((arg <= 64)) ||
+      log::die "$(basename "$0"): NODE_COUNTS are whole numbers from 1 to 64 (hpc.local.compute_nodes), got '$arg' (see: $0 --help)" ;;
+  esac
+done
 cd "$CC_ROOT"
 
 if test-infra/local/stack status hpc >/dev/null 2>&1 || ip link show cc-slurm0 >/dev/null 2>&1; then

@@ -79,7 +79,7 @@ nothing_left() {
   run "$FW" run-tests --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"hpc-slurm: 22 passed, 0 failed, 0 errors, 0 skipped of 22"* ]]
+  [[ "$output" == *"hpc-slurm: 23 passed, 0 failed, 0 errors, 0 skipped of 23"* ]]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
   grep -q 'check-mpi-pi.metric.pi_error' "$report/junit.xml"
   # per-node values of the node-health checks are artifacts
@@ -274,6 +274,30 @@ nothing_left() {
   [[ "$output" == *"cc-cn02: "*"MiB free"* ]]
 }
 
+@test "a node whose scratch is full: slurmd's health check program drains it naming the probe, the check fails; freed, SLURM resumes it" {
+  ON_TEARDOWN=("on_node cc-cn02 umount \"$HPC/node-tmp\"" settle)
+  on_node cc-cn02 mount -t tmpfs -o size=1m cc-full "$HPC/node-tmp"
+  # no job involved: slurmd runs the program every hpc.slurm.health_check.interval_s (5 s here)
+  for _ in $(seq 60); do [[ "$(sinfo -h -N -n cc-cn02 -o %T)" == drain* ]] && break; sleep 0.5; done
+  [ "$(sinfo -h -N -n cc-cn02 -o '%T|%E')" = "drained|cc-health: scratch: 1 MiB free in $HPC/node-tmp, under 100" ]
+  [ "$(sinfo -h -N -n cc-cn01 -o %T)" = idle ]
+  expect_fail check-node-health-program
+  [[ "$output" == *"cc-cn02 drained by its health check program (drained: drained; reason: cc-health: scratch: 1 MiB free in $HPC/node-tmp, under 100)"* ]]
+  [[ "$output" != *"cc-cn01 drained"* ]]
+  on_node cc-cn02 umount "$HPC/node-tmp"
+  for _ in $(seq 60); do [[ "$(sinfo -h -N -n cc-cn02 -o %T)" == idle ]] && break; sleep 0.5; done
+  [ "$(sinfo -h -N -n cc-cn02 -o '%T|%E')" = "idle|none" ]
+  expect_pass check-node-health-program
+}
+
+@test "no health check program configured: its check is skipped with the reason" {
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.health_check="<unset>"
+  run_check check-node-health-program "$BATS_TEST_TMPDIR/c.yaml"
+  [ "$status" -eq 0 ]
+  [ "$status_of" = skipped ]
+  [[ "$output" == *"no node health check program configured (hpc.slurm.health_check"* ]]
+}
+
 @test "a node that never comes back: the failure-recovery check fails once the job was requeued" {
   ON_TEARDOWN=("\"$STACK\" up hpc" settle)
   target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.failure_recovery.start_command=/bin/true hpc.slurm.failure_recovery.return_s=3
@@ -320,7 +344,7 @@ gpu_files() {
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"hpc-slurm: 0 passed, 0 failed, 0 errors, 22 skipped of 22"* ]]
+  [[ "$output" == *"hpc-slurm: 0 passed, 0 failed, 0 errors, 23 skipped of 23"* ]]
   grep -q 'needs a SLURM cluster; this target configures none (hpc.slurm)' "$report/junit.xml"
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$report" --fail-on-skip
   [ "$status" -eq 1 ]

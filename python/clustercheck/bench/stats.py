@@ -91,7 +91,7 @@ def summarize(spec: LoadSpec, records: list[Record], workers: int) -> dict[str, 
             "bound": lag_bound_ms(spec),
         }
         # Kept: within 1 % of the target rate and sends (p99) late by less than the lag bound.
-        out["kept_schedule"] = bool(measured) and achieved >= 0.99 * _expected_rate(spec) and (
+        out["kept_schedule"] = bool(measured) and achieved >= 0.99 * expected_rate(spec) and (
             out["schedule_lag_ms"]["p99"] <= out["schedule_lag_ms"]["bound"]
         )
     else:
@@ -114,7 +114,7 @@ def lag_bound_ms(spec: LoadSpec) -> float:
     return round(max(10.0, 1000.0 / spec.rate), 3) if spec.rate else 10.0
 
 
-def _expected_rate(spec: LoadSpec) -> float:
+def expected_rate(spec: LoadSpec) -> float:
     horizon_requests = min(spec.rate * (spec.warmup_s + spec.duration_s), spec.max_requests)
     return min(spec.rate, horizon_requests / (spec.warmup_s + spec.duration_s))
 
