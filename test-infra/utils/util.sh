@@ -74,6 +74,9 @@ registry::write_login() {
   )
 }
 
+# util::version_ge VERSION MINIMUM: true when VERSION (dotted, "22.05.8", "4.2.2rc2") is at least MINIMUM.
+util::version_ge() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" == "$2" ]]; }
+
 # util::header SCRIPT: the script's header comment (its usage), without the comment marks.
 util::header() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$1"; }
 

@@ -38,6 +38,12 @@ restart_controller() {
   "$STACK" up hpc
 }
 
+# restart_nodes: every node's slurmd stopped and started again (it reads slurm.conf at its start).
+restart_nodes() {
+  local node
+  for node in "${NODES[@]}"; do "$STACK" node-stop "$node" && "$STACK" node-start "$node"; done
+}
+
 # on_node NODE CMD...: run CMD in the node's mount namespace (where its slurmd and jobs run).
 on_node() {
   local node=$1
@@ -120,6 +126,33 @@ nothing_left() {
   sql 'CREATE TRIGGER cc_lose_jobs BEFORE INSERT ON `cc-slurm_job_table` FOR EACH ROW SET NEW.id_job = NEW.id_job + 1000000'
   expect_fail check-slurm-accounting
   [[ "$output" == *"finished but is missing from accounting"* ]]
+}
+
+@test "a cluster that gathers no job usage (jobacct_gather/none): the usage check fails on MaxRSS" {
+  cp "$SLURM_CONF" "$BATS_TEST_TMPDIR/slurm.conf"
+  ON_TEARDOWN=("cp \"$BATS_TEST_TMPDIR/slurm.conf\" \"$SLURM_CONF\"" restart_controller restart_nodes settle)
+  sed -i 's#^JobAcctGatherType=.*#JobAcctGatherType=jobacct_gather/none#' "$SLURM_CONF"
+  restart_controller
+  restart_nodes
+  all_idle
+  expect_fail check-slurm-accounting-usage
+  [[ "$output" == *"step_max_rss "*" MiB, objective >= 64 MiB: missed"* ]]
+}
+
+@test "a MUNGE key others can read on one node: the key check names the node and the mode" {
+  ON_TEARDOWN=("chmod 600 \"$HPC/nodes/cc-cn02/munge/munge.key\"")
+  chmod 644 "$HPC/nodes/cc-cn02/munge/munge.key"
+  expect_fail check-node-munge-key
+  [[ "$output" == *"cc-cn02: $HPC/munge/munge.key has mode 644: others can read it"* ]]
+  [[ "$output" != *"cc-cn01: "* ]]
+}
+
+@test "a cluster older than the configured minimum SLURM and PMIx versions: controller and PMIx checks fail naming both" {
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.min_version='"99.11"' hpc.slurm.min_pmix_version='"9.0"'
+  expect_fail check-slurm-controller "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"SLURM 22.05."*" is older than the minimum hpc.slurm.min_version 99.11"* ]]
+  expect_fail check-slurm-pmix "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"PMIx 4."*" is older than the minimum hpc.slurm.min_pmix_version 9.0"* ]]
 }
 
 @test "the config names an MPI plugin srun does not offer: the PMIx check fails" {

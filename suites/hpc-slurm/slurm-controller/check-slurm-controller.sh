@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Check: slurmctld answers; its configuration has what the cluster needs (auth/munge, select/cons_tres,
-# the configured partition up) and every node of the partition responds
+# Check: slurmctld answers and runs SLURM hpc.slurm.min_version or later; its configuration has what the
+# cluster needs (auth/munge, select/cons_tres, the configured partition up) and every node of the
+# partition responds
 set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -9,6 +10,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ping=$(timeout 8 scontrol ping 2>&1) || true
 [[ "$ping" == *"is UP"* ]] || check::fail "slurmctld does not answer: $(tail -n 1 <<<"$ping")"
 log::ok "$ping"
+version=$(slurm::setting SLURM_VERSION)
+version=${version:-$(scontrol version | awk '{ print $2 }')}
+check::metric slurm_version "$version" ""
+util::version_ge "$version" "$CC_HPC_SLURM_MIN_VERSION" ||
+  check::note_failure "SLURM $version is older than the minimum hpc.slurm.min_version $CC_HPC_SLURM_MIN_VERSION"
 
 scontrol show config >"$CC_ARTIFACT_DIR/config.txt" 2>&1 || check::fail "scontrol show config failed: $(tail -n 1 "$CC_ARTIFACT_DIR/config.txt")"
 setting() { slurm::setting "$1" "$CC_ARTIFACT_DIR/config.txt"; }
@@ -28,4 +34,4 @@ check::metric nodes_responding $((${#SLURM_USABLE[@]} + ${#SLURM_OUT[@]})) nodes
 ((${#SLURM_USABLE[@]})) || check::note_failure "no node of partition $CC_HPC_SLURM_PARTITION takes jobs: $(slurm::listing "${SLURM_UNUSABLE[@]:-it has no nodes}")"
 out=
 ((${#SLURM_OUT[@]} == 0)) || out="; out of service: $(slurm::listing "${SLURM_OUT[@]}")"
-check::finish "slurmctld up (auth/munge, select/cons_tres); partition $CC_HPC_SLURM_PARTITION up with ${#SLURM_USABLE[@]} node(s) taking jobs$out"
+check::finish "slurmctld $version up (auth/munge, select/cons_tres); partition $CC_HPC_SLURM_PARTITION up with ${#SLURM_USABLE[@]} node(s) taking jobs$out"
