@@ -198,7 +198,9 @@ slurm::record_field() {
 slurm::setting() {
   local text
   if [[ -n "${2:-}" ]]; then text=$(cat "$2"); else text=$(scontrol show config 2>/dev/null || true); fi
-  awk -F ' *= *' -v k="$1" '$1 == k && !seen++ { print $2 }' <<<"$text"
+  # the value is everything after the first "=" (MpiParams = ports=12000-12999)
+  awk -v k="$1" '{ i = index($0, "="); key = substr($0, 1, i - 1); sub(/ +$/, "", key)
+    if (i && key == k && !seen++) { v = substr($0, i + 1); sub(/^ +/, "", v); print v } }' <<<"$text"
 }
 
 # slurm::wait_state ID STATES TIMEOUT_S: until job ID is in one of STATES (regex, e.g. 'RUNNING' or

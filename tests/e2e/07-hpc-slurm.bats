@@ -139,6 +139,20 @@ nothing_left() {
   [[ "$output" == *"step_max_rss "*" MiB, objective >= 64 MiB: missed"* ]]
 }
 
+@test "a daemon listening in the MPI port range on one node: the port check names the node and port; another range expected: it says which" {
+  nsenter --net=/run/netns/cc-cn02 timeout 60 python3 -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 12345)); s.listen(); time.sleep(60)' 3>&- &
+  LISTENER=$!
+  ON_TEARDOWN=("kill $LISTENER")
+  for _ in $(seq 50); do nsenter --net=/run/netns/cc-cn02 ss -Htln | grep -q ':12345 ' && break; sleep 0.1; done
+  expect_fail check-slurm-mpi-ports
+  [[ "$output" == *"cc-cn02: port(s) 12345 of the MPI range 12000-12999 already in use (listening)"* ]]
+  [[ "$output" != *"cc-cn01: "* ]]
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.mpi_ports=13000-13999
+  expect_fail check-slurm-mpi-ports "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"MpiParams port range: got '12000-12999', expected '13000-13999'"* ]]
+}
+
 @test "a MUNGE key others can read on one node: the key check names the node and the mode" {
   ON_TEARDOWN=("chmod 600 \"$HPC/nodes/cc-cn02/munge/munge.key\"")
   chmod 644 "$HPC/nodes/cc-cn02/munge/munge.key"
