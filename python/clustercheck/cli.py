@@ -25,6 +25,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "multi": ("clustercheck.multi.cli", "multi", "Cloud and HPC clusters on one host: resources and states."),
     "gpu": ("clustercheck.gpu_inventory", "gpu", "GPU facts from NVML: models, memory, PCI addresses, driver."),
     "baseline": ("clustercheck.baseline.cli", "baseline", "Performance baselines: save a run, judge the next, history."),
+    "net": ("clustercheck.netroutes", "net", "Host network facts: cluster subnets against the host's routes."),
 }
 
 

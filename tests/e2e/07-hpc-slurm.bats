@@ -85,7 +85,7 @@ nothing_left() {
   run "$FW" run-tests --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"hpc-slurm: 23 passed, 0 failed, 0 errors, 0 skipped of 23"* ]]
+  [[ "$output" == *"hpc-slurm: 27 passed, 0 failed, 0 errors, 0 skipped of 27"* ]]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
   grep -q 'check-mpi-pi.metric.pi_error' "$report/junit.xml"
   # per-node values of the node-health checks are artifacts
@@ -151,6 +151,15 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.
   target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.mpi_ports=13000-13999
   expect_fail check-slurm-mpi-ports "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"MpiParams port range: got '12000-12999', expected '13000-13999'"* ]]
+}
+
+@test "a cluster subnet the host already routes elsewhere: the subnet check names the subnet and the route" {
+  expect_pass check-network-subnets
+  [[ "$output" == *"hpc.local.subnet 10.99.0.0/24"* ]]
+  # the cluster's network, said to be on another bridge: the host's route for it is then someone else's
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.local.bridge=cc-other0
+  expect_fail check-network-subnets "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"hpc.local.subnet 10.99.0.0/24 overlaps the host's route 10.99.0.0/24 dev cc-slurm0"* ]]
 }
 
 @test "a MUNGE key others can read on one node: the key check names the node and the mode" {
@@ -391,7 +400,7 @@ gpu_files() {
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"hpc-slurm: 0 passed, 0 failed, 0 errors, 23 skipped of 23"* ]]
+  [[ "$output" == *"hpc-slurm: 0 passed, 0 failed, 0 errors, 27 skipped of 27"* ]]
   grep -q 'needs a SLURM cluster; this target configures none (hpc.slurm)' "$report/junit.xml"
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$report" --fail-on-skip
   [ "$status" -eq 1 ]
