@@ -32,7 +32,7 @@ COMPONENTS = {
     "NVIDIA device plugin / GPU operator": r"^check-gpu-(device-plugin|scheduling)",
     "MUNGE": r"^check-(munge-|node-munge)",
     "SLURM (slurmctld, slurmd, sinfo/srun/sbatch)": r"^check-(slurm-|both-clusters|hpc-only|cold-start|workflow-transition|node-registration|all-nodes-job|hello-world|batch-pipeline|node-slurmd|node-failure-requeue)",
-    "SLURM accounting (slurmdbd + MariaDB)": r"^check-slurm-accounting(-usage)?$",
+    "SLURM accounting (slurmdbd + MariaDB)": r"^check-slurm-(accounting|job-usage)$",
     "SLURM GRES GPUs": r"^check-(slurm-gres-|node-gpus|node-registration)|^check-workflow-transition$",
     "OpenMPI / PMIx": r"^check-(slurm-pmix|mpi-|matrix-product)",
     "Compute-node network (namespaces, bridge)": r"^check-node-network$",

@@ -135,7 +135,7 @@ nothing_left() {
   restart_controller
   restart_nodes
   all_idle
-  expect_fail check-slurm-accounting-usage
+  expect_fail check-slurm-job-usage
   [[ "$output" == *"step_max_rss "*" MiB, objective >= 64 MiB: missed"* ]]
 }
 
@@ -207,7 +207,7 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.
   echo "$output"
   [ "$status" -eq 1 ]
   ((SECONDS - start <= 30))
-  [[ "$output" == *"hpc-slurm: 1 passed, "* ]]
+  [[ "$output" == *"hpc-slurm: 2 passed, "* ]]
   [[ "$output" == *"check-slurm-controller "*"FAILED"*"partition gpu is DOWN: SLURM starts no job in it"* ]]
   # every check that did not pass says why in the partition's words
   [ "$(grep -E '^check-[a-z-]+ +(FAILED|SKIPPED)' <<<"$output" | grep -vc 'partition gpu is DOWN')" -eq 0 ]
