@@ -85,7 +85,7 @@ nothing_left() {
   run "$FW" run-tests --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"hpc-slurm: 27 passed, 0 failed, 0 errors, 0 skipped of 27"* ]]
+  [[ "$output" == *"hpc-slurm: 28 passed, 0 failed, 0 errors, 0 skipped of 28"* ]]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
   grep -q 'check-mpi-pi.metric.pi_error' "$report/junit.xml"
   # per-node values of the node-health checks are artifacts
@@ -160,6 +160,17 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.
   target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.local.bridge=cc-other0
   expect_fail check-network-subnets "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"hpc.local.subnet 10.99.0.0/24 overlaps the host's route 10.99.0.0/24 dev cc-slurm0"* ]]
+}
+
+@test "an OCI bundle without its runtime spec: the container check fails with runc's error; no bundle configured: skipped" {
+  ON_TEARDOWN=("mv \"$HPC/oci-bundle/config.json.away\" \"$HPC/oci-bundle/config.json\"")
+  mv "$HPC/oci-bundle/config.json" "$HPC/oci-bundle/config.json.away"
+  expect_fail check-slurm-container
+  [[ "$output" == *"srun --container=$HPC/oci-bundle failed"* ]]
+  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.oci="<unset>"
+  run_check check-slurm-container "$BATS_TEST_TMPDIR/c.yaml"
+  [ "$status_of" = skipped ]
+  [[ "$output" == *"no OCI bundle configured (hpc.slurm.oci.bundle"* ]]
 }
 
 @test "a MUNGE key others can read on one node: the key check names the node and the mode" {
@@ -400,7 +411,7 @@ gpu_files() {
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"hpc-slurm: 0 passed, 0 failed, 0 errors, 27 skipped of 27"* ]]
+  [[ "$output" == *"hpc-slurm: 0 passed, 0 failed, 0 errors, 28 skipped of 28"* ]]
   grep -q 'needs a SLURM cluster; this target configures none (hpc.slurm)' "$report/junit.xml"
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$report" --fail-on-skip
   [ "$status" -eq 1 ]

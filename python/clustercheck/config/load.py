@@ -17,7 +17,7 @@ from clustercheck.errors import UserError
 # Keys whose values are paths; relative ones are resolved against the config file's directory.
 PATH_KEYS = {
     "state_file", "hpc_state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config", "state_dir", "kubeconfig",
-    "conf", "munge_socket", "work_dir", "python", "scratch_dir", "program", "munge_key",
+    "conf", "munge_socket", "work_dir", "python", "scratch_dir", "program", "munge_key", "bundle",
     "prolog", "epilog", "epilog_slurmctld", "history_file", "record_dir", "debug_dir", "gpu_device_dir", "oci_runtime", "unreadable_path",
 }
 SECRET_KEY = re.compile(r"(password|secret|token)", re.IGNORECASE)
