@@ -121,14 +121,14 @@ clusters_up() {
   ! (exec 3<>/dev/tcp/127.0.0.1/15011) 2>/dev/null
 }
 
-@test "SLURM nodes drained: both-clusters-running and hpc-only fail on the SLURM job" {
+@test "SLURM nodes drained: both-clusters-running and hpc-only fail before their SLURM job, naming the drained nodes" {
   clusters_up
   ON_TEARDOWN=("scontrol update nodename=cc-cn[01-02] state=resume")
   scontrol update nodename=cc-cn[01-02] state=drain reason=clustercheck-test
-  target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.job_timeout_s=3
-  expect_fail check-both-clusters-running "$BATS_TEST_TMPDIR/c.yaml"
-  [[ "$output" == *"a SLURM job runs while both clusters are up"* ]]
-  expect_fail check-hpc-only "$BATS_TEST_TMPDIR/c.yaml"
+  expect_fail check-both-clusters-running
+  [[ "$output" == *"partition gpu is UP but none of its nodes takes jobs: cc-cn01 (drained: drained; reason: clustercheck-test)"* ]]
+  expect_fail check-hpc-only
+  [[ "$output" == *"none of its nodes takes jobs"* ]]
 }
 
 @test "the cloud side serves a model that answers wrong: workflow-transition fails; MLflow down: it fails too" {
