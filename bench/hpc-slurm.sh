@@ -11,7 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 for arg in "$@"; do
   case $arg in
     -h | --help) util::header "$0"; exit 0 ;;
-    *) [[ "$arg" =~ ^[1-9][0-9]*$ ]] && ((arg <= 64)) ||
+    *) [[ "$arg" =~ ^[1-9][0-9]{0,1}$ && "$arg" -le 64 ]] ||
       log::die "$(basename "$0"): NODE_COUNTS are whole numbers from 1 to 64 (hpc.local.compute_nodes), got '$arg' (see: $0 --help)" ;;
   esac
 done

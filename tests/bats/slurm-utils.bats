@@ -50,6 +50,6 @@ srun: error: cc-cn03: task 2: Exited with exit code 1'
   mkdir -p "$BATS_TEST_TMPDIR/bin"
   printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"%s/srun.args"\n' "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/bin/srun"
   chmod +x "$BATS_TEST_TMPDIR/bin/srun"
-  PATH=$BATS_TEST_TMPDIR/bin:$PATH CC_ARTIFACT_DIR=$BATS_TEST_TMPDIR CC_HPC_SLURM_PARTITION=p SLURM_TIMEOUT=5 slurm::srun -n 2 hostname
+  SLURM_PREFLIGHT_DONE=1 PATH=$BATS_TEST_TMPDIR/bin:$PATH CC_ARTIFACT_DIR=$BATS_TEST_TMPDIR CC_HPC_SLURM_PARTITION=p SLURM_TIMEOUT=5 SLURM_BUSY_WAIT=5 slurm::srun -n 2 hostname
   grep -qx -- "--export=NONE,NCCL_NVLS_ENABLE=0,TORCH_SYMM_MEM_DISABLE_MULTICAST=1,NVSHMEM_DISABLE_NVLS=1" "$BATS_TEST_TMPDIR/srun.args"
 }
