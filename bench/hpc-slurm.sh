@@ -71,7 +71,7 @@ test-infra/local/stack up hpc >/dev/null 2>&1
 test-infra/local/stack down hpc >/dev/null 2>&1
 bench::timed "stack up hpc warm (provisioned, daemons stopped), 2 nodes" test-infra/local/stack up hpc
 test-infra/local/stack down hpc >/dev/null 2>&1
-bench::timed "HPC SLURM framework e2e (up, 22 checks, down), 2 nodes" frameworks/test-hpc-slurm-framework.sh e2e \
+bench::timed "HPC SLURM framework e2e (up, every check, down), 2 nodes" frameworks/test-hpc-slurm-framework.sh e2e \
   --config "$cfg" --report-dir "$tmp/report-e2e"
 printf '    %s\n' "$(grep -o 'hpc-slurm: [0-9].*' "$tmp/last.log" | tail -n 1)"
 awk '/^check-/ && $3 + 0 >= 2 { printf "    %-30s %s\n", $1, $3 }' "$tmp/last.log"
