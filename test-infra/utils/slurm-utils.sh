@@ -55,27 +55,28 @@ slurm::require() {
 SLURM_PREFLIGHT_DONE=
 slurm::preflight() {
   [[ -z "$SLURM_PREFLIGHT_DONE" ]] || return 0
-  local why
-  why=$(slurm::partition_problem) || check::fail "$why"
+  slurm::partition_problem || check::fail "$SLURM_PROBLEM"
   SLURM_PREFLIGHT_DONE=1
 }
 
-# slurm::partition_problem: prints why no job can start in the configured partition and fails; prints
-# nothing when one can.
+# slurm::partition_problem: fails with SLURM_PROBLEM saying why no job can start in the configured
+# partition; else SLURM_PROBLEM is empty and the node lists of slurm::usable_nodes are current (called
+# directly, not in $(...), so that callers read them without asking sinfo again).
 slurm::partition_problem() {
   local p=$CC_HPC_SLURM_PARTITION line state
+  SLURM_PROBLEM=
   line=$(timeout 10 scontrol -o show partition "$p" 2>&1) || {
-    printf 'partition %s does not exist (partitions: %s)\n' "$p" "$(sinfo -h -o '%P' 2>/dev/null | tr '\n' ' ')"
+    SLURM_PROBLEM="partition $p does not exist (partitions: $(sinfo -h -o '%P' 2>/dev/null | tr '\n' ' '))"
     return 1
   }
   state=$(slurm::record_field "$line" State)
   if [[ "$state" != UP ]]; then
-    printf 'partition %s is %s: SLURM starts no job in it (scontrol update partitionname=%s state=up)\n' "$p" "${state:-in no state}" "$p"
+    SLURM_PROBLEM="partition $p is ${state:-in no state}: SLURM starts no job in it (scontrol update partitionname=$p state=up)"
     return 1
   fi
   slurm::usable_nodes
   if ((${#SLURM_USABLE[@]} == 0)); then
-    printf 'partition %s is UP but none of its nodes takes jobs: %s\n' "$p" "$(slurm::listing "${SLURM_UNUSABLE[@]:-no nodes}")"
+    SLURM_PROBLEM="partition $p is UP but none of its nodes takes jobs: $(slurm::listing "${SLURM_UNUSABLE[@]:-no nodes}")"
     return 1
   fi
 }
@@ -85,9 +86,8 @@ slurm::partition_problem() {
 # an ordinary state of a production cluster, not a fault. Fails naming the partition's problem when it
 # cannot take jobs; returns when neither holds (the caller then fails with its own message).
 slurm::skip_when_busy() {
-  local why node busy=()
-  why=$(slurm::partition_problem) || check::fail "$1: $why"
-  slurm::usable_nodes
+  local node busy=()
+  slurm::partition_problem || check::fail "$1: $SLURM_PROBLEM"
   for node in "${SLURM_USABLE[@]}"; do
     [[ "${SLURM_NODE_STATE[$node]}" == idle ]] || busy+=("$node ${SLURM_NODE_STATE[$node]}")
   done
@@ -98,13 +98,17 @@ slurm::skip_when_busy() {
 # slurm::listing ITEM...: ITEMs joined by "; " (node descriptions carry commas of their own).
 slurm::listing() { local out; out=$(printf '%s; ' "$@"); printf '%s\n' "${out%; }"; }
 
+# slurm::out_note LABEL: "; LABEL: node (state: meaning; reason); ..." for the nodes out of service in
+# the last slurm::usable_nodes, nothing when there are none - what a passing check appends.
+slurm::out_note() {
+  ((${#SLURM_OUT[@]} == 0)) || printf '; %s: %s' "$1" "$(slurm::listing "${SLURM_OUT[@]}")"
+}
+
 # slurm::why_no_job: what SLURM says about the partition when a job could not start or a step did not
 # run: the partition's problem, else every node's state (and reason) as sinfo gives it.
 slurm::why_no_job() {
-  local why node
-  why=$(slurm::partition_problem) && why=
-  [[ -z "$why" ]] || { printf '%s\n' "$why"; return 0; }
-  slurm::usable_nodes
+  local node
+  slurm::partition_problem || { printf '%s\n' "$SLURM_PROBLEM"; return 0; }
   local -a described=()
   for node in "${SLURM_USABLE[@]}"; do described+=("$node ${SLURM_NODE_STATE[$node]}"); done
   described+=("${SLURM_UNUSABLE[@]}")

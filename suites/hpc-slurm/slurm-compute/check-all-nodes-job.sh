@@ -25,4 +25,4 @@ for node in "${nodes[@]}"; do
 done
 check::expect_eq "tasks reported" "$(grep -c '^task ' <<<"$SRUN_OUTPUT" || true)" "$n"
 check::metric all_nodes_job "$elapsed" s
-check::finish "one job ran a task on each of the $n nodes at once in ${elapsed}s$( ((${#SLURM_OUT[@]} == 0)) || printf '; not checked: %s' "$(slurm::listing "${SLURM_OUT[@]}")")"
+check::finish "one job ran a task on each of the $n nodes at once in ${elapsed}s$(slurm::out_note "not checked")"

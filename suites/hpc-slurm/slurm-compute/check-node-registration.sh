@@ -35,6 +35,4 @@ for node in "${nodes[@]}"; do
     log::ok "$node: $cpus CPUs, $mem MiB, Gres=$gres ($state)"
   fi
 done
-out=
-((${#SLURM_OUT[@]} == 0)) || out="; out of service: $(slurm::listing "${SLURM_OUT[@]}")"
-check::finish "${#nodes[@]} node(s) registered with ${CC_HPC_SLURM_CPUS_PER_NODE:-any} CPUs, ${CC_HPC_SLURM_MEMORY_MIB_PER_NODE:-any} MiB, $CC_HPC_SLURM_GPUS_PER_NODE GPUs each$out"
+check::finish "${#nodes[@]} node(s) registered with ${CC_HPC_SLURM_CPUS_PER_NODE:-any} CPUs, ${CC_HPC_SLURM_MEMORY_MIB_PER_NODE:-any} MiB, $CC_HPC_SLURM_GPUS_PER_NODE GPUs each$(slurm::out_note "out of service")"

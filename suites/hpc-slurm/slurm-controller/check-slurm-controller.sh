@@ -32,6 +32,4 @@ slurm::usable_nodes
 check::metric nodes_responding $((${#SLURM_USABLE[@]} + ${#SLURM_OUT[@]})) nodes ">=" "$CC_HPC_SLURM_NODES" || true
 ((${#SLURM_FAULT[@]} == 0)) || check::note_failure "not usable: $(slurm::listing "${SLURM_FAULT[@]}")"
 ((${#SLURM_USABLE[@]})) || check::note_failure "no node of partition $CC_HPC_SLURM_PARTITION takes jobs: $(slurm::listing "${SLURM_UNUSABLE[@]:-it has no nodes}")"
-out=
-((${#SLURM_OUT[@]} == 0)) || out="; out of service: $(slurm::listing "${SLURM_OUT[@]}")"
-check::finish "slurmctld $version up (auth/munge, select/cons_tres); partition $CC_HPC_SLURM_PARTITION up with ${#SLURM_USABLE[@]} node(s) taking jobs$out"
+check::finish "slurmctld $version up (auth/munge, select/cons_tres); partition $CC_HPC_SLURM_PARTITION up with ${#SLURM_USABLE[@]} node(s) taking jobs$(slurm::out_note "out of service")"
