@@ -31,8 +31,9 @@ test-bats: setup ## bats: the shell library and runner
 test-e2e: setup ## end to end against the local target with real QEMU guests
 	tests/e2e/run-all.sh
 
-lint: setup ## shellcheck every shell file, packer validate, ansible-playbook --syntax-check
+lint: setup ## shellcheck every shell file, the never-fails scan (tests/lint), packer validate, ansible-playbook --syntax-check
 	git ls-files '*.sh' 'frameworks/*' '.ci/run' 'test-infra/local/stack' 'tests/fixtures/pg-*' 'tests/fixtures/fixture-server' | sort -u | xargs -P "$$(nproc)" -n 8 shellcheck -x
+	python3 tests/lint/never_fails.py
 	cd packer && packer validate guest-image.pkr.hcl
 	cd ansible && ansible-playbook -i inventory/local.yml site.yml --syntax-check
 

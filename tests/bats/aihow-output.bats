@@ -28,8 +28,11 @@ setup() {
   CLI_OUTPUT=$(cat "$REAL/vm-start-cc-local-gpu-worker-02.stdout")
   [ "$(cat "$REAL/vm-start-cc-local-gpu-worker-02.exit")" = 1 ]
   [ "$(cloud_cli::error_text)" = "Error: GPU 0000:65:00.0 is currently allocated to cc-local-gpu-worker-01. Stop that VM before starting cc-local-gpu-worker-02." ]
-  [ "$(cloud_cli::said)" = "$(cloud_cli::error_text)" ]
+  [ "$(cloud_cli::said)" = "Error: GPU 0000:65:00.0 is currently allocated to cc-local-gpu-worker-01. Stop that VM before starting cc-local-gpu-worker-02." ]
   [ "$(grep -c '^Error:' <<<"$CLI_OUTPUT")" -eq 1 ]
+  # without an Error: line, what the CLI said is its last line
+  CLI_OUTPUT=$'Starting VM x\nvm start: libvirt refused the domain'
+  [ "$(cloud_cli::said)" = "vm start: libvirt refused the domain" ]
 }
 
 @test "an unknown VM: exit 1 and an error naming it, for every vm command" {

@@ -20,11 +20,11 @@ load helpers
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
   [ "$(grep -c '<testcase' "$report/junit.xml")" -eq 17 ]
   grep -q 'interrupted by SIGTERM\|did not run' "$report/junit.xml"
-  ! pgrep -f 'guest=cc-local-' >/dev/null
-  ! ip link show ccbr-local >/dev/null 2>&1
+  [ -z "$(pgrep -f 'guest=cc-local-')" ]
+  [ -z "$(ip link show ccbr-local 2>/dev/null)" ]
   [ -z "$(ls -A "$ROOT/.local-target/volumes/cc-local" 2>/dev/null)" ]
   [ ! -e "$ROOT/.local-target/pids/libvirtd.pid" ]
-  ! pgrep -x libvirtd >/dev/null
+  [ -z "$(pgrep -x libvirtd)" ]
 }
 
 @test "SIGINT during start-cluster: nothing left either" {
@@ -42,7 +42,7 @@ load helpers
   wait "$pid" || rc=$?
   cat "$BATS_TEST_TMPDIR/log"
   [ "$rc" -ne 0 ]
-  ! pgrep -f 'guest=cc-local-' >/dev/null
-  ! ip link show ccbr-local >/dev/null 2>&1
-  ! pgrep -x libvirtd >/dev/null
+  [ -z "$(pgrep -f 'guest=cc-local-')" ]
+  [ -z "$(ip link show ccbr-local 2>/dev/null)" ]
+  [ -z "$(pgrep -x libvirtd)" ]
 }

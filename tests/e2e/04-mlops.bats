@@ -171,7 +171,8 @@ secrets_absent() {
 @test "model artifact deleted from the bucket: the artifact-store check fails" {
   prefix=$(clustercheck mlflow model-artifacts --config "$CFG" | awk -F '\t' '$1 == "artifact_key_prefix" {print $2}')
   file=$(clustercheck mlflow model-artifacts --config "$CFG" | awk -F '\t' '$1 == "model_file" {print $2}')
-  [ -n "$prefix" ] && [ -n "$file" ]
+  [ -n "$prefix" ]
+  [ -n "$file" ]
   "$ROOT/tests/fixtures/s3-tool" "$CFG" mv mlflow-artifacts "$prefix/$file" "aside/$file"
   ON_TEARDOWN=("'$ROOT/tests/fixtures/s3-tool' '$CFG' mv mlflow-artifacts 'aside/$file' '$prefix/$file'")
   expect_fail check-mlflow-artifact-store
@@ -210,10 +211,10 @@ secrets_absent() {
   echo "$output"
   [ "$status" -eq 0 ]
   while read -r pid started; do
-    ! still_running "$pid" "$started"
+    if still_running "$pid" "$started"; then echo "pid $pid still running after stack down" >&2; return 1; fi
   done <"$BATS_TEST_TMPDIR/pids"
   for port in "${MLOPS_PORTS[@]}"; do
-    ! ss -Hltn "sport = :$port" | grep -q .
+    [ -z "$(ss -Hltn "sport = :$port")" ]
   done
   [ -z "$(find "$MLOPS_STATE/mlflow/tmp" "$MLOPS_STATE/serving/tmp" -mindepth 1 2>/dev/null)" ]
   [ ! -e "$ROOT/.local-target/pids/s3.pid" ]
@@ -238,5 +239,5 @@ time.sleep(60)' &
   [ "$status" -ne 0 ]
   [[ "$output" == *"port 15000 on 127.0.0.1 (MLflow) is already in use"* ]]
   [ ! -e "$ROOT/.local-target/pids/s3.pid" ]
-  ! ss -Hltn "sport = :18333" | grep -q .
+  [ -z "$(ss -Hltn "sport = :18333")" ]
 }

@@ -41,7 +41,10 @@ restart_controller() {
 # restart_nodes: every node's slurmd stopped and started again (it reads slurm.conf at its start).
 restart_nodes() {
   local node
-  for node in "${NODES[@]}"; do "$STACK" node-stop "$node" && "$STACK" node-start "$node"; done
+  for node in "${NODES[@]}"; do
+    "$STACK" node-stop "$node"
+    "$STACK" node-start "$node"
+  done
 }
 
 # on_node NODE CMD...: run CMD in the node's mount namespace (where its slurmd and jobs run).
@@ -277,7 +280,9 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.
   other=$HPC/test-other-munge
   # slurmd restarted with the right key registers at once (instead of at the controller's next ping)
   ON_TEARDOWN=("stop_other_munged" "rm -rf \"$other\"" "\"$STACK\" node-stop cc-cn02" "\"$STACK\" up hpc" settle)
-  mkdir -p "$other" && mungekey --create --keyfile="$other/munge.key" && chown -R munge:munge "$other"
+  mkdir -p "$other"
+  mungekey --create --keyfile="$other/munge.key"
+  chown -R munge:munge "$other"
   stop_other_munged() { [ -z "${MUNGED_PID:-}" ] || kill "$MUNGED_PID" 2>/dev/null || true; sleep 0.5; }
   stop_daemon munged-cc-cn02
   node_dir=$HPC/nodes/cc-cn02/munge
@@ -383,7 +388,10 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.
 # restart_nodes: every node's slurmd again (it reads its GRES devices when it starts).
 restart_nodes() {
   local node
-  for node in "${NODES[@]}"; do "$STACK" node-stop "$node" && "$STACK" node-start "$node"; done
+  for node in "${NODES[@]}"; do
+    "$STACK" node-stop "$node"
+    "$STACK" node-start "$node"
+  done
   all_idle
 }
 

@@ -117,8 +117,10 @@ clusters_up() {
   [ "$(clustercheck multi clusters --config "$CFG")" = "$before" ]
   [ -z "$(squeue -h)" ]
   # The workflow's model and the temporary model server are gone.
-  ! curl -sf "http://127.0.0.1:15000/api/2.0/mlflow/registered-models/get?name=cc-hpc-trained"
-  ! (exec 3<>/dev/tcp/127.0.0.1/15011) 2>/dev/null
+  run curl -sf "http://127.0.0.1:15000/api/2.0/mlflow/registered-models/get?name=cc-hpc-trained"
+  [ "$status" -ne 0 ]
+  run bash -c 'exec 3<>/dev/tcp/127.0.0.1/15011'
+  [ "$status" -ne 0 ]
 }
 
 @test "SLURM nodes drained: both-clusters-running and hpc-only fail before their SLURM job, naming the drained nodes" {
@@ -186,9 +188,12 @@ clusters_up() {
   [[ "$output" == *"kubernetes framework (lane kubernetes) started"* && "$output" == *"hpc-slurm framework (lane slurm) started"* ]]
   grep -q 'slurm-controller' "$report/hpc-slurm.log"
   grep -q '"wall_s"' "$report/hpc-slurm/e2e.json"
-  grep -q "id='fw-hpc-slurm'" "$report/report.html" && grep -q "id='fw-kubernetes'" "$report/report.html"
+  grep -q "id='fw-hpc-slurm'" "$report/report.html"
+  grep -q "id='fw-kubernetes'" "$report/report.html"
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
-  [ -f "$report/report.html" ] && [ -f "$report/kubernetes/junit.xml" ] && [ -f "$report/hpc-slurm/junit.xml" ]
+  [ -f "$report/report.html" ]
+  [ -f "$report/kubernetes/junit.xml" ]
+  [ -f "$report/hpc-slurm/junit.xml" ]
   grep -q 'name="all-clusters/kubernetes/kubernetes-cluster"' "$report/junit.xml"
   grep -q 'name="all-clusters/hpc-slurm/hpc-slurm/slurm-controller"' "$report/junit.xml"
   [[ "$output" == *"all-clusters: 2 passed, 0 failed, 0 errors, 1 skipped of 3"* ]]

@@ -9,7 +9,8 @@ FW=$ROOT/frameworks/test-hpc-runtime-framework.sh
 # restart_node NODE: its slurmd re-reads its configuration (cgroup.conf is read at start only), and
 # so does the controller.
 restart_node() {
-  "$STACK" node-stop "$1" && "$STACK" node-start "$1"
+  "$STACK" node-stop "$1"
+  "$STACK" node-start "$1"
   scontrol reconfigure
   all_idle
 }
@@ -51,7 +52,7 @@ PY
     grep -q "\"cause\": \"$cause\"" "$report/artifacts/check-failure-diagnosis/diagnosis-$cause.json"
   done
   # the registry password never reaches a report
-  ! grep -rq 'cc-local-registry-Q7pZ2' "$report"
+  [ -z "$(grep -rl 'cc-local-registry-Q7pZ2' "$report")" ]
   [ -z "$(ls -A "$HPC/jobs")" ]
   no_job_leftovers
   all_idle
