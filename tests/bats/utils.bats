@@ -57,8 +57,12 @@ setup() {
 }
 
 @test "stop_pid terminates, then kills a process that ignores TERM" {
-  bash -c 'trap "" TERM; sleep 30' &
+  python3 -c 'import signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+open(sys.argv[1], "w").close()
+time.sleep(30)' "$BATS_TEST_TMPDIR/ready" &
   pid=$!
+  for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.05; done
   SECONDS=0
   util::stop_pid "$pid" 1
   # gone, or a zombie (killed; bats reaps it only when the test ends)
