@@ -26,6 +26,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "gpu": ("clustercheck.gpu_inventory", "gpu", "GPU facts from NVML: models, memory, PCI addresses, driver."),
     "baseline": ("clustercheck.baseline.cli", "baseline", "Performance baselines: save a run, judge the next, history."),
     "net": ("clustercheck.netroutes", "net", "Host network facts: cluster subnets against the host's routes."),
+    "dcgm": ("clustercheck.dcgm", "dcgm", "DCGM exporter metrics judged per GPU node."),
 }
 
 

@@ -7,11 +7,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mapfile -t gpu_vms < <(cloud_cli::vms gpu)
 ((${#gpu_vms[@]})) || check::skip "no VM in the config has a GPU"
-simulated=()
+simulated=() checked=() stopped=()
 for vm in "${gpu_vms[@]}"; do
   pci=$(cloud_cli::vm_field "$vm" GPU)
   cloud_cli::facts
-  [[ "$(facts::get state-vm "$vm" 3)" == running ]] || continue
+  state=$(facts::get state-vm "$vm" 3)
+  if [[ "$state" != running ]]; then
+    stopped+=("$vm (${state:-not in the state file})")
+    continue
+  fi
+  checked+=("$vm")
   check::expect "$vm holds GPU $pci (state file and libvirt)" check_gpu_allocation "$vm" "$pci"
   rc=0
   verify_vm_gpu "$vm" "$pci" || rc=$?
@@ -22,7 +27,9 @@ for vm in "${gpu_vms[@]}"; do
   esac
 done
 ((${#CHECK_FAILURES[@]})) && check::finish ""
+# Only a running VM holds its GPU: with none running there is nothing to verify.
+((${#checked[@]})) || check::skip "no GPU VM is running: ${stopped[*]}"
 if ((${#simulated[@]})); then
   check::skip "assignment verified; in-guest visibility needs a real VFIO device and GPU ${simulated[*]} is simulated"
 fi
-check::finish "GPUs assigned and visible in their guests"
+check::finish "GPUs assigned and visible in their guests: ${checked[*]}${stopped:+; not running: ${stopped[*]}}"

@@ -105,6 +105,14 @@ put_back_state_files() {
   restore_state
 }
 
+@test "no GPU VM running: gpu-passthrough is skipped naming the VMs, not passed" {
+  edit_json "$STATE" 's["worker_nodes"][0]["state"] = "shutoff"'
+  run_check check-vm-gpu-passthrough
+  [ "$status_of" = skipped ]
+  [[ "$output" == *"no GPU VM is running: cc-local-gpu-worker-01 (shutoff) cc-local-gpu-worker-02 (shutoff)"* ]]
+  restore_state
+}
+
 @test "GPU owned twice: state-tracking fails" {
   edit_json "$STATE" 's["worker_nodes"][1]["state"] = "running"'
   virsh_q start cc-local-gpu-worker-02 >/dev/null

@@ -187,6 +187,41 @@ EOF
   [[ "$output" == *"/api/health did not answer"* ]]
 }
 
+@test "monitoring judged per node and per part: a GPU without its DCGM series, Grafana without a token, Prometheus down" {
+  # dcgm-exporter scrapes and Grafana's documented API answers, served over HTTP
+  python3 -m http.server --bind 127.0.0.1 19301 --directory "$ROOT/tests/fixtures" >/dev/null 2>&1 3>&- &
+  ON_TEARDOWN=("kill $!")
+  wait_listening 19301
+  target_config "$BATS_TEST_TMPDIR/ok.yaml" hpc.monitoring.dcgm_url=http://127.0.0.1:19301/dcgm/two-nodes.prom
+  expect_pass check-dcgm-metrics "$BATS_TEST_TMPDIR/ok.yaml"
+  [[ "$output" == *"for all 4 GPU(s) of 2 GPU node(s)"* ]]
+  target_config "$BATS_TEST_TMPDIR/gpu1.yaml" hpc.monitoring.dcgm_url=http://127.0.0.1:19301/dcgm/cn02-gpu1-no-memory.prom
+  expect_fail check-dcgm-metrics "$BATS_TEST_TMPDIR/gpu1.yaml"
+  [[ "$output" == *"cc-cn02: 2 GPU(s), but DCGM_FI_DEV_FB_USED for 1"* ]]
+  [[ "$output" != *"cc-cn01: "* ]]
+  # without a token the datasource half is not done: a skip naming the key, never a pass
+  target_config "$BATS_TEST_TMPDIR/g.yaml" hpc.monitoring.grafana_url=http://127.0.0.1:19301/grafana
+  run_check check-grafana "$BATS_TEST_TMPDIR/g.yaml"
+  [ "$status_of" = skipped ]
+  [[ "$output" == *"Prometheus datasource not checked: no token (hpc.monitoring.grafana_token)"* ]]
+  target_config "$BATS_TEST_TMPDIR/gt.yaml" hpc.monitoring.grafana_url=http://127.0.0.1:19301/grafana \
+    hpc.monitoring.grafana_token=cc-test-token
+  expect_fail check-grafana "$BATS_TEST_TMPDIR/gt.yaml"
+  [[ "$output" == *"Grafana has no Prometheus datasource"* ]]
+  # Prometheus not answering is said at once, not as every node's exporter missing
+  target_config "$BATS_TEST_TMPDIR/prom.yaml" hpc.monitoring.prometheus_url=http://127.0.0.1:19302
+  expect_fail check-node-exporters "$BATS_TEST_TMPDIR/prom.yaml"
+  [[ "$output" == *"FAIL: Prometheus at http://127.0.0.1:19302 did not answer"* ]]
+}
+
+@test "a partition that gives a job one CPU per node: the CPU-binding check fails naming the -c 2 job" {
+  ON_TEARDOWN=("scontrol update PartitionName=gpu MaxCPUsPerNode=UNLIMITED")
+  scontrol update PartitionName=gpu MaxCPUsPerNode=1
+  expect_fail check-cgroup-cpu-binding
+  [[ "$output" == *"a job with -c 2 failed: "* ]]
+  scontrol update PartitionName=gpu MaxCPUsPerNode=UNLIMITED
+}
+
 @test "no hpc section: every runtime check is skipped with the reason, exit 0" {
   target_config "$BATS_TEST_TMPDIR/nohpc.yaml" hpc='<unset>'
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/nohpc.yaml" --report-dir "$BATS_TEST_TMPDIR/report"

@@ -10,7 +10,10 @@ url=${CC_HPC_MONITORING_GRAFANA_URL:-}
 curl -sf --max-time 10 "$url/api/health" -o "$CC_ARTIFACT_DIR/health.json" || check::fail "Grafana at $url: /api/health did not answer"
 db=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("database", "?"))' "$CC_ARTIFACT_DIR/health.json")
 check::expect_eq "Grafana database health" "$db" ok
-[[ -n "${CC_HPC_MONITORING_GRAFANA_TOKEN:-}" ]] || check::finish "Grafana healthy (no grafana_token: datasources not listed)"
+((${#CHECK_FAILURES[@]} == 0)) || check::finish ""
+# Listing datasources needs an API token: without one, that half of the check is not done - a skip.
+[[ -n "${CC_HPC_MONITORING_GRAFANA_TOKEN:-}" ]] ||
+  check::skip "Grafana healthy (database ok); its Prometheus datasource not checked: no token (hpc.monitoring.grafana_token)"
 cfg=$CC_ARTIFACT_DIR/grafana.curl
 (umask 077; printf 'header = "Authorization: Bearer %s"\n' "$CC_HPC_MONITORING_GRAFANA_TOKEN" >"$cfg")
 curl -sf --max-time 10 --config "$cfg" "$url/api/datasources" -o "$CC_ARTIFACT_DIR/datasources.json" ||
