@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Check: capacity - the open-loop rate is raised (past inference.sweep.rates, up to sweep.max_rate) until the latency objective breaks; that capacity meets req/s per GPU
+# Check: capacity - the open-loop rate is raised (past inference.sweep.rates, up to sweep.max_rate) until the latency objective breaks; that capacity meets req/s per GPU (per serving instance where no GPU is seen)
 # depends: check-inference-request-response
 # timeout: 600
 set -euo pipefail
@@ -13,13 +13,23 @@ saturated=$(facts::get sweep saturated)
 [[ "$stopped" != generator-limited* ]] || [[ "$max" != 0* ]] ||
   check::error "the load generator could not produce even the first rate ($stopped)"
 facts::run per-gpu inference per-gpu "$max"
-log::info "throughput judged $(facts::get per-gpu basis); sweep stopped: $stopped"
+basis=$(facts::get per-gpu basis)
+log::info "throughput judged $basis; sweep stopped: $stopped"
 check::metric throughput_max "$max" "req/s"
-check::metric throughput_per_gpu "$(facts::get per-gpu per_gpu_rate)" "req/s" ">=" "$CC_INFERENCE_OBJECTIVES_MIN_RPS_PER_GPU" || true
+if (($(facts::get per-gpu gpus) > 0)); then
+  check::metric throughput_per_gpu "$(facts::get per-gpu per_gpu_rate)" "req/s" ">=" "$CC_INFERENCE_OBJECTIVES_MIN_RPS_PER_GPU" || true
+elif [[ -n "${CC_INFERENCE_OBJECTIVES_MIN_RPS_PER_INSTANCE:-}" ]]; then
+  # no GPU: the server is judged as one serving instance, under the objective named so
+  check::metric throughput_per_instance "$max" "req/s" ">=" "$CC_INFERENCE_OBJECTIVES_MIN_RPS_PER_INSTANCE" || true
+else
+  check::metric throughput_per_instance "$max" "req/s"
+  ((${#CHECK_FAILURES[@]} == 0)) || check::finish ""
+  check::skip "capacity $max req/s measured; min_rps_per_gpu not judged: $basis - set inference.objectives.min_rps_per_instance to judge it per instance"
+fi
 if [[ "$saturated" == yes ]]; then
   capacity="$max req/s"
 else
   # the bound, or a generator that could not go faster, came first: the server's limit is higher
   capacity="at least $max req/s (not saturated)"
 fi
-check::finish "capacity $capacity within p95 <= $CC_INFERENCE_OBJECTIVES_P95_MS ms ($(facts::get per-gpu basis); stopped: $stopped)"
+check::finish "capacity $capacity within p95 <= $CC_INFERENCE_OBJECTIVES_P95_MS ms ($basis; stopped: $stopped)"

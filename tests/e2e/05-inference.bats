@@ -44,7 +44,7 @@ inference:
     - {input: [6.7, 3.0, 5.2, 2.3], output: 2}
   load: {rate_rps: 20, duration_s: 3, warmup_s: 0.5}
   sweep: {rates: [20, 40], step_duration_s: 2, max_rate: 60}
-  objectives: {p95_ms: 200, min_rps_per_gpu: 30}
+  objectives: {p95_ms: 200, min_rps_per_gpu: 30, min_rps_per_instance: 30}
 EOF
   yaml_set "$out" "$@"
   echo "$out"
@@ -135,7 +135,7 @@ wait_model_server() {
   regressed=$(cat "$BATS_TEST_TMPDIR/slow"/artifacts/*/baseline.jsonl | python3 -c '
 import json, sys
 print(" ".join(sorted(j["name"] for j in map(json.loads, sys.stdin) if j["verdict"] == "regressed")))')
-  [ "$regressed" = "latency_p50 latency_p95 throughput_max throughput_per_gpu" ]
+  [ "$regressed" = "latency_p50 latency_p95 throughput_max throughput_per_instance" ]
   # JUnit properties carry the baseline and the change beside the value
   grep -Eq 'name="check-inference-latency.metric.latency_p50.baseline" value="[0-9.]+"' "$junit"
   grep -Eq 'name="check-inference-throughput.metric.throughput_max.change_pct" value="-[0-9.]+"' "$junit"
@@ -163,36 +163,46 @@ print(" ".join(sorted(j["name"] for j in map(json.loads, sys.stdin) if j["verdic
   [[ "$output" != *"gpu0_utilization 87.0 %, objective"*"missed"* ]]
 }
 
-# replicas_target PORT_A PORT_B [KEY=YAML...]: the fixture target with two replicas, lean sweeps.
+# replicas_target PORT_A PORT_B [KEY=YAML...]: the fixture target with two replicas, lean sweeps; the
+# first replica on GPU 1 and the second on GPU 0, so that a check that took list position for the GPU
+# would judge the wrong one.
 replicas_target() {
-  fixture_target "inference.replicas=[{url: 'http://127.0.0.1:$1', gpu: 0}, {url: 'http://127.0.0.1:$2', gpu: 1}]" \
+  fixture_target "inference.replicas=[{url: 'http://127.0.0.1:$1', gpu: 1}, {url: 'http://127.0.0.1:$2', gpu: 0}]" \
     'inference.sweep={rates: [40, 80], step_duration_s: 1, max_rate: 160, refine: 1}' \
-    'inference.gpu={load_duration_s: 2, sample_hz: 20}' inference.objectives.replica_scaling_pct=70 "${@:3}"
+    'inference.gpu={load_duration_s: 2, sample_hz: 20}' inference.objectives.replica_scaling_pct=70 \
+    inference.objectives.gpu_utilization_pct=50 "${@:3}"
 }
 
 @test "one replica per GPU (two simulated GPUs): together twice one's capacity, each replica and GPU by itself; one server behind both fails" {
-  # each fixture replica serves 100 predictions a second, one at a time, like a GPU
-  "$FIXTURE" start "$BATS_TEST_TMPDIR/srv" "$PORT" --capacity 100
-  "$FIXTURE" start "$BATS_TEST_TMPDIR/srv2" $((PORT + 1)) --capacity 100
+  # each fixture replica serves 100 predictions a second, one at a time, like a GPU; each simulated
+  # GPU's utilisation is its replica's busy share (GPU 1 serves the first replica)
+  export CC_SIM_GPU1_BUSY=$BATS_TEST_TMPDIR/srv/busy CC_SIM_GPU0_BUSY=$BATS_TEST_TMPDIR/srv2/busy
+  "$FIXTURE" start "$BATS_TEST_TMPDIR/srv" "$PORT" --capacity 100 --busy-file "$CC_SIM_GPU1_BUSY"
+  "$FIXTURE" start "$BATS_TEST_TMPDIR/srv2" $((PORT + 1)) --capacity 100 --busy-file "$CC_SIM_GPU0_BUSY"
   ON_TEARDOWN+=("'$FIXTURE' stop '$BATS_TEST_TMPDIR/srv2'")
-  export PYTHONPATH=$ROOT/tests/fixtures/nvml-sim CC_NVML_SIM=$ROOT/tests/fixtures/nvml-sim/two-h200-busy.json
+  # no GPU metrics: throughput per replica judged, the GPU half a skip - never a pass
+  cfg=$(replicas_target "$PORT" $((PORT + 1)) 'inference.gpu.nvml="off"')
+  run_check check-gpu-replica-scaling "$cfg"
+  [ "$status_of" = skipped ]
+  [[ "$output" == *"each replica's GPU not checked: no GPU metrics configured"* ]]
+  export PYTHONPATH=$ROOT/tests/fixtures/nvml-sim CC_NVML_SIM=$ROOT/tests/fixtures/nvml-sim/two-h200-serving.json
   cfg=$(replicas_target "$PORT" $((PORT + 1)))
   expect_pass check-gpu-replica-scaling "$cfg"
   junit=$BATS_TEST_TMPDIR/r-check-gpu-replica-scaling-$CHECK_RUNS/junit.xml
   ratio=$(sed -n 's/.*check-gpu-replica-scaling.metric.scaling_ratio" value="\([0-9.]*\) x.*/\1/p' "$junit")
   awk -v r="$ratio" 'BEGIN { exit !(r >= 1.4) }'
-  grep -rq "replica 0: GPU 0, .* req/s, 87.0% busy; replica 1: GPU 1, .* req/s, 82.0% busy" \
+  grep -rEq "replica 0: GPU 1, .* req/s, [0-9.]+% busy; replica 1: GPU 0, .* req/s, [0-9.]+% busy" \
     "$BATS_TEST_TMPDIR/r-check-gpu-replica-scaling-$CHECK_RUNS"
-  for m in throughput_one_replica throughput_all_replicas scaling_ratio scaling_efficiency replica0_gpu0_throughput \
-    replica1_gpu1_throughput gpu0_utilization gpu1_utilization; do
+  for m in throughput_one_replica throughput_all_replicas scaling_ratio scaling_efficiency replica0_gpu1_throughput \
+    replica1_gpu0_throughput gpu0_utilization gpu1_utilization; do
     grep -q "name=\"check-gpu-replica-scaling.metric.$m\"" "$junit"
   done
-  # both "replicas" one server: no scaling; and GPU 1 idle while its replica is said to serve on it
-  export CC_NVML_SIM=$ROOT/tests/fixtures/nvml-sim/two-h200.json
+  # both "replicas" one server: no scaling, and GPU 0 (the second replica's) idle - it gets no load
   cfg=$(replicas_target "$PORT" "$PORT")
   expect_fail check-gpu-replica-scaling "$cfg"
   [[ "$output" == *"scaling_efficiency "*" %, objective >= 70 %: missed"* ]]
-  [[ "$output" == *"gpu1_utilization 0.0 %, objective >= 70 %: missed"* ]]
+  [[ "$output" == *"gpu0_utilization 0.0 %, objective >= 50 %: missed"* ]]
+  [[ "$output" != *"gpu1_utilization "*"missed"* ]]
 }
 
 @test "server down: deployment, endpoint and request-response fail" {
@@ -233,7 +243,12 @@ replicas_target() {
   expect_fail check-inference-latency "$cfg"
   [[ "$output" == *"latency_p95 30"*"ms, objective <= 200 ms: missed"* ]]
   expect_fail check-inference-throughput "$cfg"
-  [[ "$output" == *"throughput_per_gpu 0"*"objective >= 30 req/s: missed"* ]]
+  [[ "$output" == *"throughput_per_instance 0"*"objective >= 30 req/s: missed"* ]]
+  # no GPU and no per-instance objective: the per-GPU objective is not judged - a skip, never a pass
+  cfg=$(fixture_target 'inference.objectives={p95_ms: 200, min_rps_per_gpu: 30}')
+  run_check check-inference-throughput "$cfg"
+  [ "$status_of" = skipped ]
+  [[ "$output" == *"min_rps_per_gpu not judged: per serving instance (no GPU seen: "* ]]
 }
 
 @test "errors under load: latency fails on the error rate" {

@@ -88,8 +88,10 @@ nothing_left() {
   run "$FW" run-tests --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"hpc-slurm: 28 passed, 0 failed, 0 errors, 0 skipped of 28"* ]]
+  [[ "$output" == *"hpc-slurm: 27 passed, 0 failed, 0 errors, 1 skipped of 28"* ]]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
+  # the GPUs are device files made with mknod: GRES verified, the devices a skip naming why
+  grep -q 'message="SLURM hands a job 2 GRES GPUs on cc-cn01,cc-cn02 (SLURM_GPUS_ON_NODE, CUDA_VISIBLE_DEVICES); the devices themselves not checked: no nvidia-smi on any node"' "$report/junit.xml"
   grep -q 'check-mpi-pi.metric.pi_error' "$report/junit.xml"
   # per-node values of the node-health checks are artifacts
   grep -q "^cc-cn02	writable=yes free_mib=" "$report/artifacts/check-node-scratch/node-values.tsv"
@@ -261,8 +263,10 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.
   for _ in $(seq 40); do [ "$(sinfo -h -N -o '%N %T' | tr '\n' ' ')" = "cc-cn01 allocated cc-cn02 planned " ] && break; sleep 0.5; done
   [ "$(sinfo -h -N -o '%N %T' | tr '\n' ' ')" = "cc-cn01 allocated cc-cn02 planned " ]
   target_config "$BATS_TEST_TMPDIR/c.yaml" hpc.slurm.busy_wait_s=5
+  # one check of each kind (per-node health, a job over every node, a one-node job): the rest of their
+  # suites read the cluster the same way and cost CI a minute and a half more
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$BATS_TEST_TMPDIR/report" \
-    --suite node-health --suite slurm-compute --suite slurm-job-examples
+    --filter '^check-(node-scratch|all-nodes-job|slurm-srun)$'
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *" 0 failed, 0 errors, "* ]]

@@ -90,7 +90,9 @@ def test_utilisation_that_changes_is_followed_per_gpu(tmp_path: Path, monkeypatc
     level = tmp_path / "gpu1.util"
     level.write_text("0")
     data = json.loads(TWO.read_text())
-    data["gpus"][1] = {**data["gpus"][1], "utilization_file": str(level)}
+    # the simulated list is not in index order: find GPU 1 by its index
+    at = next(k for k, g in enumerate(data["gpus"]) if g["index"] == 1)
+    data["gpus"][at] = {**data["gpus"][at], "utilization_file": str(level)}
     cfg = tmp_path / "sim.json"
     cfg.write_text(json.dumps(data))
     monkeypatch.setenv("CC_NVML_SIM", str(cfg))
@@ -145,3 +147,53 @@ def test_dcgm_through_prometheus_keeps_each_gpu(dcgm: str) -> None:
     assert by_gpu["gpu-node-1-1"]["mean"] == 3.0 and not by_gpu["gpu-node-1-1"]["serving"]
     # the default query asks for every GPU's series, not an average over them
     assert all("avg" not in q for q in _Dcgm.queries) and any("DCGM_FI_DEV_GPU_UTIL" in q for q in _Dcgm.queries)
+
+
+def test_bus_bandwidth_is_nccl_tests_formula_beyond_two_ranks() -> None:
+    """nccl-tests' all-reduce busbw = algbw x 2(n-1)/n: with 2 ranks it equals algbw, so only more ranks
+    show a wrong factor."""
+    from clustercheck.bench.collectives import bus_bandwidth, slowest
+
+    assert bus_bandwidth("all_reduce", 10.0, 2) == 10.0
+    assert bus_bandwidth("all_reduce", 10.0, 4) == 15.0
+    assert bus_bandwidth("all_reduce", 10.0, 8) == 17.5
+    assert bus_bandwidth("all_gather", 12.0, 4) == 9.0
+    assert bus_bandwidth("all_reduce", 10.0, 1) == 0.0
+    ranks = [{"rank": r, "algbw_gbps": bw} for r, bw in enumerate((11.0, 9.5, 10.2, 12.4))]
+    slow = slowest(ranks, 4)
+    assert slow["rank"] == 1 and slow["busbw_gbps"] == 14.25
+
+
+def test_dcgm_series_without_a_gpu_label_keep_their_position(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exporter whose series carry no gpu label: each is told apart by its position in the answer."""
+
+    class NoLabel(_Dcgm):
+        def do_GET(self) -> None:  # noqa: N802
+            result = [{"metric": {"__name__": "DCGM_FI_DEV_GPU_UTIL", "UUID": f"GPU-{i}"}, "value": [0, str(v)]}
+                      for i, v in ((0, 64), (1, 12))]
+            body = json.dumps({"status": "success", "data": {"resultType": "vector", "result": result}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = HTTPServer(("127.0.0.1", 0), NoLabel)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        summary = _sample({"prometheus_url": f"http://127.0.0.1:{server.server_address[1]}", "indices": [1],
+                           "sample_hz": 50}, "prometheus")
+    finally:
+        server.shutdown()
+        server.server_close()
+    by_gpu = {d["gpu"]: d for d in summary["per_gpu"]}
+    assert by_gpu["0"]["mean"] == 64.0 and by_gpu["0"]["uuid"] == "GPU-0" and not by_gpu["0"]["serving"]
+    assert by_gpu["1"]["mean"] == 12.0 and by_gpu["1"]["serving"]
+
+
+def test_per_gpu_throughput_divides_by_every_serving_gpu(sim_nvml: None) -> None:
+    from clustercheck.inference.runs import throughput_per_gpu
+
+    assert throughput_per_gpu({"gpu": {}}, 300.0) == (150.0, 2, "2 GPU(s) via NVML")
+    assert throughput_per_gpu({"gpu": {"indices": [1]}}, 300.0) == (300.0, 1, "1 GPU(s) via NVML")
+    rate, count, basis = throughput_per_gpu({"gpu": {"nvml": "off"}}, 300.0)
+    assert (rate, count) == (300.0, 0) and basis.startswith("per serving instance (no GPU seen: ")

@@ -194,11 +194,15 @@ def model_match(cfg: dict[str, Any], mlflow_url: str, rows: int) -> None:
 
 
 def throughput_per_gpu(cfg: dict[str, Any], max_rate: float) -> tuple[float, int, str]:
-    """(rate per GPU, GPUs counted, basis) - without a GPU, per serving instance."""
-    kind, _ = gpu.source(cfg["gpu"])
-    count = 0
+    """(rate per GPU, GPUs counted, basis) - without a GPU, per serving instance, and why."""
+    kind, why = gpu.source(cfg["gpu"])
+    count, indices = 0, cfg["gpu"].get("indices")
     if kind == "nvml":
-        count = len(gpu.nvml_devices(cfg["gpu"].get("indices"))[0])
+        count = len(gpu.nvml_devices(indices)[0])
+    elif kind and indices:
+        return max_rate / len(indices), len(indices), f"{len(indices)} GPU(s) (inference.gpu.indices)"
+    elif kind:
+        why = f"the {kind} metrics do not say which GPUs serve (set inference.gpu.indices)"
     if count:
         return max_rate / count, count, f"{count} GPU(s) via NVML"
-    return max_rate, 0, "no GPU seen: per serving instance"
+    return max_rate, 0, f"per serving instance (no GPU seen: {why})"

@@ -42,6 +42,7 @@ grep '^{' <<<"$SRUN_OUTPUT" >"$CC_ARTIFACT_DIR/ranks.jsonl" || check::fail "no r
 kept_env=$(slurm::kept_env)
 verdicts=$(python3 - "$CC_ARTIFACT_DIR/ranks.jsonl" "$n" "$master" "$CC_HPC_RUNTIME_TRAINING_PORT" "$nodes_n" "$kept_env" <<'PY'
 import json, sys
+from clustercheck.bench.collectives import slowest
 ranks = [json.loads(line) for line in open(sys.argv[1])]
 n, master, port, hosts = int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 keep = dict(line.split("=", 1) for line in sys.argv[6].splitlines() if line)
@@ -73,8 +74,7 @@ ar = [r["allreduce"] for r in ranks if r.get("allreduce")]
 if ar:
     if not all(a["correct"] for a in ar):
         problems.append("the timed all-reduce gave wrong sums on rank(s) " + ",".join(str(r["rank"]) for r in ranks if r.get("allreduce") and not r["allreduce"]["correct"]))
-    # the slowest rank's time is the collective's
-    slow = min(ar, key=lambda a: a["busbw_gbps"] if n > 1 else a["algbw_gbps"])
+    slow = slowest(ar, n)
     print("allreduce", slow["bytes"], slow["seconds_per_op"], slow["algbw_gbps"], slow["busbw_gbps"])
 print("summary", f"{n} ranks on {hosts} node(s) ({r0['backend']} on {r0['device']}), {r0['steps']} steps, loss {r0['loss_first']:.4g} -> {r0['loss_last']:.4g}, parameters agree")
 for p in problems:

@@ -4,8 +4,8 @@ from MASTER_ADDR/MASTER_PORT. Each rank trains the same linear model on its own 
 regression problem for STEPS steps, then all ranks gather a checksum of their parameters. Each rank
 prints one JSON line: its environment as it saw it, the loss at the first and last step, the checksums
 of every rank and the backend and device it used. With ALLREDUCE_MB, the ranks then time an all-reduce
-of that many MB of float32 (one warm-up, then ALLREDUCE_ITERS, default 5) and report its bandwidth the
-way nccl-tests defines it: algbw = bytes / time, busbw = algbw * 2(n-1)/n.
+of that many MB of float32 (one warm-up, then ALLREDUCE_ITERS, default 5) and report its algbw (bytes /
+time; the check turns the slowest rank's into nccl-tests' busbw: clustercheck.bench.collectives).
 Usage: ddp_train.py STEPS BACKEND [ALLREDUCE_MB] (BACKEND auto: nccl when this rank has a GPU, else gloo)"""
 import datetime
 import json
@@ -77,7 +77,6 @@ if allreduce_mb > 0:
     nbytes = size * 4
     algbw = nbytes / per_op / 1e9
     allreduce = {"bytes": nbytes, "iters": iters, "seconds_per_op": round(per_op, 6), "algbw_gbps": round(algbw, 4),
-                 "busbw_gbps": round(algbw * 2 * (world - 1) / world, 4),
                  # every element is the sum of world ones: a wrong reduction shows here
                  "correct": bool(buf[0].item() == float(world) ** (iters + 1) and buf[-1].item() == float(world) ** (iters + 1))}
     del buf
