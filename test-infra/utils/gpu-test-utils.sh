@@ -141,8 +141,13 @@ gpu::start_together() {
   mkdir -p "$dir"
   local -a files=(--state-file "$CC_CLOUD_VM_STATE_FILE")
   [[ -z "${CC_CLOUD_VM_HPC_STATE_FILE:-}" ]] || files+=(--state-file "$CC_CLOUD_VM_HPC_STATE_FILE")
-  (clustercheck libvirt watch-state "${files[@]}" --stop-file "$dir/stop" --max-seconds 900 >"$dir/watch.out" 2>&1
-    echo $? >"$dir/watch.rc") &
+  # The watcher's status is written whatever it is (under set -e a failing watcher would end the
+  # subshell before it wrote it).
+  (
+    rc=0
+    clustercheck libvirt watch-state "${files[@]}" --stop-file "$dir/stop" --max-seconds 900 >"$dir/watch.out" 2>&1 || rc=$?
+    echo "$rc" >"$dir/watch.rc"
+  ) &
   local watcher=$!
   for vm in "$@"; do
     (

@@ -122,11 +122,17 @@ put_back_state_files() {
   restore_state
 }
 
-@test "a CLI without GPU exclusivity: concurrent starts of the sharers fail check-gpu-concurrent-start" {
+@test "a CLI whose GPU exclusivity fails from the second round on: concurrent-start fails in round 2" {
   cfg=$BATS_TEST_TMPDIR/broken.yaml
   broken_config "$cfg"
-  BROKEN=no-exclusivity expect_fail check-gpu-concurrent-start "$cfg"
-  [[ "$output" == *"VMs whose start succeeded: got 'cc-local-gpu-worker-01 cc-local-gpu-worker-02'"* ]]
+  yaml_set "$cfg" cloud_vm.concurrent_rounds=3
+  count=$(dirname "$STATE")/.broken-race-later-starts
+  ON_TEARDOWN=("rm -f '$count' '$count.lock'")
+  BROKEN=race-later expect_fail check-gpu-concurrent-start "$cfg"
+  [[ "$output" == *"round 2: VMs whose start succeeded: got 'cc-local-gpu-worker-01 cc-local-gpu-worker-02'"* ]]
+  [[ "$output" != *"round 1: "* ]]
+  [[ "$output" != *"round 3 of 3"* ]]
+  rm -f "$count" "$count.lock"
   restore_cluster
   expect_pass check-gpu-concurrent-start
 }
