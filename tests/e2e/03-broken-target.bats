@@ -109,7 +109,7 @@ put_back_state_files() {
   edit_json "$STATE" 's["worker_nodes"][0]["state"] = "shutoff"'
   run_check check-vm-gpu-passthrough
   [ "$status_of" = skipped ]
-  [[ "$output" == *"no GPU VM is running: cc-local-gpu-worker-01 (shutoff) cc-local-gpu-worker-02 (shutoff)"* ]]
+  [[ "$output" == *"no GPU VM is running: cc-local-gpu-worker-01 (stopped) cc-local-gpu-worker-02 (stopped)"* ]]
   restore_state
 }
 
