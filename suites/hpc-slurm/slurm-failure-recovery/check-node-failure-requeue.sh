@@ -37,14 +37,20 @@ down_state=$state
 check::metric node_marked_down "$(util::elapsed "$start")" s "<=" "$down_s" || true
 log::info "$victim is $down_state"
 
+# requeued: the job runs again on another node; SECOND = that node, from the same read of the job (a
+# second scontrol call can come back empty while the controller handles the lost node).
 # shellcheck disable=SC2317 # called through util::wait_for
 requeued() {
-  [[ "$(slurm::job_field "$id" JobState)" == RUNNING && "$(slurm::job_field "$id" NodeList)" != "$victim" &&
-     "$(slurm::job_field "$id" Restarts)" -ge 1 ]]
+  local line
+  line=$(scontrol -o show job "$id" 2>/dev/null) || return 1
+  [[ "$(slurm::record_field "$line" JobState)" == RUNNING ]] || return 1
+  SECOND_NODE=$(slurm::record_field "$line" NodeList)
+  [[ -n "$SECOND_NODE" && "$SECOND_NODE" != "$victim" && "$(slurm::record_field "$line" Restarts)" -ge 1 ]]
 }
+SECOND_NODE=""
 util::wait_for "$requeue_s" "job $id to run again on another node" requeued ||
   check::fail "job $id was not requeued onto another node within ${requeue_s}s: $(slurm::job_field "$id" JobState) on $(slurm::job_field "$id" NodeList), restarts $(slurm::job_field "$id" Restarts), reason $(slurm::job_field "$id" Reason)"
-second=$(slurm::job_field "$id" NodeList)
+second=$SECOND_NODE
 check::metric requeued_and_running "$(util::elapsed "$start")" s "<=" "$requeue_s" || true
 : >"$SLURM_JOB_DIR/release"
 state=$(slurm::wait_state "$id" 'COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL' "$SLURM_TIMEOUT") || true
