@@ -21,18 +21,18 @@ judge() {
   [[ -z "$visible" ]] || n=$(tr ',' '\n' <<<"$visible" | wc -l)
   [[ "$on" == "$gpus" ]] || check::note_failure "$node: SLURM_GPUS_ON_NODE=${on:-unset}, expected $gpus"
   ((n == gpus)) || check::note_failure "$node: $n device(s) in CUDA_VISIBLE_DEVICES ('$visible'), expected $gpus"
+  JUDGED=$((JUDGED + 1))
   if [[ "$smi" == - ]]; then
     NO_SMI+=("$node")
   elif ((smi < gpus)); then
     check::note_failure "$node: nvidia-smi lists $smi GPU(s), expected $gpus"
   fi
 }
-NO_SMI=()
+NO_SMI=() JUDGED=0
 health::each judge
-checked=$(for n in "${HEALTH_NODES[@]}"; do [[ -n "${HEALTH_NOT_CHECKED[$n]:-}" ]] || echo "$n"; done | wc -l)
 # GRES and the job's environment say nothing about the devices behind them (the local target's are
 # device files made with mknod): without nvidia-smi on any node, that half is not checked - a skip.
-if ((${#CHECK_FAILURES[@]} == 0 && checked > 0 && ${#NO_SMI[@]} == checked)); then
+if ((${#CHECK_FAILURES[@]} == 0 && JUDGED > 0 && ${#NO_SMI[@]} == JUDGED)); then
   check::skip "SLURM hands a job $gpus GRES GPUs on $(slurm::join "${NO_SMI[@]}") (SLURM_GPUS_ON_NODE, CUDA_VISIBLE_DEVICES); the devices themselves not checked: no nvidia-smi on any node"
 fi
 health::finish "all ${#HEALTH_NODES[@]} nodes hand a job $gpus GRES GPUs${NO_SMI:+ (no nvidia-smi, devices not checked: $(slurm::join "${NO_SMI[@]}"))}"
