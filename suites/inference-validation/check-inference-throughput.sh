@@ -10,11 +10,12 @@ facts::run sweep inference sweep
 max=$(facts::get sweep max_rate)
 stopped=$(facts::get sweep stopped)
 saturated=$(facts::get sweep saturated)
+knee=$(facts::get sweep knee)
 [[ "$stopped" != generator-limited* ]] || [[ "$max" != 0* ]] ||
   check::error "the load generator could not produce even the first rate ($stopped)"
 facts::run per-gpu inference per-gpu "$max"
 basis=$(facts::get per-gpu basis)
-log::info "throughput judged $basis; sweep stopped: $stopped"
+log::info "throughput judged $basis; sweep stopped: $stopped; knee: ${knee:-none}; spread: $(facts::get sweep spread)"
 check::metric throughput_max "$max" "req/s"
 if (($(facts::get per-gpu gpus) > 0)); then
   check::metric throughput_per_gpu "$(facts::get per-gpu per_gpu_rate)" "req/s" ">=" "$CC_INFERENCE_OBJECTIVES_MIN_RPS_PER_GPU" || true
@@ -32,4 +33,4 @@ else
   # the bound, or a generator that could not go faster, came first: the server's limit is higher
   capacity="at least $max req/s (not saturated)"
 fi
-check::finish "capacity $capacity within p95 <= $CC_INFERENCE_OBJECTIVES_P95_MS ms ($basis; stopped: $stopped)"
+check::finish "capacity $capacity within p95 <= $CC_INFERENCE_OBJECTIVES_P95_MS ms ($basis; stopped: $stopped${knee:+; knee: $knee})"

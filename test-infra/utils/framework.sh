@@ -22,9 +22,14 @@ Options:
   --suite NAME       only this suite (repeatable; the last part of its path, e.g. minio)
   --retries N        rerun failing checks up to N times; a pass on retry is marked flaky
   --fail-on-skip     count skipped checks as failures (for CI that requires every check to run)
-  --baseline FILE    judge each metric against a saved run: worse by more than the tolerance
-                     (config runner.baseline, default 20%) fails its check; better is reported
-  --save-baseline FILE  save this run's metrics (checks that passed) as a baseline
+  --baseline FILE    judge each metric against a saved baseline's runs: worse than every one of
+                     them by more than the tolerance (config runner.baseline, default 20%) fails
+                     its check; better is reported; a metric whose runs spread wider than the
+                     tolerance is reported as too noisy to judge
+  --save-baseline FILE  run the checks N times (--baseline-runs) and save every run's metrics (of
+                     the checks that passed) as a baseline; merge files saved one by one with
+                     clustercheck baseline merge
+  --baseline-runs N  runs saved by --save-baseline (default: config runner.baseline.runs, 5)
   --verbose          debug logging (also CC_VERBOSE=1)
   --dry-run          print what would run; change nothing
   -h, --help         this help
@@ -76,10 +81,10 @@ framework::_parse() {
   OPT_CONFIG=$CC_ROOT/$FRAMEWORK_DEFAULT_CONFIG
   OPT_REPORT_DIR=$CC_ROOT/reports/$FRAMEWORK_NAME
   OPT_JOBS='' OPT_TIMEOUT='' OPT_FILTER='' OPT_RETRIES='' OPT_DRY_RUN=0 RUN_FAIL_ON_SKIP=0 ARGS=() OPT_SUITES=()
-  OPT_BASELINE='' OPT_SAVE_BASELINE=
+  OPT_BASELINE='' OPT_SAVE_BASELINE='' OPT_BASELINE_RUNS=''
   while (($#)); do
     case $1 in
-      --config | --report-dir | --jobs | --timeout | --filter | --retries | --baseline | --save-baseline)
+      --config | --report-dir | --jobs | --timeout | --filter | --retries | --baseline | --save-baseline | --baseline-runs)
         framework::_once "$1" ;;
     esac
     case $1 in
@@ -92,6 +97,7 @@ framework::_parse() {
       --retries) OPT_RETRIES=$(framework::_value "$1" "${2-}" "a number") || exit 2; shift ;;
       --baseline) OPT_BASELINE=$(framework::_value "$1" "${2-}" "a FILE") || exit 2; shift ;;
       --save-baseline) OPT_SAVE_BASELINE=$(framework::_value "$1" "${2-}" "a FILE") || exit 2; shift ;;
+      --baseline-runs) OPT_BASELINE_RUNS=$(framework::_value "$1" "${2-}" "a number") || exit 2; shift ;;
       --fail-on-skip) RUN_FAIL_ON_SKIP=1 ;;
       --verbose) CC_VERBOSE=1; export CC_VERBOSE ;;
       --dry-run) OPT_DRY_RUN=1 ;;
@@ -105,6 +111,9 @@ framework::_parse() {
     log::die "--jobs takes a whole number from 1 to 64, got '$OPT_JOBS'"
   [[ -z "$OPT_RETRIES" || ("$OPT_RETRIES" =~ ^[0-9]+$ && "$OPT_RETRIES" -le 10) ]] ||
     log::die "--retries takes a whole number from 0 to 10, got '$OPT_RETRIES'"
+  [[ -z "$OPT_BASELINE_RUNS" || ("$OPT_BASELINE_RUNS" =~ ^[0-9]+$ && "$OPT_BASELINE_RUNS" -ge 1 && "$OPT_BASELINE_RUNS" -le 50) ]] ||
+    log::die "--baseline-runs takes a whole number from 1 to 50, got '$OPT_BASELINE_RUNS'"
+  [[ -z "$OPT_BASELINE_RUNS" || -n "$OPT_SAVE_BASELINE" ]] || log::die "--baseline-runs needs --save-baseline FILE"
   [[ -z "$OPT_TIMEOUT" || ("$OPT_TIMEOUT" =~ ^[0-9]+$ && "$OPT_TIMEOUT" -ge 1 && "$OPT_TIMEOUT" -le 86400) ]] ||
     log::die "--timeout takes whole seconds from 1 to 86400, got '$OPT_TIMEOUT'"
   if [[ -n "$OPT_FILTER" ]]; then
@@ -172,7 +181,7 @@ framework::load_config() {
 # framework::_baseline_options: a baseline that is corrupt, from another target, or a place one cannot
 # be saved is refused here, before anything starts (one line, exit 2).
 framework::_baseline_options() {
-  RUN_BASELINE='' RUN_SAVE_BASELINE=''
+  RUN_BASELINE='' RUN_SAVE_BASELINE='' RUN_BASELINE_RUNS=${OPT_BASELINE_RUNS:-${CC_RUNNER_BASELINE_RUNS:-5}}
   RUN_HISTORY=$(util::history_file "$CC_TARGET_NAME" "${CC_RUNNER_HISTORY_FILE:-}")
   if [[ -n "$OPT_BASELINE$OPT_SAVE_BASELINE" ]]; then
     clustercheck baseline check --config "$CC_CONFIG_FILE" ${OPT_BASELINE:+--baseline "$OPT_BASELINE"} \
@@ -248,7 +257,29 @@ framework::run_tests() {
     return 0
   fi
   mkdir -p "$RUN_DIR"
+  if [[ -n "$RUN_SAVE_BASELINE" ]] && ((RUN_BASELINE_RUNS > 1)); then
+    framework::_baseline_rounds "${files[@]}"
+  fi
   runner::run "${files[@]}"
+}
+
+# framework::_baseline_rounds FILES...: the first N-1 of the N runs a saved baseline is made of, each
+# in RUN_DIR/baseline-runs/run-K (a report of its own); the last is the run itself, whose finish saves
+# the metrics of all N (RUN_BASELINE_DIRS). A round that fails is kept: only checks that passed in a
+# round give it metrics.
+framework::_baseline_rounds() {
+  local main=$RUN_DIR save=$RUN_SAVE_BASELINE k
+  RUN_SAVE_BASELINE=''
+  for ((k = 1; k < RUN_BASELINE_RUNS; k++)); do
+    log::info "baseline: run $k of $RUN_BASELINE_RUNS (every run's metrics are saved; the last is the report in $main)"
+    RUN_DIR=$main/baseline-runs/run-$k
+    mkdir -p "$RUN_DIR"
+    runner::run "$@" || true
+    RUN_BASELINE_DIRS+=("$RUN_DIR")
+    [[ ! -e "$RUN_DIR/.interrupted" ]] || break
+  done
+  RUN_DIR=$main RUN_SAVE_BASELINE=$save
+  log::info "baseline: run $RUN_BASELINE_RUNS of $RUN_BASELINE_RUNS"
 }
 
 # framework::_not_run_report MESSAGE: the target never came up; every check is an error saying why.

@@ -5,10 +5,13 @@
 #
 # Inputs (set by the caller): RUN_DIR RUN_NAME RUN_CONFIG_FILE RUN_CONFIG_ENV RUN_SECRETS_FILE RUN_JOBS RUN_TIMEOUT
 # RUN_RETRIES RUN_FILTER; optional RUN_BASELINE (judge metrics against it), RUN_SAVE_BASELINE (write this
-# run's metrics there at the end), RUN_HISTORY (append this run's metrics there). Check headers (first 30 lines) may say:
+# run's metrics there at the end, with those of RUN_BASELINE_DIRS: earlier runs of the same checks),
+# RUN_HISTORY (append this run's metrics there). Check headers (first 30 lines) may say:
 #   # depends: check-a check-b   - skipped with "blocked by ..." unless those passed
 #   # exclusive: true            - runs alone (it changes shared state)
 #   # timeout: 300               - its own timeout in seconds
+
+RUN_BASELINE_DIRS=()
 
 # runner::discover SUITE_DIR...: the check files, in name order, matching RUN_FILTER.
 runner::discover() {
@@ -159,7 +162,11 @@ runner::_judge() {
   local rc=0 why
   clustercheck baseline judge --baseline "$RUN_BASELINE" --config "$RUN_CONFIG_FILE" --check "$1" \
     --metrics "$2/metrics.jsonl" --out "$2/baseline.jsonl" >>"$2/output.log" 2>"$2/baseline.err" || rc=$?
-  ((rc == 0)) && { rm -f "$2/baseline.err"; return 0; }
+  if ((rc == 0)); then
+    rm -f "$2/baseline.err"
+    runner::_too_noisy "$2/baseline.jsonl"
+    return 0
+  fi
   why=$(sed 's/^clustercheck: //' "$2/baseline.err" | tail -n 1)
   rm -f "$2/baseline.err"
   if ((rc == 1)); then
@@ -173,6 +180,15 @@ runner::_judge() {
     status=error message="baseline: $why"
   fi
   return 0
+}
+
+# runner::_too_noisy JUDGED: metrics whose baseline runs were too noisy to judge are named after the
+# message of a check that passed (neither a pass nor a failure of the metric: the summary says so).
+runner::_too_noisy() {
+  local noisy
+  noisy=$(sed -n 's/.*"name": "\([^"]*\)".*"verdict": "too-noisy".*/\1/p' "$1" 2>/dev/null | paste -sd, - | sed 's/,/, /g')
+  [[ -n "$noisy" && "$status" == passed ]] || return 0
+  message="${message:+$message; }baseline: too noisy to judge: $noisy"
 }
 
 runner::_progress() {
@@ -274,7 +290,10 @@ runner::finish() {
   fi
   runner::report --summary
   if [[ -n "${RUN_SAVE_BASELINE:-}" ]]; then
-    clustercheck baseline save --run-dir "$RUN_DIR" --config "$RUN_CONFIG_FILE" --out "$RUN_SAVE_BASELINE" \
+    local -a rounds=()
+    local d
+    for d in "${RUN_BASELINE_DIRS[@]}"; do rounds+=(--run-dir "$d"); done
+    clustercheck baseline save --run-dir "$RUN_DIR" "${rounds[@]}" --config "$RUN_CONFIG_FILE" --out "$RUN_SAVE_BASELINE" \
       --framework "$RUN_NAME" >&2 || log::error "runner: could not save the baseline $RUN_SAVE_BASELINE"
   fi
   if grep -q '"status":"\(failed\|error\)"' "$RUN_DIR/results.jsonl" 2>/dev/null; then

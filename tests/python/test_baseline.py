@@ -48,7 +48,9 @@ def test_twice_the_latency_regresses_and_names_everything() -> None:
     base = _baseline({"check-lat": {"latency_p50": {"value": 4.0, "unit": "ms"}}})
     (j,) = judge.judge("check-lat", [{**M, "value": "8.0"}], base, _settings())
     assert j.verdict == "regressed" and j.change_pct == 100.0
-    assert j.line() == ("latency_p50 8 ms vs baseline 4 ms (+100.0%, tolerance 20%, lower is better): regressed")
+    assert j.line() == ("latency_p50 8 ms vs baseline 4 ms (1 run) (+100.0%, tolerance 20%, lower is better): "
+                        "regressed - worse than its 1 run (4 ms; noise not measured) by 4 ms, more than the "
+                        "allowance 0.8 ms (20% of the median)")
 
 
 def test_within_tolerance_improved_new_and_not_judged() -> None:
@@ -133,7 +135,8 @@ def test_save_keeps_passed_checks_numbers_and_versions(tmp_path: Path) -> None:
     })
     (run_dir / "artifacts" / "check-lat" / "facts.tsv").write_text("server_version\t2.19.0\nother\tx\n")
     data = store.build([str(run_dir)], "local", ["inference"])
-    assert data["metrics"] == {"check-lat": {"latency_p50": {"value": 4.0, "unit": "ms", "direction": "lower"}}}
+    assert data["metrics"] == {"check-lat": {"latency_p50": {"value": 4.0, "runs": [4.0], "unit": "ms",
+                                                             "direction": "lower"}}}
     assert data["versions"] == {"check-lat.server_version": "2.19.0"}
     assert data["target"] == "local" and data["host"] and data["date"].endswith("Z")
 
@@ -169,7 +172,7 @@ def test_cli_save_judge_round_trip(tmp_path: Path, write_config: Any, local_data
     run_dir = _run_dir(tmp_path / "run", {"check-lat": ("passed", [M])})
     base = tmp_path / "base.json"
     result = _cli("save", "--run-dir", str(run_dir), "--config", str(cfg), "--out", str(base))
-    assert result.returncode == 0 and "1 metric(s) of 1 check(s) that passed" in result.stdout, result.stderr
+    assert result.returncode == 0 and "1 metric(s) of 1 check(s) that passed, 1 run(s) each" in result.stdout, result.stderr
     slow = tmp_path / "slow.jsonl"
     slow.write_text(json.dumps({**M, "value": "9.1"}) + "\n")
     out = tmp_path / "judged.jsonl"
@@ -177,7 +180,8 @@ def test_cli_save_judge_round_trip(tmp_path: Path, write_config: Any, local_data
                   "--metrics", str(slow), "--out", str(out))
     assert result.returncode == 1
     assert result.stderr.strip() == ("clustercheck: regressed against the baseline: latency_p50 9.1 ms vs baseline "
-                                     "4 ms (+127.5%, tolerance 20%, lower is better)")
+                                     "4 ms (1 run) (+127.5%, tolerance 20%, lower is better) - worse than its 1 run "
+                                     "(4 ms; noise not measured) by 5.1 ms, more than the allowance 2 ms (min_change)")
     assert json.loads(out.read_text())["verdict"] == "regressed"
     same = _cli("judge", "--baseline", str(base), "--config", str(cfg), "--check", "check-lat",
                 "--metrics", str(run_dir / "artifacts" / "check-lat" / "metrics.jsonl"))
@@ -189,7 +193,8 @@ def test_reports_carry_the_baseline_and_the_trend(tmp_path: Path) -> None:
     (run_dir / "planned.txt").write_text("check-lat\n")
     (run_dir / "artifacts" / "check-lat" / "baseline.jsonl").write_text(json.dumps(
         {"check": "check-lat", "name": "latency_p50", "value": 4.0, "unit": "ms", "direction": "lower",
-         "baseline": 2.0, "change_pct": 100.0, "tolerance_pct": 20, "verdict": "regressed"}) + "\n")
+         "baseline": 2.0, "change_pct": 100.0, "tolerance_pct": 20, "verdict": "regressed",
+         "runs": [1.9, 2.0, 2.2]}) + "\n")
     history = tmp_path / "history.jsonl"
     for v in (2.0, 2.1, 4.0):
         store.append_history(str(history), {"date": "d", "metrics": {"check-lat": {"latency_p50": v}}}, keep=10)
@@ -202,5 +207,118 @@ def test_reports_carry_the_baseline_and_the_trend(tmp_path: Path) -> None:
     assert props["check-lat.metric.latency_p50.vs_baseline"] == "regressed"
     page = (run_dir / "report.html").read_text()
     trends = page[page.index("id='trends'"):]
-    assert "check-lat: latency_p50 over the last 3 run(s)" in trends and ">baseline 2<" in trends
-    assert "baseline 2 ms (+100.0%): regressed" in page
+    # the baseline's runs as the band they spread over, its median inside it
+    assert "check-lat: latency_p50 over the last 3 run(s)" in trends and ">baseline median 2<" in trends
+    assert "<rect class='band'" in trends and ">baseline: 3 runs 1.9-2.2<" in trends
+    assert "baseline 2 ms (+100.0%, its 3 runs 1.9-2.2 ms): regressed" in page
+    assert props["check-lat.metric.latency_p50.baseline_band"] == "1.9-2.2"
+    assert props["check-lat.metric.latency_p50.baseline_runs"] == "3"
+
+
+def _runs(values: list[float], name: str = "latency_p50") -> dict[str, Any]:
+    return _baseline({"c": {name: {"value": sorted(values)[len(values) // 2], "runs": values}}})
+
+
+def _one(base: dict[str, Any], value: float, name: str = "latency_p50", unit: str = "ms", **section: Any) -> judge.Judgement:
+    (j,) = judge.judge("c", [{"name": name, "value": str(value), "unit": unit}], base, _settings(**section))
+    return j
+
+
+def test_stable_metric_judged_against_its_runs() -> None:
+    base = _runs([40.0, 41.0, 39.5, 40.5, 40.2])
+    assert _one(base, 44.0).verdict == "within"  # +9 %: inside the runs widened by 20 % of 40.2
+    j = _one(base, 52.0)
+    assert j.verdict == "regressed" and j.runs == [40.0, 41.0, 39.5, 40.5, 40.2]
+    assert j.reason == ("worse than every one of its 5 runs (worst 41 ms) by 11 ms, more than the allowance "
+                        "8.04 ms (20% of the median)")
+    assert "vs baseline 40.2 ms (median of 5 runs, 39.5-41 ms) (+29.4%" in j.line()
+    assert _one(base, 30.0).verdict == "improved"
+
+
+def test_noise_inside_the_runs_is_not_a_regression() -> None:
+    # a capacity that moved between 406 and 497 req/s across runs: 400 is noise, not -11 %
+    base = _runs([450.0, 406.0, 450.0, 497.5, 450.0], "throughput_max")
+    j = _one(base, 400.0, "throughput_max", "req/s", tolerance_pct=30)
+    assert j.verdict == "within" and j.change_pct == pytest.approx(-11.1)
+    # half the capacity is beyond both the runs and the tolerance
+    j = _one(base, 225.0, "throughput_max", "req/s", tolerance_pct=30)
+    assert j.verdict == "regressed" and "worse than every one of its 5 runs (worst 406 req/s) by 181" in j.reason
+
+
+def test_runs_wider_than_the_allowance_are_too_noisy_to_judge() -> None:
+    base = _runs([3.5, 4.0, 106.0, 4.2, 3.9], "latency_p99")
+    j = _one(base, 60.0, "latency_p99")
+    assert j.verdict == "too-noisy"
+    assert j.reason.startswith("the baseline's 5 runs spread 102.5 ms, wider than the allowance 0.8 ms")
+    # a change past even that noise is still caught
+    assert _one(base, 200.0, "latency_p99").verdict == "regressed"
+
+
+def test_bimodal_runs_are_too_noisy_and_a_shift_of_both_modes_regresses() -> None:
+    # p95 at the knee: 3.5 ms in some runs, 570-580 ms in others (measured here)
+    base = _runs([3.5, 575.0, 3.6, 580.0, 3.4], "latency_p95")
+    assert _one(base, 4.0, "latency_p95").verdict == "too-noisy"
+    assert _one(base, 578.0, "latency_p95").verdict == "too-noisy"
+    assert _one(base, 1200.0, "latency_p95").verdict == "regressed"
+
+
+def test_shifted_metric_regresses_only_beyond_the_worst_run_and_min_change() -> None:
+    base = _runs([2.0, 2.3, 2.1])
+    # +60 % of the median but 1.1 ms past the worst run: under min_change 2 ms
+    assert _one(base, 3.4, min_change={"ms": 2}).verdict == "within"
+    assert _one(base, 4.5, min_change={"ms": 2}).verdict == "regressed"
+
+
+def test_build_keeps_every_run_and_merge_puts_saved_runs_together(tmp_path: Path) -> None:
+    dirs = [str(_run_dir(tmp_path / f"r{i}", {"check-lat": ("passed" if i != 2 else "failed", [{**M, "value": str(v)}]),
+                                             "check-up": ("passed", [{"name": "uptime_s", "value": "1", "unit": "s"}])}))
+            for i, v in enumerate((4.0, 5.0, 900.0, 3.0))]
+    data = store.build(dirs, "local", ["inference"])
+    lat = data["metrics"]["check-lat"]["latency_p50"]
+    assert lat["runs"] == [4.0, 5.0, 3.0] and lat["value"] == 4.0  # the failed run gives nothing
+    assert store.runs_count(data) == (3, 4)
+    one = store.build(dirs[:1], "local", ["inference"])
+    merged = store.merge([one, store.build(dirs[1:2], "local", ["inference"]), store.build(dirs[3:], "local", [])])
+    assert merged["metrics"]["check-lat"]["latency_p50"]["runs"] == [4.0, 5.0, 3.0]
+    assert merged["metrics"]["check-lat"]["latency_p50"]["value"] == 4.0
+
+
+def test_a_baseline_saved_before_runs_were_kept_is_one_run(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(_baseline({"c": {"latency_p50": {"value": 4.0, "unit": "ms"}}})))
+    j = _one(store.load(str(path), target="local"), 4.1)
+    assert j.verdict == "within" and j.runs == [4.0] and "(1 run)" in j.line()
+    path.write_text(json.dumps(_baseline({"c": {"latency_p50": {"value": 4.0, "runs": ["x"]}}})))
+    with pytest.raises(UserError, match="metrics.c.latency_p50.runs: must be a list of numbers"):
+        store.load(str(path), target="local")
+
+
+def test_cli_merge(tmp_path: Path, write_config: Any, local_data: dict[str, Any]) -> None:
+    cfg = write_config(local_data)
+    files = []
+    for i, v in enumerate((4.0, 4.4)):
+        run_dir = _run_dir(tmp_path / f"run{i}", {"check-lat": ("passed", [{**M, "value": str(v)}])})
+        files.append(tmp_path / f"b{i}.json")
+        assert _cli("save", "--run-dir", str(run_dir), "--config", str(cfg), "--out", str(files[-1])).returncode == 0
+    out = tmp_path / "all.json"
+    result = _cli("merge", "--out", str(out), *map(str, files))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"baseline merged: {out} (1 metric(s) of 1 check(s), 2 run(s) each, target local)"
+    assert json.loads(out.read_text())["metrics"]["check-lat"]["latency_p50"]["runs"] == [4.0, 4.4]
+    other = json.loads(files[0].read_text())
+    other["target"] = "prod-a"
+    files[0].write_text(json.dumps(other))
+    result = _cli("merge", "--out", str(out), *map(str, files))
+    assert result.returncode == 2 and "saved on different targets (local, prod-a)" in result.stderr
+
+
+def test_cli_history_shows_the_spread_and_the_baseline_band(tmp_path: Path) -> None:
+    history = tmp_path / "h.jsonl"
+    for v in (406.0, 450.0, 497.5):
+        store.append_history(str(history), {"date": "d", "metrics": {"c": {"throughput_max": v}}}, keep=10)
+    base = tmp_path / "b.json"
+    base.write_text(json.dumps(_baseline({"c": {"throughput_max": {"value": 450, "runs": [406, 450, 497.5]}}})))
+    result = _cli("history", "--history", str(history), "--baseline", str(base))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1] == ("c.throughput_max       406      450    497.5  spread 406-497.5, median 450; "
+                                             "baseline 450 (3 run(s) 406-497.5)")

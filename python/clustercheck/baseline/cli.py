@@ -24,6 +24,7 @@ def baseline() -> None:
     \b
     Examples:
       clustercheck baseline save --run-dir reports/inference --config test-infra/configs/local.yaml --out base.json
+      clustercheck baseline merge --out base.json monday.json tuesday.json wednesday.json
       clustercheck baseline check --baseline base.json --config test-infra/configs/local.yaml
       clustercheck baseline history --history reports/history/local.jsonl --metric latency_p95
     """
@@ -46,7 +47,13 @@ def check_cmd(baseline_path: str | None, save_path: str | None, config_path: str
         data = store.load(baseline_path, target=cfg["target"]["name"])
         count = sum(len(m) for m in data["metrics"].values())
         click.echo(f"baseline {baseline_path}: target {data['target']}, saved {data.get('date', '?')} on "
-                   f"{data.get('host', '?')}: {count} metric(s) of {len(data['metrics'])} check(s)")
+                   f"{data.get('host', '?')}: {count} metric(s) of {len(data['metrics'])} check(s), "
+                   f"{_runs_text(store.runs_count(data))}")
+
+
+def _runs_text(counts: tuple[int, int]) -> str:
+    fewest, most = counts
+    return f"{most} run(s) each" if fewest == most else f"{fewest}-{most} runs each"
 
 
 @baseline.command("save")
@@ -67,7 +74,27 @@ def save_cmd(run_dirs: tuple[str, ...], config_path: str, out_path: str, framewo
     store.write_json_atomic(out_path, data)
     count = sum(len(m) for m in data["metrics"].values())
     click.echo(f"baseline saved: {out_path} ({count} metric(s) of {len(data['metrics'])} check(s) that passed, "
-               f"target {data['target']})")
+               f"{_runs_text(store.runs_count(data))}, target {data['target']})")
+
+
+@baseline.command("merge")
+@click.option("--out", "out_path", required=True, help="Baseline file to write (may be one of the inputs).")
+@click.argument("baselines", nargs=-1, required=True)
+def merge_cmd(out_path: str, baselines: tuple[str, ...]) -> None:
+    """Put baselines saved one by one (one target) together: each metric keeps every run."""
+    from clustercheck import paths
+    from clustercheck.baseline import store
+
+    paths.writable_file(out_path, "--out")
+    loaded = [store.load(path, "BASELINE") for path in baselines]
+    targets = sorted({d["target"] for d in loaded})
+    if len(targets) > 1:
+        raise UserError(f"BASELINE: saved on different targets ({', '.join(targets)}); a baseline holds one target")
+    data = store.merge(loaded)
+    store.write_json_atomic(out_path, data)
+    count = sum(len(m) for m in data["metrics"].values())
+    click.echo(f"baseline merged: {out_path} ({count} metric(s) of {len(data['metrics'])} check(s), "
+               f"{_runs_text(store.runs_count(data))}, target {data['target']})")
 
 
 @baseline.command("judge")
@@ -77,7 +104,8 @@ def save_cmd(run_dirs: tuple[str, ...], config_path: str, out_path: str, framewo
 @click.option("--metrics", "metrics_path", required=True, help="The check's metrics.jsonl.")
 @click.option("--out", "out_path", help="Write each judgement as a JSON line here.")
 def judge_cmd(baseline_path: str, config_path: str, check_name: str, metrics_path: str, out_path: str | None) -> None:
-    """Print each metric against its baseline; exit 1 when one regressed beyond its tolerance."""
+    """Print each metric against its baseline's runs; exit 1 when one regressed (worse than every baseline
+    run by more than the tolerance or min_change). A metric too noisy to judge is said so, not failed."""
     from clustercheck.baseline import judge, store
     from clustercheck.errors import CheckFailed
 
@@ -93,7 +121,7 @@ def judge_cmd(baseline_path: str, config_path: str, check_name: str, metrics_pat
         click.echo(f"baseline: {j.line()}")
     regressed = [j for j in judged if j.verdict == "regressed"]
     if regressed:
-        raise CheckFailed("regressed against the baseline: " + "; ".join(j.line().rsplit(":", 1)[0] for j in regressed))
+        raise CheckFailed("regressed against the baseline: " + "; ".join(j.failure() for j in regressed))
 
 
 @baseline.command("record")
@@ -116,14 +144,20 @@ def record_cmd(run_dir: str, config_path: str, history_path: str, framework: str
 @click.option("--check", "check_name", help="Only this check.")
 @click.option("--metric", "metric_name", help="Only this metric.")
 @click.option("--last", type=click.IntRange(1, 10000), default=10, show_default=True, help="Runs shown.")
-def history_cmd(history_path: str, check_name: str | None, metric_name: str | None, last: int) -> None:
-    """Print each metric's values over the last runs, oldest first."""
+@click.option("--baseline", "baseline_path", help="Also show this baseline's band: its runs' lowest-highest and median.")
+def history_cmd(history_path: str, check_name: str | None, metric_name: str | None, last: int,
+                baseline_path: str | None) -> None:
+    """Print each metric's values over the last runs, oldest first, with their spread (lowest-highest,
+    median) and, with --baseline, the band of the baseline's runs."""
+    import statistics
+
     from clustercheck import paths
-    from clustercheck.baseline import store
+    from clustercheck.baseline import judge, store
 
     paths.readable_file(history_path, "--history")
+    base = store.load(baseline_path)["metrics"] if baseline_path else {}
     rows = store.read_history(history_path)[-last:]
-    series: dict[tuple[str, str], list[str]] = {}
+    series: dict[tuple[str, str], list[float | None]] = {}
     for i, row in enumerate(rows):
         for check, metrics in row["metrics"].items():
             if check_name and check != check_name:
@@ -131,11 +165,18 @@ def history_cmd(history_path: str, check_name: str | None, metric_name: str | No
             for name, value in metrics.items():
                 if metric_name and name != metric_name:
                     continue
-                series.setdefault((check, name), ["-"] * len(rows))[i] = f"{value:.4g}"
+                series.setdefault((check, name), [None] * len(rows))[i] = float(value)
     if not series:
         raise UserError(f"--history {history_path}: no metric matches" if rows else
                         f"--history {history_path}: no runs recorded")
     click.echo(f"{len(rows)} run(s), oldest first: " + ", ".join(str(r.get("date", "?")) for r in rows))
     width = max(len(f"{c}.{n}") for c, n in series)
     for (check, name), values in sorted(series.items()):
-        click.echo(f"{check}.{name}".ljust(width) + "  " + " ".join(v.rjust(8) for v in values))
+        seen = [v for v in values if v is not None]
+        spread = f"  spread {min(seen):.4g}-{max(seen):.4g}, median {statistics.median(seen):.4g}"
+        entry = (base.get(check) or {}).get(name)
+        if entry is not None:
+            runs = judge.runs_of(entry)
+            spread += f"; baseline {statistics.median(runs):.4g} ({len(runs)} run(s) {min(runs):.4g}-{max(runs):.4g})"
+        click.echo(f"{check}.{name}".ljust(width) + "  " +
+                   " ".join(("-" if v is None else f"{v:.4g}").rjust(8) for v in values) + spread)

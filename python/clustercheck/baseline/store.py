@@ -1,8 +1,10 @@
 """Baseline files and the per-target history.
 
 A baseline (JSON): {"clustercheck_baseline": 1, "target", "host", "date", "frameworks": [...],
-"versions": {"<check>.<fact>": "..."}, "metrics": {"<check>": {"<metric>": {"value", "unit", "direction"}}}}.
-Only checks that passed give metrics to a baseline. The history (JSON lines, one per run, the newest
+"versions": {"<check>.<fact>": "..."}, "metrics": {"<check>": {"<metric>": {"value", "runs", "unit", "direction"}}}}.
+A metric keeps each run's value (`runs`, oldest first; `value` is their median) so that a later run is
+judged against the noise they showed. Only checks that passed give metrics to a baseline; a file saved
+before runs were kept has `value` alone (one run). The history (JSON lines, one per run, the newest
 last, at most `keep` lines): {"date", "target", "host", "framework", "metrics": {"<check>": {"<metric>": value}}}.
 """
 
@@ -12,6 +14,7 @@ import fcntl
 import json
 import os
 import socket
+import statistics
 import tempfile
 from datetime import datetime, timezone
 from typing import Any
@@ -96,13 +99,44 @@ def run_versions(run_dir: str) -> dict[str, str]:
 
 
 def build(run_dirs: list[str], target: str, frameworks: list[str]) -> dict[str, Any]:
+    """A baseline of RUN_DIRS: a check found in several of them (the same checks run again) gets one run
+    per folder where it passed; different frameworks' folders simply add their checks."""
     metrics: dict[str, dict[str, dict[str, Any]]] = {}
     versions: dict[str, str] = {}
     for run_dir in run_dirs:
-        metrics.update(run_metrics(run_dir))
+        for check, found in run_metrics(run_dir).items():
+            for name, m in found.items():
+                entry = metrics.setdefault(check, {}).setdefault(name, {**m, "runs": []})
+                entry["runs"].append(m["value"])
         versions.update(run_versions(run_dir))
-    return {"clustercheck_baseline": FORMAT, "target": target, "host": socket.gethostname(), "date": _now(),
-            "frameworks": frameworks, "versions": versions, "metrics": metrics}
+    return _with_medians({"clustercheck_baseline": FORMAT, "target": target, "host": socket.gethostname(),
+                          "date": _now(), "frameworks": frameworks, "versions": versions, "metrics": metrics})
+
+
+def merge(baselines: list[dict[str, Any]]) -> dict[str, Any]:
+    """Baselines saved one by one (the same target) as one: each metric's runs put together, oldest first."""
+    out = {**baselines[0], "metrics": {}, "date": _now(), "versions": {}, "frameworks": []}
+    for data in sorted(baselines, key=lambda d: str(d.get("date", ""))):
+        out["versions"].update(data.get("versions") or {})
+        out["frameworks"] += [f for f in data.get("frameworks") or [] if f not in out["frameworks"]]
+        for check, found in data["metrics"].items():
+            for name, m in found.items():
+                entry = out["metrics"].setdefault(check, {}).setdefault(name, {**m, "runs": []})
+                entry["runs"] += [float(v) for v in m.get("runs") or [m["value"]]]
+    return _with_medians(out)
+
+
+def _with_medians(data: dict[str, Any]) -> dict[str, Any]:
+    for found in data["metrics"].values():
+        for entry in found.values():
+            entry["value"] = statistics.median(entry["runs"])
+    return data
+
+
+def runs_count(data: dict[str, Any]) -> tuple[int, int]:
+    """(fewest, most) runs of any metric in a baseline."""
+    counts = [len(m.get("runs") or [0]) for found in data["metrics"].values() for m in found.values()]
+    return (min(counts), max(counts)) if counts else (0, 0)
 
 
 def write_json_atomic(path: str, data: Any) -> None:
@@ -138,6 +172,9 @@ def load(path: str, option: str = "--baseline", target: str | None = None) -> di
         for name, entry in metrics.items():
             if not isinstance(entry, dict) or _number(entry.get("value")) is None:
                 raise UserError(f"{option} {path}: metrics.{check}.{name}.value: must be a number")
+            runs = entry.get("runs", [entry["value"]])
+            if not isinstance(runs, list) or not runs or any(_number(v) is None for v in runs):
+                raise UserError(f"{option} {path}: metrics.{check}.{name}.runs: must be a list of numbers")
     if target is not None and data["target"] != target:
         raise UserError(f"{option} {path}: recorded on target '{data['target']}', this run is on '{target}' "
                         "(a baseline is judged only on the target it was saved on)")

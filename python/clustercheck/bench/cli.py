@@ -117,10 +117,12 @@ def run_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | N
 @click.option("--max-error-rate", type=float, default=0.01, show_default=True)
 @click.option("--max-rate", type=float, help="Keep raising the rate past --rates (times --growth) up to this bound.")
 @click.option("--growth", type=float, default=1.5, show_default=True, help="Factor between rates past --rates.")
+@click.option("--confirm", type=click.IntRange(1, 9), default=1, show_default=True,
+              help="Open loop: trials deciding each rate at the knee (majority; 1: one step decides).")
 def sweep_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | None, arrival: str, duration: float,
               warmup: float, timeout: float, max_requests: int, workers: int, out: str | None, as_json: bool,
               rates: str | None, concurrencies: str | None, sizes: str | None, p95_ms: float,
-              max_error_rate: float, max_rate: float | None, growth: float) -> None:
+              max_error_rate: float, max_rate: float | None, growth: float, confirm: int) -> None:
     """Step the open-loop rate (or the concurrency), per size; the best step meeting the objective
     is the throughput."""
     from clustercheck.bench import sweep
@@ -141,7 +143,7 @@ def sweep_cmd(url: str, protocol: str, model: str, rows: str | None, size: str |
         spec = _spec(url, _request(protocol, model, rows, label), arrival=arrival, duration_s=duration,
                      warmup_s=warmup, timeout_s=timeout, max_requests=max_requests, workers=workers)
         results[label or "default"] = sweep.run(spec, steps, p95_ms, max_error_rate, concurrencies=levels or None,
-                                                growth=growth, max_rate=max_rate)
+                                                growth=growth, max_rate=max_rate, confirm=confirm)
     if out:
         with open(out, "w", encoding="utf-8") as fh:
             json.dump(results, fh, indent=2)

@@ -10,13 +10,13 @@ import dataclasses
 from typing import Any
 
 from clustercheck.bench import engine, gpu, stats
-from clustercheck.inference.runs import _save, base_spec, configured_sweep, plot
+from clustercheck.inference.runs import _save, trial_suffix, base_spec, configured_sweep, plot
 from clustercheck.mlops.facts import emit
 
 
 def _capacity(cfg: dict[str, Any], spec: engine.LoadSpec, label: str) -> dict[str, Any]:
     def step(s: dict[str, Any]) -> None:
-        emit(f"{label}.step.{s['target_rate']:g}", f"{s['verdict']} p95={s['latency_ms']['p95']}ms throughput={s['throughput']}/s")
+        emit(f"{label}.step.{s['target_rate']:g}{trial_suffix(s)}", f"{s['verdict']} p95={s['latency_ms']['p95']}ms throughput={s['throughput']}/s")
 
     result = configured_sweep(cfg, spec, step, bound_scale=len(spec.urls or [1]))
     emit(f"{label}.max_rate", result["max_rate"])

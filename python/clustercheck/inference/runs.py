@@ -105,13 +105,18 @@ def load(cfg: dict[str, Any], rate: float, duration: float, with_gpu: bool) -> N
               "hlines": [{"y": cfg["objectives"]["gpu_utilization_pct"], "label": "objective"}]})
 
 
+def trial_suffix(step: dict[str, Any]) -> str:
+    """A fact key's suffix for a rate measured again (the sweep confirms its knee): .trial2, .trial3."""
+    return f".trial{step['trial']}" if step.get("trial", 1) > 1 else ""
+
+
 def configured_sweep(cfg: dict[str, Any], spec: engine.LoadSpec, on_step: Callable[[dict[str, Any]], None],
                      bound_scale: float = 1.0) -> dict[str, Any]:
     """sweep.run with the target's inference.sweep and objectives; the bound times BOUND_SCALE."""
     obj, sw = cfg["objectives"], cfg["sweep"]
     return sweep.run(spec, [float(r) for r in sw["rates"]], obj["p95_ms"], obj["max_error_rate"], on_step,
                      growth=float(sw["growth"]), max_rate=float(sw["max_rate"]) * bound_scale,
-                     refine=int(sw.get("refine", 0)))
+                     refine=int(sw.get("refine", 0)), confirm=int(sw.get("confirm", 1)))
 
 
 def run_sweep(cfg: dict[str, Any]) -> None:
@@ -119,13 +124,15 @@ def run_sweep(cfg: dict[str, Any]) -> None:
     obj = cfg["objectives"]
 
     def step(s: dict[str, Any]) -> None:
-        emit(f"step.{s['target_rate']:g}", f"{s['verdict']} p95={s['latency_ms']['p95']}ms "
+        emit(f"step.{s['target_rate']:g}{trial_suffix(s)}", f"{s['verdict']} p95={s['latency_ms']['p95']}ms "
              f"throughput={s['throughput']}/s errors={s['error_rate']} lag_p99={s['schedule_lag_ms']['p99']}ms")
 
     result = configured_sweep(cfg, spec, step)
     emit("max_rate", result["max_rate"])
     emit("saturated", "yes" if result["saturated"] else "no")
     emit("stopped", result["stopped"])
+    emit("knee", result["knee"])
+    emit("spread", result["spread"])
     _save("sweep.json", result)
     steps = sorted(result["steps"], key=lambda s: s["target_rate"])  # refined steps come after the miss
     plot({"title": "throughput sweep: p95 latency by offered rate", "kind": "line", "x": "offered req/s",

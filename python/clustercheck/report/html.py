@@ -34,7 +34,7 @@ STYLE = (
     ".bar span{display:block;height:100%}.st{font-weight:bold}.muted{color:#656d76}"
     ".problem{border-left:4px solid #cf222e;padding:2px 12px;margin:12px 0;background:#fff8f8}"
     ".plots{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;border:1px solid #d0d7de}"
-    "ul.metrics{margin:0;padding-left:1.1em}.ok{color:#1a7f37}.miss{color:#cf222e}"
+    "ul.metrics{margin:0;padding-left:1.1em}.ok{color:#1a7f37}.miss{color:#cf222e}.warn{color:#9a6700}"
 )
 
 
@@ -64,7 +64,8 @@ def _metric(m: Metric) -> str:
         text += f" <span class='muted'>(objective {_e(m.op)} {_e(m.threshold)} {_e(m.unit)})</span> " \
                 f"<span class='{cls}'>{_e(m.verdict)}</span>"
     if m.baseline_verdict:
-        cls = "miss" if m.baseline_verdict == "regressed" else "ok" if m.baseline_verdict == "improved" else "muted"
+        cls = "miss" if m.baseline_verdict == "regressed" else "ok" if m.baseline_verdict == "improved" else \
+            "warn" if m.baseline_verdict == "too-noisy" else "muted"
         text += f" <span class='{cls}'>[{_e(m.describe_baseline())}]</span>"
     return f"<li>{text}</li>"
 
@@ -195,9 +196,14 @@ def _trend_spec(check: str, m: Metric, history: list[dict[str, Any]]) -> dict[st
             values.append(float(value))
     if not values:
         return None
-    hlines = []
-    if m.baseline:
-        hlines.append({"y": float(m.baseline), "label": "baseline"})
+    hlines, bands = [], []
+    if m.baseline_runs > 1:
+        # the baseline's runs drawn as the band they spread over, its median inside it
+        bands.append({"lo": float(m.baseline_lo), "hi": float(m.baseline_hi),
+                      "label": f"baseline: {m.baseline_runs} runs"})
+        hlines.append({"y": float(m.baseline), "label": "baseline median"})
+    elif m.baseline:
+        hlines.append({"y": float(m.baseline), "label": "baseline (1 run)"})
     if m.op and m.threshold:
         try:
             hlines.append({"y": float(m.threshold), "label": f"objective {m.op}"})
@@ -205,7 +211,7 @@ def _trend_spec(check: str, m: Metric, history: list[dict[str, Any]]) -> dict[st
             pass
     return {"title": f"{check}: {m.name} over the last {len(values)} run(s)", "kind": "line", "x": "run",
             "y": m.unit or m.name, "series": [{"name": m.name, "points": [[i + 1, v] for i, v in enumerate(values)]}],
-            "hlines": hlines}
+            "hlines": hlines, "bands": bands}
 
 
 def _trends(groups: "OrderedDict[str, list[Result]]", history: list[dict[str, Any]]) -> str:

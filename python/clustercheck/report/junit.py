@@ -71,6 +71,9 @@ def render(name: str, results: list[Result], timestamp: datetime | None = None) 
                     props[f"{r.name}.metric.{m.name}.baseline"] = m.baseline
                 if m.change_pct:
                     props[f"{r.name}.metric.{m.name}.change_pct"] = m.change_pct
+                if m.baseline_runs > 1:
+                    props[f"{r.name}.metric.{m.name}.baseline_band"] = f"{m.baseline_lo}-{m.baseline_hi}"
+                    props[f"{r.name}.metric.{m.name}.baseline_runs"] = str(m.baseline_runs)
                 if m.baseline_verdict:
                     props[f"{r.name}.metric.{m.name}.vs_baseline"] = m.baseline_verdict
         suite = junit_xml.TestSuite(f"{name}/{suite_name}", cases, properties=props or None,

@@ -22,6 +22,10 @@ class Metric:
     baseline: str = ""
     change_pct: str = ""
     baseline_verdict: str = ""
+    # the baseline's runs of this metric (their median is `baseline`): lowest, highest, how many
+    baseline_lo: str = ""
+    baseline_hi: str = ""
+    baseline_runs: int = 0
 
     def describe(self) -> str:
         text = f"{self.value} {self.unit}".strip()
@@ -35,7 +39,9 @@ class Metric:
         if not self.baseline:
             return self.baseline_verdict
         change = f"{float(self.change_pct):+.1f}%" if self.change_pct else "from 0"
-        return f"baseline {self.baseline} {self.unit}".rstrip() + f" ({change}): {self.baseline_verdict}"
+        band = (f", its {self.baseline_runs} runs {self.baseline_lo}-{self.baseline_hi} {self.unit}".rstrip()
+                if self.baseline_runs > 1 else "")
+        return f"baseline {self.baseline} {self.unit}".rstrip() + f" ({change}{band}): {self.baseline_verdict}"
 
 
 @dataclass
@@ -97,6 +103,9 @@ def _add_baseline(metrics: list[Metric], judged: list[dict[str, Any]]) -> None:
         m.baseline = "" if j.get("baseline") is None else f"{float(j['baseline']):.6g}"
         m.change_pct = "" if j.get("change_pct") is None else str(j["change_pct"])
         m.baseline_verdict = str(j.get("verdict", ""))
+        runs = [float(v) for v in j.get("runs") or [] if isinstance(v, (int, float))]
+        if runs:
+            m.baseline_lo, m.baseline_hi, m.baseline_runs = f"{min(runs):.6g}", f"{max(runs):.6g}", len(runs)
 
 
 def load(records: str, planned: str | None, output_limit: int) -> list[Result]:

@@ -2,7 +2,8 @@
 measurements - latency distributions, rate and latency over time, GPU use, throughput sweeps.
 
 A plot spec: {"title", "kind": "line"|"bar", "x", "y", "series": [{"name", "points": [[x, y], ...]}],
-"hlines": [{"y", "label"}]} - one JSON line in a check's artifacts/plots.jsonl.
+"hlines": [{"y", "label"}], "bands": [{"lo", "hi", "label"}]} - one JSON line in a check's
+artifacts/plots.jsonl. A band is a shaded range across the plot (a baseline's runs, lowest to highest).
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ def _fmt(v: float) -> str:
 def render(spec: dict[str, Any]) -> str:
     series = [s for s in spec.get("series", []) if s.get("points")]
     hlines = spec.get("hlines", [])
+    bands = spec.get("bands", [])
     title = html.escape(str(spec.get("title", "")))
     if not series:
         return f"<figure><figcaption>{title}: no data</figcaption></figure>"
     xs = [float(p[0]) for s in series for p in s["points"]]
-    ys = [float(p[1]) for s in series for p in s["points"]] + [float(h["y"]) for h in hlines]
+    ys = [float(p[1]) for s in series for p in s["points"]] + [float(h["y"]) for h in hlines] + [float(b["hi"]) for b in bands]
     x0, x1 = min(xs), max(xs)
     y0, y1 = 0.0, max(ys) * 1.08 or 1.0
     bar = spec.get("kind") == "bar"
@@ -54,6 +56,12 @@ def render(spec: dict[str, Any]) -> str:
     for t in _ticks(y0, y1):
         parts.append(f"<line x1='{LEFT}' x2='{W - RIGHT}' y1='{sy(t):.1f}' y2='{sy(t):.1f}' stroke='#eee'/>"
                      f"<text x='{LEFT - 4}' y='{sy(t) + 4:.1f}' text-anchor='end'>{_fmt(t)}</text>")
+    for b in bands:
+        top, bottom = sy(float(b["hi"])), sy(float(b["lo"]))
+        label = f"{b.get('label', '')} {_fmt(float(b['lo']))}-{_fmt(float(b['hi']))}".strip()
+        parts.append(f"<rect class='band' x='{LEFT}' y='{top:.1f}' width='{pw}' height='{max(1.0, bottom - top):.1f}' "
+                     f"fill='#1a7f37' fill-opacity='0.15'><title>{html.escape(label)}</title></rect>"
+                     f"<text x='{LEFT + 4}' y='{bottom + 11:.1f}' fill='#1a7f37'>{html.escape(label)}</text>")
     if bar:
         points = series[0]["points"]
         width = pw / max(1, len(points))
