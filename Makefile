@@ -6,7 +6,7 @@ ARGS ?=
 .PHONY: help setup test test-python test-bats test-e2e lint stack-up stack-down stack-status \
 	test-cloud-vm test-individual-vm-lifecycle test-shared-gpu-management bench bench-mlops \
 	test-mlops-stack test-mlops-minio test-mlops-postgresql test-mlops-mlflow test-mlops-kserve \
-	test-inference test-inference-deployment test-inference-performance bench-inference bench-baseline \
+	test-inference test-inference-deployment test-inference-performance bench-inference bench-baseline bench-capacity \
 	test-kubernetes test-kubernetes-deployment test-kubernetes-networking docs \
 	test-multi-cluster-scenarios test-workflow-transition test-shared-gpu test-hpc-slurm \
 	test-slurm-controller test-slurm-compute test-slurm-job-examples test-slurm-failure-recovery \
@@ -88,8 +88,11 @@ test-inference-performance: setup ## inference: latency, throughput sweep, GPU u
 bench-inference: setup ## our load engine beside wrk and hey on the local model endpoint
 	bench/inference-engines.sh
 
-bench-baseline: setup ## baseline round trip: save, compare unchanged (passes), model server 2x slower (fails naming each regression)
-	bench/baseline-round-trip.sh
+bench-baseline: setup ## baseline round trip: a 5-run baseline, RUNS (10) unchanged runs (false regressions), RUNS 2x slower (regressions caught)
+	bench/baseline-round-trip.sh $(RUNS)
+
+bench-capacity: setup ## throughput_max of RUNS (10) unchanged runs of the capacity sweep: min / median / max and the spread
+	bench/capacity-repeat.sh $(RUNS)
 
 test-kubernetes: setup ## Kubernetes framework against kubernetes.kubeconfig (skips without one; ARGS=--fail-on-skip)
 	$(FW)/test-kubernetes-framework.sh e2e $(ARGS)

@@ -53,11 +53,7 @@ eval "$(clustercheck config export "$CONFIG" | grep '^CC_INFERENCE_ENDPOINT_URL=
 
 # bench::verdicts DIR: "metric=verdict" of every judged metric of the run in DIR, one per line.
 bench::verdicts() {
-  cat "$1"/artifacts/*/baseline.jsonl 2>/dev/null |
-    python3 -c 'import json, sys
-for line in sys.stdin:
-    j = json.loads(line)
-    print(f"{j[\"name\"]}={j[\"verdict\"]}")'
+  cat "$1"/artifacts/*/baseline.jsonl 2>/dev/null | sed -n 's/.*"name": "\([^"]*\)".*"verdict": "\([^"]*\)".*/\1=\2/p'
 }
 
 # bench::series LABEL: RUNS runs against the baseline; per metric, how many runs gave each verdict.
@@ -83,10 +79,12 @@ start=$(util::now)
   ${base_runs:+--baseline-runs "$base_runs"} >"$tmp/save.log" 2>&1 ||
   { tail -n 20 "$tmp/save.log"; log::die "bench: saving the baseline failed" 1; }
 printf 'baseline saved in %.0f s: %s\n' "$(util::elapsed "$start")" "$(grep -o 'baseline saved: .*' "$tmp/save.log")"
-python3 -c 'import json, sys
+python3 - "$tmp/baseline.json" <<'EOF'
+import json, sys
 for check, ms in sorted(json.load(open(sys.argv[1]))["metrics"].items()):
     for name, m in sorted(ms.items()):
-        print(f"    {check}.{name}: runs {m[\"runs\"]}")' "$tmp/baseline.json"
+        print(f"    {check}.{name}: runs {m['runs']}")
+EOF
 
 bench::series unchanged
 false_regressions=$(grep -c '=regressed$' "$tmp/unchanged.verdicts" || true)

@@ -159,29 +159,35 @@ exit 1" '# timeout: 90'
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$RUN_DIR/junit.xml"
 }
 
-@test "with a baseline: a passed check whose metric regressed fails naming it, a failed one adds it to its message; within and new pass; history kept" {
+@test "with a baseline: a passed check whose metric regressed fails naming it, a failed one adds it to its message; within and new pass; too noisy is named; history kept" {
   export RUN_CONFIG_FILE=$ROOT/test-infra/configs/local.yaml RUN_HISTORY=$BATS_TEST_TMPDIR/history.jsonl
   export RUN_BASELINE=$BATS_TEST_TMPDIR/base.json
   cat >"$RUN_BASELINE" <<'JSON'
 {"clustercheck_baseline": 1, "target": "local", "metrics": {
   "check-slow": {"latency_p50": {"value": 10, "unit": "ms"}},
   "check-own": {"latency_p50": {"value": 10, "unit": "ms"}},
-  "check-same": {"latency_p50": {"value": 10, "unit": "ms"}}}}
+  "check-same": {"latency_p50": {"value": 10, "unit": "ms"}},
+  "check-noisy": {"latency_p50": {"value": 10, "runs": [5, 10, 30], "unit": "ms"}}}}
 JSON
   mk check-slow "source $ROOT/test-infra/utils/check.sh; check::init; check::metric latency_p50 25 ms; check::finish ok"
   mk check-same "source $ROOT/test-infra/utils/check.sh; check::init; check::metric latency_p50 10.5 ms; check::finish ok"
   mk check-new "source $ROOT/test-infra/utils/check.sh; check::init; check::metric rps 40 req/s; check::finish ok"
+  mk check-noisy "source $ROOT/test-infra/utils/check.sh; check::init; check::metric latency_p50 12 ms; check::finish fine"
   mk check-own "source $ROOT/test-infra/utils/check.sh; check::init; check::metric latency_p50 30 ms '<=' 20 || true; check::finish ok"
   CC_CONFIG_ENV=/dev/null run_suite
   echo "$output"
   [ "$status" -eq 1 ]
   [ "$(status_of check-slow)" = failed ]
-  [ "$(message_of check-slow)" = "regressed against the baseline: latency_p50 25 ms vs baseline 10 ms (+150.0%, tolerance 20%, lower is better)" ]
+  [ "$(message_of check-slow)" = "regressed against the baseline: latency_p50 25 ms vs baseline 10 ms (1 run) (+150.0%, tolerance 20%, lower is better) - worse than its 1 run (10 ms; noise not measured) by 15 ms, more than the allowance 2 ms (20% of the median)" ]
   [ "$(status_of check-same)" = passed ]
   [ "$(status_of check-new)" = passed ]
+  # runs spread 25 ms, the allowance 2 ms: neither a pass nor a failure of the metric, and said so
+  [ "$(status_of check-noisy)" = passed ]
+  [ "$(message_of check-noisy)" = "fine; baseline: too noisy to judge: latency_p50" ]
+  grep -q "latency_p50 12 ms vs baseline 10 ms (median of 3 runs, 5-30 ms) (+20.0%, tolerance 20%, lower is better): too-noisy - the baseline's 3 runs spread 25 ms" "$RUN_DIR/artifacts/check-noisy/output.log"
   # failed on its own objective: its message first, the regression after it
   [ "$(status_of check-own)" = failed ]
-  [[ "$(message_of check-own)" == *"latency_p50"*"; regressed against the baseline: latency_p50 30 ms vs baseline 10 ms (+200.0%"* ]]
+  [[ "$(message_of check-own)" == *"latency_p50"*"; regressed against the baseline: latency_p50 30 ms vs baseline 10 ms (1 run) (+200.0%"* ]]
   grep -q 'baseline: rps 40 req/s: new (no baseline value)' "$RUN_DIR/artifacts/check-new/output.log"
   grep -q 'check-slow.metric.latency_p50.change_pct" value="150.0"' "$RUN_DIR/junit.xml"
   # one history line for the run, every metric in it (failed checks too)

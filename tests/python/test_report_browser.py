@@ -123,7 +123,7 @@ def test_console_errors_are_caught(tmp_path: Path) -> None:
 
 def test_trend_plots_render(tmp_path: Path) -> None:
     """A run judged against a baseline, with a history of four runs: the trends section draws each metric's
-    line with its baseline and objective, in the browser, without a console error; a screenshot is kept."""
+    line with its baseline's band of runs and objective, in the browser, without a console error; a screenshot is kept."""
     run_dir = tmp_path / "run"
     _framework_run(run_dir, [{"name": "check-beta-lat", "status": "failed",
                               "message": "regressed against the baseline: latency_p50 11 ms vs baseline 5 ms"}], {})
@@ -132,7 +132,8 @@ def test_trend_plots_render(tmp_path: Path) -> None:
         {"name": "latency_p50", "value": "11", "unit": "ms", "op": "<=", "threshold": "15", "verdict": "ok"}) + "\n")
     (art / "baseline.jsonl").write_text(json.dumps(
         {"check": "check-beta-lat", "name": "latency_p50", "value": 11.0, "unit": "ms", "direction": "lower",
-         "baseline": 5.0, "change_pct": 120.0, "tolerance_pct": 20, "verdict": "regressed"}) + "\n")
+         "baseline": 5.0, "change_pct": 120.0, "tolerance_pct": 20, "verdict": "regressed",
+         "runs": [4.9, 5.0, 5.2]}) + "\n")
     history = tmp_path / "history.jsonl"
     history.write_text("".join(json.dumps({"date": f"2026-12-0{i}", "metrics": {"check-beta-lat": {"latency_p50": v}}})
                                + "\n" for i, v in enumerate((5.0, 5.2, 4.9, 11.0), 1)))
@@ -145,7 +146,9 @@ def test_trend_plots_render(tmp_path: Path) -> None:
     trends = shown.stdout[shown.stdout.index("id='trends'") if "id='trends'" in shown.stdout
                           else shown.stdout.index('id="trends"'):]
     assert "check-beta-lat: latency_p50 over the last 4 run(s)" in trends
-    assert "<svg" in trends and ">baseline 5<" in trends and ">objective" in trends
+    assert "<svg" in trends and ">baseline median 5<" in trends and ">objective" in trends
+    # the baseline's runs drawn as a band, not one line
+    assert '<rect class="band"' in trends and ">baseline: 3 runs 4.9-5.2<" in trends
     SHOTS.mkdir(parents=True, exist_ok=True)
     shot = SHOTS / "trends-report.png"
     shot.unlink(missing_ok=True)
