@@ -2,13 +2,15 @@
 # Builds the tiny guest the local target boots: Debian's cloud kernel plus a busybox initramfs that
 # loads the virtio drivers, configures its network from the kernel command line and runs dropbear,
 # so checks reach guests over SSH as they would on a real cluster. Offline apart from Debian packages.
-# Usage: build-guest.sh OUT_DIR      (idempotent: an existing complete build is kept)
+# Usage: build-guest.sh OUT_DIR      (idempotent: an existing complete build of this script is kept)
 set -euo pipefail
 
 out=${1:?usage: build-guest.sh OUT_DIR}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-if [[ -s "$out/vmlinuz" && -s "$out/initrd.img" && -s "$out/id_ed25519" ]]; then
+# A build made by another version of this script (its guest init) is built again.
+build_id=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+if [[ -s "$out/vmlinuz" && -s "$out/initrd.img" && -s "$out/id_ed25519" && "$(cat "$out/build-id" 2>/dev/null)" == "$build_id" ]]; then
   echo "guest image already built in $out"
   exit 0
 fi
@@ -44,7 +46,13 @@ while read -r lib; do
 done < <(ldd /usr/sbin/dropbear | grep -o '/[^ ]*')
 
 dropbearkey -t ed25519 -f "$root/etc/dropbear/dropbear_ed25519_host_key" >/dev/null 2>&1
-ssh-keygen -q -t ed25519 -N '' -C clustercheck-guest -f "$work/id_ed25519"
+if [[ -s "$out/id_ed25519" ]]; then
+  # a rebuild keeps the key: guests already running from the last build still let us in
+  install -m 600 "$out/id_ed25519" "$work/id_ed25519"
+  ssh-keygen -y -f "$work/id_ed25519" >"$work/id_ed25519.pub"
+else
+  ssh-keygen -q -t ed25519 -N '' -C clustercheck-guest -f "$work/id_ed25519"
+fi
 install -m 600 "$work/id_ed25519.pub" "$root/root/.ssh/authorized_keys"
 chmod 700 "$root/root/.ssh"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
@@ -58,11 +66,16 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 # Load order matters and a module can fail while its dependency settles: retry until the NIC is there.
-for pass in 1 2 3 4 5 6 7 8 9 10; do
+# Guests are emulated (TCG) on a host whose cores are busy with the tests: the drivers can take far
+# longer than the usual second to settle, and a guest that gave up on its NIC would never answer.
+pass=0
+while [ "$pass" -lt 120 ]; do
   while read -r m; do insmod "/lib/modules/$m.ko" 2>/dev/null; done </lib/modules/order
   [ -e /sys/class/net/eth0 ] && [ -e /sys/block/vda ] && break
+  pass=$((pass + 1))
   sleep 0.5
 done
+[ -e /sys/class/net/eth0 ] || echo "CLUSTERCHECK-GUEST-NO-NIC after $pass passes"
 ip=; name=guest
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
@@ -86,6 +99,7 @@ install -m 644 "$work/k/boot/vmlinuz-$kver" "$out/vmlinuz.tmp"
 install -m 644 "$work/initrd.img" "$out/initrd.img.tmp"
 install -m 600 "$work/id_ed25519" "$out/id_ed25519.tmp"
 printf '%s\n' "$kver" >"$out/kernel-version"
+printf '%s\n' "$build_id" >"$out/build-id"
 mv "$out/vmlinuz.tmp" "$out/vmlinuz"
 mv "$out/initrd.img.tmp" "$out/initrd.img"
 mv "$out/id_ed25519.tmp" "$out/id_ed25519"

@@ -206,10 +206,24 @@ CC_VM_GONE_GRACE_S=${CC_VM_GONE_GRACE_S:-5}
 wait_for_vm_ready() {
   local vm=$1 timeout=${2:-${CC_CLOUD_VM_TIMEOUTS_VM_READY_S:-120}}
   VM_WAIT_START=$SECONDS VM_DOWN=
-  util::wait_for "$timeout" "VM $vm to answer over SSH" vm::_answers_or_down "$vm" || return 1
+  if ! util::wait_for "$timeout" "VM $vm to answer over SSH" vm::_answers_or_down "$vm"; then
+    vm::console_tail "$vm"
+    return 1
+  fi
   [[ -z "$VM_DOWN" ]] && return 0
   log::error "VM $vm will not answer over SSH: libvirt shows its domain $VM_DOWN"
   return 1
+}
+
+# vm::console_tail VM: the last lines of the guest's serial console (the file its domain writes it to),
+# where libvirt can be asked: what the guest said before it stopped answering.
+vm::console_tail() {
+  local uri=${CC_CLOUD_VM_CLUSTER_LIBVIRT_URI:-${CC_HPC_CLUSTER_LIBVIRT_URI:-}} path
+  [[ -n "$uri" ]] && command -v virsh >/dev/null || return 0
+  path=$(virsh -c "$uri" dumpxml "$1" 2>/dev/null | sed -n "/<serial/,/<\/serial>/s/.*<source path='\([^']*\)'.*/\1/p" | head -n 1)
+  [[ -n "$path" && -r "$path" ]] || return 0
+  log::error "VM $1: the last lines of its console ($path):"
+  tail -n 8 "$path" | sed 's/^/    /' >&2
 }
 
 # vm::_answers_or_down VM: the guest answers, or (past the grace) libvirt shows its domain down; then
