@@ -71,8 +71,14 @@ libvirt::down() {
 
 libvirt::status() {
   if libvirt::running; then
-    local owner=external
+    local owner=external guest=$CC_LOCAL_STATE/guest
     [[ -s "$(libvirt::_piddir)/libvirtd.pid" ]] && owner="pid $(cat "$(libvirt::_piddir)/libvirtd.pid")"
+    # A libvirtd that answers (the host's own, or another checkout's) is not a target yet: the guests
+    # boot this checkout's guest image, which `stack up libvirt` builds.
+    if [[ ! -s "$guest/vmlinuz" || ! -s "$guest/initrd.img" || ! -s "$guest/id_ed25519" ]]; then
+      printf 'libvirt   down  (libvirtd answers, %s; no guest image in %s: stack up libvirt builds it)\n' "$owner" "$guest"
+      return 1
+    fi
     printf 'libvirt   up    (%s)\n' "$owner"
   else
     printf 'libvirt   down\n'

@@ -7,6 +7,10 @@ setup_file() {
   "$ROOT/test-infra/local/stack" up libvirt >&3 2>&1
 }
 
+teardown_file() {
+  stack_release libvirt >&3 2>&1 || true
+}
+
 @test "e2e on the local target: 16 passed, gpu-passthrough skipped with the reason" {
   report=$BATS_TEST_TMPDIR/report
   run "$FW" e2e --report-dir "$report"
