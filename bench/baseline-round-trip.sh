@@ -9,14 +9,14 @@
 set -euo pipefail
 # shellcheck source=test-infra/utils/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=bench/lib.sh
+source "$CC_ROOT/bench/lib.sh"
 cd "$CC_ROOT"
 
 case ${1:-} in
   -h | --help) util::header "$0"; exit 0 ;;
 esac
-runs=${1:-10}
-[[ "$runs" =~ ^[1-9][0-9]*$ && $# -le 1 ]] ||
-  log::die "baseline-round-trip.sh: RUNS must be a positive count, got '$*' (see: $0 --help)" 2
+runs=$(bench::runs_arg baseline-round-trip.sh 10 "$@") || exit 2
 base_runs=${BASELINE_RUNS:-}
 [[ -z "$base_runs" || "$base_runs" =~ ^[1-9][0-9]?$ ]] ||
   log::die "baseline-round-trip.sh: BASELINE_RUNS must be a count from 1 to 99, got '$base_runs'" 2
@@ -25,21 +25,12 @@ CONFIG=$CC_ROOT/test-infra/configs/local.yaml
 FW=frameworks/test-inference-framework.sh
 CHECKS='check-inference-(latency|throughput)$'
 tmp=$(mktemp -d)
-started=0
+util::trap_add "rm -rf '$tmp'" EXIT
+bench::mlops_up "$CONFIG" "$tmp"
 cleanup() {
-  if [[ -e "$tmp/slowed" ]]; then
-    CC_STACK_CONFIG=$CONFIG test-infra/local/stack restart model-server >/dev/null 2>&1 || true
-  fi
-  ((started == 0)) || CC_STACK_CONFIG=$CONFIG test-infra/local/stack down mlops >/dev/null 2>&1 || true
-  rm -rf "$tmp"
+  [[ ! -e "$tmp/slowed" ]] || CC_STACK_CONFIG=$CONFIG test-infra/local/stack restart model-server >/dev/null 2>&1 || true
 }
 util::trap_add cleanup EXIT
-
-if ! CC_STACK_CONFIG=$CONFIG test-infra/local/stack status mlops >/dev/null 2>&1; then
-  started=1
-  CC_STACK_CONFIG=$CONFIG test-infra/local/stack up mlops >"$tmp/up.log" 2>&1 ||
-    { tail -n 5 "$tmp/up.log"; log::die "bench: the local MLOps stack did not come up" 1; }
-fi
 
 wait_server() {
   local i

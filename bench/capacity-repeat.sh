@@ -7,29 +7,19 @@
 set -euo pipefail
 # shellcheck source=test-infra/utils/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=bench/lib.sh
+source "$CC_ROOT/bench/lib.sh"
 cd "$CC_ROOT"
 
 case ${1:-} in
   -h | --help) util::header "$0"; exit 0 ;;
 esac
-runs=${1:-10}
-[[ "$runs" =~ ^[1-9][0-9]*$ && $# -le 1 ]] ||
-  log::die "capacity-repeat.sh: RUNS must be a positive count, got '$*' (see: $0 --help)" 2
+runs=$(bench::runs_arg capacity-repeat.sh 10 "$@") || exit 2
 
 CONFIG=$CC_ROOT/test-infra/configs/local.yaml
 tmp=$(mktemp -d)
-started=0
-cleanup() {
-  ((started == 0)) || CC_STACK_CONFIG=$CONFIG test-infra/local/stack down mlops >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-util::trap_add cleanup EXIT
-
-if ! CC_STACK_CONFIG=$CONFIG test-infra/local/stack status mlops >/dev/null 2>&1; then
-  started=1
-  CC_STACK_CONFIG=$CONFIG test-infra/local/stack up mlops >"$tmp/up.log" 2>&1 ||
-    { tail -n 5 "$tmp/up.log"; log::die "bench: the local MLOps stack did not come up" 1; }
-fi
+util::trap_add "rm -rf '$tmp'" EXIT
+bench::mlops_up "$CONFIG" "$tmp"
 
 printf 'machine: %s CPUs; %d unchanged runs of check-inference-throughput on %s\n' "$(nproc)" "$runs" "$CONFIG"
 start=$(util::now)
