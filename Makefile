@@ -12,6 +12,7 @@ ARGS ?=
 	test-slurm-controller test-slurm-compute test-slurm-job-examples test-slurm-failure-recovery \
 	test-node-health bench-hpc-slurm test-hpc-runtime test-cgroup-isolation test-containers \
 	test-job-scripts test-hpc-monitoring test-distributed-training test-pcie-passthrough bench-hpc-runtime \
+	test-gpu-node bench-gpu-node \
 	test-cloud-all test-all-clusters bench-all-clusters
 
 help: ## this list
@@ -147,6 +148,12 @@ bench-hpc-runtime: setup ## print the HPC runtime and PCIe passthrough framework
 
 test-pcie-passthrough: setup ## PCIe passthrough: IOMMU group, vfio-pci, <hostdev>, driver, /dev/nvidia*, NVML
 	$(FW)/test-pcie-passthrough-framework.sh e2e $(ARGS)
+
+test-gpu-node: setup ## GPU node acceptance: NVML health (ECC, remaps, XID, PCIe, throttling, NVLink) and torch measurements on every GPU node at once (local: simulated GPUs on the SLURM nodes)
+	$(FW)/test-gpu-node-framework.sh e2e $(ARGS)
+
+bench-gpu-node: setup ## print the GPU node framework's figures (CONFIG=tests/gpu/gpu-node-host.yaml on a GPU host; FANOUT=8 adds the local fan-out, stack down)
+	bench/gpu-node.sh $(if $(CONFIG),--config $(CONFIG),--config test-infra/configs/local.yaml) $(if $(FANOUT),--fanout $(FANOUT))
 
 test-multi-cluster-scenarios: setup ## the seven cloud/HPC scenarios (both, hpc-only, cloud-only, cold start, workflow, shared GPU, transfer)
 	$(FW)/test-multi-cluster-framework.sh all-scenarios $(ARGS)

@@ -8,6 +8,8 @@
 set -euo pipefail
 # shellcheck source=test-infra/utils/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=bench/lib.sh
+source "$CC_ROOT/bench/lib.sh"
 for arg in "$@"; do
   case $arg in
     -h | --help) util::header "$0"; exit 0 ;;
@@ -17,29 +19,18 @@ for arg in "$@"; do
 done
 cd "$CC_ROOT"
 
-if test-infra/local/stack status hpc >/dev/null 2>&1 || ip link show cc-slurm0 >/dev/null 2>&1; then
-  log::die "bench: the local SLURM cluster is up; it uses the ports and names this benchmark needs (make stack-down)" 2
-fi
+bench::hpc_must_be_down
 counts=("$@")
 ((${#counts[@]})) || counts=(1 2 4 8)
 
 tmp=$(mktemp -d)
-chmod 755 "$tmp" # MariaDB runs as mysql and must reach its data directory under it
-export CC_LOCAL_STATE=$tmp/state
-base=$tmp/local.yaml
-sed -e "s#\.\./\.\./\.local-target/#$tmp/state/#" -e "s#\.\./\.\./#$CC_ROOT/#g" \
-  -e "s#^  cli_config: .*#  cli_config: $CC_ROOT/test-infra/configs/local-cluster.yaml#" test-infra/configs/local.yaml >"$base"
+bench::hpc_base "$tmp"
+base=$BENCH_HPC_BASE
 cleanup() {
   CC_STACK_CONFIG=$base test-infra/local/stack down hpc >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
 util::trap_add cleanup EXIT
-
-# bench::config N: the local config with N compute nodes.
-bench::config() {
-  sed -e "s/^    nodes: 2$/    nodes: $1/" -e "s/^    compute_nodes: 2$/    compute_nodes: $1/" "$base" >"$tmp/nodes-$1.yaml"
-  printf '%s\n' "$tmp/nodes-$1.yaml"
-}
 
 # bench::timed LABEL CMD...: run CMD, print its wall time; its log stays in $tmp/last.log.
 bench::timed() {
@@ -54,7 +45,7 @@ bench::timed() {
 
 printf 'machine: %s CPUs, %s GiB memory\n' "$(nproc)" "$(awk '/MemTotal/ {printf "%d", $2 / 1048576}' /proc/meminfo)"
 for n in "${counts[@]}"; do
-  cfg=$(bench::config "$n")
+  cfg=$(bench::hpc_nodes "$base" "$n")
   export CC_STACK_CONFIG=$cfg
   bench::timed "stack up hpc, $n node(s) (incl. ansible)" test-infra/local/stack up hpc
   bench::timed "node-health suite, $n node(s)" frameworks/test-hpc-slurm-framework.sh run-tests --suite node-health \
@@ -65,7 +56,7 @@ for n in "${counts[@]}"; do
   bench::timed "stack down hpc, $n node(s)" test-infra/local/stack down hpc
 done
 
-cfg=$(bench::config 2)
+cfg=$(bench::hpc_nodes "$base" 2)
 export CC_STACK_CONFIG=$cfg
 test-infra/local/stack up hpc >/dev/null 2>&1
 test-infra/local/stack down hpc >/dev/null 2>&1

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Shared by the benches that measure the local MLOps stack's model server. Sourced after init.sh.
+# Shared by the benches: their RUNS argument, the local MLOps stack around a bench, and SLURM clusters of
+# their own. Sourced after init.sh.
 
 # bench::runs_arg NAME DEFAULT ARGS...: the one optional RUNS argument (a positive count), or exit 2.
 bench::runs_arg() {
@@ -19,5 +20,31 @@ bench::mlops_up() {
     util::trap_add "CC_STACK_CONFIG='$BENCH_CONFIG' '$CC_ROOT/test-infra/local/stack' down mlops >/dev/null 2>&1 || true" EXIT
     CC_STACK_CONFIG=$BENCH_CONFIG "$CC_ROOT/test-infra/local/stack" up mlops >"$2/up.log" 2>&1 ||
       { tail -n 5 "$2/up.log"; log::die "bench: the local MLOps stack did not come up" 1; }
+  fi
+}
+
+# bench::hpc_base TMP: local.yaml with absolute paths and a state directory of its own (TMP/state,
+# exported as CC_LOCAL_STATE), so a bench's SLURM clusters leave the stack of `make stack-up` alone (they
+# still need its ports and names: that stack must be down). Sets BENCH_HPC_BASE to the config's path.
+bench::hpc_base() {
+  chmod 755 "$1" # MariaDB runs as mysql and must reach its data directory under it
+  export CC_LOCAL_STATE=$1/state
+  sed -e "s#\.\./\.\./\.local-target/#$1/state/#" -e "s#\.\./\.\./#$CC_ROOT/#g" \
+    -e "s#^  cli_config: .*#  cli_config: $CC_ROOT/test-infra/configs/local-cluster.yaml#" \
+    "$CC_ROOT/test-infra/configs/local.yaml" >"$1/local.yaml"
+  BENCH_HPC_BASE=$1/local.yaml # read by the bench that sourced this file
+  export BENCH_HPC_BASE
+}
+
+# bench::hpc_nodes BASE N: BASE with N compute nodes; prints its path.
+bench::hpc_nodes() {
+  sed -e "s/^    nodes: 2$/    nodes: $2/" -e "s/^    compute_nodes: 2$/    compute_nodes: $2/" "$1" >"${1%.yaml}-$2.yaml"
+  printf '%s\n' "${1%.yaml}-$2.yaml"
+}
+
+# bench::hpc_must_be_down: the local SLURM cluster's ports and names are free, or exit 2.
+bench::hpc_must_be_down() {
+  if "$CC_ROOT/test-infra/local/stack" status hpc >/dev/null 2>&1 || ip link show cc-slurm0 >/dev/null 2>&1; then
+    log::die "bench: the local SLURM cluster is up; it uses the ports and names this benchmark needs (make stack-down)" 2
   fi
 }

@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/utils/init.sh"
 # shellcheck source=test-infra/utils/cloud-cli-utils.sh
 source "$CC_UTILS/cloud-cli-utils.sh"
 
-ALL_FRAMEWORKS=(cloud-vm pcie-passthrough kubernetes mlops-stack inference hpc-slurm hpc-runtime multi-cluster)
+ALL_FRAMEWORKS=(cloud-vm pcie-passthrough kubernetes mlops-stack inference hpc-slurm hpc-runtime gpu-node multi-cluster)
 
 # all::lane FRAMEWORK: what it changes on the target. With --parallel, frameworks of different lanes
 # run at the same time, those of one lane one after the other; lane "all" runs alone, after the rest.
@@ -16,7 +16,7 @@ all::lane() {
   case $1 in
     cloud-vm | pcie-passthrough) echo libvirt ;;    # the cloud cluster's VMs and GPU owners
     mlops-stack) echo mlops ;;                      # S3, PostgreSQL, MLflow, the model server
-    hpc-slurm | hpc-runtime) echo slurm ;;          # SLURM nodes, jobs, accounting
+    hpc-slurm | hpc-runtime | gpu-node) echo slurm ;; # SLURM nodes, jobs, accounting
     kubernetes) echo kubernetes ;;                  # a Kubernetes API (none on the local target)
     # inference measures capacity and latency: beside the other lanes on two cores its load generator
     # could not keep its schedule (measured: capacity 10-100 req/s instead of 300), so it runs alone;

@@ -27,6 +27,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "baseline": ("clustercheck.baseline.cli", "baseline", "Performance baselines: save a run, judge the next, history."),
     "net": ("clustercheck.netroutes", "net", "Host network facts: cluster subnets against the host's routes."),
     "dcgm": ("clustercheck.dcgm", "dcgm", "DCGM exporter metrics judged per GPU node."),
+    "gpu-node": ("clustercheck.gpunode.cli", "gpu_node", "GPU node acceptance: probe a node's GPUs, judge every node."),
 }
 
 

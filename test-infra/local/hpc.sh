@@ -199,7 +199,7 @@ hpc::up() {
   start=$(util::now)
   hpc::_config
   hpc::_require_tools
-  provision::run hpc hpc.yml "$HPC_DIR" hpc
+  provision::run hpc hpc.yml "$HPC_DIR" hpc,gpu_node
   hpc::_check_ports
   hpc::_net_up
   hpc::_host_ports_up

@@ -3,9 +3,9 @@
 # when what it would render changed: the config section it reads, or anything under ansible/.
 # Sourced by test-infra/local/stack; needs CC_LOCAL_STATE, CC_STACK_CONFIG and log.sh.
 
-# provision::run NAME PLAYBOOK STATE_DIR SECTION [EXTRA_VAR=VALUE...]: run ansible/PLAYBOOK with the
+# provision::run NAME PLAYBOOK STATE_DIR SECTIONS [EXTRA_VAR=VALUE...]: run ansible/PLAYBOOK with the
 # target config as extra vars and cc_state_dir=STATE_DIR; skipped when the stamp in STATE_DIR still
-# matches the config's SECTION and ansible/ has not changed since.
+# matches the config's SECTIONS (comma-separated) and ansible/ has not changed since.
 provision::run() {
   local name=$1 playbook=$2 dir=$3 section=$4
   shift 4
@@ -13,7 +13,7 @@ provision::run() {
   mkdir -p "$dir" "$CC_LOCAL_STATE/logs"
   vars=$(mktemp)
   clustercheck config dump "$CC_STACK_CONFIG" -o "$vars" || { rm -f "$vars"; exit 2; }
-  digest=$(python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1])).get(sys.argv[2]), sort_keys=True))' \
+  digest=$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps([d.get(s) for s in sys.argv[2].split(",")], sort_keys=True))' \
     "$vars" "$section" | sha256sum | cut -c1-16)
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" && -z "$(find "$CC_ROOT/ansible" -newer "$stamp" -type f -print -quit)" ]]; then
     log::debug "$name: provisioned (ansible/ and the config's $section section unchanged)"

@@ -21,7 +21,7 @@ teardown_file() {
   run "$FW" e2e --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"pcie-passthrough: 1 passed, 0 failed, 0 errors, 5 skipped of 6"* ]]
+  [[ "$output" == *"pcie-passthrough: 1 passed, 0 failed, 0 errors, 6 skipped of 7"* ]]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$report/junit.xml"
   [ "$(junit_status "$report/junit.xml" check-domain-hostdev)" = passed ]
   grep -q 'message="GPU 0000:65:00.0 0000:ca:00.0 is simulated: the NVML check needs a real device"' "$report/junit.xml"
@@ -69,7 +69,8 @@ real_gpu_config() {
   [[ "$output" == *"host: no NVIDIA driver loaded (no /sys/module/nvidia/version or /proc/driver/nvidia/version)"* ]]
   [[ "$output" == *"host: /dev/nvidiactl is missing"* ]]
   [[ "$output" == *"host: NVML unavailable"* ]]
-  [[ "$output" == *"pcie-passthrough: 0 passed, 3 failed, 0 errors, 3 skipped of 6"* ]]
+  [[ "$output" == *"check-gpu-node-acceptance"*"host: the GPU probe did not run (exit 3): host: NVML unavailable"* ]]
+  [[ "$output" == *"pcie-passthrough: 0 passed, 4 failed, 0 errors, 3 skipped of 7"* ]]
   grep -q 'message="pcie_passthrough.mode is host: the GPUs serve this host' "$BATS_TEST_TMPDIR/report/junit.xml"
 }
 
@@ -82,4 +83,22 @@ real_gpu_config() {
   [[ "$output" == *"host: NVML sees 2 GPU(s), expected 1"* ]]
   [[ "$output" == *"host: GPU 0 (00000000:1b:00.0, GPU-5f1c0a3e-0000-4d6e-9a11-000000000000) is 'NVIDIA H200', expected a 'H100'"* ]]
   [[ "$output" == *"host: GPU 1 (00000000:43:00.0, GPU-5f1c0a3e-0001-4d6e-9a11-000000000001) is 'NVIDIA H200', expected a 'H100'"* ]]
+}
+
+@test "GPU node acceptance in host mode over simulated NVML: a thermally throttled GPU fails naming check, host and GPU" {
+  python3 - "$ROOT/tests/fixtures/nvml-sim/two-h200.json" "$BATS_TEST_TMPDIR/sim.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["gpus"][0]["clock_reasons"] = 0x40
+json.dump(d, open(sys.argv[2], "w"))
+PY
+  export PYTHONPATH=$ROOT/tests/fixtures/nvml-sim CC_NVML_SIM=$BATS_TEST_TMPDIR/sim.json
+  dev=$(basename "$(ls -d /sys/bus/pci/devices/* | tail -n 1)")
+  target_config "$BATS_TEST_TMPDIR/host.yaml" "pcie_passthrough.mode=host" "pcie_passthrough.devices=[\"$dev\"]"
+  expect_fail check-gpu-node-acceptance "$BATS_TEST_TMPDIR/host.yaml"
+  [[ "$output" == *"throttle: host: GPU 1 (00000000:43:00.0): clocks held down by hw_thermal_slowdown"* ]]
+  [[ "$output" != *"memory:"* ]]
+  export CC_NVML_SIM=$ROOT/tests/fixtures/nvml-sim/two-h200.json
+  expect_pass check-gpu-node-acceptance "$BATS_TEST_TMPDIR/host.yaml"
+  [[ "$output" == *"GPU node acceptance on host: inventory memory xid pcie throttle passed; skipped: nvlink (host: no NVLink"* ]]
 }

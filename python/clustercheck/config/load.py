@@ -19,6 +19,7 @@ PATH_KEYS = {
     "state_file", "hpc_state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config", "state_dir", "kubeconfig",
     "conf", "munge_socket", "work_dir", "python", "scratch_dir", "program", "munge_key", "bundle",
     "prolog", "epilog", "epilog_slurmctld", "history_file", "record_dir", "debug_dir", "gpu_device_dir", "oci_runtime", "unreadable_path",
+    "nvml_module", "devices_dir",
 }
 SECRET_KEY = re.compile(r"(password|secret|token)", re.IGNORECASE)
 
@@ -118,6 +119,11 @@ def _cross_checks(data: dict[str, Any], path: str) -> None:
         _mlops_checks(data["mlops"], path)
     if data.get("hpc", {}).get("local"):
         _hpc_local_nodes(data["hpc"], path)
+    gpu_node = data.get("gpu_node", {})
+    if gpu_node.get("runs_on") == "kubernetes" and not gpu_node.get("kubernetes", {}).get("image"):
+        raise ConfigError(path, "gpu_node.kubernetes.image", "needed with runs_on kubernetes: the image the probe Jobs run")
+    if gpu_node.get("runs_on") == "slurm" and not data.get("hpc", {}).get("slurm"):
+        raise ConfigError(path, "gpu_node.runs_on", "slurm needs the hpc.slurm section (the cluster the probes fan out over)")
 
 
 def _hpc_local_nodes(hpc: dict[str, Any], path: str) -> None:

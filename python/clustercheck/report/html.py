@@ -111,11 +111,46 @@ def render(name: str, results: list[Result], runs: dict[str, dict[str, Any]] | N
         _summary(groups, runs),
         _problems(groups, out_dir),
         _checks(groups, out_dir),
+        _node_table(results),
         _plots(groups),
         _trends(groups, history or []),
         "</body></html>",
     ]
     return "".join(out)
+
+
+def _node_verdicts(r: Result) -> dict[str, tuple[str, str]]:
+    """node -> (status, why) from the check's nodes.tsv (checks that judge each node: the GPU node checks)."""
+    path = os.path.join(r.artifacts, "nodes.tsv") if r.artifacts else ""
+    if not path or not os.path.isfile(path):
+        return {}
+    out = {}
+    with open(path, errors="replace") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 2 and parts[0]:
+                out[parts[0]] = (parts[1], parts[2] if len(parts) > 2 else "")
+    return out
+
+
+def _node_table(results: list[Result]) -> str:
+    """A node x check table coloured by each node's result, for checks that judge nodes one by one."""
+    per_check = [(r, _node_verdicts(r)) for r in results]
+    per_check = [(r, v) for r, v in per_check if v]
+    if not per_check:
+        return ""
+    nodes = sorted({n for _, v in per_check for n in v})
+    head = "".join(f"<th>{_e(r.name.removeprefix('check-'))}</th>" for r, _ in per_check)
+    rows = []
+    for node in nodes:
+        cells = []
+        for _, v in per_check:
+            status, why = v.get(node, ("", "not judged"))
+            cells.append(f"<td title='{_e(why)}' style='background:{COLOURS.get(status, '#eee')}33'>"
+                         f"<span class='st' style='color:{COLOURS.get(status, '#666')}'>{_e(status or '-')}</span></td>")
+        rows.append(f"<tr><td>{_e(node)}</td>{''.join(cells)}</tr>")
+    return ("<section id='nodes'><h2>Per node</h2><table class='nodes'><tr><th>node</th>" + head + "</tr>"
+            + "".join(rows) + "</table></section>")
 
 
 def _summary(groups: "OrderedDict[str, list[Result]]", runs: dict[str, dict[str, Any]]) -> str:

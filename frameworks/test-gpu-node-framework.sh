@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# GPU node acceptance framework: tells a sick or slow GPU from a healthy one on every GPU node at once.
+# One probe per node (NVML health facts, XIDs watched, and with torch the active measurements: matrix
+# throughput, memory and host bandwidth, memory test, silent data corruption, NCCL) where gpu_node.runs_on
+# says: this host, every node of the SLURM partition through one srun, or a Kubernetes Job per node.
+# The local target probes its SLURM nodes' simulated GPUs (passive checks; the active ones skip).
+set -euo pipefail
+# shellcheck source=test-infra/utils/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/utils/framework.sh
+source "$CC_UTILS/framework.sh"
+# shellcheck source=test-infra/utils/slurm-utils.sh
+source "$CC_UTILS/slurm-utils.sh"
+
+FRAMEWORK_NAME=gpu-node
+FRAMEWORK_SUITES=(gpu-node)
+FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
+FRAMEWORK_STACK_COMPONENTS=(hpc)
+
+framework::hook_status() {
+  if [[ "${CC_GPU_NODE_RUNS_ON:-host}" == slurm ]]; then
+    slurm::framework_status "$OPT_CONFIG"
+  else
+    clustercheck gpu inventory || true
+  fi
+}
+
+framework::main "$@"

@@ -1,0 +1,106 @@
+"""GPU node acceptance on Kubernetes: one Job per GPU node (pinned to it by its host name label, asking for
+all its GPUs, tolerating the GPU taint), each running `clustercheck gpu-node probe` from the image in
+gpu_node.kubernetes.image and printing its record as the last line of its log. The Jobs live in a
+namespace of their own, deleted on every exit path (clustercheck.k8s.pods.namespace)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from clustercheck.gpunode.active import QUIET_NCCL
+
+GPU = "nvidia.com/gpu"
+
+
+def job_name(node: str) -> str:
+    """A DNS-1123 name per node (cc-gpu-node-<node>), at most 63 characters."""
+    return ("cc-gpu-node-" + re.sub(r"[^a-z0-9-]", "-", node.lower())).strip("-")[:63].rstrip("-")
+
+
+def manifest(node: str, gpus: int, gpu_node: dict[str, Any]) -> dict[str, Any]:
+    """The Job that probes NODE's GPUS GPUs."""
+    kube = gpu_node.get("kubernetes", {})
+    command = ["python3", "-m", "clustercheck", "gpu-node", "probe", "--node", node,
+               "--memtest-fraction", str(gpu_node.get("active", {}).get("memtest_fraction", 0.8)),
+               "--xid-lookback-s", str(gpu_node.get("xid", {}).get("kernel_log_lookback_s", 3600))]
+    if not gpu_node.get("active", {}).get("enabled", True):
+        command.append("--passive")
+    container = {
+        "name": "probe", "image": kube.get("image", "clustercheck:latest"), "command": command,
+        "env": [{"name": k, "value": v} for k, v in QUIET_NCCL.items()],
+        "resources": {"limits": {GPU: str(gpus)}},
+    }
+    return {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": job_name(node), "labels": {"app.kubernetes.io/managed-by": "clustercheck",
+                                                        "clustercheck/check": "gpu-node"}},
+        "spec": {
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": int(gpu_node.get("probe_timeout_s", 300)),
+            "template": {"spec": {
+                "restartPolicy": "Never",
+                "nodeSelector": {"kubernetes.io/hostname": node},
+                "tolerations": [{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}],
+                "containers": [container],
+            }},
+        },
+    }
+
+
+def gpu_nodes(cluster: Any) -> dict[str, int]:
+    """Every node with allocatable GPUs: name -> count."""
+    out = {}
+    for n in cluster.core.list_node(**cluster.kw()).items:
+        count = int((n.status.allocatable or {}).get(GPU, "0") or 0)
+        if count:
+            out[n.metadata.labels.get("kubernetes.io/hostname", n.metadata.name)] = count
+    return out
+
+
+def record_from_log(node: str, log: str) -> dict[str, Any]:
+    """The probe record the Job printed last, or a record saying why there is none."""
+    for line in reversed(log.strip().splitlines()):
+        if line.startswith("{"):
+            try:
+                return dict(json.loads(line))
+            except ValueError:
+                break
+    tail = " ".join(log.split())[-200:] or "no output"
+    return {"version": 1, "node": node, "error": f"the probe Job printed no record: {tail}"}
+
+
+def run(cluster: Any, gpu_node: dict[str, Any], out: Path) -> list[str]:
+    """Probe every GPU node at once; one record per node in OUT. Returns the nodes probed."""
+    from kubernetes import client
+
+    from clustercheck.k8s.pods import namespace
+
+    batch = client.BatchV1Api(cluster.api)
+    nodes = gpu_nodes(cluster)
+    if not nodes:
+        raise RuntimeError("no node of the cluster has allocatable nvidia.com/gpu")
+    deadline = time.monotonic() + int(gpu_node.get("probe_timeout_s", 300)) + 60
+    with namespace(cluster, "gpu-node") as ns:
+        for node, count in nodes.items():
+            batch.create_namespaced_job(ns, manifest(node, count, gpu_node), **cluster.kw())
+        pending = dict(nodes)
+        while pending and time.monotonic() < deadline:
+            for node in list(pending):
+                job = batch.read_namespaced_job(job_name(node), ns, **cluster.kw())
+                if (job.status.succeeded or 0) + (job.status.failed or 0) == 0:
+                    continue
+                pods = cluster.core.list_namespaced_pod(ns, label_selector=f"job-name={job_name(node)}", **cluster.kw()).items
+                log = ""
+                if pods:
+                    log = cluster.core.read_namespaced_pod_log(pods[0].metadata.name, ns, **cluster.kw())
+                (out / f"{node}.json").write_text(json.dumps(record_from_log(node, log)) + "\n")
+                del pending[node]
+            time.sleep(2)
+        for node in pending:
+            (out / f"{node}.json").write_text(json.dumps(
+                {"version": 1, "node": node, "error": f"the probe Job did not finish within {gpu_node.get('probe_timeout_s', 300)} s"}) + "\n")
+    return sorted(nodes)

@@ -1,0 +1,264 @@
+"""GPU node acceptance without a GPU: every check passes on healthy GPUs and fails on its fault.
+The passive checks probe for real through the simulated NVML (tests/fixtures/nvml-sim) with one fault
+each; the active checks judge the probe record the H200 gave on the GPU machine
+(tests/gpu/results/gpu-node/probe-h200.json), altered one figure at a time, and the record of the real
+fault run there (another process keeping the GPU busy)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clustercheck.gpunode import judge
+from conftest import BIN, ROOT
+
+SIM = ROOT / "tests" / "fixtures" / "nvml-sim"
+HEALTHY = json.loads((ROOT / "tests" / "fixtures" / "gpu-node" / "local" / "default.json").read_text())
+RESULTS = ROOT / "tests" / "gpu" / "results" / "gpu-node"
+H200 = json.loads((RESULTS / "probe-h200.json").read_text())
+CFG = judge.settings({"expected": {"count": 2, "model": "H200", "memory_mib": 143771}})
+
+
+def probe(tmp_path: Path, node: str = "n1", gpu0: dict[str, Any] | None = None, kernel_log: str = "",
+          passive: bool = True, hold_s: float = 0.0, **top: Any) -> dict[str, Any]:
+    """A real probe run against two simulated H200s, GPU 0 carrying GPU0's fields."""
+    devices = copy.deepcopy(HEALTHY)
+    devices["gpus"][0].update(gpu0 or {})
+    devices.update(top)
+    sim = tmp_path / f"{node}-sim.json"
+    sim.write_text(json.dumps(devices))
+    env = {**os.environ, "PYTHONPATH": str(SIM), "CC_NVML_SIM": str(sim), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    if kernel_log:
+        (tmp_path / "kmsg").write_text(kernel_log)
+        env.update(CC_GPU_NODE_KERNEL_LOG=str(tmp_path / "kmsg"), CC_GPU_NODE_UPTIME="5000")
+    out = tmp_path / f"{node}.json"
+    args = ["clustercheck", "gpu-node", "probe", "--node", node, "--out", str(out), "--hold-s", str(hold_s)]
+    subprocess.run(args + (["--passive"] if passive else []), env=env, check=True, timeout=60)
+    return json.loads(out.read_text())
+
+
+def verdict(check: str, *records: dict[str, Any], cfg: dict[str, Any] = CFG) -> judge.Verdict:
+    return judge.CHECKS[check](list(records), cfg)
+
+
+def only_failure(v: judge.Verdict) -> str:
+    assert len(v.failures) == 1, v.failures
+    return v.failures[0]
+
+
+@pytest.fixture(scope="module")
+def healthy(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return probe(tmp_path_factory.mktemp("healthy"))
+
+
+@pytest.mark.parametrize("check", judge.PASSIVE)
+def test_healthy_simulated_gpus_pass_every_passive_check(healthy: dict[str, Any], check: str) -> None:
+    v = verdict(check, healthy)
+    assert v.failures == []
+    if check == "nvlink":
+        assert "no NVLink on NVIDIA H200 (NVML: not supported)" in v.skip
+    else:
+        assert not v.skip and "simulated GPUs" in v.summary or check == "inventory"
+
+
+def test_inventory_names_the_wrong_count_model_and_the_odd_node(tmp_path: Path, healthy: dict[str, Any]) -> None:
+    one = probe(tmp_path, "n2", gpu0={"name": "NVIDIA H100 80GB HBM3"})
+    f = verdict("inventory", healthy, one).failures
+    assert any("n2: GPU 0 (00000000:1b:00.0) is 'NVIDIA H100 80GB HBM3', expected a 'H200'" in x for x in f), f
+    odd = probe(tmp_path, "n3", driver="570.86.15")
+    f = verdict("inventory", healthy, {**healthy, "node": "n4"}, odd).failures
+    assert f == ["n3: driver 570.86.15, while 2 of 3 nodes have 580.159.04"]
+
+
+@pytest.mark.parametrize("fault,words", [
+    ({"ecc": {"volatile_uncorrected": 2}}, "GPU 0 (00000000:1b:00.0): 2 volatile uncorrectable ECC error(s), limit 0 (DCGM)"),
+    ({"remapped_rows": [0, 1, 1, 0]}, "GPU 0 (00000000:1b:00.0): a row remap is pending"),
+    ({"remapped_rows": [0, 3, 0, 1]}, "a row remap failed (no spare rows left"),
+    ({"remapped_rows": [0, 600, 0, 0]}, "600 rows remapped for uncorrectable errors, limit 512 (aznhc)"),
+    ({"retired_pages_pending": True}, "retired pages pending"),
+])
+def test_memory_health_fails_on_its_fault(tmp_path: Path, fault: dict[str, Any], words: str) -> None:
+    assert words in only_failure(verdict("memory", probe(tmp_path, gpu0=fault)))
+
+
+def test_an_xid_79_during_the_run_fails_naming_gpu_xid_and_time(tmp_path: Path) -> None:
+    rec = probe(tmp_path, gpu0={"xid_events": [{"xid": 79, "after_s": 0.2}, {"xid": 13, "after_s": 0.3}]}, hold_s=1.0)
+    v = verdict("xid", rec)
+    f = only_failure(v)
+    assert f.startswith("n1: GPU 0 (00000000:1b:00.0): XID 79 at 20") and "(NVML event, during passive)" in f
+    assert "XID 13" in v.notes[0]  # an application's fault: reported, not failed
+
+
+def test_a_recent_kernel_log_xid_fails_an_old_one_does_not(tmp_path: Path) -> None:
+    log = ("[ 4990.100000] NVRM: Xid (PCI:0000:43:00): 79, pid=0, name=none, GPU has fallen off the bus.\n"
+           "[  100.000000] NVRM: Xid (PCI:0000:43:00): 48, pid=0, DBE\n")
+    rec = probe(tmp_path, kernel_log=log)
+    f = only_failure(verdict("xid", rec))
+    assert "GPU 1 (00000000:43:00.0): XID 79 10 s ago in the kernel log (pid=0, name=none, GPU has fallen off the bus.)" in f
+    assert rec["xid"]["kernel_log"]["older"] == 1
+
+
+@pytest.mark.parametrize("fault,words", [
+    ({"pcie": {"gen": 3, "width": 8}}, "GPU 0 (00000000:1b:00.0): link trained at gen 3 x8 of gen 5 x16"),
+    ({"pcie": {"replay": 4, "replay_step": 3}}, "PCIe replay counter grew by"),
+])
+def test_pcie_fails_on_its_fault(tmp_path: Path, fault: dict[str, Any], words: str) -> None:
+    assert words in only_failure(verdict("pcie", probe(tmp_path, gpu0=fault)))
+
+
+def test_an_idle_link_at_a_lower_generation_is_reported_not_failed(tmp_path: Path) -> None:
+    v = verdict("pcie", probe(tmp_path, gpu0={"pcie": {"gen": 1}, "clock_reasons": 1}))
+    assert v.failures == [] and "idle at gen 1 of 5" in v.notes[0]
+
+
+def test_thermal_slowdown_fails_a_software_power_cap_is_reported(tmp_path: Path) -> None:
+    f = only_failure(verdict("throttle", probe(tmp_path, gpu0={"clock_reasons": 0x40, "temperature_c": 91})))
+    assert "GPU 0 (00000000:1b:00.0): clocks held down by hw_thermal_slowdown" in f
+    v = verdict("throttle", probe(tmp_path, "n2", gpu0={"clock_reasons": 0x4}))
+    assert v.failures == [] and "software power cap" in v.notes[0]
+
+
+@pytest.mark.parametrize("links,words", [
+    ([{"up": True}, {"up": False}], "GPU 0 (00000000:1b:00.0): NVLink 1 is down"),
+    ([{"up": True}, {"up": True, "errors": 5, "error_step": 2}], "NVLink 1 replay errors grew by"),
+])
+def test_nvlink_fails_on_its_fault(tmp_path: Path, links: list[dict[str, Any]], words: str) -> None:
+    assert words in only_failure(verdict("nvlink", probe(tmp_path, gpu0={"nvlink": links})))
+    healthy_links = verdict("nvlink", probe(tmp_path, "n2", gpu0={"nvlink": [{"up": True}] * 18}))
+    assert healthy_links.failures == [] and not healthy_links.skip
+
+
+def test_simulated_gpus_skip_the_active_checks_with_the_reason(tmp_path: Path) -> None:
+    rec = probe(tmp_path, passive=False)
+    for check in ("matmul", "membw", "hostbw", "memtest", "nccl"):
+        v = verdict(check, rec)
+        assert v.failures == [] and "simulated GPUs (NVML answers from n1-sim.json)" in v.skip, check
+
+
+def h200(node: str = "gpu-a", **figures: Any) -> dict[str, Any]:
+    rec = copy.deepcopy(H200)
+    rec["node"] = node
+    rec["gpus"][0]["active"].update(figures)
+    return rec
+
+
+@pytest.mark.parametrize("check", ["matmul", "membw", "hostbw", "memtest"])
+def test_the_real_h200_record_passes_the_active_checks(check: str) -> None:
+    v = verdict(check, h200())
+    assert v.failures == [] and not v.skip
+    assert v.metrics
+
+
+def test_the_real_contended_gpu_fails_throughput_naming_the_gpu() -> None:
+    fault = json.loads((RESULTS / "fault-probe-h200.json").read_text())
+    for check, figure in (("matmul", "gemm_bf16_tflops"), ("membw", "copy_tbps"), ("hostbw", "h2d_gbps")):
+        f = verdict(check, fault).failures
+        assert any(x.startswith(f"vm: GPU 0 (00000000:00:06.0): {figure}") for x in f), (check, f)
+
+
+def test_a_gpu_30_percent_slower_than_its_peers_is_named_even_within_the_objective() -> None:
+    cfg = judge.settings({"reference": {"H200": {"bf16_tflops": 700}}})
+    peers = [h200(f"gpu-{n}") for n in "abc"] + [h200("gpu-d", gemm_bf16_tflops=round(798.9 * 0.7, 1))]
+    f = verdict("matmul", *peers, cfg=cfg).failures
+    assert f == ["gpu-d: GPU 0 (00000000:00:06.0): gemm_bf16_tflops 559.2 TFLOP/s is 30 % below the median 798.9 "
+                 "of its 4 NVIDIA H200 peers (straggler limit 15 %)"]
+
+
+@pytest.mark.parametrize("fault,words", [
+    ({"memtest": {**H200["gpus"][0]["active"]["memtest"], "mismatches": 3}}, "3 word(s) read back wrong of 109 GiB"),
+    ({"sdc": {**H200["gpus"][0]["active"]["sdc"], "repeat_equal": False}}, "computed twice differs"),
+    ({"sdc": {**H200["gpus"][0]["active"]["sdc"], "max_rel_error": 0.2}}, "off from float64 by 0.2000"),
+])
+def test_memtest_fails_on_its_fault(fault: dict[str, Any], words: str) -> None:
+    assert words in only_failure(verdict("memtest", h200(**fault)))
+
+
+def test_nccl_one_gpu_skips_a_failed_or_slow_collective_fails() -> None:
+    assert "one GPU on this node" in verdict("nccl", h200()).skip
+    rec = h200()
+    rec["active"]["nccl"] = {"ranks": 8, "busbw_gbps": 300.0, "algbw_gbps": 171.4, "correct": True, "bytes": 1}
+    assert "busbw 300.0 GB/s over 8 GPUs, under 460 GB/s" in only_failure(verdict("nccl", rec))
+    rec["active"]["nccl"] = {"error": "DistBackendError: NCCL error"}
+    assert "all-reduce over its 1 GPUs failed: DistBackendError" in only_failure(verdict("nccl", rec))
+    rec["active"]["nccl"] = {"ranks": 8, "busbw_gbps": 480.0, "algbw_gbps": 274.3, "correct": True, "bytes": 1}
+    assert verdict("nccl", rec).failures == []
+
+
+def test_judge_cli_prints_facts_and_a_node_line_per_node(tmp_path: Path) -> None:
+    bad = probe(tmp_path, "n2", gpu0={"remapped_rows": [0, 1, 1, 0]})
+    good = tmp_path / "n1.json"
+    good.write_text(json.dumps(probe(tmp_path / ".." / tmp_path.name, "n1")))
+    broken = tmp_path / "n3.json"
+    broken.write_text(json.dumps({"version": 1, "node": "n3", "error": "NVML unavailable"}))
+    out = subprocess.run([str(BIN / "clustercheck"), "gpu-node", "judge", "memory", str(good), str(tmp_path / "n2.json"),
+                          str(broken)], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert "node\tn1\tpassed\t" in out
+    assert "node\tn2\tfailed\tGPU 0 (00000000:1b:00.0): a row remap is pending (a reset is needed to apply it)" in out
+    assert "fail\tn3: no probe: NVML unavailable" in out
+    assert bad["gpus"][0]["after"]["remapped_rows"]["pending"] == 1
+
+
+def test_health_command_for_slurm_exits_1_naming_the_problem(tmp_path: Path) -> None:
+    sim = tmp_path / "sim.json"
+    devices = copy.deepcopy(HEALTHY)
+    env = {**os.environ, "PYTHONPATH": str(SIM), "CC_NVML_SIM": str(sim)}
+    sim.write_text(json.dumps(devices))
+    t0 = time.monotonic()
+    ok = subprocess.run([str(BIN / "clustercheck"), "gpu-node", "health"], env=env, capture_output=True, text=True)
+    assert (ok.returncode, ok.stdout) == (0, "ok\n") and time.monotonic() - t0 < 5
+    devices["gpus"][1]["pcie"] = {"gen": 3, "width": 8}
+    sim.write_text(json.dumps(devices))
+    bad = subprocess.run([str(BIN / "clustercheck"), "gpu-node", "health"], env=env, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert bad.stdout == "FAIL pcie: GPU 1 (00000000:43:00.0): link trained at gen 3 x8 of gen 5 x16\n"
+
+
+def test_the_framework_on_a_sick_host_fails_naming_node_gpu_and_fault_and_draws_the_node_table(tmp_path: Path) -> None:
+    """The whole framework (gpu_node.runs_on: host) over simulated GPUs, GPU 1 with a pending row remap:
+    exit 1, JUnit names it, report.html has the node x check table; the active checks skip with why."""
+    devices = tmp_path / "devices"
+    devices.mkdir()
+    sick = copy.deepcopy(HEALTHY)
+    sick["gpus"][1]["remapped_rows"] = [0, 1, 1, 0]
+    (devices / "default.json").write_text(json.dumps(sick))
+    config = tmp_path / "host.yaml"
+    config.write_text("target: {name: sick-host, kind: remote}\ngpu_node:\n  runs_on: host\n"
+                      f"  simulated: {{nvml_module: {SIM}, devices_dir: {devices}}}\n")
+    env = {**os.environ, "NO_COLOR": "1", "PATH": f"{BIN}:{os.environ['PATH']}"}
+    run = subprocess.run([str(ROOT / "frameworks" / "test-gpu-node-framework.sh"), "run-tests", "--config", str(config),
+                          "--report-dir", str(tmp_path / "report")], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "gpu-node: 5 passed, 1 failed, 0 errors, 6 skipped of 12" in run.stdout
+    junit = (tmp_path / "report" / "junit.xml").read_text()
+    assert "GPU 1 (00000000:43:00.0): a row remap is pending" in junit
+    page = (tmp_path / "report" / "report.html").read_text()
+    table = page[page.index("<section id='nodes'>"):]
+    assert "<th>gpu-memory-health</th>" in table and ">failed</span>" in table and ">skipped</span>" in table
+
+
+def test_the_kubernetes_jobs_are_valid_batch_v1_objects_one_per_node_with_all_its_gpus() -> None:
+    import kubernetes_validate
+    import yaml
+
+    from clustercheck.gpunode import k8s_jobs
+
+    version = json.loads((ROOT / "tests" / "fixtures" / "k8s" / "healthy" / "version.json").read_text())
+    out = subprocess.run([str(BIN / "clustercheck"), "gpu-node", "k8s-jobs", "--config", str(ROOT / "tests" / "gpu" / "gpu-node-host.yaml"),
+                          "--node", "gpu-a:8", "--node", "GPU_B.example:4"], capture_output=True, text=True, check=True).stdout
+    jobs = list(yaml.safe_load_all(out))
+    assert [j["metadata"]["name"] for j in jobs] == ["cc-gpu-node-gpu-a", "cc-gpu-node-gpu-b-example"]
+    for job in jobs:
+        kubernetes_validate.validate(job, f"{version['major']}.{version['minor'].rstrip('+')}.0", strict=True)
+    pod = jobs[1]["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"kubernetes.io/hostname": "GPU_B.example"}
+    assert pod["containers"][0]["resources"]["limits"] == {"nvidia.com/gpu": "4"}
+    assert {"name": "NCCL_NVLS_ENABLE", "value": "0"} in pod["containers"][0]["env"]
+    assert k8s_jobs.record_from_log("n", "warming up\n" + json.dumps({"node": "n", "gpus": []}) + "\n") == {"node": "n", "gpus": []}
+    assert "printed no record: Error: CUDA" in k8s_jobs.record_from_log("n", "Error: CUDA\n")["error"]
