@@ -48,6 +48,10 @@ COMPONENTS = {
     "Distributed training (PyTorch DDP)": r"^check-ddp-training$",
     "PCIe passthrough (IOMMU, vfio-pci, hostdev)": r"^check-(iommu-group|vfio-binding|domain-hostdev)$",
     "NVIDIA driver and NVML": r"^check-gpu-(driver|device-nodes|nvml)$",
+    "GPU node health (NVML: ECC, remaps, XID, PCIe link, throttling, NVLink)":
+        r"^check-gpu-(probe|inventory|memory-health|xid|pcie-link|throttling|nvlink|node-acceptance)$",
+    "GPU node performance (torch: GEMM, memory and host bandwidth, memory test, NCCL)":
+        r"^check-gpu-(probe|matmul|memory-bandwidth|host-bandwidth|memtest|nccl|node-acceptance)$",
 }
 
 # What a prerequisite helper a check calls needs, and what the check does without it.

@@ -50,6 +50,9 @@ PY
   [ "$status" -eq 1 ]
   [[ "$output" == *"check-gpu-memory-health"*"cc-cn02: GPU 0 (00000000:1b:00.0): a row remap is pending"* ]]
   [[ "$output" == *"check-gpu-xid"*"cc-cn01: GPU 1 (00000000:43:00.0): XID 79 at "* ]]
+  # the report's node x check table: each node's cell of each check, coloured by its result
+  table=$(sed -n "s/.*\(<section id='nodes'>.*\)/\1/p" "$BATS_TEST_TMPDIR/report/report.html")
+  [[ "$table" == *"<th>gpu-memory-health</th>"*">failed</span>"*">skipped</span>"* ]]
   [ "$(sinfo -h -N -n cc-cn02 -o '%T|%E')" = "drained|cc-gpu-node: check-gpu-memory-health: GPU 0 (00000000:1b:00.0): a row remap is pending (a reset is needed to apply it)" ]
   [[ "$(sinfo -h -N -n cc-cn01 -o '%T|%E')" == "drained|cc-gpu-node: check-gpu-xid: GPU 1 (00000000:43:00.0): XID 79 at "* ]]
 }

@@ -220,29 +220,6 @@ def test_health_command_for_slurm_exits_1_naming_the_problem(tmp_path: Path) -> 
     assert bad.stdout == "FAIL pcie: GPU 1 (00000000:43:00.0): link trained at gen 3 x8 of gen 5 x16\n"
 
 
-def test_the_framework_on_a_sick_host_fails_naming_node_gpu_and_fault_and_draws_the_node_table(tmp_path: Path) -> None:
-    """The whole framework (gpu_node.runs_on: host) over simulated GPUs, GPU 1 with a pending row remap:
-    exit 1, JUnit names it, report.html has the node x check table; the active checks skip with why."""
-    devices = tmp_path / "devices"
-    devices.mkdir()
-    sick = copy.deepcopy(HEALTHY)
-    sick["gpus"][1]["remapped_rows"] = [0, 1, 1, 0]
-    (devices / "default.json").write_text(json.dumps(sick))
-    config = tmp_path / "host.yaml"
-    config.write_text("target: {name: sick-host, kind: remote}\ngpu_node:\n  runs_on: host\n"
-                      f"  simulated: {{nvml_module: {SIM}, devices_dir: {devices}}}\n")
-    env = {**os.environ, "NO_COLOR": "1", "PATH": f"{BIN}:{os.environ['PATH']}"}
-    run = subprocess.run([str(ROOT / "frameworks" / "test-gpu-node-framework.sh"), "run-tests", "--config", str(config),
-                          "--report-dir", str(tmp_path / "report")], env=env, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 1, run.stdout + run.stderr
-    assert "gpu-node: 5 passed, 1 failed, 0 errors, 6 skipped of 12" in run.stdout
-    junit = (tmp_path / "report" / "junit.xml").read_text()
-    assert "GPU 1 (00000000:43:00.0): a row remap is pending" in junit
-    page = (tmp_path / "report" / "report.html").read_text()
-    table = page[page.index("<section id='nodes'>"):]
-    assert "<th>gpu-memory-health</th>" in table and ">failed</span>" in table and ">skipped</span>" in table
-
-
 def test_the_kubernetes_jobs_are_valid_batch_v1_objects_one_per_node_with_all_its_gpus() -> None:
     import kubernetes_validate
     import yaml

@@ -122,8 +122,6 @@ def _cross_checks(data: dict[str, Any], path: str) -> None:
     gpu_node = data.get("gpu_node", {})
     if gpu_node.get("runs_on") == "kubernetes" and not gpu_node.get("kubernetes", {}).get("image"):
         raise ConfigError(path, "gpu_node.kubernetes.image", "needed with runs_on kubernetes: the image the probe Jobs run")
-    if gpu_node.get("runs_on") == "slurm" and not data.get("hpc", {}).get("slurm"):
-        raise ConfigError(path, "gpu_node.runs_on", "slurm needs the hpc.slurm section (the cluster the probes fan out over)")
 
 
 def _hpc_local_nodes(hpc: dict[str, Any], path: str) -> None:
