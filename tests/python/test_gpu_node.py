@@ -239,3 +239,45 @@ def test_the_kubernetes_jobs_are_valid_batch_v1_objects_one_per_node_with_all_it
     assert {"name": "NCCL_NVLS_ENABLE", "value": "0"} in pod["containers"][0]["env"]
     assert k8s_jobs.record_from_log("n", "warming up\n" + json.dumps({"node": "n", "gpus": []}) + "\n") == {"node": "n", "gpus": []}
     assert "printed no record: Error: CUDA" in k8s_jobs.record_from_log("n", "Error: CUDA\n")["error"]
+
+
+def test_kubernetes_one_job_per_gpu_node_through_the_real_client(tmp_path: Path) -> None:
+    """The fan-out over the API stand-in (tests/fixtures/k8s_api.py: the recorded healthy cluster, one GPU
+    node gpu-1): a Job on gpu-1 only, its record read back from the pod's log, the namespace deleted."""
+    import socket
+
+    record = copy.deepcopy(H200)
+    record["node"] = "gpu-1"
+    scenario = tmp_path / "k8s" / "gpu-node"
+    scenario.mkdir(parents=True)
+    (scenario / "pods.json").write_text(json.dumps({"cc-gpu-node-": {"phase": "Succeeded", "log": "start\n" + json.dumps(record) + "\n"}}))
+    fixtures = tmp_path / "k8s"
+    (fixtures / "healthy").symlink_to(ROOT / "tests" / "fixtures" / "k8s" / "healthy")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    api = subprocess.Popen([str(BIN / "python"), str(ROOT / "tests" / "fixtures" / "k8s_api.py"), "--port", str(port),
+                            "--fixtures", str(fixtures), "--scenario", "healthy,gpu-node", "--journal", str(tmp_path / "journal")])
+    try:
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        (tmp_path / "kubeconfig").write_text(
+            "apiVersion: v1\nkind: Config\nclusters: [{name: f, cluster: {server: 'http://127.0.0.1:%d'}}]\n"
+            "users: [{name: u, user: {token: t}}]\ncontexts: [{name: f, context: {cluster: f, user: u}}]\ncurrent-context: f\n" % port)
+        config = tmp_path / "k8s.yaml"
+        config.write_text(f"target: {{name: k8s, kind: remote}}\nkubernetes: {{kubeconfig: {tmp_path / 'kubeconfig'}, timeout_s: 3}}\n"
+                          "gpu_node: {runs_on: kubernetes, kubernetes: {image: registry.example/clustercheck:1}}\n")
+        out = subprocess.run([str(BIN / "clustercheck"), "gpu-node", "k8s-probe", "--config", str(config), "--out", str(tmp_path / "probes")],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.splitlines()[-1] == "probed 1 node(s): gpu-1"
+        assert json.loads((tmp_path / "probes" / "gpu-1.json").read_text())["gpus"][0]["active"]["gemm_bf16_tflops"] == 798.9
+        journal = (tmp_path / "journal").read_text()
+        assert "create /apis/batch/v1/namespaces/cc-gpu-node-" in journal and "/jobs cc-gpu-node-gpu-1" in journal
+        assert "delete /api/v1/namespaces/cc-gpu-node-" in journal
+    finally:
+        api.terminate()
+        api.wait(timeout=10)

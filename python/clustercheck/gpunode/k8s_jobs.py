@@ -99,7 +99,8 @@ def run(cluster: Any, gpu_node: dict[str, Any], out: Path) -> list[str]:
                     log = cluster.core.read_namespaced_pod_log(pods[0].metadata.name, ns, **cluster.kw())
                 (out / f"{node}.json").write_text(json.dumps(record_from_log(node, log)) + "\n")
                 del pending[node]
-            time.sleep(2)
+            if pending:
+                time.sleep(2)
         for node in pending:
             (out / f"{node}.json").write_text(json.dumps(
                 {"version": 1, "node": node, "error": f"the probe Job did not finish within {gpu_node.get('probe_timeout_s', 300)} s"}) + "\n")
