@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from clustercheck.errors import UserError
+from clustercheck.gpunode.judge import CHECKS as CHECK_NAMES
 
 NO_NVML_EXIT = 3
 
@@ -80,7 +81,7 @@ def _records(paths: tuple[Path, ...]) -> list[dict[str, Any]]:
 
 
 @gpu_node.command("judge")
-@click.argument("check", type=click.Choice(sorted(__import__("clustercheck.gpunode.judge", fromlist=["CHECKS"]).CHECKS)))
+@click.argument("check", type=click.Choice(sorted(CHECK_NAMES)))
 @click.argument("probes", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="target config (gpu_node)")
 def judge_cmd(check: str, probes: tuple[Path, ...], config_path: str | None) -> None:
