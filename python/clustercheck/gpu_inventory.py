@@ -23,24 +23,25 @@ def inventory() -> list[dict[str, Any]]:
     except Exception as exc:  # NVMLError_LibraryNotFound, NVMLError_DriverNotLoaded, ...
         raise RuntimeError(f"NVML unavailable ({exc.__class__.__name__}): no NVIDIA driver on this host") from exc
     try:
-        driver = _text(pynvml.nvmlSystemGetDriverVersion())
+        driver = text(pynvml.nvmlSystemGetDriverVersion())
         gpus = []
         for i in range(pynvml.nvmlDeviceGetCount()):
             h = pynvml.nvmlDeviceGetHandleByIndex(i)
             gpus.append({
                 "index": i,
-                "name": _text(pynvml.nvmlDeviceGetName(h)),
+                "name": text(pynvml.nvmlDeviceGetName(h)),
                 "memory_mib": int(pynvml.nvmlDeviceGetMemoryInfo(h).total // (1024 * 1024)),
-                "pci_bus_id": _text(pynvml.nvmlDeviceGetPciInfo(h).busId).lower(),
+                "pci_bus_id": text(pynvml.nvmlDeviceGetPciInfo(h).busId).lower(),
                 "driver": driver,
-                "uuid": _text(pynvml.nvmlDeviceGetUUID(h)),
+                "uuid": text(pynvml.nvmlDeviceGetUUID(h)),
             })
         return gpus
     finally:
         pynvml.nvmlShutdown()
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
+    """NVML's strings: bytes from older nvidia-ml-py, str from newer."""
     return value.decode() if isinstance(value, bytes) else str(value)
 
 

@@ -32,13 +32,11 @@ for c in inventory memory xid pcie throttle nvlink matmul membw hostbw memtest n
   clustercheck gpu-node judge "$c" "$dir"/*.json --config "$CC_CONFIG_FILE" >"$CC_ARTIFACT_DIR/judge-$c.tsv" ||
     check::error "clustercheck gpu-node judge $c could not run"
   before=${#CHECK_FAILURES[@]}
-  while IFS=$'\t' read -r kind a b c2; do
-    case $kind in
-      fail) check::note_failure "$c: $a" ;;
-      metric) check::metric "$a" "$b" "$c2" ;;
-      skip) skipped+=("$c ($a)") ;;
-    esac
-  done <"$CC_ARTIFACT_DIR/judge-$c.tsv"
-  ((${#CHECK_FAILURES[@]} > before)) || [[ " ${skipped[*]} " == *" $c ("* ]] || passed+=("$c")
+  gpunode::read_verdict "$CC_ARTIFACT_DIR/judge-$c.tsv" "$c: "
+  if [[ -n "$GPUNODE_SKIP" ]]; then
+    skipped+=("$c ($GPUNODE_SKIP)")
+  elif ((${#CHECK_FAILURES[@]} == before)); then
+    passed+=("$c")
+  fi
 done
 check::finish "GPU node acceptance on ${PCIE_TARGETS[*]}: ${passed[*]:-nothing} passed${skipped:+; skipped: $(IFS=';'; printf '%s' "${skipped[*]}")}"

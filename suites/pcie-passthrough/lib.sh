@@ -9,4 +9,6 @@ source "$CC_UTILS/cloud-cli-utils.sh"
 source "$CC_UTILS/gpu-test-utils.sh"
 # shellcheck source=test-infra/utils/pcie-utils.sh
 source "$CC_UTILS/pcie-utils.sh"
+# shellcheck source=test-infra/utils/gpu-node-utils.sh
+source "$CC_UTILS/gpu-node-utils.sh"
 check::init

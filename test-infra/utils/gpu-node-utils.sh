@@ -3,7 +3,8 @@
 # so CUDA starts once per node, not once per check), all nodes at once; each check judges the records.
 # Needs check.sh and facts.sh loaded.
 
-GPUNODE_ON=host GPUNODE_RECORDS=
+GPUNODE_ON=host GPUNODE_RECORDS='' GPUNODE_SKIP='' GPUNODE_SUMMARY=''
+GPUNODE_NOTES=()
 
 # gpunode::init: where the probes run (gpu_node.runs_on); SLURM's fan-out needs its utilities.
 gpunode::init() {
@@ -157,27 +158,37 @@ gpunode::mark_probed() { touch "$CC_ARTIFACT_DIR/probes.done"; }
 # names node and GPU; metrics per GPU; nodes.tsv holds each node's verdict (the report's node x check
 # table). With gpu_node.drain_on_failure on SLURM a failing node is drained, its reason naming the check.
 gpunode::judge() {
-  local check=$1 dir kind a b c skip='' summary='' notes=() out
+  local check=$1 dir out
   gpunode::records
   dir=$GPUNODE_RECORDS
   facts::run judge gpu-node judge "$check" "$dir"/*.json
   : >"$CC_ARTIFACT_DIR/nodes.tsv"
+  gpunode::read_verdict "$CC_ARTIFACT_DIR/judge.tsv" "" "$CC_ARTIFACT_DIR/nodes.tsv"
+  out=$(gpunode::_not_checked "$dir")
+  [[ -z "$out" ]] || GPUNODE_NOTES+=("$out")
+  gpunode::_drain "$check"
+  ((${#CHECK_FAILURES[@]})) || [[ -z "$GPUNODE_SKIP" ]] ||
+    check::skip "$GPUNODE_SKIP${GPUNODE_NOTES:+; $(IFS=';'; printf '%s' "${GPUNODE_NOTES[*]}")}"
+  ((${#GPUNODE_NOTES[@]} == 0)) || GPUNODE_SUMMARY+="; $(printf '%s; ' "${GPUNODE_NOTES[@]}")"
+  check::finish "${GPUNODE_SUMMARY%; }"
+}
+
+# gpunode::read_verdict FILE [PREFIX] [NODES_FILE]: take in what `clustercheck gpu-node judge` printed -
+# each failure noted (PREFIX before it), each metric recorded, each node's verdict appended to NODES_FILE;
+# GPUNODE_SKIP, GPUNODE_SUMMARY and GPUNODE_NOTES hold the rest.
+gpunode::read_verdict() {
+  local kind a b c
+  GPUNODE_SKIP='' GPUNODE_SUMMARY='' GPUNODE_NOTES=()
   while IFS=$'\t' read -r kind a b c; do
     case $kind in
-      fail) check::note_failure "$a" ;;
-      note) notes+=("$a") ;;
+      fail) check::note_failure "${2:-}$a" ;;
+      note) GPUNODE_NOTES+=("$a") ;;
       metric) check::metric "$a" "$b" "$c" ;;
-      node) printf '%s\t%s\t%s\n' "$a" "$b" "$c" >>"$CC_ARTIFACT_DIR/nodes.tsv" ;;
-      skip) skip=$a ;;
-      summary) summary=$a ;;
+      node) [[ -z "${3:-}" ]] || printf '%s\t%s\t%s\n' "$a" "$b" "$c" >>"$3" ;;
+      skip) GPUNODE_SKIP=$a ;;
+      summary) GPUNODE_SUMMARY=$a ;;
     esac
-  done <"$CC_ARTIFACT_DIR/judge.tsv"
-  out=$(gpunode::_not_checked "$dir")
-  [[ -z "$out" ]] || notes+=("$out")
-  gpunode::_drain "$check"
-  ((${#CHECK_FAILURES[@]})) || [[ -z "$skip" ]] || check::skip "$skip${notes:+; $(IFS=';'; printf '%s' "${notes[*]}")}"
-  ((${#notes[@]} == 0)) || summary+="; $(printf '%s; ' "${notes[@]}")"
-  check::finish "${summary%; }"
+  done <"$1"
 }
 
 # gpunode::_drain CHECK: with gpu_node.drain_on_failure (never by default), drain every SLURM node the

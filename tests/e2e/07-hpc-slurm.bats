@@ -21,17 +21,6 @@ signal_daemon() {
 
 daemon_pid() { awk '{ print $1 }' "$ROOT/.local-target/pids/$1.pid"; }
 
-# settle: no job left (a controller killed with -9 recovers jobs that already ended as running, and
-# their nodes stay busy until it notices) and every node idle.
-settle() {
-  local jobs drained
-  jobs=$(squeue -h -o %i | tr '\n' ' ')
-  [ -z "$jobs" ] || scancel $jobs
-  drained=$(sinfo -h -N -t drain,drained,draining -o %N | sort -u | paste -sd, -)
-  [ -z "$drained" ] || scontrol update nodename="$drained" state=resume
-  all_idle
-}
-
 # restart_controller: stop slurmctld the way an operator would (TERM: it saves its state), start it again.
 restart_controller() {
   signal_daemon slurmctld TERM

@@ -36,7 +36,7 @@ PY
 }
 
 @test "a pending row remap on one node and an XID 79 on the other: each named by node and GPU; with drain_on_failure the node is drained naming the check" {
-  ON_TEARDOWN=(settle_nodes)
+  ON_TEARDOWN=(settle)
   sick_devices "$BATS_TEST_TMPDIR/dev" cc-cn02 '{"remapped_rows": [0, 1, 1, 0]}'
   python3 - "$BATS_TEST_TMPDIR/dev/default.json" "$BATS_TEST_TMPDIR/dev/cc-cn01.json" <<'PY'
 import json, sys
@@ -80,7 +80,7 @@ PY
 }
 
 @test "a GPU that goes bad between runs: slurmd's health check program drains its node naming the GPU probe; healed, SLURM resumes it" {
-  ON_TEARDOWN=("rm -f '$DEVICES/cc-cn02.json'" settle_nodes)
+  ON_TEARDOWN=("rm -f '$DEVICES/cc-cn02.json'" settle)
   sick_devices "$BATS_TEST_TMPDIR/dev" cc-cn02 '{"clock_reasons": 64}'
   cp "$BATS_TEST_TMPDIR/dev/cc-cn02.json" "$DEVICES/cc-cn02.json"
   for _ in $(seq 60); do [[ "$(sinfo -h -N -n cc-cn02 -o %T)" == drain* ]] && break; sleep 0.5; done
@@ -89,12 +89,4 @@ PY
   rm -f "$DEVICES/cc-cn02.json"
   for _ in $(seq 60); do [[ "$(sinfo -h -N -n cc-cn02 -o %T)" == idle ]] && break; sleep 0.5; done
   [ "$(sinfo -h -N -n cc-cn02 -o '%T|%E')" = "idle|none" ]
-}
-
-# settle_nodes: every node resumed and idle again.
-settle_nodes() {
-  local drained
-  drained=$(sinfo -h -N -t drain,drained,draining -o %N | sort -u | paste -sd, -)
-  [ -z "$drained" ] || scontrol update nodename="$drained" state=resume
-  all_idle
 }

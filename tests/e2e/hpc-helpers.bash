@@ -23,3 +23,14 @@ all_idle() {
   sinfo -N >&2
   return 1
 }
+
+# settle: no job left (a controller killed with -9 recovers jobs that already ended as running, and
+# their nodes stay busy until it notices) and every node idle.
+settle() {
+  local jobs drained
+  jobs=$(squeue -h -o %i | tr '\n' ' ')
+  [ -z "$jobs" ] || scancel $jobs
+  drained=$(sinfo -h -N -t drain,drained,draining -o %N | sort -u | paste -sd, -)
+  [ -z "$drained" ] || scontrol update nodename="$drained" state=resume
+  all_idle
+}

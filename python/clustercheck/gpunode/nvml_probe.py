@@ -10,6 +10,8 @@ import threading
 import time
 from typing import Any, Callable
 
+from clustercheck.gpu_inventory import text
+
 NA = "not supported"
 SAMPLE_S = 0.05
 
@@ -29,10 +31,6 @@ REASONS = {
 
 def reason_names(mask: int) -> list[str]:
     return [name for bit, name in REASONS.items() if mask & bit]
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class Nvml:
@@ -65,16 +63,16 @@ class Nvml:
 def inventory(nv: Nvml) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(node facts, one dict per GPU): driver, CUDA driver version; index, name, uuid, memory, bus id, VBIOS."""
     p = nv.nv
-    node = {"driver": _text(p.nvmlSystemGetDriverVersion()), "cuda_driver": nv.ask(p.nvmlSystemGetCudaDriverVersion)}
+    node = {"driver": text(p.nvmlSystemGetDriverVersion()), "cuda_driver": nv.ask(p.nvmlSystemGetCudaDriverVersion)}
     gpus = []
     for position, h in enumerate(nv.handles):
         gpus.append({
             "index": position,
-            "name": _text(p.nvmlDeviceGetName(h)),
-            "uuid": _text(p.nvmlDeviceGetUUID(h)),
+            "name": text(p.nvmlDeviceGetName(h)),
+            "uuid": text(p.nvmlDeviceGetUUID(h)),
             "memory_mib": int(p.nvmlDeviceGetMemoryInfo(h).total // (1024 * 1024)),
-            "pci_bus_id": _text(p.nvmlDeviceGetPciInfo(h).busId).lower(),
-            "vbios": _text(nv.ask(p.nvmlDeviceGetVbiosVersion, h)),
+            "pci_bus_id": text(p.nvmlDeviceGetPciInfo(h).busId).lower(),
+            "vbios": text(nv.ask(p.nvmlDeviceGetVbiosVersion, h)),
         })
     return node, gpus
 
