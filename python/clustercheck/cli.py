@@ -7,6 +7,7 @@ import importlib
 import click
 
 from clustercheck import __version__
+from clustercheck.command import Group
 
 # name -> (module, attribute, one-line help). Modules are imported on first use.
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -31,40 +32,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _reject_repeated_options(command: click.Command, ctx: click.Context, args: list[str]) -> None:
-    """click keeps the last of an option given twice without a word; a user who typed `--rate 5 ...
-    --rate 50` meant one of them, so that is a usage error. Options that may repeat (multiple=True,
-    counters) are left alone; a group looks only at its own options, before its subcommand's name."""
-    names: dict[str, str] = {}
-    for param in command.get_params(ctx):
-        if isinstance(param, click.Option) and not param.multiple and not param.count:
-            for opt in param.opts + param.secondary_opts:
-                names[opt] = param.opts[0]
-    seen: set[str] = set()
-    for arg in args:
-        if arg == "--" or (isinstance(command, click.Group) and not arg.startswith("-")):
-            break
-        key = arg.split("=", 1)[0]
-        if key in names and names[key] in ("--help", "-h"):
-            continue
-        if key in names:
-            if names[key] in seen:
-                raise click.UsageError(f"{names[key]} given twice", ctx=ctx)
-            seen.add(names[key])
-
-
-_parse_args = click.Command.parse_args
-
-
-def _parse_args_once(self: click.Command, ctx: click.Context, args: list[str]) -> list[str]:
-    _reject_repeated_options(self, ctx, args)
-    return _parse_args(self, ctx, args)
-
-
-click.Command.parse_args = _parse_args_once  # type: ignore[method-assign]
-
-
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_COMMANDS)
 

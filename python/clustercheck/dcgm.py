@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from clustercheck.command import Group
+
 METRICS = ("DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_FB_USED")
 _SERIES = re.compile(r"^([A-Za-z_:][\w:]*)\{(.*)\}\s+\S+")
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -58,7 +60,7 @@ def _node(spec: str) -> tuple[str, tuple[int, set[str]]]:
     return parts[0], (int(parts[1]), names)
 
 
-@click.group("dcgm", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("dcgm", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def dcgm() -> None:
     """DCGM exporter metrics."""
 

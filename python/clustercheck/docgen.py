@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 
 import click
+
+from clustercheck import proc
+from clustercheck.command import Group
 
 # Which checks validate each component: a pattern over check names (the component matrix's rows);
 # everything else is read from the files.
@@ -102,8 +104,7 @@ def frameworks(root: str) -> list[Framework]:
         text = _read(os.path.join(folder, name))
         suites = re.search(r"^FRAMEWORK_SUITES=\(([^)]*)\)", text, re.M)
         stack = re.search(r"^FRAMEWORK_STACK_COMPONENTS=\(([^)]*)\)", text, re.M)
-        helptext = subprocess.run(["bash", f"frameworks/{name}", "help"], capture_output=True, text=True, cwd=root,
-                                  env={**os.environ, "NO_COLOR": "1"}, timeout=60).stdout
+        helptext = proc.run(["bash", f"frameworks/{name}", "help"], timeout=60, cwd=root, env={**os.environ, "NO_COLOR": "1"}).stdout
         out.append(Framework(name=re.sub(r"^test-|-framework\.sh$", "", name), path=f"frameworks/{name}",
                              suites=suites.group(1).split() if suites else [],
                              stack=stack.group(1).split() if stack else [], help=helptext.strip()))
@@ -198,7 +199,7 @@ def render_all(root: str) -> dict[str, str]:
             "03-framework-specifications.md": specifications(fws), "04-dependency-matrix.md": dependency_matrix(fws, root)}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def docs() -> None:
     """The test-plan documents, generated from the frameworks and checks."""
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from clustercheck.command import Group
+
 NO_DRIVER_EXIT = 3
 
 
@@ -45,7 +47,7 @@ def text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def gpu() -> None:
     """GPU facts from NVML."""
 

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import click
 
+from clustercheck.command import Group
 from clustercheck.errors import UserError
 
 NS = "https://clustercheck.dev/xmlns/vm/1"
@@ -74,7 +75,7 @@ def _domain_lines(conn: Any, lv: Any, name: str) -> Iterator[list[str]]:
             yield ["disk", name, dev, path, size, "missing"]
 
 
-@click.group()
+@click.group(cls=Group)
 def libvirt() -> None:
     """Inspect libvirt and the cluster state file for checks."""
 

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import subprocess
 import sys
 from typing import Any
 
 import click
 
+from clustercheck import proc
+from clustercheck.command import Group
+
 
 def host_routes() -> list[dict[str, Any]]:
     """IPv4 routes of the main table as `ip -j` gives them."""
-    out = subprocess.run(["ip", "-j", "-4", "route", "show"], capture_output=True, text=True, timeout=10, check=True)
+    out = proc.run(["ip", "-j", "-4", "route", "show"], timeout=10, check=True)
     return json.loads(out.stdout or "[]")
 
 
@@ -36,7 +38,7 @@ def overlaps(subnet: str, bridge: str, routes: list[dict[str, Any]]) -> list[str
     return found
 
 
-@click.group("net")
+@click.group("net", cls=Group)
 def net() -> None:
     """Host network facts for checks."""
 

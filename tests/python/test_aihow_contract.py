@@ -11,7 +11,7 @@ from typing import Any, Callable
 from conftest import AIHOW_FIXTURES, BIN, ROOT, run
 
 from clustercheck.aihow import state as aistate
-from clustercheck.driver.ops import Driver
+from aihow_double.ops import Driver
 
 CLI = AIHOW_FIXTURES / "cli"
 

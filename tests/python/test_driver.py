@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from clustercheck.driver.ops import Driver, DriverError
+from aihow_double.ops import Driver, DriverError
 from conftest import BIN, run
 
 CLOUD = ["cc-unit-control-plane", "cc-unit-gpu-worker-01", "cc-unit-gpu-worker-02"]

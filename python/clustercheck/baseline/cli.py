@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 import click
 
+from clustercheck.command import Group
+from clustercheck.config import resolve
 from clustercheck.errors import UserError
 
 
-def _config(path: str) -> dict[str, Any]:
-    from clustercheck.config import load
-
-    return load.load(path)
-
-
-@click.group()
+@click.group(cls=Group)
 def baseline() -> None:
     """Performance baselines: a run remembers its metrics, the next one says what regressed.
 
@@ -42,7 +37,7 @@ def check_cmd(baseline_path: str | None, save_path: str | None, config_path: str
 
     if save_path:
         paths.writable_file(save_path, "--save-baseline")
-    cfg = _config(config_path)
+    cfg = resolve.whole(config_path)
     if baseline_path:
         data = store.load(baseline_path, target=cfg["target"]["name"])
         count = sum(len(m) for m in data["metrics"].values())
@@ -69,7 +64,7 @@ def save_cmd(run_dirs: tuple[str, ...], config_path: str, out_path: str, framewo
     paths.writable_file(out_path, "--out")
     for run_dir in run_dirs:
         paths.readable_file(os.path.join(run_dir, "results.jsonl"), "--run-dir")
-    cfg = _config(config_path)
+    cfg = resolve.whole(config_path)
     data = store.build(list(run_dirs), cfg["target"]["name"], list(frameworks))
     store.write_json_atomic(out_path, data)
     count = sum(len(m) for m in data["metrics"].values())
@@ -109,7 +104,7 @@ def judge_cmd(baseline_path: str, config_path: str, check_name: str, metrics_pat
     from clustercheck.baseline import judge, store
     from clustercheck.errors import CheckFailed
 
-    cfg = _config(config_path)
+    cfg = resolve.whole(config_path)
     data = store.load(baseline_path, target=cfg["target"]["name"])
     metrics = store._lines(metrics_path)
     judged = judge.judge(check_name, metrics, data, judge.Settings.from_config(cfg))
@@ -133,7 +128,7 @@ def record_cmd(run_dir: str, config_path: str, history_path: str, framework: str
     """Append the run's metrics to the target's history (the newest runs kept: runner.history_keep)."""
     from clustercheck.baseline import store
 
-    cfg = _config(config_path)
+    cfg = resolve.whole(config_path)
     entry = store.history_entry(run_dir, cfg["target"]["name"], framework)
     if entry["metrics"]:
         store.append_history(history_path, entry, int(cfg["runner"].get("history_keep", 50)))

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from clustercheck.command import Group
 from clustercheck.errors import UserError
 
 
@@ -83,7 +84,7 @@ def _with_load_options(fn: Any) -> Any:
     return fn
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def bench() -> None:
     """HTTP load generation against inference endpoints (facts on stdout, JSON with --json/--out)."""
 

@@ -8,10 +8,11 @@ import tempfile
 
 import click
 
+from clustercheck.command import Group
 from clustercheck.config import export, load
 
 
-@click.group()
+@click.group(cls=Group)
 def config() -> None:
     """Validate and export target configs (exit 2 and one line on a bad file)."""
 

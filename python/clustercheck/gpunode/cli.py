@@ -12,18 +12,12 @@ from typing import Any
 
 import click
 
+from clustercheck.command import Group
+from clustercheck.config import resolve
 from clustercheck.errors import UserError
 from clustercheck.gpunode.judge import CHECKS as CHECK_NAMES
 
 NO_NVML_EXIT = 3
-
-
-def _config(path: str | None) -> dict[str, Any]:
-    if not path:
-        return {}
-    from clustercheck.config.load import load
-
-    return load(path).get("gpu_node", {})
 
 
 def _probe(node: str, passive: bool, memtest_fraction: float, lookback_s: float, hold_s: float) -> dict[str, Any]:
@@ -38,7 +32,7 @@ def _probe(node: str, passive: bool, memtest_fraction: float, lookback_s: float,
         return {"version": probe.PROBE_VERSION, "node": node, "error": str(exc)}
 
 
-@click.group("gpu-node", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("gpu-node", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def gpu_node() -> None:
     """GPU node acceptance: probe a node's GPUs, judge every node's probe."""
 
@@ -89,7 +83,7 @@ def judge_cmd(check: str, probes: tuple[Path, ...], config_path: str | None) -> 
     UNIT', 'node NAME passed|failed|skipped WHY', 'skip WHY', 'summary TEXT' (tab-separated)."""
     from clustercheck.gpunode import judge
 
-    cfg = judge.settings(_config(config_path))
+    cfg = judge.settings(resolve.gpu_node(config_path))
     records = _records(probes)
     broken = [r for r in records if "error" in r]
     verdict = judge.CHECKS[check]([r for r in records if "error" not in r], cfg)
@@ -123,7 +117,7 @@ def health_cmd(config_path: str | None, settings_path: Path | None, node: str) -
     line per problem and exit 1."""
     from clustercheck.gpunode import judge
 
-    section = _config(config_path)
+    section = resolve.gpu_node(config_path)
     if settings_path:
         try:
             section = json.loads(settings_path.read_text())
@@ -152,7 +146,7 @@ def k8s_jobs_cmd(config_path: str, specs: tuple[str, ...]) -> None:
 
     from clustercheck.gpunode import k8s_jobs
 
-    section = _config(config_path)
+    section = resolve.gpu_node(config_path)
     docs = []
     for spec in specs:
         name, _, gpus = spec.partition(":")

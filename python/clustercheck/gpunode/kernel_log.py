@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from typing import Any
+
+from clustercheck import proc
 
 _XID = re.compile(r"^\[\s*(\d+\.\d+)\]\s.*NVRM: Xid \(PCI:([0-9a-fA-F:.]+)\): (\d+),?\s*(.*)$")
 
@@ -34,8 +35,8 @@ def read(lookback_s: float) -> dict[str, Any]:
         now = float(os.environ.get("CC_GPU_NODE_UPTIME", "0") or 0) or _uptime()
     else:
         try:
-            done = subprocess.run(["dmesg"], capture_output=True, text=True, timeout=10)
-        except (OSError, subprocess.TimeoutExpired) as exc:
+            done = proc.run(["dmesg"], timeout=10)
+        except (OSError, proc.TimeoutExpired) as exc:
             return {"readable": False, "why": f"dmesg could not run: {exc}", "xids": [], "older": 0}
         if done.returncode != 0:
             why = (done.stderr.strip().splitlines() or ["no output"])[-1]

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import click
 
+from clustercheck.command import Group
 from clustercheck.errors import UserError
-from clustercheck.mlops.facts import config_option, load_config
+from clustercheck.config import resolve
+from clustercheck.facts import config_option
 
 
-def _config(config: str | None) -> dict[str, Any]:
-    path, data = load_config(config, "inference", "this target has no inference endpoint")
-    cfg = data["inference"]
-    if not cfg.get("samples"):
-        cfg["samples"] = data.get("mlops", {}).get("serving", {}).get("samples", [])
-    if not cfg["samples"] and cfg["endpoint"]["protocol"] not in ("openai-completions", "openai-chat"):
-        raise UserError(f"config error: {path}: inference.samples: known inputs and answers are needed")
-    cfg["_mlflow_url"] = data.get("mlops", {}).get("mlflow", {}).get("url", "")
-    return cfg
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def inference() -> None:
     """Inference endpoint facts: health, answers, load, throughput, cold start, GPU use."""
 
@@ -33,7 +23,7 @@ def health(config: str | None) -> None:
     """Liveness, readiness and metadata routes of the endpoint's protocol."""
     from clustercheck.inference import probe
 
-    cfg = _config(config)
+    cfg = resolve.inference(config)
     probe.health(cfg["endpoint"], cfg["load"]["timeout_s"])
 
 
@@ -43,7 +33,7 @@ def request_response(config: str | None) -> None:
     """Known inputs and their answers; malformed requests and the status they get."""
     from clustercheck.inference import probe
 
-    cfg = _config(config)
+    cfg = resolve.inference(config)
     probe.request_response(cfg["endpoint"], cfg["samples"], cfg["load"]["timeout_s"])
 
 
@@ -56,7 +46,7 @@ def load(config: str | None, rate: float | None, duration: float | None, with_gp
     """Open-loop load at the configured rate; latency, errors, schedule kept, GPU use."""
     from clustercheck.inference import runs
 
-    cfg = _config(config)
+    cfg = resolve.inference(config)
     if with_gpu:
         rate = rate or cfg["gpu"].get("load_rate_rps") or cfg["load"]["rate_rps"]
         duration = duration or cfg["gpu"]["load_duration_s"]
@@ -69,7 +59,7 @@ def sweep(config: str | None) -> None:
     """Step the open-loop rate (inference.sweep.rates) until the latency objective is missed."""
     from clustercheck.inference import runs
 
-    cfg = _config(config)
+    cfg = resolve.inference(config)
     runs.run_sweep(cfg)
 
 
@@ -79,7 +69,7 @@ def replica_scaling(config: str | None) -> None:
     """Capacity of one replica and of all (inference.replicas), their ratio, each replica beside its GPU."""
     from clustercheck.inference import replicas
 
-    cfg = _config(config)
+    cfg = resolve.inference(config)
     if len(cfg.get("replicas") or []) < 2:
         raise UserError("inference.replicas: two or more replicas (url, gpu) are needed")
     replicas.scaling(cfg)
@@ -91,9 +81,9 @@ def replica_scaling(config: str | None) -> None:
 def per_gpu(config: str | None, max_rate: float) -> None:
     """Divide MAX_RATE by the GPUs serving (NVML), or judge it per instance without a GPU."""
     from clustercheck.inference import runs
-    from clustercheck.mlops.facts import emit
+    from clustercheck.facts import emit
 
-    cfg = _config(config)
+    cfg = resolve.inference(config)
     rate, count, basis = runs.throughput_per_gpu(cfg, max_rate)
     emit("per_gpu_rate", round(rate, 2))
     emit("gpus", count)
@@ -105,9 +95,9 @@ def per_gpu(config: str | None, max_rate: float) -> None:
 def gpu_source(config: str | None) -> None:
     """Whether GPU utilisation can be sampled here (NVML or Prometheus), and why not."""
     from clustercheck.bench import gpu
-    from clustercheck.mlops.facts import emit
+    from clustercheck.facts import emit
 
-    kind, why = gpu.source(_config(config)["gpu"])
+    kind, why = gpu.source(resolve.inference(config)["gpu"])
     emit("source", kind or "none")
     emit("reason", why)
 
@@ -119,7 +109,7 @@ def cold_start(config: str | None) -> None:
     from clustercheck.inference import runs
 
     root = os.environ.get("CC_ROOT") or os.getcwd()
-    runs.cold_start(_config(config), root)
+    runs.cold_start(resolve.inference(config), root)
 
 
 @inference.command("model-match")
@@ -129,7 +119,7 @@ def model_match(config: str | None, rows: int) -> None:
     """The served model predicts as the registry's NAME@ALIAS does (loaded through MLflow)."""
     from clustercheck.inference import runs
 
-    cfg = _config(config)
+    cfg = resolve.inference(config)
     if not cfg["_mlflow_url"] or not cfg["endpoint"].get("registry_alias"):
         raise UserError("model-match needs mlops.mlflow.url and inference.endpoint.registry_alias in the config")
     runs.model_match(cfg, cfg["_mlflow_url"], rows)

@@ -7,34 +7,15 @@ import time
 from typing import Any
 
 from clustercheck.bench import protocols
-from clustercheck.mlops.facts import describe, emit
-
-
-def _get(url: str, timeout: float) -> tuple[int, Any]:
-    import requests
-
-    resp = requests.get(url, timeout=timeout)
-    try:
-        return resp.status_code, resp.json()
-    except ValueError:
-        return resp.status_code, resp.text[:200]
-
-
-def _post(url: str, body: bytes, timeout: float) -> tuple[int, Any]:
-    import requests
-
-    resp = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=timeout)
-    try:
-        return resp.status_code, resp.json()
-    except ValueError:
-        return resp.status_code, resp.text[:200]
+from clustercheck.bench.endpoint import get, post, predict
+from clustercheck.facts import describe, emit
 
 
 def health(ep: dict[str, Any], timeout: float) -> None:
     base = ep["url"].rstrip("/")
     for kind, path in protocols.health_paths(ep["protocol"], ep["model_name"]).items():
         try:
-            status, body = _get(base + path, timeout)
+            status, body = get(base + path, timeout)
             emit(kind, status)
             if kind == "metadata":
                 emit("metadata_body", json.dumps(body)[:300])
@@ -43,21 +24,6 @@ def health(ep: dict[str, Any], timeout: float) -> None:
                     emit("metadata_inputs", len(body.get("inputs") or []))
         except Exception as exc:
             emit(kind, f"unreachable: {describe(exc)}")
-
-
-def predict(ep: dict[str, Any], rows: list[list[float]], timeout: float) -> tuple[int | str, list[Any] | str]:
-    """(HTTP status, predictions) or (status, why the answer does not fit the protocol)."""
-    req = protocols.predict_request(ep["protocol"], ep["model_name"], rows)
-    try:
-        status, body = _post(ep["url"].rstrip("/") + req.path, req.body, timeout)
-    except Exception as exc:
-        return "unreachable", describe(exc)
-    if status != 200:
-        return status, f"HTTP {status}: {str(body)[:200]}"
-    try:
-        return status, protocols.predictions(ep["protocol"], body)
-    except ValueError as exc:
-        return status, f"answer does not fit the {ep['protocol']} protocol: {exc}"
 
 
 def request_response(ep: dict[str, Any], samples: list[dict[str, Any]], timeout: float) -> None:
@@ -81,7 +47,7 @@ def request_response(ep: dict[str, Any], samples: list[dict[str, Any]], timeout:
     }
     for name, body in bad.items():
         try:
-            code, _ = _post(ep["url"].rstrip("/") + req.path, body, timeout)
+            code, _ = post(ep["url"].rstrip("/") + req.path, body, timeout)
             emit(f"bad_input.{name}", code)
         except Exception as exc:
             emit(f"bad_input.{name}", f"unreachable: {describe(exc)}")

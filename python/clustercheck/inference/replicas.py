@@ -10,8 +10,10 @@ import dataclasses
 from typing import Any
 
 from clustercheck.bench import engine, gpu, stats
-from clustercheck.inference.runs import _save, trial_suffix, base_spec, configured_sweep, plot
-from clustercheck.mlops.facts import emit
+from clustercheck.bench.endpoint import load_spec
+from clustercheck.facts import plot, save
+from clustercheck.inference.runs import configured_sweep, trial_suffix
+from clustercheck.facts import emit
 
 
 def _capacity(cfg: dict[str, Any], spec: engine.LoadSpec, label: str) -> dict[str, Any]:
@@ -47,7 +49,7 @@ def scaling(cfg: dict[str, Any]) -> None:
     replicas = cfg["replicas"]
     urls = [r["url"].rstrip("/") for r in replicas]
     emit("replicas", len(urls))
-    base = dataclasses.replace(base_spec(cfg, cfg["sweep"]["rates"][0], cfg["sweep"]["step_duration_s"]), url=urls[0])
+    base = dataclasses.replace(load_spec(cfg, cfg["sweep"]["rates"][0], cfg["sweep"]["step_duration_s"]), url=urls[0])
     one = _capacity(cfg, dataclasses.replace(base, urls=[urls[0]]), "single")
     everyone = _capacity(cfg, dataclasses.replace(base, urls=urls), "aggregate")
     if one["max_rate"] > 0:
@@ -82,6 +84,6 @@ def scaling(cfg: dict[str, Any]) -> None:
         emit(f"replica.{i}.url", urls[i])
         emit(f"replica.{i}.throughput", s["throughput"])
         emit(f"replica.{i}.errors", s["errors"])
-    _save("replicas.json", {"single": one, "aggregate": everyone, "split": split, "summary": summary, "gpu": g})
+    save("replicas.json", {"single": one, "aggregate": everyone, "split": split, "summary": summary, "gpu": g})
     plot({"title": "capacity: one replica and all replicas", "kind": "bar", "x": "replicas", "y": "req/s",
           "series": [{"name": "capacity", "points": [[1, one["max_rate"]], [len(urls), everyone["max_rate"]]]}]})

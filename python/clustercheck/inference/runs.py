@@ -4,51 +4,15 @@ result as JSON and plot specs for the HTML report into the check's artifact dire
 
 from __future__ import annotations
 
-import json
-import os
 import shlex
-import subprocess
 import time
 from typing import Any, Callable
 
-from clustercheck.bench import engine, gpu, protocols, stats, sweep
+from clustercheck.bench import engine, gpu, stats, sweep
+from clustercheck.bench.endpoint import load_spec
+from clustercheck.facts import describe, emit, plot, save
 from clustercheck.inference import probe
-from clustercheck.mlops.facts import describe, emit
-
-
-def _artifact(name: str) -> str | None:
-    folder = os.environ.get("CC_ARTIFACT_DIR")
-    return os.path.join(folder, name) if folder else None
-
-
-def _save(name: str, data: Any) -> None:
-    path = _artifact(name)
-    if path:
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
-
-
-def plot(spec: dict[str, Any]) -> None:
-    """Append a plot for the HTML report (report/svg.py draws it)."""
-    path = _artifact("plots.jsonl")
-    if path:
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(spec) + "\n")
-
-
-def _request(ep: dict[str, Any], samples: list[dict[str, Any]]) -> protocols.Request:
-    if ep["protocol"] in protocols.STREAMING:
-        return protocols.generate_request(ep["protocol"], ep["model_name"], ep.get("size", "D(16,16)"))
-    return protocols.predict_request(ep["protocol"], ep["model_name"], [samples[0]["input"]])
-
-
-def base_spec(cfg: dict[str, Any], rate: float, duration: float) -> engine.LoadSpec:
-    load = cfg["load"]
-    return engine.LoadSpec(
-        url=cfg["endpoint"]["url"].rstrip("/"), request=_request(cfg["endpoint"], cfg["samples"]), mode="open",
-        rate=rate, arrival=load["arrival"], duration_s=duration, warmup_s=load["warmup_s"],
-        timeout_s=load["timeout_s"], max_requests=load["max_requests"], workers=load["workers"],
-    )
+from clustercheck.proc import run
 
 
 def emit_summary(summary: dict[str, Any]) -> None:
@@ -75,7 +39,7 @@ def load_plots(summary: dict[str, Any], title: str) -> None:
 
 
 def load(cfg: dict[str, Any], rate: float, duration: float, with_gpu: bool) -> None:
-    spec = base_spec(cfg, rate, duration)
+    spec = load_spec(cfg, rate, duration)
     kind, why = gpu.source(cfg["gpu"]) if with_gpu else ("", "not asked")
     emit("gpu_source", kind or f"none: {why}")
     if kind:
@@ -95,7 +59,7 @@ def load(cfg: dict[str, Any], rate: float, duration: float, with_gpu: bool) -> N
         g = None
     summary = stats.summarize(spec, records, workers)
     emit_summary(summary)
-    _save("load.json", {"summary": summary, "gpu": g})
+    save("load.json", {"summary": summary, "gpu": g})
     load_plots(summary, f"open loop {rate:g} req/s")
     if g:
         plot({"title": "GPU utilisation under load, per GPU", "kind": "line", "x": "second", "y": "%",
@@ -120,7 +84,7 @@ def configured_sweep(cfg: dict[str, Any], spec: engine.LoadSpec, on_step: Callab
 
 
 def run_sweep(cfg: dict[str, Any]) -> None:
-    spec = base_spec(cfg, cfg["sweep"]["rates"][0], cfg["sweep"]["step_duration_s"])
+    spec = load_spec(cfg, cfg["sweep"]["rates"][0], cfg["sweep"]["step_duration_s"])
     obj = cfg["objectives"]
 
     def step(s: dict[str, Any]) -> None:
@@ -133,7 +97,7 @@ def run_sweep(cfg: dict[str, Any]) -> None:
     emit("stopped", result["stopped"])
     emit("knee", result["knee"])
     emit("spread", result["spread"])
-    _save("sweep.json", result)
+    save("sweep.json", result)
     steps = sorted(result["steps"], key=lambda s: s["target_rate"])  # refined steps come after the miss
     plot({"title": "throughput sweep: p95 latency by offered rate", "kind": "line", "x": "offered req/s",
           "y": "p95 ms", "series": [{"name": "p95", "points": [[s["target_rate"], s["latency_ms"]["p95"]] for s in steps]}],
@@ -150,10 +114,10 @@ def cold_start(cfg: dict[str, Any], root: str) -> None:
         return
     limit = max(60.0, cfg["objectives"]["cold_start_s"] * 6)
     start = time.monotonic()
-    proc = subprocess.run(shlex.split(command), cwd=root, capture_output=True, text=True, timeout=limit)
-    emit("restart_exit", proc.returncode)
-    if proc.returncode != 0:
-        emit("restart_error", (proc.stderr or proc.stdout).strip().splitlines()[-1:] or "")
+    done = run(shlex.split(command), timeout=limit, cwd=root)
+    emit("restart_exit", done.returncode)
+    if done.returncode != 0:
+        emit("restart_error", (done.stderr or done.stdout).strip().splitlines()[-1:] or "")
         return
     waited, last = probe.wait_good(ep, cfg["samples"][0], limit - (time.monotonic() - start))
     emit("first_good_answer", last)
@@ -166,9 +130,9 @@ def model_match(cfg: dict[str, Any], mlflow_url: str, rows: int) -> None:
 
     ep = cfg["endpoint"]
     name, alias = ep["model_name"], ep.get("registry_alias", "")
-    from clustercheck.mlops.registry import _quiet
+    from clustercheck.mlops.registry import quiet
 
-    _quiet()
+    quiet()
     try:
         import mlflow
 

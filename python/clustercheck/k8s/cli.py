@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import click
 
+from clustercheck.command import Group
 from clustercheck.errors import UserError
-from clustercheck.mlops.facts import config_option, load_config
+from clustercheck.config import resolve
+from clustercheck.facts import config_option
 
 
-def _load(config: str | None) -> tuple[str, dict[str, Any]]:
-    return load_config(config, "kubernetes", "this target has no Kubernetes cluster")
-
-
-def _config(config: str | None) -> dict[str, Any]:
-    return _load(config)[1]["kubernetes"]
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def k8s() -> None:
     """Kubernetes facts: health, components, CNI, metrics, GPUs, KServe, probe pods."""
 
@@ -32,7 +25,7 @@ def facts(config: str | None, what: str) -> None:
     from clustercheck.k8s import facts as mod
     from clustercheck.k8s.client import Cluster
 
-    cfg = _config(config)
+    cfg = resolve.kubernetes(config)[1]["kubernetes"]
     mod.FACTS[what](Cluster(cfg), cfg)
 
 
@@ -45,7 +38,7 @@ def probe(config: str | None, what: str, name: str) -> None:
     from clustercheck.k8s import pods
     from clustercheck.k8s.client import Cluster
 
-    cfg = _config(config)
+    cfg = resolve.kubernetes(config)[1]["kubernetes"]
     pods.PROBES[what](Cluster(cfg), cfg, name)
 
 
@@ -57,7 +50,7 @@ def deploy_isvc(config: str | None, remove: bool) -> None:
     from clustercheck.k8s import isvc
     from clustercheck.k8s.client import Cluster
 
-    path, data = _load(config)
+    path, data = resolve.kubernetes(config)
     cfg = data["kubernetes"]
     if "inference" not in cfg or "mlops" not in data:
         raise UserError(f"config error: {path}: kubernetes.inference and mlops are needed to deploy an InferenceService")
@@ -70,13 +63,12 @@ def deploy_isvc(config: str | None, remove: bool) -> None:
 @click.argument("what", type=click.Choice(["up", "down", "balance"]))
 def scaling(config: str | None, what: str) -> None:
     """Replicas of kubernetes.inference under the inference load (up), after it (down), CPU per replica."""
-    from clustercheck.inference.cli import _config as inference_config
     from clustercheck.k8s import scaling as mod
     from clustercheck.k8s.client import Cluster
 
-    path, data = _load(config)
+    path, data = resolve.kubernetes(config)
     cfg = data["kubernetes"]
     if "inference" not in cfg:
         raise UserError(f"config error: {path}: kubernetes.inference: is missing (the InferenceService to watch)")
     fn = {"up": mod.scale_up, "down": mod.scale_down, "balance": mod.balance}[what]
-    fn(Cluster(cfg), cfg, inference_config(config))
+    fn(Cluster(cfg), cfg, resolve.inference(config))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from clustercheck.k8s.client import Cluster, describe
-from clustercheck.mlops.facts import emit
+from clustercheck.facts import emit
 
 
 def call(cluster: Cluster, key: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:

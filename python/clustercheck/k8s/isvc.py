@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from clustercheck.k8s.client import Cluster, describe
-from clustercheck.mlops.facts import emit
+from clustercheck.facts import emit
 
 GROUP, VERSION, PLURAL = "serving.kserve.io", "v1beta1", "inferenceservices"
 
@@ -19,11 +19,11 @@ def storage_uri(isvc: dict[str, Any], mlops: dict[str, Any]) -> str | None:
     import contextlib
     import io
 
-    from clustercheck.mlops.mlflow_rest import Rest, _model_prefix
+    from clustercheck.mlops.mlflow_rest import Rest, model_prefix
 
     serving = mlops.get("serving", {})
     with contextlib.redirect_stdout(io.StringIO()):
-        found = _model_prefix(Rest(mlops["mlflow"]["url"], 15), serving.get("model_name", ""),
+        found = model_prefix(Rest(mlops["mlflow"]["url"], 15), serving.get("model_name", ""),
                               serving.get("model_alias", ""), mlops["mlflow"]["artifact_prefix"])
     return f"s3://{mlops['mlflow']['artifact_bucket']}/{found[1]}" if found else None
 
@@ -92,10 +92,10 @@ def _wait_and_predict(cluster: Cluster, cfg: dict[str, Any], ns: str, name: str,
     url = obj.get("status", {}).get("url", "")
     emit("ready", "Ready")
     emit("url", url)
-    from clustercheck.inference import probe
+    from clustercheck.bench import endpoint
 
     ep = {"url": url, "protocol": "v2", "model_name": name}
-    status, preds = probe.predict(ep, [s["input"] for s in samples], timeout=float(cfg["timeout_s"]))
+    status, preds = endpoint.predict(ep, [s["input"] for s in samples], timeout=float(cfg["timeout_s"]))
     if isinstance(preds, str):
         emit("predict", preds)
         return

@@ -11,7 +11,7 @@ import time
 from typing import Any, Iterator
 
 from clustercheck.k8s.client import Cluster, describe
-from clustercheck.mlops.facts import emit
+from clustercheck.facts import emit
 
 
 class Interrupted(Exception):

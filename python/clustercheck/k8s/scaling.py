@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from clustercheck.k8s.client import Cluster
-from clustercheck.mlops.facts import emit
+from clustercheck.facts import emit, plot
 
 LABEL = "serving.kserve.io/inferenceservice"
 
@@ -21,9 +21,9 @@ def ready_replicas(cluster: Cluster, ns: str, name: str) -> list[str]:
 
 
 def _load(inference: dict[str, Any], duration: float) -> threading.Thread:
-    from clustercheck.inference import runs
+    from clustercheck.bench.endpoint import load_spec
 
-    spec = runs.base_spec(inference, inference["load"]["rate_rps"], duration)
+    spec = load_spec(inference, inference["load"]["rate_rps"], duration)
     spec.warmup_s = 0.0
 
     def go() -> None:
@@ -37,8 +37,6 @@ def _load(inference: dict[str, Any], duration: float) -> threading.Thread:
 
 
 def _timeline(points: list[list[float]]) -> None:
-    from clustercheck.inference.runs import plot
-
     plot({"title": "InferenceService replicas", "kind": "line", "x": "second", "y": "ready replicas",
           "series": [{"name": "replicas", "points": points}]})
 

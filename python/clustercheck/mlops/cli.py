@@ -11,15 +11,17 @@ from typing import Any
 
 import click
 
+from clustercheck.command import Group
 from clustercheck.errors import UserError
-from clustercheck.mlops.facts import config_option, emit, load_section
+from clustercheck.config import resolve
+from clustercheck.facts import config_option, emit
 
 
 def _timeout(section: dict[str, Any]) -> float:
     return float(section["timeouts"]["request_s"])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def s3() -> None:
     """S3 object storage (MinIO, SeaweedFS, any S3 API)."""
 
@@ -30,7 +32,7 @@ def s3_probe(config: str | None) -> None:
     """Liveness and the buckets the credentials can see."""
     from clustercheck.mlops import s3 as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     mod.probe(section["s3"], _timeout(section))
 
 
@@ -40,7 +42,7 @@ def s3_capacity(config: str | None) -> None:
     """Free and total bytes, where the server reports them."""
     from clustercheck.mlops import s3 as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     mod.capacity(section["s3"], _timeout(section))
 
 
@@ -50,7 +52,7 @@ def s3_api(config: str | None) -> None:
     """List, put, head, missing key, wrong credentials, delete, in the test bucket."""
     from clustercheck.mlops import s3 as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     mod.api(section["s3"], _timeout(section))
 
 
@@ -61,7 +63,7 @@ def s3_roundtrip(config: str | None, work_dir: str) -> None:
     """Checksummed round trips: a small object, a multipart object, a presigned GET."""
     from clustercheck.mlops import s3 as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     os.makedirs(work_dir, exist_ok=True)
     mod.roundtrip(section["s3"], _timeout(section), work_dir)
 
@@ -72,7 +74,7 @@ def s3_ensure_buckets(config: str | None) -> None:
     """Create the configured buckets that are missing and wait until each takes writes (local stack)."""
     from clustercheck.mlops import s3 as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     try:
         made = mod.ensure_buckets(section["s3"], _timeout(section))
         mod.wait_writable(section["s3"], float(section["timeouts"]["ready_s"]), _timeout(section))
@@ -89,12 +91,12 @@ def s3_object(config: str | None, bucket: str, keys: tuple[str, ...]) -> None:
     """The sha256 of objects' bytes, or why they cannot be read."""
     from clustercheck.mlops import s3 as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     for key in keys:
         emit(f"sha256.{key}", mod.object_sha256(section["s3"], bucket, key, _timeout(section)))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def pg() -> None:
     """PostgreSQL (MLflow's backend store)."""
 
@@ -105,7 +107,7 @@ def pg_probe(config: str | None) -> None:
     """Reachability and server version."""
     from clustercheck.mlops import pg as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     mod.probe(section["postgresql"], _timeout(section))
 
 
@@ -115,7 +117,7 @@ def pg_auth(config: str | None) -> None:
     """The configured credentials work; a wrong password is refused."""
     from clustercheck.mlops import pg as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     mod.auth(section["postgresql"], _timeout(section))
 
 
@@ -125,7 +127,7 @@ def pg_mlflow_schema(config: str | None) -> None:
     """MLflow's tables and the migration revision, against what this MLflow expects."""
     from clustercheck.mlops import pg as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     mod.mlflow_schema(section["postgresql"], _timeout(section))
 
 
@@ -136,7 +138,7 @@ def pg_marker_write(config: str | None, token: str) -> None:
     """Write a persistence marker row."""
     from clustercheck.mlops import pg as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     try:
         mod.marker_write(section["postgresql"], token, _timeout(section))
     except Exception as exc:
@@ -151,7 +153,7 @@ def pg_marker_read(config: str | None, token: str, remove: bool) -> None:
     """Read a persistence marker row back."""
     from clustercheck.mlops import pg as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     mod.marker_read(section["postgresql"], token, _timeout(section), remove)
 
 
@@ -162,11 +164,11 @@ def pg_run(config: str | None, run_id: str) -> None:
     """What the backend store holds for an MLflow run."""
     from clustercheck.mlops import pg as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     mod.run_row(section["postgresql"], run_id, _timeout(section))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def mlflow() -> None:
     """The MLflow tracking server and model registry."""
 
@@ -177,7 +179,7 @@ def mlflow_health(config: str | None) -> None:
     """The server's /health and /version."""
     from clustercheck.mlops import mlflow_rest
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     mlflow_rest.health(section["mlflow"]["url"], _timeout(section))
 
 
@@ -187,7 +189,7 @@ def mlflow_experiments(config: str | None) -> None:
     """REST: create, search, get, delete an experiment."""
     from clustercheck.mlops import mlflow_rest
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     mlflow_rest.experiments_api(section["mlflow"]["url"], _timeout(section))
 
 
@@ -197,7 +199,7 @@ def mlflow_log_run(config: str | None) -> None:
     """REST: a run with params, metrics and an artifact, read back. Delete it with delete-experiment."""
     from clustercheck.mlops import mlflow_rest
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     cfg = section["mlflow"]
     mlflow_rest.log_run(cfg["url"], cfg["artifact_prefix"], _timeout(section))
 
@@ -209,7 +211,7 @@ def mlflow_delete_experiment(config: str | None, experiment_id: str) -> None:
     """Delete an experiment a check created."""
     from clustercheck.mlops import mlflow_rest
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     mlflow_rest.delete_experiment(section["mlflow"]["url"], experiment_id, _timeout(section))
 
 
@@ -225,7 +227,7 @@ def mlflow_model_artifacts(config: str | None) -> None:
     """The served model's MLmodel and model file: in the bucket, and served by MLflow."""
     from clustercheck.mlops import mlflow_rest
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     _serving(section)
     mlflow_rest.model_artifacts(section, _timeout(section))
 
@@ -237,7 +239,7 @@ def mlflow_registry(config: str | None, keep: bool) -> None:
     """Register two versions of a model, alias one, load it by alias and predict."""
     from clustercheck.mlops import registry
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     registry.registry_roundtrip(
         section["mlflow"]["url"], _serving(section)["samples"], keep, float(section["timeouts"]["request_s"])
     )
@@ -249,7 +251,7 @@ def mlflow_seed(config: str | None) -> None:
     """Register the served model under its alias unless it is there (used by the local stack)."""
     from clustercheck.mlops import registry
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     serving = _serving(section)
     registry.seed(
         section["mlflow"]["url"], serving["model_name"], serving["model_alias"], float(section["timeouts"]["ready_s"]),
@@ -257,7 +259,7 @@ def mlflow_seed(config: str | None) -> None:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def serving() -> None:
     """Model servers of the registered model (MLflow's protocol, Open Inference Protocol v2)."""
 
@@ -268,7 +270,7 @@ def serving_probe(config: str | None) -> None:
     """Each endpoint: ready, and its predictions for the configured samples."""
     from clustercheck.mlops import serving as mod
 
-    section = load_section(config)
+    section = resolve.mlops(config)
     cfg = _serving(section)
     for endpoint in cfg["endpoints"]:
         mod.probe(endpoint["url"], endpoint["protocol"], cfg["model_name"], cfg["samples"], _timeout(section))
@@ -284,6 +286,6 @@ def serving_wait_ready(config: str | None, url: str, protocol: str, within: floa
     from clustercheck.errors import CheckFailed
     from clustercheck.mlops import serving as mod
 
-    cfg = _serving(load_section(config))
+    cfg = _serving(resolve.mlops(config))
     if not mod.wait_ready(url, protocol, cfg["model_name"], within):
         raise CheckFailed(f"{protocol} model server at {url} not ready within {within:g} s")

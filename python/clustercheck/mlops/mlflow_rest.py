@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from clustercheck.errors import UserError
-from clustercheck.mlops.facts import describe, emit
+from clustercheck.facts import describe, emit
 
 API = "/api/2.0/mlflow"
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
@@ -148,7 +148,7 @@ def delete_experiment(url: str, experiment_id: str, timeout: float) -> None:
         emit("deleted", f"failed: {describe(exc)}")
 
 
-def _model_prefix(rest: Rest, name: str, alias: str, prefix: str) -> tuple[str, str] | None:
+def model_prefix(rest: Rest, name: str, alias: str, prefix: str) -> tuple[str, str] | None:
     """(proxy path, bucket key prefix) of NAME@ALIAS's artifacts, emitting what was resolved."""
     try:
         version = rest.get("/registered-models/alias", name=name, alias=alias)["model_version"]
@@ -180,7 +180,7 @@ def model_artifacts(mlops: dict[str, Any], timeout: float) -> None:
 
     cfg, serving = mlops["mlflow"], mlops["serving"]
     rest = Rest(cfg["url"], timeout)
-    found = _model_prefix(rest, serving["model_name"], serving["model_alias"], cfg["artifact_prefix"])
+    found = model_prefix(rest, serving["model_name"], serving["model_alias"], cfg["artifact_prefix"])
     if found is None:
         return
     rel, key = found

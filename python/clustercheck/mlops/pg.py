@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from clustercheck.mlops.facts import describe, emit
+from clustercheck.facts import describe, emit
 
 MARKER_TABLE = "clustercheck_persistence"
 

@@ -10,10 +10,10 @@ import time
 from typing import Any
 
 from clustercheck.errors import UserError
-from clustercheck.mlops.facts import describe, emit
+from clustercheck.facts import describe, emit
 
 
-def _quiet(timeout: float = 15) -> None:
+def quiet(timeout: float = 15) -> None:
     # MLflow's client retries a dead server 7 times with exponential backoff (minutes): a check
     # should report it within its request timeout instead.
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
@@ -28,7 +28,7 @@ def _quiet(timeout: float = 15) -> None:
     logging.getLogger("mlflow").setLevel(logging.ERROR)
 
 
-def _iris_model(max_iter: int) -> tuple[Any, Any]:
+def iris_model(max_iter: int) -> tuple[Any, Any]:
     from sklearn.datasets import load_iris
     from sklearn.linear_model import LogisticRegression
 
@@ -40,7 +40,7 @@ def _log_and_register(mlflow: Any, name: str, experiment: str, max_iter: int) ->
     import contextlib
     import sys
 
-    model, features = _iris_model(max_iter)
+    model, features = iris_model(max_iter)
     # mlflow prints run links on stdout, where facts go: send them to stderr.
     with contextlib.redirect_stdout(sys.stderr):
         mlflow.set_experiment(experiment)
@@ -81,11 +81,11 @@ def _artifacts_readable(url: str, name: str, alias: str, artifact_prefix: str) -
     import contextlib
     import io
 
-    from clustercheck.mlops.mlflow_rest import ARTIFACTS, Rest, _model_prefix
+    from clustercheck.mlops.mlflow_rest import ARTIFACTS, Rest, model_prefix
 
     rest = Rest(url, 10)
     with contextlib.redirect_stdout(io.StringIO()):  # its facts are not the seed's
-        found = _model_prefix(rest, name, alias, artifact_prefix)
+        found = model_prefix(rest, name, alias, artifact_prefix)
     if found is None:
         return False
     try:
@@ -101,7 +101,7 @@ def seed(url: str, name: str, alias: str, within_s: float, artifact_prefix: str 
 
     Starts importing mlflow at once and waits for the server after: the imports take seconds too.
     """
-    _quiet()
+    quiet()
     import threading
 
     imported = threading.Thread(target=lambda: __import__("mlflow.sklearn"), daemon=True)
@@ -130,7 +130,7 @@ def registry_roundtrip(url: str, samples: list[dict[str, Any]], keep: bool, time
     except requests.RequestException as exc:
         emit("error", f"MLflow unreachable: {describe(exc)}")
         return
-    _quiet(timeout)
+    quiet(timeout)
     import mlflow
 
     mlflow.set_tracking_uri(url)

@@ -7,7 +7,7 @@ import os
 import time
 from typing import Any
 
-from clustercheck.mlops.facts import describe, emit
+from clustercheck.facts import describe, emit
 
 
 def client(s3: dict[str, Any], secret: str | None = None, timeout: float = 15) -> Any:

@@ -7,16 +7,12 @@ import sys
 
 import click
 
+from clustercheck.command import Group
+from clustercheck.config import resolve
 from clustercheck.errors import UserError
 
 
-def _config(path: str) -> dict:
-    from clustercheck.config import load
-
-    return load.load(path)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def multi() -> None:
     """Facts about the cloud and HPC clusters sharing one host."""
 
@@ -31,7 +27,7 @@ def resources(config_path: str) -> None:
     """
     from clustercheck.multi import resources as res
 
-    cfg = _config(config_path)
+    cfg = resolve.whole(config_path)
     if not res.clusters(cfg):
         raise UserError(f"{config_path}: no cluster in cloud_vm.cli_config: nothing to size")
     facts, problems = res.shortfalls(cfg, os.cpu_count() or 1, res.host_memory_mib(), res.host_gpus(cfg))
@@ -51,7 +47,7 @@ def clusters(config_path: str, timeout_s: float) -> None:
     """Both clusters' states from ai-how's state files and libvirt, as "key<TAB>..." lines."""
     from clustercheck.multi import clusters as cl
 
-    cfg = _config(config_path)
+    cfg = resolve.whole(config_path)
     if not cfg.get("cloud_vm"):
         raise UserError(f"{config_path}: no cloud_vm section: the cluster CLI is not configured")
     for kind in ("cloud", "hpc"):
@@ -75,7 +71,7 @@ def train(config_path: str) -> None:
     """Train and register the workflow's model in MLflow (run inside the HPC job)."""
     from clustercheck.multi import workflow
 
-    cfg = _config(config_path)
+    cfg = resolve.whole(config_path)
     workflow.train(_mlops(cfg, config_path)["mlflow"]["url"], cfg["hpc"]["workflow"]["model_name"])
 
 
@@ -87,7 +83,7 @@ def predict(config_path: str, url: str) -> None:
     from clustercheck.mlops import serving
     from clustercheck.multi import workflow
 
-    cfg = _config(config_path)
+    cfg = resolve.whole(config_path)
     mlops = _mlops(cfg, config_path)
     serving.probe(url, "mlflow", cfg["hpc"]["workflow"]["model_name"], workflow.samples(cfg), float(mlops["timeouts"]["request_s"]))
 
@@ -99,6 +95,6 @@ def forget_model(config_path: str, run_id: str | None) -> None:
     """Delete the workflow's registered model (and its training run)."""
     from clustercheck.multi import workflow
 
-    cfg = _config(config_path)
+    cfg = resolve.whole(config_path)
     mlops = _mlops(cfg, config_path)
     workflow.forget(mlops["mlflow"]["url"], cfg["hpc"]["workflow"]["model_name"], run_id, float(mlops["timeouts"]["request_s"]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from clustercheck.mlops.facts import describe, emit
+from clustercheck.facts import describe, emit
 
 EXPERIMENT = "clustercheck-hpc-workflow"
 
@@ -21,13 +21,13 @@ def train(url: str, name: str) -> None:
 
     from clustercheck.mlops import registry
 
-    registry._quiet()
+    registry.quiet()
     import mlflow
     import mlflow.sklearn
     from sklearn.datasets import load_iris
 
     mlflow.set_tracking_uri(url)
-    model, features = registry._iris_model(500)
+    model, features = registry.iris_model(500)
     tags = {
         "slurm_job_id": os.environ.get("SLURM_JOB_ID", "-"),
         "slurm_node": os.environ.get("SLURMD_NODENAME", "-"),

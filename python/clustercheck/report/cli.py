@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from clustercheck.command import Command
 from clustercheck.report import html, junit, records, summary
 
 
@@ -24,7 +25,7 @@ def write_atomic(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--records", "records_path", required=True, help="Result records (JSON lines).")
 @click.option("--planned", help="Check names planned for the run; those without a record are errors.")
 @click.option("--out-dir", required=True, help="Where junit.xml, summary.json and report.html go.")
@@ -66,10 +67,10 @@ def report(
         r.message = records.mask(r.message, secrets)
         r.framework = name
     runs = {name: records.run_info(os.path.dirname(os.path.abspath(records_path)))}
-    write_reports(out_dir, name, results, show_summary, runs, _history(history_path))
+    write_reports(out_dir, name, results, show_summary, runs, read_history(history_path))
 
 
-def _history(path: str | None) -> list[dict[str, Any]]:
+def read_history(path: str | None) -> list[dict[str, Any]]:
     """The history file's runs (none yet is fine: the first run makes it)."""
     if not path:
         return []

@@ -11,9 +11,10 @@ from typing import Any
 
 import click
 
+from clustercheck.command import Command
 from clustercheck.errors import UserError
 from clustercheck.report import records, summary
-from clustercheck.report.cli import _history, write_reports
+from clustercheck.report.cli import read_history, write_reports
 
 
 def _runs(specs: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -45,7 +46,7 @@ def load_runs(specs: tuple[str, ...], output_limit: int) -> tuple[list[records.R
     return results, infos
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("runs", nargs=-1, required=True)
 @click.option("--out-dir", required=True, help="Where the combined junit.xml, summary.json, report.html go.")
 @click.option("--name", default="all-clusters", show_default=True, help="Report name.")
@@ -73,7 +74,7 @@ def combine(runs: tuple[str, ...], out_dir: str, name: str, config_path: str | N
     for r in results:
         r.output = records.mask(r.output, secrets)
         r.message = records.mask(r.message, secrets)
-    write_reports(out_dir, name, results, show_summary, infos, _history(history_path))
+    write_reports(out_dir, name, results, show_summary, infos, read_history(history_path))
     c = summary.counts(results)
     if c["failed"] or c["error"]:
         raise SystemExit(1)

@@ -12,8 +12,8 @@ from typing import Any
 
 from clustercheck.aihow import cluster_yaml
 from clustercheck.aihow import state as aistate
-from clustercheck.driver import xml
-from clustercheck.driver.store import ClusterStateFile, GlobalState, now
+from aihow_double import xml
+from aihow_double.store import ClusterStateFile, GlobalState, now
 
 TITLES = {"cloud": "Cloud", "hpc": "HPC"}
 LISTS = {"cloud": "worker_nodes", "hpc": "compute_nodes"}

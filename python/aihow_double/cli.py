@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import click
 
-from clustercheck.driver.ops import TITLES, Driver, DriverError
+from aihow_double.ops import TITLES, Driver, DriverError
 from clustercheck.errors import UserError
 
 DEFAULT_STATE = os.path.join("output", "state.json")

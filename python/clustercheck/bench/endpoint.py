@@ -1,0 +1,59 @@
+"""An inference endpoint as a target config describes it (`inference.endpoint`): one request in its
+protocol, its answer read back, and the load spec at a rate - shared by the inference and Kubernetes
+checks, which both send traffic to an endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clustercheck.bench import engine, protocols
+from clustercheck.facts import describe
+
+def get(url: str, timeout: float) -> tuple[int, Any]:
+    import requests
+
+    resp = requests.get(url, timeout=timeout)
+    try:
+        return resp.status_code, resp.json()
+    except ValueError:
+        return resp.status_code, resp.text[:200]
+
+
+def post(url: str, body: bytes, timeout: float) -> tuple[int, Any]:
+    import requests
+
+    resp = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=timeout)
+    try:
+        return resp.status_code, resp.json()
+    except ValueError:
+        return resp.status_code, resp.text[:200]
+
+
+def predict(ep: dict[str, Any], rows: list[list[float]], timeout: float) -> tuple[int | str, list[Any] | str]:
+    """(HTTP status, predictions) or (status, why the answer does not fit the protocol)."""
+    req = protocols.predict_request(ep["protocol"], ep["model_name"], rows)
+    try:
+        status, body = post(ep["url"].rstrip("/") + req.path, req.body, timeout)
+    except Exception as exc:
+        return "unreachable", describe(exc)
+    if status != 200:
+        return status, f"HTTP {status}: {str(body)[:200]}"
+    try:
+        return status, protocols.predictions(ep["protocol"], body)
+    except ValueError as exc:
+        return status, f"answer does not fit the {ep['protocol']} protocol: {exc}"
+
+
+def request(ep: dict[str, Any], samples: list[dict[str, Any]]) -> protocols.Request:
+    if ep["protocol"] in protocols.STREAMING:
+        return protocols.generate_request(ep["protocol"], ep["model_name"], ep.get("size", "D(16,16)"))
+    return protocols.predict_request(ep["protocol"], ep["model_name"], [samples[0]["input"]])
+
+
+def load_spec(cfg: dict[str, Any], rate: float, duration: float) -> engine.LoadSpec:
+    load = cfg["load"]
+    return engine.LoadSpec(
+        url=cfg["endpoint"]["url"].rstrip("/"), request=request(cfg["endpoint"], cfg["samples"]), mode="open",
+        rate=rate, arrival=load["arrival"], duration_s=duration, warmup_s=load["warmup_s"],
+        timeout_s=load["timeout_s"], max_requests=load["max_requests"], workers=load["workers"],
+    )

@@ -1,0 +1,22 @@
+"""The one way the Python side runs an external command: argv (never a shell string), output captured
+as text, a time bound, and the exit status handed back for the caller to judge.
+
+Why subprocess and not the `sh` package: sh gives a command a pseudo-terminal for its output by default
+and raises on a non-zero exit, while our callers read `dmesg`, `ip -j` and a restart command's status as
+facts; the four calls need only what subprocess.run already does.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Mapping, Sequence
+
+TimeoutExpired = subprocess.TimeoutExpired
+
+
+def run(argv: Sequence[str], timeout: float, cwd: str | None = None, env: Mapping[str, str] | None = None,
+        check: bool = False) -> subprocess.CompletedProcess[str]:
+    """ARGV run to completion within TIMEOUT seconds (killed and TimeoutExpired past it); OSError when it
+    cannot start; with CHECK, CalledProcessError on a non-zero exit."""
+    return subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                          env=dict(env) if env is not None else None, check=check)

@@ -1,0 +1,129 @@
+"""The package's joints: one facts protocol at the ground, no private name imported across packages,
+the Kubernetes package not leaning on the inference package, every declared dependency imported, and
+every command carrying the repeated-option rule."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import pathlib
+import re
+import tomllib
+
+import click
+import pytest
+
+PYTHON = pathlib.Path(__file__).resolve().parents[2] / "python"
+PACKAGES = ("clustercheck", "aihow_double")
+
+
+def _modules() -> list[tuple[str, pathlib.Path]]:
+    out = []
+    for top in PACKAGES:
+        for f in sorted((PYTHON / top).rglob("*.py")):
+            parts = list(f.relative_to(PYTHON).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            out.append((".".join(parts), f))
+    return out
+
+
+def _owner(module: str) -> str:
+    """The package a module belongs to: clustercheck.k8s.cli -> clustercheck.k8s; a module at the
+    package's ground (clustercheck.facts) is its own owner."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 1 else parts[0]
+
+
+def _imports(module: str, path: pathlib.Path) -> list[tuple[int, str, str]]:
+    """(line, imported module, imported name or '') for every import, relative ones resolved."""
+    tree = ast.parse(path.read_text(), str(path))
+    is_pkg = path.name == "__init__.py"
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name, "") for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                here = module.split(".") if is_pkg else module.split(".")[:-1]
+                here = here[: len(here) - (node.level - 1)]
+                base = ".".join(here + ([node.module] if node.module else []))
+            out += [(node.lineno, base, a.name) for a in node.names]
+    return out
+
+
+def _private_attributes(path: pathlib.Path, aliases: dict[str, str]) -> list[tuple[int, str, str]]:
+    """module._name uses where `module` names an imported module of another package."""
+    tree = ast.parse(path.read_text(), str(path))
+    return [(n.lineno, aliases[n.value.id], n.attr) for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in aliases
+            and n.attr.startswith("_") and not n.attr.startswith("__")]
+
+
+def test_no_private_name_is_imported_across_packages() -> None:
+    known = {m for m, _ in _modules()}
+    found = []
+    for module, path in _modules():
+        aliases: dict[str, str] = {}
+        for line, target, name in _imports(module, path):
+            if not target.split(".")[0] in PACKAGES:
+                continue
+            full = f"{target}.{name}" if name else target
+            if full in known:  # a module imported by name: its private attributes count too
+                if _owner(full) != _owner(module):
+                    aliases[name or target.split(".")[-1]] = full
+                continue
+            if name.startswith("_") and not name.startswith("__") and _owner(target) != _owner(module):
+                found.append(f"{path.relative_to(PYTHON)}:{line}: {target}.{name}")
+        found += [f"{path.relative_to(PYTHON)}:{line}: {target}.{attr}"
+                  for line, target, attr in _private_attributes(path, aliases)]
+    assert not found, "private names used across packages:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("importer,imported", [("clustercheck.k8s", "clustercheck.inference")])
+def test_a_domain_package_does_not_import_a_sibling_it_does_not_model(importer: str, imported: str) -> None:
+    found = [f"{path.relative_to(PYTHON)}:{line}: {target}"
+             for module, path in _modules() if _owner(module) == importer
+             for line, target, _ in _imports(module, path) if target == imported or target.startswith(imported + ".")]
+    assert not found, f"{importer} imports {imported}:\n" + "\n".join(found)
+
+
+def test_the_facts_protocol_is_at_the_ground_of_the_package() -> None:
+    users = {_owner(m) for m, p in _modules() for _, t, _ in _imports(m, p) if t == "clustercheck.facts"}
+    assert {"clustercheck.mlops", "clustercheck.k8s", "clustercheck.inference", "clustercheck.multi"} <= users
+    assert not (PYTHON / "clustercheck" / "mlops" / "facts.py").exists()
+
+
+def test_the_platform_cli_double_is_outside_the_harness_package() -> None:
+    found = [f"{p.relative_to(PYTHON)}:{line}" for m, p in _modules() if m.startswith("clustercheck")
+             for line, t, _ in _imports(m, p) if t.startswith("aihow_double")]
+    assert not found, "the harness imports the platform CLI's double:\n" + "\n".join(found)
+
+
+def test_every_declared_dependency_is_imported() -> None:
+    project = tomllib.loads((PYTHON / "pyproject.toml").read_text())["project"]
+    declared = {re.split(r"[<>=;\[ ]", d, maxsplit=1)[0].lower() for d in project["dependencies"]}
+    by_import = importlib.metadata.packages_distributions()
+    imported_dists = {dist.lower() for _, p in _modules() for _, t, _ in _imports("", p)
+                      for dist in by_import.get(t.split(".")[0], [])}
+    unused = sorted(d for d in declared if d not in imported_dists and d.replace("_", "-") not in imported_dists)
+    assert not unused, f"pyproject.toml lists packages nothing imports: {unused}"
+
+
+def _walk(cmd: click.Command, path: str) -> list[tuple[str, click.Command]]:
+    out = [(path, cmd)]
+    if isinstance(cmd, click.Group):
+        ctx = click.Context(cmd)
+        for name in cmd.list_commands(ctx):
+            out += _walk(cmd.get_command(ctx, name), f"{path} {name}")
+    return out
+
+
+def test_every_command_rejects_a_repeated_option() -> None:
+    from clustercheck.cli import cli
+    from clustercheck.command import Command, Group
+
+    odd = [path for path, cmd in _walk(cli, "clustercheck") if not isinstance(cmd, (Command, Group))]
+    assert not odd, f"commands without the repeated-option rule: {odd}"
+    assert click.Command.parse_args is Command.__mro__[1].parse_args  # click itself is left as it is
