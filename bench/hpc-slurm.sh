@@ -32,17 +32,6 @@ cleanup() {
 }
 util::trap_add cleanup EXIT
 
-# bench::timed LABEL CMD...: run CMD, print its wall time; its log stays in $tmp/last.log.
-bench::timed() {
-  local label=$1 start rc=0
-  shift
-  start=$(util::now)
-  "$@" >"$tmp/last.log" 2>&1 || rc=$?
-  LAST_S=$(util::elapsed "$start")
-  printf '%-56s %6.1f s  (exit %d)\n' "$label" "$LAST_S" "$rc"
-  ((rc == 0)) || { tail -n 5 "$tmp/last.log"; exit 1; }
-}
-
 printf 'machine: %s CPUs, %s GiB memory\n' "$(nproc)" "$(awk '/MemTotal/ {printf "%d", $2 / 1048576}' /proc/meminfo)"
 for n in "${counts[@]}"; do
   cfg=$(bench::hpc_nodes "$base" "$n")

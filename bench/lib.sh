@@ -2,6 +2,18 @@
 # Shared by the benches: their RUNS argument, the local MLOps stack around a bench, and SLURM clusters of
 # their own. Sourced after init.sh.
 
+# bench::timed LABEL CMD...: run CMD, print its wall time; its log stays in $tmp/last.log ($tmp: the
+# bench's scratch directory). A failing CMD ends the bench with its log's tail.
+bench::timed() {
+  local label=$1 start rc=0
+  shift
+  start=$(util::now)
+  # shellcheck disable=SC2154  # tmp is the sourcing bench's scratch directory
+  "$@" >"$tmp/last.log" 2>&1 || rc=$?
+  printf '%-56s %6.1f s  (exit %d)\n' "$label" "$(util::elapsed "$start")" "$rc"
+  ((rc == 0)) || { tail -n 5 "$tmp/last.log"; exit 1; }
+}
+
 # bench::runs_arg NAME DEFAULT ARGS...: the one optional RUNS argument (a positive count), or exit 2.
 bench::runs_arg() {
   local name=$1 default=$2

@@ -8,6 +8,8 @@
 set -euo pipefail
 # shellcheck source=test-infra/utils/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=bench/lib.sh
+source "$CC_ROOT/bench/lib.sh"
 util::no_args "$0" "$@"
 cd "$CC_ROOT"
 
@@ -26,16 +28,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 util::trap_add cleanup EXIT
-
-# bench::timed LABEL CMD...: run CMD, print its wall time; the log stays in $tmp.
-bench::timed() {
-  local label=$1 start rc=0
-  shift
-  start=$(util::now)
-  "$@" >"$tmp/last.log" 2>&1 || rc=$?
-  printf '%-52s %6.1f s  (exit %d)\n' "$label" "$(util::elapsed "$start")" "$rc"
-  ((rc == 0)) || { tail -n 5 "$tmp/last.log"; exit 1; }
-}
 
 printf 'machine: %s CPUs, %s GiB memory\n' "$(nproc)" "$(awk '/MemTotal/ {printf "%d", $2 / 1048576}' /proc/meminfo)"
 bench::timed "stack up mlops, fresh state (incl. ansible)" test-infra/local/stack up mlops

@@ -9,14 +9,16 @@ source "$CC_UTILS/framework.sh"
 source "$CC_UTILS/cloud-cli-utils.sh"
 # shellcheck source=test-infra/utils/multi-cluster-utils.sh
 source "$CC_UTILS/multi-cluster-utils.sh"
+# shellcheck source=test-infra/utils/cloud-cluster.sh
+source "$CC_UTILS/cloud-cluster.sh"
 
 FRAMEWORK_NAME=cloud-vm
 FRAMEWORK_SUITES=(cloud-vm-lifecycle)
 FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(libvirt)
 
-framework::hook_start_cluster() { cloud_cli::start_cluster; }
-framework::hook_stop_cluster() { cloud_cli::stop_cluster; }
+framework::hook_start_cluster() { cloud_cluster::start; }
+framework::hook_stop_cluster() { cloud_cluster::stop; }
 framework::hook_status() { cloud_cli::status; }
 
 framework::main "$@"

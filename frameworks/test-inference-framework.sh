@@ -19,7 +19,7 @@ framework::hook_deploy() {
     log::info "deploy: the inference endpoint is expected to be running ($CC_INFERENCE_ENDPOINT_URL)"
     return 0
   fi
-  deploy_test_inference_service
+  mlops::deploy_inference_service
 }
 
 framework::hook_status() {

@@ -15,7 +15,7 @@ framework::hook_deploy() {
   # shellcheck source=test-infra/utils/mlops-test-utils.sh
   source "$CC_UTILS/mlops-test-utils.sh"
   [[ -n "${CC_MLOPS_SERVING_MODEL_NAME:-}" ]] || { log::info "deploy: no served model configured"; return 0; }
-  deploy_test_inference_service
+  mlops::deploy_inference_service
 }
 
 framework::hook_status() {

@@ -10,6 +10,8 @@ source "$CC_UTILS/framework.sh"
 source "$CC_UTILS/cloud-cli-utils.sh"
 # shellcheck source=test-infra/utils/multi-cluster-utils.sh
 source "$CC_UTILS/multi-cluster-utils.sh"
+# shellcheck source=test-infra/utils/cloud-cluster.sh
+source "$CC_UTILS/cloud-cluster.sh"
 
 FRAMEWORK_NAME=multi-cluster
 FRAMEWORK_SUITES=(multi-cluster)
@@ -22,8 +24,8 @@ Scenario commands (each an e2e run of a selection):
   shared-gpu           scenarios 6 and 7: GPU conflict and GPU transfer between clusters
 "
 
-# Clusters start-cluster brought up, for stop-cluster to remove (and nothing else).
-mc_framework::_marker() { printf '%s/multi-cluster-started' "${CC_LOCAL_STATE:-$CC_ROOT/.local-target}"; }
+# The record of the clusters start-cluster brought up, for stop-cluster to remove (and nothing else).
+MC_STARTED=multi-cluster-started
 
 # The host must hold both clusters before anything starts. Then both clusters are brought up: the
 # state most scenarios need, so each reuses them and puts back only what it changed (scenarios that
@@ -31,13 +33,11 @@ mc_framework::_marker() { printf '%s/multi-cluster-started' "${CC_LOCAL_STATE:-$
 # clusters and removing them again.
 framework::hook_start_cluster() {
   if [[ -n "${CC_CLOUD_VM_CLUSTER_NAME:-}" ]]; then
-    validate_multi_cluster_resources || log::die "start-cluster: this host cannot hold both clusters" 1
+    mc::validate_resources || log::die "start-cluster: this host cannot hold both clusters" 1
   fi
   framework::_stack_hook start_cluster
   [[ -n "${CC_CLOUD_VM_CLUSTER_NAME:-}" && -n "${CC_HPC_CLUSTER_NAME:-}" ]] || return 0
-  local kind marker
-  marker=$(mc_framework::_marker)
-  mkdir -p "$(dirname "$marker")"
+  local kind
   mc::facts || log::die "start-cluster: the cluster CLI did not report the clusters' state" 1
   for kind in cloud hpc; do
     if [[ "$(mc::state "$kind")" == running ]]; then
@@ -45,27 +45,24 @@ framework::hook_start_cluster() {
       mc::wait_vms "$kind" || log::die "start-cluster: the $kind cluster's VMs did not answer over SSH" 1
       continue
     fi
-    grep -qx "$kind" "$marker" 2>/dev/null || printf '%s\n' "$kind" >>"$marker"
+    owner::note "$MC_STARTED" "$kind"
     mc::ensure "$kind" running || log::die "start-cluster: the $kind cluster did not start" 1
   done
 }
 
 framework::hook_stop_cluster() {
-  local kind marker rc=0
-  marker=$(mc_framework::_marker)
-  if [[ -s "$marker" ]]; then
-    while read -r kind; do
-      mc::ensure "$kind" not-started || rc=1
-    done <"$marker"
-    rm -f "$marker"
-  fi
+  local kind rc=0
+  for kind in $(owner::items "$MC_STARTED"); do
+    mc::ensure "$kind" not-started || rc=1
+  done
+  owner::drop "$MC_STARTED"
   framework::_stack_hook stop_cluster
   return "$rc"
 }
 
 framework::hook_status() {
   [[ "$CC_TARGET_KIND" != local ]] || CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" status "${FRAMEWORK_STACK_COMPONENTS[@]}" || true
-  get_multi_cluster_status
+  mc::status
 }
 
 framework::cmd_all_scenarios() { framework::e2e; }

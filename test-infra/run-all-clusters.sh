@@ -5,8 +5,8 @@
 set -euo pipefail
 # shellcheck source=test-infra/utils/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/utils/init.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/cloud-cluster.sh
+source "$CC_UTILS/cloud-cluster.sh"
 
 ALL_FRAMEWORKS=(cloud-vm pcie-passthrough kubernetes mlops-stack inference hpc-slurm hpc-runtime gpu-node multi-cluster)
 
@@ -123,12 +123,10 @@ STARTED_CLUSTER=0
 all::cluster_up() {
   [[ "$(all::config_value CC_TARGET_KIND)" == local && -n "$(all::config_value CC_CLOUD_VM_CLUSTER_NAME)" ]] || return 0
   [[ " ${FRAMEWORKS[*]} " =~ \ (cloud-vm|pcie-passthrough|multi-cluster)\  ]] || return 0
-  local marker
-  marker=$(cloud_cli::found_marker)
   "$CC_ROOT/frameworks/test-cloud-vm-framework.sh" start-cluster --config "$CONFIG" ||
     log::die "the cloud cluster did not come up" 1
-  if [[ -e "$marker" ]]; then
-    rm -f "$marker" # found running: this run leaves it, and a later stop-cluster must not
+  if owner::has "$(cloud_cluster::found_record)"; then
+    owner::drop "$(cloud_cluster::found_record)" # found running: this run leaves it, and a later stop-cluster must not
   else
     STARTED_CLUSTER=1
   fi

@@ -42,10 +42,10 @@ round() {
   check::expect "round $k: state files valid JSON at every read ($(head -n 1 "$dir/watch.out"); $(sed -n 2p "$dir/watch.out"))" \
     test "$(cat "$dir/watch.rc")" = 0
   cloud_cli::facts
-  check::expect_eq "round $k: owner of GPU $pci in global-state.json" "$(facts::get state-gpu "$pci" 3)" "$OWNER"
+  check::expect_eq "round $k: owner of GPU $pci in global-state.json" "$(cloud_cli::fact state-gpu "$pci" 3)" "$OWNER"
   for vm in "${sharers[@]}"; do
-    [[ "$(facts::get domain "$(facts::domain_of "$vm")" 3)" == running ]] && running+=("$vm")
-    [[ "$(facts::get state-vm "$vm" 3)" == running ]] && recorded+=("$vm")
+    [[ "$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)" == running ]] && running+=("$vm")
+    [[ "$(cloud_cli::fact state-vm "$vm" 3)" == running ]] && recorded+=("$vm")
   done
   check::expect_eq "round $k: sharers running in libvirt" "${running[*]}" "$OWNER"
   check::expect_eq "round $k: sharers the state file says run" "${recorded[*]}" "$OWNER"
@@ -54,9 +54,9 @@ round() {
 
 # Free the GPU: every sharer stopped, nobody owns it.
 for vm in "${sharers[@]}"; do
-  test_vm_cli_command stop "$vm" || check::error "could not stop $vm to set up the check: $(cloud_cli::said)"
+  cloud_cli::vm_command stop "$vm" || check::error "could not stop $vm to set up the check: $(cloud_cli::said)"
 done
-check_gpu_released "$pci" || check::error "GPU $pci still owned after stopping all its sharers"
+gpu::released "$pci" || check::error "GPU $pci still owned after stopping all its sharers"
 
 # A race shows in some rounds only: run them all, up to the first that shows it, within the time budget
 # (the next round must fit with room to give the GPU back to its holder).
@@ -68,8 +68,8 @@ for ((k = 1; k <= rounds; k++)); do
       break
     fi
     # the next round starts from the same state: the winner stopped, the GPU free
-    [[ -z "$OWNER" ]] || test_vm_cli_command stop "$OWNER" || check::error "round $k: could not stop $OWNER: $(cloud_cli::said)"
-    check_gpu_released "$pci" || { check::note_failure "round $k: GPU $pci still owned after stopping $OWNER"; break; }
+    [[ -z "$OWNER" ]] || cloud_cli::vm_command stop "$OWNER" || check::error "round $k: could not stop $OWNER: $(cloud_cli::said)"
+    gpu::released "$pci" || { check::note_failure "round $k: GPU $pci still owned after stopping $OWNER"; break; }
   fi
   t0=$SECONDS
   round "$k" || { log::error "round $k of $rounds showed the problem: no further rounds"; break; }
@@ -77,7 +77,7 @@ for ((k = 1; k <= rounds; k++)); do
   ((SECONDS - t0 <= longest)) || longest=$((SECONDS - t0))
 done
 # Put the GPU back with the VM that held it before.
-[[ -z "$OWNER" || "$OWNER" == "$holder" ]] || test_vm_cli_command stop "$OWNER" || check::note_failure "could not stop $OWNER afterwards"
-test_vm_cli_command start "$holder" || check::note_failure "could not give GPU $pci back to $holder: $(cloud_cli::said)"
-wait_for_vm_ready "$holder" || check::note_failure "$holder did not answer after getting GPU $pci back"
+[[ -z "$OWNER" || "$OWNER" == "$holder" ]] || cloud_cli::vm_command stop "$OWNER" || check::note_failure "could not stop $OWNER afterwards"
+cloud_cli::vm_command start "$holder" || check::note_failure "could not give GPU $pci back to $holder: $(cloud_cli::said)"
+cloud_cli::wait_vm_ready "$holder" || check::note_failure "$holder did not answer after getting GPU $pci back"
 check::finish "$done_rounds of $rounds round(s) of ${#sharers[@]} concurrent starts of GPU $pci's sharers: one owner each time, the rest refused"

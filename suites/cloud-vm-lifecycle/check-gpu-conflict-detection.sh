@@ -11,9 +11,9 @@ mapfile -t shared < <(gpu::shared)
 for row in "${shared[@]}"; do
   read -r pci holder other <<<"$row"
   util::trap_add "cloud_cli::stop_if_running '$other'" EXIT
-  check::expect "vm start $other refused while $holder holds $pci" test_gpu_conflict "$other" "$pci" "$holder"
+  check::expect "vm start $other refused while $holder holds $pci" gpu::conflict "$other" "$pci" "$holder"
   # Stopping the refused VM (it never ran) must not free the GPU its holder still uses.
-  test_vm_cli_command stop "$other" || check::note_failure "vm stop $other (not running) failed: $(cloud_cli::said)"
-  check::expect "$holder still holds $pci after vm stop of the refused $other" check_gpu_allocation "$holder" "$pci"
+  cloud_cli::vm_command stop "$other" || check::note_failure "vm stop $other (not running) failed: $(cloud_cli::said)"
+  check::expect "$holder still holds $pci after vm stop of the refused $other" gpu::held_by "$holder" "$pci"
 done
 check::finish "conflicting starts refused for ${#shared[@]} GPU(s)"

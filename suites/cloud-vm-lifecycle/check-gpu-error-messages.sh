@@ -12,7 +12,7 @@ read -r pci holder other <<<"${shared[0]}"
 util::trap_add "cloud_cli::stop_if_running '$other'" EXIT
 # ai-how's contract: every failure exits 1 with an "Error: ..." message on stdout (rich wraps it at 80
 # columns: the message is read joined), never a traceback.
-test_vm_cli_command start "$other" 1 || check::note_failure "conflicting vm start $other: exit $CLI_RC (expected 1)"
+cloud_cli::vm_command start "$other" 1 || check::note_failure "conflicting vm start $other: exit $CLI_RC (expected 1)"
 message=$(cloud_cli::error_text)
 check::expect "conflict is reported as an error" test -n "$message"
 check::expect "conflict message names GPU $pci" grep -qF "$pci" <<<"$message"
@@ -20,7 +20,7 @@ check::expect "conflict message names holder $holder" grep -qF "$holder" <<<"$me
 check::expect "conflict message has no traceback" check::lacks Traceback "$CLI_OUTPUT"
 check::expect "conflict is one error message" test "$(grep -c '^Error:' <<<"$CLI_OUTPUT")" -eq 1
 for action in start stop restart status; do
-  test_vm_cli_command "$action" no-such-vm-cc 1 || check::note_failure "vm $action no-such-vm-cc: exit $CLI_RC (expected 1)"
+  cloud_cli::vm_command "$action" no-such-vm-cc 1 || check::note_failure "vm $action no-such-vm-cc: exit $CLI_RC (expected 1)"
   check::expect "vm $action of an unknown VM names it in the error" grep -qF no-such-vm-cc <<<"$(cloud_cli::error_text)"
   check::expect "vm $action of an unknown VM has no traceback" check::lacks Traceback "$CLI_OUTPUT"
 done

@@ -11,9 +11,9 @@ mapfile -t shared < <(gpu::shared)
 read -r pci holder other <<<"${shared[0]}"
 util::trap_add "cloud_cli::run vm stop '$other' >/dev/null 2>&1; cloud_cli::run vm start '$holder' >/dev/null 2>&1 || true" EXIT
 start=$(util::now)
-check::expect "GPU $pci moved $holder -> $other" test_gpu_transfer "$holder" "$other" "$pci"
-check::expect "$other answers with the GPU" wait_for_vm_ready "$other"
+check::expect "GPU $pci moved $holder -> $other" gpu::transfer "$holder" "$other" "$pci"
+check::expect "$other answers with the GPU" cloud_cli::wait_vm_ready "$other"
 check::metric gpu_switch_s "$(util::elapsed "$start")" s "<=" "$CC_CLOUD_VM_THRESHOLDS_VM_BOOT_S" || true
-check::expect "GPU $pci moved back $other -> $holder" test_gpu_transfer "$other" "$holder" "$pci"
-check::expect "$holder answers again" wait_for_vm_ready "$holder"
+check::expect "GPU $pci moved back $other -> $holder" gpu::transfer "$other" "$holder" "$pci"
+check::expect "$holder answers again" cloud_cli::wait_vm_ready "$holder"
 check::finish "GPU $pci switched $holder -> $other -> $holder"

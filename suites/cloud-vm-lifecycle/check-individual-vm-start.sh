@@ -8,13 +8,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 vm=$(cloud_cli::first_vm autostart)
 [[ -n "$vm" ]] || check::skip "no autostart VM in the config"
 util::trap_add "cloud_cli::run vm start '$vm' >/dev/null 2>&1 || true" EXIT
-test_vm_cli_command stop "$vm" || check::error "could not stop $vm to set up the check: $(cloud_cli::said)"
+cloud_cli::vm_command stop "$vm" || check::error "could not stop $vm to set up the check: $(cloud_cli::said)"
 start=$(util::now)
-test_vm_cli_command start "$vm" || check::fail "vm start $vm failed: $(cloud_cli::said)"
+cloud_cli::vm_command start "$vm" || check::fail "vm start $vm failed: $(cloud_cli::said)"
 cloud_cli::facts
-check::expect_eq "$vm domain after start" "$(facts::get domain "$(facts::domain_of "$vm")" 3)" running
-check::expect_eq "$vm state-file status" "$(facts::get state-vm "$vm" 3)" running
-if wait_for_vm_ready "$vm"; then
+check::expect_eq "$vm domain after start" "$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)" running
+check::expect_eq "$vm state-file status" "$(cloud_cli::fact state-vm "$vm" 3)" running
+if cloud_cli::wait_vm_ready "$vm"; then
   check::metric vm_boot_s "$(util::elapsed "$start")" s "<=" "$CC_CLOUD_VM_THRESHOLDS_VM_BOOT_S" || true
 else
   check::note_failure "$vm did not answer over SSH after vm start"

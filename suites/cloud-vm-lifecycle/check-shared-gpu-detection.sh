@@ -11,8 +11,8 @@ for row in "${shared[@]}"; do
   read -r pci holder other <<<"$row"
   running=$(awk -F '\t' -v p="$pci" '$1 == "state-vm" && $5 == p && $3 == "running" { print $2 }' "$FACTS_FILE" | paste -sd, -)
   check::expect_eq "running VMs sharing GPU $pci" "$running" "$holder"
-  check::expect_eq "state-file owner of GPU $pci" "$(facts::get state-gpu "$pci" 3)" "$(gpu::_owner_id "$holder")"
-  test_vm_cli_command status "$other" || { check::note_failure "vm status $other failed"; continue; }
+  check::expect_eq "state-file owner of GPU $pci" "$(cloud_cli::fact state-gpu "$pci" 3)" "$(gpu::_owner_id "$holder")"
+  cloud_cli::vm_command status "$other" || { check::note_failure "vm status $other failed"; continue; }
   check::expect "vm status $other names its GPU $pci" grep -qF "$pci" <<<"$(cloud_cli::status_field GPU)"
 done
 check::finish "${#shared[@]} shared GPU(s) detected, each with one holder"

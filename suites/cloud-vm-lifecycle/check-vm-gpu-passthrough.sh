@@ -11,15 +11,15 @@ simulated=() checked=() stopped=()
 for vm in "${gpu_vms[@]}"; do
   pci=$(cloud_cli::vm_field "$vm" GPU)
   cloud_cli::facts
-  state=$(facts::get state-vm "$vm" 3)
+  state=$(cloud_cli::fact state-vm "$vm" 3)
   if [[ "$state" != running ]]; then
     stopped+=("$vm (${state:-not in the state file})")
     continue
   fi
   checked+=("$vm")
-  check::expect "$vm holds GPU $pci (state file and libvirt)" check_gpu_allocation "$vm" "$pci"
+  check::expect "$vm holds GPU $pci (state file and libvirt)" gpu::held_by "$vm" "$pci"
   rc=0
-  verify_vm_gpu "$vm" "$pci" || rc=$?
+  gpu::verify_vm "$vm" "$pci" || rc=$?
   case $rc in
     0) ;;
     3) simulated+=("$pci") ;;

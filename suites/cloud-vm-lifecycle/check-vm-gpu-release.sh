@@ -9,10 +9,10 @@ vm=$(cloud_cli::first_vm autostart-gpu)
 [[ -n "$vm" ]] || check::skip "no autostart VM with a GPU in the config"
 pci=$(cloud_cli::vm_field "$vm" GPU)
 util::trap_add "cloud_cli::run vm start '$vm' >/dev/null 2>&1 || true" EXIT
-check_gpu_allocation "$vm" "$pci" || check::error "precondition: $vm does not hold $pci"
-test_vm_cli_command stop "$vm" || check::fail "vm stop $vm failed: $(cloud_cli::said)"
-check::expect "GPU $pci released after vm stop $vm" check_gpu_released "$pci"
-test_vm_cli_command start "$vm" || check::note_failure "vm start $vm failed: $(cloud_cli::said)"
-check::expect "GPU $pci taken again by $vm" check_gpu_allocation "$vm" "$pci"
-wait_for_vm_ready "$vm" || check::note_failure "$vm did not come back"
+gpu::held_by "$vm" "$pci" || check::error "precondition: $vm does not hold $pci"
+cloud_cli::vm_command stop "$vm" || check::fail "vm stop $vm failed: $(cloud_cli::said)"
+check::expect "GPU $pci released after vm stop $vm" gpu::released "$pci"
+cloud_cli::vm_command start "$vm" || check::note_failure "vm start $vm failed: $(cloud_cli::said)"
+check::expect "GPU $pci taken again by $vm" gpu::held_by "$vm" "$pci"
+cloud_cli::wait_vm_ready "$vm" || check::note_failure "$vm did not come back"
 check::finish "GPU $pci released on stop and re-taken on start"

@@ -9,21 +9,21 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cycles=${CC_CLOUD_VM_LIFECYCLE_CYCLES:-1}
 for ((c = 1; c <= cycles; c++)); do
   log::info "cycle $c/$cycles: cloud stop"
-  test_cloud_cli_command stop || check::fail "cycle $c: cloud stop failed: $(cloud_cli::said)"
+  cloud_cli::cluster_command stop || check::fail "cycle $c: cloud stop failed: $(cloud_cli::said)"
   cloud_cli::facts
   for vm in $(cloud_cli::vms); do
-    state=$(facts::get domain "$(facts::domain_of "$vm")" 3)
+    state=$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)
     check::expect "cycle $c: $vm stopped (libvirt: $state)" test "$state" != running
   done
   check::expect "cycle $c: no GPU owned after cloud stop" test -z "$(awk -F '\t' '$1 == "state-gpu"' "$FACTS_FILE")"
   log::info "cycle $c/$cycles: cloud start"
   start=$(util::now)
-  test_cloud_cli_command start || check::fail "cycle $c: cloud start failed: $(cloud_cli::said)"
-  wait_for_cloud_cluster_ready "$CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S" || check::fail "cycle $c: VMs did not answer over SSH after cloud start"
+  cloud_cli::cluster_command start || check::fail "cycle $c: cloud start failed: $(cloud_cli::said)"
+  cloud_cli::wait_cluster_ready "$CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S" || check::fail "cycle $c: VMs did not answer over SSH after cloud start"
   check::metric "cluster_start_s" "$(util::elapsed "$start")" s "<=" "$CC_CLOUD_VM_THRESHOLDS_VM_BOOT_S" || true
   cloud_cli::facts
   for vm in $(cloud_cli::vms autostart); do
-    state=$(facts::get domain "$(facts::domain_of "$vm")" 3)
+    state=$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)
     check::expect "cycle $c: $vm running again (libvirt: $state)" test "$state" == running
   done
 done

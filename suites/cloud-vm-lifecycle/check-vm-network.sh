@@ -13,7 +13,7 @@ for from in "${vms[@]}"; do
     [[ "$from" == "$to" ]] && continue
     ip=$(cloud_cli::vm_field "$to" IP)
     pairs=$((pairs + 1))
-    check::expect "$from -> $to ($ip)" vm::ssh "$from" "ping -c 1 -W 3 $ip >/dev/null"
+    check::expect "$from -> $to ($ip)" cloud_cli::ssh "$from" "ping -c 1 -W 3 $ip >/dev/null"
   done
 done
 check::finish "$pairs VM pairs connected"

@@ -6,20 +6,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cloud_cli::facts
 for vm in $(cloud_cli::vms autostart); do
-  dom=$(facts::domain_of "$vm")
+  dom=$(cloud_cli::domain_of "$vm")
   [[ -n "$dom" ]] || { check::note_failure "$vm: not in the state file"; continue; }
-  state=$(facts::get domain "$dom" 3)
+  state=$(cloud_cli::fact domain "$dom" 3)
   if [[ "$state" != running ]]; then
     check::note_failure "$vm: domain $dom is ${state:-missing}, expected running"
     continue
   fi
   want_cpu=$(cloud_cli::vm_field "$vm" VCPUS)
   want_mem=$(cloud_cli::vm_field "$vm" MEMORY_MIB)
-  check::expect_eq "$vm vCPUs (libvirt)" "$(facts::get domain "$dom" 4)" "$want_cpu"
-  check::expect_eq "$vm memory MiB (libvirt)" "$(facts::get domain "$dom" 5)" "$want_mem"
+  check::expect_eq "$vm vCPUs (libvirt)" "$(cloud_cli::fact domain "$dom" 4)" "$want_cpu"
+  check::expect_eq "$vm memory MiB (libvirt)" "$(cloud_cli::fact domain "$dom" 5)" "$want_mem"
   check::expect_eq "$vm disks attached" "$(awk -F '\t' -v d="$dom" '$1 == "disk" && $2 == d' "$FACTS_FILE" | wc -l)" \
     "$(cloud_cli::vm_field "$vm" DISKS_COUNT)"
-  if ! guest=$(vm::ssh "$vm" 'nproc; sed -n "s/^MemTotal: *\([0-9]*\) kB/\1/p" /proc/meminfo'); then
+  if ! guest=$(cloud_cli::ssh "$vm" 'nproc; sed -n "s/^MemTotal: *\([0-9]*\) kB/\1/p" /proc/meminfo'); then
     check::note_failure "$vm: unreachable over SSH"
     continue
   fi

@@ -6,8 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cloud_cli::facts
 for vm in $(cloud_cli::vms); do
-  test_vm_cli_command status "$vm" || { check::note_failure "vm status $vm failed: $(cloud_cli::said)"; continue; }
-  actual=$(facts::get domain "$(facts::domain_of "$vm")" 3)
+  cloud_cli::vm_command status "$vm" || { check::note_failure "vm status $vm failed: $(cloud_cli::said)"; continue; }
+  actual=$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)
   # ai-how reports libvirt's state words: running, shutoff.
   [[ "$actual" == running ]] && word=running || word=shutoff
   check::expect_eq "vm status $vm: State" "$(cloud_cli::status_field State)" "$word"
@@ -16,7 +16,7 @@ for vm in $(cloud_cli::vms); do
     check::expect "vm status $vm names its GPU $pci" grep -qF "$pci" <<<"$(cloud_cli::status_field GPU)"
   fi
 done
-test_vm_cli_command status no-such-vm-cc 1 ||
+cloud_cli::vm_command status no-such-vm-cc 1 ||
   check::note_failure "vm status of an unknown VM: exit $CLI_RC (expected 1)"
 check::expect "unknown VM error names the VM" grep -qF no-such-vm-cc <<<"$(cloud_cli::error_text)"
 check::finish "vm status agrees with libvirt for $(cloud_cli::vms | wc -l) VMs"

@@ -9,7 +9,7 @@ cloud_cli::facts
 disks=0
 letters=abcdefghijklmnopqrstuvwxyz
 for vm in $(cloud_cli::vms); do
-  dom=$(facts::domain_of "$vm")
+  dom=$(cloud_cli::domain_of "$vm")
   n=$(cloud_cli::vm_field "$vm" DISKS_COUNT)
   for ((d = 0; d < n; d++)); do
     disk=$(cloud_cli::vm_field "$vm" "DISKS_${d}_NAME")
@@ -26,8 +26,8 @@ for vm in $(cloud_cli::vms); do
       continue
     fi
     check::expect_eq "$vm/$disk volume bytes" "$(cut -f5 <<<"$line")" "$want"
-    if [[ "$(facts::get domain "$dom" 3)" == running ]]; then
-      sectors=$(vm::ssh "$vm" "cat /sys/block/$dev/size" 2>/dev/null || echo unreachable)
+    if [[ "$(cloud_cli::fact domain "$dom" 3)" == running ]]; then
+      sectors=$(cloud_cli::ssh "$vm" "cat /sys/block/$dev/size" 2>/dev/null || echo unreachable)
       check::expect_eq "$vm/$disk guest /dev/$dev bytes" "$((${sectors//[^0-9]/0} * 512))" "$want"
     fi
   done

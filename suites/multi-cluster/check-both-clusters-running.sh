@@ -9,12 +9,12 @@ scenario::begin
 mc::ensure cloud running || check::fail "the cloud cluster did not start"
 mc::ensure hpc running || check::fail "the HPC cluster did not start"
 
-check::expect "is_cloud_cluster_running" is_cloud_cluster_running
-check::expect "is_hpc_cluster_running" is_hpc_cluster_running
+check::expect "mc::cloud_running" mc::cloud_running
+check::expect "mc::hpc_running" mc::hpc_running
 scenario::expect_holders cloud hpc
-check::expect "cloud VM $(cloud_cli::first_vm autostart) answers over SSH" vm::ssh "$(cloud_cli::first_vm autostart)" true
+check::expect "cloud VM $(cloud_cli::first_vm autostart) answers over SSH" cloud_cli::ssh "$(cloud_cli::first_vm autostart)" true
 hpc_vm=$(mc::hpc_vms autostart | head -n 1)
-check::expect "HPC VM $hpc_vm answers over SSH" vm::ssh "$hpc_vm" true
+check::expect "HPC VM $hpc_vm answers over SSH" cloud_cli::ssh "$hpc_vm" true
 check::expect "a SLURM job runs while both clusters are up" scenario::slurm_job
-get_multi_cluster_status | tee "$CC_ARTIFACT_DIR/status.txt" >&2
+mc::status | tee "$CC_ARTIFACT_DIR/status.txt" >&2
 check::finish "both clusters running with their own GPUs; guests answer; a SLURM job ran"

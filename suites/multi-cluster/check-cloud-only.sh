@@ -9,19 +9,19 @@ scenario::begin
 mc::ensure hpc not-started || check::fail "the HPC cluster could not be removed"
 mc::ensure cloud running || check::fail "the cloud cluster did not start"
 
-check::expect "is_cloud_cluster_running" is_cloud_cluster_running
-is_hpc_cluster_running && check::note_failure "is_hpc_cluster_running says the removed HPC cluster runs"
+check::expect "mc::cloud_running" mc::cloud_running
+mc::hpc_running && check::note_failure "mc::hpc_running says the removed HPC cluster runs"
 mc::facts
 check::expect_eq "HPC cluster state" "$(mc::field state hpc)" not-started
 scenario::expect_holders cloud
 for vm in $(mc::hpc_vms); do
   pci=$(cloud_cli::vm_field "$vm" GPU)
   [[ -n "$pci" ]] || continue
-  owner=$(get_gpu_owner "$pci")
+  owner=$(gpu::owner "$pci")
   if [[ -n "$owner" ]] && cloud_cli::is_hpc_vm "$owner"; then
     check::note_failure "GPU $pci still owned by $owner although the HPC cluster is gone"
   fi
 done
-check::expect "cloud VM $(cloud_cli::first_vm autostart) answers over SSH" vm::ssh "$(cloud_cli::first_vm autostart)" true
-get_multi_cluster_status | tee "$CC_ARTIFACT_DIR/status.txt" >&2
+check::expect "cloud VM $(cloud_cli::first_vm autostart) answers over SSH" cloud_cli::ssh "$(cloud_cli::first_vm autostart)" true
+mc::status | tee "$CC_ARTIFACT_DIR/status.txt" >&2
 check::finish "cloud cluster alone: running with its GPUs; no GPU left to the removed HPC cluster"

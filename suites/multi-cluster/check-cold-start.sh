@@ -11,7 +11,7 @@ mc::ensure cloud not-started || check::fail "the cloud cluster could not be remo
 mc::facts
 [[ "$(mc::field state cloud)" == not-started && "$(mc::field state hpc)" == not-started ]] ||
   check::fail "clusters still recorded after destroy: cloud $(mc::field state cloud), hpc $(mc::field state hpc)"
-validate_multi_cluster_resources || check::fail "the host cannot hold both clusters (see above)"
+mc::validate_resources || check::fail "the host cannot hold both clusters (see above)"
 
 start=$(util::now)
 mc::ensure cloud running || check::fail "cold start: the cloud cluster did not come up"
@@ -21,7 +21,7 @@ check::expect "a SLURM job runs after the cold start" scenario::slurm_job
 total=$(util::elapsed "$start")
 check::metric cloud_cluster_start "$cloud_s" s
 check::metric cold_start_both "$total" s "<=" "$CC_HPC_THRESHOLDS_COLD_START_S" || true
-check::expect "is_cloud_cluster_running" is_cloud_cluster_running
-check::expect "is_hpc_cluster_running" is_hpc_cluster_running
+check::expect "mc::cloud_running" mc::cloud_running
+check::expect "mc::hpc_running" mc::hpc_running
 scenario::expect_holders cloud hpc
 check::finish "both clusters cold-started in ${total}s"

@@ -9,8 +9,8 @@ scenario::begin
 mc::ensure cloud not-started || check::fail "the cloud cluster could not be removed"
 mc::ensure hpc running || check::fail "the HPC cluster did not start"
 
-check::expect "is_hpc_cluster_running" is_hpc_cluster_running
-is_cloud_cluster_running && check::note_failure "is_cloud_cluster_running says the removed cloud cluster runs"
+check::expect "mc::hpc_running" mc::hpc_running
+mc::cloud_running && check::note_failure "mc::cloud_running says the removed cloud cluster runs"
 mc::facts
 check::expect_eq "cloud cluster state" "$(mc::field state cloud)" not-started
 scenario::expect_holders hpc
@@ -18,10 +18,10 @@ check::expect "a SLURM job runs" scenario::slurm_job
 if read -r pci _cloud_vm hpc_vm < <(scenario::shared_gpu); then
   # With the cloud cluster gone its GPU is the HPC side's to take.
   util::trap_add "cloud_cli::stop_if_running '$hpc_vm'" EXIT
-  check::expect "HPC VM $hpc_vm starts with the cloud's GPU $pci" test_vm_cli_command start "$hpc_vm"
-  check::expect "$hpc_vm holds GPU $pci" check_gpu_allocation "$hpc_vm" "$pci"
-  check::expect "vm stop $hpc_vm" test_vm_cli_command stop "$hpc_vm"
-  check::expect "GPU $pci released" check_gpu_released "$pci"
+  check::expect "HPC VM $hpc_vm starts with the cloud's GPU $pci" cloud_cli::vm_command start "$hpc_vm"
+  check::expect "$hpc_vm holds GPU $pci" gpu::held_by "$hpc_vm" "$pci"
+  check::expect "vm stop $hpc_vm" cloud_cli::vm_command stop "$hpc_vm"
+  check::expect "GPU $pci released" gpu::released "$pci"
 fi
-get_multi_cluster_status | tee "$CC_ARTIFACT_DIR/status.txt" >&2
+mc::status | tee "$CC_ARTIFACT_DIR/status.txt" >&2
 check::finish "HPC cluster alone: running, SLURM takes jobs, the cloud's GPU usable by the HPC side"

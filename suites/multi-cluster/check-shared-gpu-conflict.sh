@@ -9,17 +9,17 @@ scenario::begin_shared_gpu ||
   check::skip "no GPU shared between a cloud VM and a standby HPC VM in this config"
 pci=$PCI cloud_vm=$CLOUD_VM hpc_vm=$HPC_VM
 
-test_vm_cli_command stop "$cloud_vm" || check::fail "could not stop $cloud_vm to free GPU $pci"
-check_gpu_released "$pci" || check::fail "GPU $pci not released by $cloud_vm"
-test_vm_cli_command start "$hpc_vm" || check::fail "HPC VM $hpc_vm could not take the free GPU $pci"
-check::expect "$hpc_vm holds GPU $pci" check_gpu_allocation "$hpc_vm" "$pci"
+cloud_cli::vm_command stop "$cloud_vm" || check::fail "could not stop $cloud_vm to free GPU $pci"
+gpu::released "$pci" || check::fail "GPU $pci not released by $cloud_vm"
+cloud_cli::vm_command start "$hpc_vm" || check::fail "HPC VM $hpc_vm could not take the free GPU $pci"
+check::expect "$hpc_vm holds GPU $pci" gpu::held_by "$hpc_vm" "$pci"
 
-check::expect "cloud VM $cloud_vm is refused GPU $pci while $hpc_vm holds it" test_gpu_conflict "$cloud_vm" "$pci" "$hpc_vm"
+check::expect "cloud VM $cloud_vm is refused GPU $pci while $hpc_vm holds it" gpu::conflict "$cloud_vm" "$pci" "$hpc_vm"
 log::info "refusal: $(cloud_cli::said)"
 
-check::expect "vm stop $hpc_vm" test_vm_cli_command stop "$hpc_vm"
-check::expect "GPU $pci released by $hpc_vm" check_gpu_released "$pci"
-check::expect "vm start $cloud_vm after the release" test_vm_cli_command start "$cloud_vm"
-check::expect "$cloud_vm holds GPU $pci again" check_gpu_allocation "$cloud_vm" "$pci"
-check::expect "$cloud_vm answers over SSH" wait_for_vm_ready "$cloud_vm"
+check::expect "vm stop $hpc_vm" cloud_cli::vm_command stop "$hpc_vm"
+check::expect "GPU $pci released by $hpc_vm" gpu::released "$pci"
+check::expect "vm start $cloud_vm after the release" cloud_cli::vm_command start "$cloud_vm"
+check::expect "$cloud_vm holds GPU $pci again" gpu::held_by "$cloud_vm" "$pci"
+check::expect "$cloud_vm answers over SSH" cloud_cli::wait_vm_ready "$cloud_vm"
 check::finish "GPU $pci: $hpc_vm held it, $cloud_vm was refused, then got it after the release"

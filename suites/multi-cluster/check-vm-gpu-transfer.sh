@@ -17,11 +17,11 @@ owners_before=$(awk -F '\t' -v p="$pci" '$1 == "state-gpu" && $2 != p { print $2
 transfer() {
   local from=$1 to=$2 start rc
   start=$(util::now)
-  test_gpu_transfer "$from" "$to" "$pci" || { check::note_failure "GPU $pci did not move from $from to $to"; return 0; }
-  wait_for_vm_ready "$to" || check::note_failure "$to did not answer over SSH after taking GPU $pci"
+  gpu::transfer "$from" "$to" "$pci" || { check::note_failure "GPU $pci did not move from $from to $to"; return 0; }
+  cloud_cli::wait_vm_ready "$to" || check::note_failure "$to did not answer over SSH after taking GPU $pci"
   check::metric "transfer_${from}_to_${to}" "$(util::elapsed "$start")" s "<=" "$CC_HPC_THRESHOLDS_GPU_TRANSFER_S" || true
   rc=0
-  verify_vm_gpu "$to" "$pci" || rc=$?
+  gpu::verify_vm "$to" "$pci" || rc=$?
   case $rc in
     0) ;;
     3) log::info "GPU $pci is simulated: nothing to see inside $to; ownership and the domain's record checked" ;;

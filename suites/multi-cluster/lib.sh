@@ -86,6 +86,6 @@ scenario::expect_holders() {
   cloud_cli::facts
   for vm in "${vms[@]}"; do
     [[ -n "$(cloud_cli::vm_field "$vm" GPU)" ]] || continue
-    check::expect "$vm holds GPU $(cloud_cli::vm_field "$vm" GPU)" check_gpu_allocation "$vm" "$(cloud_cli::vm_field "$vm" GPU)"
+    check::expect "$vm holds GPU $(cloud_cli::vm_field "$vm" GPU)" gpu::held_by "$vm" "$(cloud_cli::vm_field "$vm" GPU)"
   done
 }

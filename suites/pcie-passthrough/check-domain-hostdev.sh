@@ -13,9 +13,9 @@ checked=()
 for vm in $(cloud_cli::vms gpu) $(gpu::_started_hpc_vms); do
   pci=$(cloud_cli::vm_field "$vm" GPU)
   [[ -n "$pci" ]] || continue
-  [[ "$(facts::get domain "$(facts::domain_of "$vm")" 3)" == running ]] || continue
-  if check_gpu_allocation "$vm" "$pci"; then
-    checked+=("$vm:$pci($(facts::get domain "$(facts::domain_of "$vm")" 7))")
+  [[ "$(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 3)" == running ]] || continue
+  if gpu::held_by "$vm" "$pci"; then
+    checked+=("$vm:$pci($(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 7))")
   else
     check::note_failure "running VM $vm does not carry its GPU $pci (state file owner and domain must agree)"
   fi

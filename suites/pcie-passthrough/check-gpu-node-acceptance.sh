@@ -18,7 +18,7 @@ for t in "${PCIE_TARGETS[@]}"; do
   else
     # shellcheck disable=SC2016 # expanded in the guest
     tar -C "$CC_ROOT/python" -cz --exclude=__pycache__ clustercheck |
-      vm::ssh "$t" 'd=$(mktemp -d) && tar -xz -C "$d" && PYTHONPATH=$d python3 -m clustercheck gpu-node probe --node '"$(printf %q "$t")"'; rc=$?; rm -rf "$d"; exit $rc' \
+      cloud_cli::ssh "$t" 'd=$(mktemp -d) && tar -xz -C "$d" && PYTHONPATH=$d python3 -m clustercheck gpu-node probe --node '"$(printf %q "$t")"'; rc=$?; rm -rf "$d"; exit $rc' \
       >"$dir/$t.json" 2>"$CC_ARTIFACT_DIR/probe-$t.err" || rc=$?
   fi
   if ((rc != 0)) || [[ ! -s "$dir/$t.json" ]]; then

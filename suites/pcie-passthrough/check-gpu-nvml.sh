@@ -16,7 +16,7 @@ for t in "${PCIE_TARGETS[@]}"; do
     inventory=$(clustercheck gpu inventory 2>"$CC_ARTIFACT_DIR/nvml.err") || rc=$?
     ((rc == 0)) || { check::note_failure "host: $(sed "s/^clustercheck gpu: //" "$CC_ARTIFACT_DIR/nvml.err")"; continue; }
   else
-    inventory=$(vm::ssh "$t" nvidia-smi --query-gpu=index,name,memory.total,pci.bus_id,driver_version,uuid \
+    inventory=$(cloud_cli::ssh "$t" nvidia-smi --query-gpu=index,name,memory.total,pci.bus_id,driver_version,uuid \
       --format=csv,noheader,nounits 2>&1 | sed 's/, /\t/g') || { check::note_failure "$t: nvidia-smi failed: $(tail -n 1 <<<"$inventory")"; continue; }
   fi
   printf '%s\n' "$inventory" >>"$CC_ARTIFACT_DIR/inventory.tsv"

@@ -22,7 +22,7 @@ hpc_runtime::_podman() {
 hpc_runtime::_authfile() {
   local f=$HPC_DIR/containers/auth.json
   mkdir -p "$HPC_DIR/containers"
-  registry::write_login "$f" "$CC_HPC_CONTAINERS_REGISTRY_URL" "${CC_HPC_CONTAINERS_REGISTRY_USERNAME:-}" \
+  util::registry_login "$f" "$CC_HPC_CONTAINERS_REGISTRY_URL" "${CC_HPC_CONTAINERS_REGISTRY_USERNAME:-}" \
     "${CC_HPC_CONTAINERS_REGISTRY_PASSWORD:-}"
   printf '%s' "$f"
 }
@@ -55,7 +55,7 @@ hpc_runtime::_rootfs() {
 
 hpc_runtime::_image_push() {
   local rootfs=$HPC_DIR/containers/rootfs target
-  target=$(registry::host "$CC_HPC_CONTAINERS_REGISTRY_URL")/$CC_HPC_CONTAINERS_IMAGE
+  target=$(util::registry_host "$CC_HPC_CONTAINERS_REGISTRY_URL")/$CC_HPC_CONTAINERS_IMAGE
   busybox --list 2>/dev/null | grep -qx sh ||
     log::die "hpc: busybox is not installed (Debian busybox-static): the container image is built from it" 1
   hpc_runtime::_rootfs "$rootfs"

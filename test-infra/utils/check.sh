@@ -93,8 +93,8 @@ check::metric() {
     fi
   fi
   printf '{"name":%s,"value":%s,"unit":%s,"op":%s,"threshold":%s,"verdict":%s}\n' \
-    "$(json::str "$name")" "$(json::str "$value")" "$(json::str "$unit")" "$(json::str "$op")" \
-    "$(json::str "$threshold")" "$(json::str "$verdict")" >>"$CC_ARTIFACT_DIR/metrics.jsonl"
+    "$(util::json_str "$name")" "$(util::json_str "$value")" "$(util::json_str "$unit")" "$(util::json_str "$op")" \
+    "$(util::json_str "$threshold")" "$(util::json_str "$verdict")" >>"$CC_ARTIFACT_DIR/metrics.jsonl"
   if [[ -z "$op" ]]; then
     log::info "metric $name $value $unit"
   elif [[ "$verdict" == ok ]]; then

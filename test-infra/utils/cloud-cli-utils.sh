@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cluster CLI (the real ai-how's contract) as checks and frameworks use it, plus VM access over SSH.
-# Needs the exported config (check::init or framework::load_config). The names without a namespace
-# are the CLOUD-TEST-5 utilities; the rest are cloud_cli:: helpers.
+# Needs the exported config (check::init or framework::load_config). CLOUD-TEST-5's utilities are here
+# under this file's namespace (test_vm_cli_command is cloud_cli::vm_command, wait_for_vm_ready
+# cloud_cli::wait_vm_ready, ...).
 
 CLI_OUTPUT=
 CLI_RC=0
@@ -53,8 +54,8 @@ cloud_cli::error_text() {
   sed -n '/^Error:/,$p' <<<"$CLI_OUTPUT" | tr -s '\n' ' ' | sed 's/ *$//'
 }
 
-# test_cloud_cli_command ACTION [EXPECTED_RC]: `cli cloud ACTION CONFIG` exits as expected (default 0).
-test_cloud_cli_command() {
+# cloud_cli::cluster_command ACTION [EXPECTED_RC]: `cli cloud ACTION CONFIG` exits as expected (default 0).
+cloud_cli::cluster_command() {
   local action=$1 expected=${2:-0}
   cloud_cli::run cloud "$action" "$(cloud_cli::_config_arg)" || true
   if [[ "$CLI_RC" != "$expected" ]]; then
@@ -64,8 +65,8 @@ test_cloud_cli_command() {
   log::info "cloud $action: exit $CLI_RC as expected"
 }
 
-# test_vm_cli_command ACTION VM [EXPECTED_RC]: `cli vm ACTION VM` exits as expected (default 0).
-test_vm_cli_command() {
+# cloud_cli::vm_command ACTION VM [EXPECTED_RC]: `cli vm ACTION VM` exits as expected (default 0).
+cloud_cli::vm_command() {
   local action=$1 vm=$2 expected=${3:-0}
   cloud_cli::run vm "$action" "$vm" || true
   if [[ "$CLI_RC" != "$expected" ]]; then
@@ -163,26 +164,26 @@ cloud_cli::facts() {
     >"$FACTS_FILE" || check::error "could not read libvirt/state facts"
 }
 
-# facts::get TYPE KEY COLUMN: column COLUMN (1-based) of the TYPE line whose second column is KEY.
-facts::get() {
+# cloud_cli::fact TYPE KEY COLUMN: column COLUMN (1-based) of the TYPE line whose second column is KEY.
+cloud_cli::fact() {
   FACTS_FILE=$CC_ARTIFACT_DIR/facts.tsv
   awk -F '\t' -v t="$1" -v k="$2" -v c="$3" '$1 == t && $2 == k { print $c; exit }' "$FACTS_FILE"
 }
 
-# facts::domain_of VM: the libvirt domain the state file records for VM (ai-how: the VM's own name).
-facts::domain_of() { facts::get state-vm "$1" 4; }
+# cloud_cli::domain_of VM: the libvirt domain the state file records for VM (ai-how: the VM's own name).
+cloud_cli::domain_of() { cloud_cli::fact state-vm "$1" 4; }
 
 # cloud_cli::stop_if_running VM: a clean-up that stops VM only when libvirt runs it: ai-how's vm stop
 # releases the VM's GPU whoever holds it, so stopping a VM that never started would free the holder's.
 cloud_cli::stop_if_running() {
   cloud_cli::facts
-  [[ "$(facts::get domain "$(facts::domain_of "$1")" 3)" == running ]] || return 0
+  [[ "$(facts::get domain "$(cloud_cli::domain_of "$1")" 3)" == running ]] || return 0
   cloud_cli::run vm stop "$1" >/dev/null 2>&1 || true
 }
 
 # -- guests over SSH ----------------------------------------------------------------------------------
-# vm::ssh VM CMD...: run CMD in the guest (BatchMode: never prompts).
-vm::ssh() {
+# cloud_cli::ssh VM CMD...: run CMD in the guest (BatchMode: never prompts).
+cloud_cli::ssh() {
   local vm=$1; shift
   local ip
   ip=$(cloud_cli::vm_field "$vm" IP) || return 2
@@ -191,23 +192,23 @@ vm::ssh() {
     "$CC_CLOUD_VM_SSH_USER@$ip" "$@"
 }
 
-# vm::domain_state VM: what libvirt says of VM's domain (ai-how names it after the VM): running,
+# cloud_cli::domain_state VM: what libvirt says of VM's domain (ai-how names it after the VM): running,
 # shut off, crashed...; empty when libvirt cannot be asked (a remote target without virsh access).
-vm::domain_state() {
+cloud_cli::domain_state() {
   local uri=${CC_CLOUD_VM_CLUSTER_LIBVIRT_URI:-${CC_HPC_CLUSTER_LIBVIRT_URI:-}}
   [[ -n "$uri" ]] && command -v virsh >/dev/null || return 0
   virsh -c "$uri" domstate "$1" 2>/dev/null | sed -n '1{/./p}' || true
 }
 
-# wait_for_vm_ready VM [TIMEOUT_S]: until the guest answers over SSH. A guest whose domain libvirt
+# cloud_cli::wait_vm_ready VM [TIMEOUT_S]: until the guest answers over SSH. A guest whose domain libvirt
 # shows shut off or crashed will not answer: that fails at once (after a grace for a start still in
 # flight) rather than at the timeout - a CLI that only says it started a VM costs seconds, not minutes.
 CC_VM_GONE_GRACE_S=${CC_VM_GONE_GRACE_S:-5}
-wait_for_vm_ready() {
+cloud_cli::wait_vm_ready() {
   local vm=$1 timeout=${2:-${CC_CLOUD_VM_TIMEOUTS_VM_READY_S:-120}}
   VM_WAIT_START=$SECONDS VM_DOWN=
-  if ! util::wait_for "$timeout" "VM $vm to answer over SSH" vm::_answers_or_down "$vm"; then
-    vm::console_tail "$vm"
+  if ! util::wait_for "$timeout" "VM $vm to answer over SSH" cloud_cli::_answers_or_down "$vm"; then
+    cloud_cli::console_tail "$vm"
     return 1
   fi
   [[ -z "$VM_DOWN" ]] && return 0
@@ -215,9 +216,9 @@ wait_for_vm_ready() {
   return 1
 }
 
-# vm::console_tail VM: the last lines of the guest's serial console (the file its domain writes it to),
+# cloud_cli::console_tail VM: the last lines of the guest's serial console (the file its domain writes it to),
 # where libvirt can be asked: what the guest said before it stopped answering.
-vm::console_tail() {
+cloud_cli::console_tail() {
   local uri=${CC_CLOUD_VM_CLUSTER_LIBVIRT_URI:-${CC_HPC_CLUSTER_LIBVIRT_URI:-}} path
   [[ -n "$uri" ]] && command -v virsh >/dev/null || return 0
   path=$(virsh -c "$uri" dumpxml "$1" 2>/dev/null | sed -n "/<serial/,/<\/serial>/s/.*<source path='\([^']*\)'.*/\1/p" | head -n 1)
@@ -226,64 +227,24 @@ vm::console_tail() {
   tail -n 8 "$path" | sed 's/^/    /' >&2
 }
 
-# vm::_answers_or_down VM: the guest answers, or (past the grace) libvirt shows its domain down; then
-# VM_DOWN holds that state. Runs in wait_for_vm_ready's shell, so VM_DOWN reaches it.
-vm::_answers_or_down() {
+# cloud_cli::_answers_or_down VM: the guest answers, or (past the grace) libvirt shows its domain down; then
+# VM_DOWN holds that state. Runs in cloud_cli::wait_vm_ready's shell, so VM_DOWN reaches it.
+cloud_cli::_answers_or_down() {
   local state
-  vm::ssh "$1" true && return 0
+  cloud_cli::ssh "$1" true && return 0
   ((SECONDS - VM_WAIT_START >= CC_VM_GONE_GRACE_S)) || return 1
-  state=$(vm::domain_state "$1")
+  state=$(cloud_cli::domain_state "$1")
   [[ "$state" == "shut off" || "$state" == crashed ]] || return 1
   VM_DOWN=$state
 }
 
-# wait_for_cloud_cluster_ready [TIMEOUT_S]: every autostart VM answers over SSH.
-wait_for_cloud_cluster_ready() {
+# cloud_cli::wait_cluster_ready [TIMEOUT_S]: every autostart VM answers over SSH.
+cloud_cli::wait_cluster_ready() {
   local timeout=${1:-${CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S:-300}} vm deadline
   deadline=$((SECONDS + ${timeout%.*}))
   for vm in $(cloud_cli::vms autostart); do
-    wait_for_vm_ready "$vm" $((deadline - SECONDS > 1 ? deadline - SECONDS : 1)) || return 1
+    cloud_cli::wait_vm_ready "$vm" $((deadline - SECONDS > 1 ? deadline - SECONDS : 1)) || return 1
   done
-}
-
-# -- framework hooks (need multi-cluster-utils.sh: is_cloud_cluster_running) -----------------------------
-# cloud_cli::found_marker: the file start-cluster leaves when it found the cluster running. stop-cluster
-# then leaves the cluster as found (a platform's running cluster; test-all-clusters, which starts it
-# once for every framework) and removes only the marker; without it, stop-cluster destroys the cluster.
-cloud_cli::found_marker() { printf '%s/cloud-cluster-found-running' "${CC_LOCAL_STATE:-$CC_ROOT/.local-target}"; }
-
-cloud_cli::start_cluster() {
-  local marker
-  marker=$(cloud_cli::found_marker)
-  if [[ "$CC_TARGET_KIND" == local ]]; then
-    framework::local_stack_up
-  fi
-  rm -f "$marker"
-  if is_cloud_cluster_running 2>/dev/null; then
-    mkdir -p "$(dirname "$marker")"
-    : >"$marker"
-    log::info "cluster $CC_CLOUD_VM_CLUSTER_NAME already running: used as found, left running by stop-cluster"
-  else
-    log::info "cloud start: $CC_CLOUD_VM_CLI cloud start $(cloud_cli::_config_arg)"
-    test_cloud_cli_command start || log::die "start-cluster: cloud start failed: $(cloud_cli::said)" 1
-  fi
-  wait_for_cloud_cluster_ready "$CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S" || log::die "start-cluster: cluster VMs did not answer over SSH" 1
-  log::ok "cluster $CC_CLOUD_VM_CLUSTER_NAME ready"
-}
-
-cloud_cli::stop_cluster() {
-  local marker
-  marker=$(cloud_cli::found_marker)
-  if [[ -e "$marker" ]]; then
-    rm -f "$marker"
-    log::info "cluster $CC_CLOUD_VM_CLUSTER_NAME left running: start-cluster found it running"
-  else
-    log::info "cloud destroy: $CC_CLOUD_VM_CLI cloud destroy $(cloud_cli::_config_arg)"
-    test_cloud_cli_command destroy || log::warn "stop-cluster: cloud destroy failed: $(cloud_cli::said)"
-  fi
-  if [[ "$CC_TARGET_KIND" == local ]]; then
-    framework::local_stack_down
-  fi
 }
 
 cloud_cli::status() {

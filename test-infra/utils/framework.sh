@@ -203,24 +203,21 @@ framework::_checks() {
 # framework::local_stack_up: bring up the stack components this framework needs
 # (FRAMEWORK_STACK_COMPONENTS); only a stack this framework started is stopped afterwards.
 framework::local_stack_up() {
-  local marker=${CC_LOCAL_STATE:-$CC_ROOT/.local-target}/.started-by-$FRAMEWORK_NAME
   local -a components=("${FRAMEWORK_STACK_COMPONENTS[@]}")
   if CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" status "${components[@]}" >/dev/null 2>&1; then
     log::info "local stack (${components[*]}) already up; it stays up afterwards"
     return 0
   fi
-  mkdir -p "$(dirname "$marker")"
-  : >"$marker"
+  owner::note ".started-by-$FRAMEWORK_NAME"
   CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" up "${components[@]}" ||
     log::die "start-cluster: local stack failed to come up" 1
 }
 
 framework::local_stack_down() {
-  local marker=${CC_LOCAL_STATE:-$CC_ROOT/.local-target}/.started-by-$FRAMEWORK_NAME
-  if [[ -e "$marker" ]]; then
+  if owner::has ".started-by-$FRAMEWORK_NAME"; then
     CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" down "${FRAMEWORK_STACK_COMPONENTS[@]}" ||
       log::warn "stop-cluster: stack down reported a problem"
-    rm -f "$marker"
+    owner::drop ".started-by-$FRAMEWORK_NAME"
   fi
 }
 

@@ -102,7 +102,7 @@ echo "probe rc=$rc $(tail -n 1 /tmp/cc-gpu-probe.$$.err 2>/dev/null)"; rm -f /tm
 
 # gpunode::_broken DIR NODE WHY: the record of a node whose probe did not run to the end.
 gpunode::_broken() {
-  printf '{"version": 1, "node": %s, "error": %s}\n' "$(json::str "$2")" "$(json::str "$3")" >"$1/$2.json"
+  printf '{"version": 1, "node": %s, "error": %s}\n' "$(util::json_str "$2")" "$(util::json_str "$3")" >"$1/$2.json"
 }
 
 # gpunode::finish_probe: pass naming the nodes probed; fail naming each node whose probe broke.

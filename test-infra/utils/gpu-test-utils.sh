@@ -4,36 +4,36 @@
 
 gpu::_owner_id() { printf '%s' "$1"; }
 
-# get_gpu_owner PCI: prints the state file's owner of PCI (empty when free).
-get_gpu_owner() {
+# gpu::owner PCI: prints the state file's owner of PCI (empty when free).
+gpu::owner() {
   cloud_cli::facts
-  facts::get state-gpu "$1" 3
+  cloud_cli::fact state-gpu "$1" 3
 }
 
-# check_gpu_allocation VM PCI: VM owns PCI in the state file, runs, and its domain carries the GPU.
-check_gpu_allocation() {
+# gpu::held_by VM PCI: VM owns PCI in the state file, runs, and its domain carries the GPU.
+gpu::held_by() {
   local vm=$1 pci=$2 owner dom
-  owner=$(get_gpu_owner "$pci")
+  owner=$(gpu::owner "$pci")
   if [[ "$owner" != "$(gpu::_owner_id "$vm")" ]]; then
     log::error "GPU $pci: state file owner is '${owner:-nobody}', expected $(gpu::_owner_id "$vm")"
     return 1
   fi
-  dom=$(facts::domain_of "$vm")
-  if [[ "$(facts::get domain "$dom" 3)" != running ]]; then
-    log::error "GPU $pci: owner $vm's domain $dom is $(facts::get domain "$dom" 3), not running"
+  dom=$(cloud_cli::domain_of "$vm")
+  if [[ "$(cloud_cli::fact domain "$dom" 3)" != running ]]; then
+    log::error "GPU $pci: owner $vm's domain $dom is $(cloud_cli::fact domain "$dom" 3), not running"
     return 1
   fi
-  if [[ "$(facts::get domain "$dom" 6)" != "$pci" || "$(facts::get domain "$dom" 7)" == missing-hostdev ]]; then
-    log::error "GPU $pci: domain $dom does not carry it (libvirt says '$(facts::get domain "$dom" 6)' $(facts::get domain "$dom" 7))"
+  if [[ "$(cloud_cli::fact domain "$dom" 6)" != "$pci" || "$(cloud_cli::fact domain "$dom" 7)" == missing-hostdev ]]; then
+    log::error "GPU $pci: domain $dom does not carry it (libvirt says '$(cloud_cli::fact domain "$dom" 6)' $(cloud_cli::fact domain "$dom" 7))"
     return 1
   fi
-  log::ok "GPU $pci allocated to $vm ($(facts::get domain "$dom" 7))"
+  log::ok "GPU $pci allocated to $vm ($(cloud_cli::fact domain "$dom" 7))"
 }
 
-# check_gpu_released PCI [VM]: nobody owns PCI (or, given VM, at least not VM).
-check_gpu_released() {
+# gpu::released PCI [VM]: nobody owns PCI (or, given VM, at least not VM).
+gpu::released() {
   local pci=$1 vm=${2:-} owner
-  owner=$(get_gpu_owner "$pci")
+  owner=$(gpu::owner "$pci")
   if [[ -n "$vm" && "$owner" == "$(gpu::_owner_id "$vm")" ]] || [[ -z "$vm" && -n "$owner" ]]; then
     log::error "GPU $pci still owned by $owner"
     return 1
@@ -41,9 +41,9 @@ check_gpu_released() {
   log::ok "GPU $pci released${vm:+ by $vm}"
 }
 
-# test_gpu_conflict VM PCI OWNER: starting VM while OWNER holds PCI is refused, with a message naming
+# gpu::conflict VM PCI OWNER: starting VM while OWNER holds PCI is refused, with a message naming
 # the GPU and the owner; VM stays down and OWNER keeps the GPU.
-test_gpu_conflict() {
+gpu::conflict() {
   local vm=$1 pci=$2 owner=$3 ok=0 dom
   cloud_cli::run vm start "$vm" || true
   if [[ "$CLI_RC" == 0 ]]; then
@@ -55,26 +55,26 @@ test_gpu_conflict() {
     ok=1
   fi
   cloud_cli::facts
-  dom=$(facts::domain_of "$vm")
-  if [[ "$(facts::get domain "$dom" 3)" == running ]]; then
+  dom=$(cloud_cli::domain_of "$vm")
+  if [[ "$(cloud_cli::fact domain "$dom" 3)" == running ]]; then
     log::error "domain $dom of $vm is running despite the conflict"
     ok=1
   fi
-  if [[ "$(facts::get state-gpu "$pci" 3)" != "$(gpu::_owner_id "$owner")" ]]; then
-    log::error "GPU $pci owner changed to '$(facts::get state-gpu "$pci" 3)' during the refused start"
+  if [[ "$(cloud_cli::fact state-gpu "$pci" 3)" != "$(gpu::_owner_id "$owner")" ]]; then
+    log::error "GPU $pci owner changed to '$(cloud_cli::fact state-gpu "$pci" 3)' during the refused start"
     ok=1
   fi
   return "$ok"
 }
 
-# verify_vm_gpu VM PCI: the GPU is visible inside the guest (NVIDIA vendor id on its PCI bus).
+# gpu::verify_vm VM PCI: the GPU is visible inside the guest (NVIDIA vendor id on its PCI bus).
 # Returns 3 when the GPU is simulated: nothing can be seen inside a guest then.
-verify_vm_gpu() {
+gpu::verify_vm() {
   local vm=$1 pci=$2
   if cloud_cli::gpu_simulated "$pci"; then
     return 3
   fi
-  if vm::ssh "$vm" 'grep -l 0x10de /sys/bus/pci/devices/*/vendor' >/dev/null 2>&1; then
+  if cloud_cli::ssh "$vm" 'grep -l 0x10de /sys/bus/pci/devices/*/vendor' >/dev/null 2>&1; then
     log::ok "an NVIDIA device is visible inside $vm"
     return 0
   fi
@@ -82,13 +82,13 @@ verify_vm_gpu() {
   return 1
 }
 
-# test_gpu_transfer FROM TO PCI: stop FROM, start TO; TO then holds PCI and FROM does not.
-test_gpu_transfer() {
+# gpu::transfer FROM TO PCI: stop FROM, start TO; TO then holds PCI and FROM does not.
+gpu::transfer() {
   local from=$1 to=$2 pci=$3
-  test_vm_cli_command stop "$from" || return 1
-  check_gpu_released "$pci" "$from" || return 1
-  test_vm_cli_command start "$to" || return 1
-  check_gpu_allocation "$to" "$pci" || return 1
+  cloud_cli::vm_command stop "$from" || return 1
+  gpu::released "$pci" "$from" || return 1
+  cloud_cli::vm_command start "$to" || return 1
+  gpu::held_by "$to" "$pci" || return 1
 }
 
 # gpu::shared: "PCI HOLDER OTHER" for each GPU configured for more than one VM, where HOLDER is

@@ -34,7 +34,7 @@ runtime::require_registry() {
 }
 
 # runtime::registry_host: host:port of the registry (what image references start with).
-runtime::registry_host() { registry::host "$CC_HPC_CONTAINERS_REGISTRY_URL"; }
+runtime::registry_host() { util::registry_host "$CC_HPC_CONTAINERS_REGISTRY_URL"; }
 
 # runtime::registry_get PATH OUT [CURL_ARGS...]: GET the registry's PATH with the login, the body into
 # file OUT; the HTTP status in REGISTRY_STATUS (000: no answer).
@@ -75,7 +75,7 @@ runtime::container_env() {
   CC_CTR_BIND=$(IFS=:; printf '%s' "${binds[*]}")
   export CC_CTR_BIND
   export CC_CTR_AUTHFILE=$SLURM_JOB_DIR/.registry-auth.json
-  registry::write_login "$CC_CTR_AUTHFILE" "$CC_HPC_CONTAINERS_REGISTRY_URL" "${CC_HPC_CONTAINERS_REGISTRY_USERNAME:-}" \
+  util::registry_login "$CC_CTR_AUTHFILE" "$CC_HPC_CONTAINERS_REGISTRY_URL" "${CC_HPC_CONTAINERS_REGISTRY_USERNAME:-}" \
     "${CC_HPC_CONTAINERS_REGISTRY_PASSWORD:-}"
   [[ -z "${SLURM_AS_USER:-}" ]] || chown "$SLURM_AS_USER:" "$CC_CTR_AUTHFILE"
   slurm::program hpc-runtime/programs/container-run.sh

@@ -7,6 +7,8 @@ CC_ROOT=$(cd "$CC_UTILS/../.." && pwd)
 source "$CC_UTILS/log.sh"
 # shellcheck source=test-infra/utils/util.sh
 source "$CC_UTILS/util.sh"
+# shellcheck source=test-infra/utils/owner.sh
+source "$CC_UTILS/owner.sh"
 
 # The project's venv, when there is one, provides the clustercheck helper.
 if [[ -x "$CC_ROOT/.venv/bin/clustercheck" && ":$PATH:" != *":$CC_ROOT/.venv/bin:"* ]]; then

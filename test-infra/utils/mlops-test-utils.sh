@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # MLOps stack helpers for checks (CLOUD-TEST-5): facts from the Python helper, and the spec's
-# test_minio_bucket, test_mlflow_api and deploy_test_inference_service. Needs check.sh loaded.
+# mlops::bucket_roundtrip, mlops::mlflow_api and mlops::deploy_inference_service. Needs check.sh loaded.
 
 # shellcheck source=test-infra/utils/facts.sh
 source "$CC_UTILS/facts.sh"
@@ -27,14 +27,14 @@ mlops::require_serving() {
   [[ -n "${CC_MLOPS_SERVING_MODEL_NAME:-}" ]] || check::skip "no served model in this target's config (mlops.serving)"
 }
 
-# test_minio_bucket BUCKET: BUCKET is visible to the configured credentials.
-test_minio_bucket() {
+# mlops::bucket_roundtrip BUCKET: BUCKET is visible to the configured credentials.
+mlops::bucket_roundtrip() {
   facts::run s3-probe s3 probe >/dev/null
   grep -qx "bucket	$1" "$CC_ARTIFACT_DIR/s3-probe.tsv"
 }
 
 # test_mlflow_api: MLflow is healthy and its experiments API creates, finds and deletes.
-test_mlflow_api() {
+mlops::mlflow_api() {
   facts::run mlflow-health mlflow health >/dev/null
   [[ "$(facts::get mlflow-health health)" == "200 OK" ]] || return 1
   facts::run mlflow-experiments mlflow experiments >/dev/null
@@ -45,7 +45,7 @@ test_mlflow_api() {
 # deploy_test_inference_service: serve the registered model. With kubernetes.inference, as a KServe
 # InferenceService; on the local target the stack starts its model servers (idempotent); elsewhere
 # each endpoint's configured start_command runs.
-deploy_test_inference_service() {
+mlops::deploy_inference_service() {
   if [[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]]; then
     # On Kubernetes: an InferenceService of the registered model, Ready and predicting (kept running).
     local out

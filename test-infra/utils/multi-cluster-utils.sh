@@ -35,14 +35,14 @@ mc::_slurm_up() {
 }
 
 # is_cloud_cluster_running: the cloud cluster is started and each of its autostart VMs runs.
-is_cloud_cluster_running() {
+mc::cloud_running() {
   mc::facts || return 1
   [[ "$(mc::field state cloud)" == running ]] && mc::_vms_up cloud
 }
 
 # is_hpc_cluster_running: SLURM answers with a responding node and, where the config has HPC VMs, the
 # HPC cluster is started with each of its autostart VMs running.
-is_hpc_cluster_running() {
+mc::hpc_running() {
   mc::_slurm_up || return 1
   [[ -n "${CC_HPC_CLUSTER_NAME:-}" ]] || return 0
   mc::facts || return 1
@@ -50,7 +50,7 @@ is_hpc_cluster_running() {
 }
 
 # get_multi_cluster_status: one line per cluster and one per GPU holder, for people and logs.
-get_multi_cluster_status() {
+mc::status() {
   local kind slurm=down
   mc::facts || { log::error "cluster CLI did not answer"; return 1; }
   mc::_slurm_up && slurm=up
@@ -64,7 +64,7 @@ get_multi_cluster_status() {
 
 # validate_multi_cluster_resources: host CPUs, memory and GPUs against what both clusters need at their
 # peak; on a shortfall, one error line naming each missing resource, and exit status 1.
-validate_multi_cluster_resources() {
+mc::validate_resources() {
   local out rc=0
   out=$(clustercheck multi resources --config "$CC_CONFIG_FILE" 2>&1) || rc=$?
   if ((rc != 0)); then
@@ -100,7 +100,7 @@ mc::wait_vms() {
   local vm vms
   if [[ "$1" == hpc ]]; then vms=$(mc::hpc_vms autostart); else vms=$(cloud_cli::vms autostart); fi
   for vm in $vms; do
-    wait_for_vm_ready "$vm" || return 1
+    cloud_cli::wait_vm_ready "$vm" || return 1
   done
 }
 

@@ -70,14 +70,14 @@ pcie::targets() {
   for vm in $(cloud_cli::vms gpu); do
     pci=$(cloud_cli::vm_field "$vm" GPU)
     cloud_cli::gpu_simulated "$pci" && continue
-    [[ "$(facts::get domain "$(facts::domain_of "$vm")" 3)" == running ]] && printf '%s\n' "$vm"
+    [[ "$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)" == running ]] && printf '%s\n' "$vm"
   done
   return 0
 }
 
 # pcie::on TARGET CMD: run the shell command CMD on the host or in the VM.
 pcie::on() {
-  if [[ "$1" == host ]]; then bash -c "$2"; else vm::ssh "$1" "$2"; fi
+  if [[ "$1" == host ]]; then bash -c "$2"; else cloud_cli::ssh "$1" "$2"; fi
 }
 
 # pcie::require_targets WHAT: PCIE_TARGETS, or skip naming why there is none.

@@ -58,8 +58,8 @@ runner::_suite_of() {
 # runner::_record NAME SUITE STATUS MESSAGE DURATION ATTEMPTS FLAKY EXIT
 runner::_record() {
   printf '{"name":%s,"suite":%s,"status":%s,"message":%s,"duration_s":%s,"attempts":%s,"flaky":%s,"exit_code":%s,"artifacts":%s}\n' \
-    "$(json::str "$1")" "$(json::str "$2")" "$(json::str "$3")" "$(json::str "$4")" "$5" "$6" "$7" "$8" \
-    "$(json::str "artifacts/$1")" >>"$RUN_DIR/results.jsonl"
+    "$(util::json_str "$1")" "$(util::json_str "$2")" "$(util::json_str "$3")" "$(util::json_str "$4")" "$5" "$6" "$7" "$8" \
+    "$(util::json_str "artifacts/$1")" >>"$RUN_DIR/results.jsonl"
 }
 
 runner::_status_of() {

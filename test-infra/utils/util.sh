@@ -46,8 +46,8 @@ util::stop_pid() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
-# json::str VALUE: VALUE as a JSON string literal (quotes included).
-json::str() {
+# util::json_str VALUE: VALUE as a JSON string literal (quotes included).
+util::json_str() {
   local s=$1
   s=${s//\\/\\\\}
   s=${s//\"/\\\"}
@@ -62,15 +62,15 @@ json::str() {
 util::now() { date +%s.%N; }
 util::elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
 
-# registry::host URL: host:port of a registry URL (what image references start with).
-registry::host() { local u=${1#*://}; printf '%s\n' "${u%%/*}"; }
+# util::registry_host URL: host:port of a registry URL (what image references start with).
+util::registry_host() { local u=${1#*://}; printf '%s\n' "${u%%/*}"; }
 
-# registry::write_login FILE URL USER PASSWORD: a podman/docker login file (mode 600) for the registry,
+# util::registry_login FILE URL USER PASSWORD: a podman/docker login file (mode 600) for the registry,
 # so that no password is on a command line.
-registry::write_login() {
+util::registry_login() {
   (
     umask 077
-    printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$(registry::host "$2")" "$(printf '%s:%s' "$3" "$4" | base64 -w0)" >"$1"
+    printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$(util::registry_host "$2")" "$(printf '%s:%s' "$3" "$4" | base64 -w0)" >"$1"
   )
 }
 

@@ -51,8 +51,8 @@ setup() {
   [[ "$output" == *"timed out after 1s waiting for never"* ]]
 }
 
-@test "json::str escapes quotes, backslashes, newlines and control characters" {
-  s=$(json::str $'a"b\\c\nd\te\001')
+@test "util::json_str escapes quotes, backslashes, newlines and control characters" {
+  s=$(util::json_str $'a"b\\c\nd\te\001')
   python3 -c 'import json,sys; assert json.loads(sys.argv[1]) == "a\"b\\c\nd\te", sys.argv[1]' "$s"
 }
 

@@ -13,20 +13,20 @@ setup() {
   PATH=$BATS_TEST_TMPDIR/bin:$PATH
   export CC_CLOUD_VM_CLUSTER_LIBVIRT_URI=test:///fake CC_VM_GONE_GRACE_S=1
   ANSWERS=no
-  vm::ssh() { [[ "$ANSWERS" == yes ]]; }
+  cloud_cli::ssh() { [[ "$ANSWERS" == yes ]]; }
 }
 
 @test "a guest that answers over SSH is ready" {
   printf 'running\n' >"$BATS_TEST_TMPDIR/state"
   ANSWERS=yes
-  run wait_for_vm_ready vm-a 5
+  run cloud_cli::wait_vm_ready vm-a 5
   [ "$status" -eq 0 ]
 }
 
 @test "a domain shut off: fails after the grace, not at the timeout, naming the state" {
   printf 'shut off\n\n' >"$BATS_TEST_TMPDIR/state"
   start=$SECONDS
-  run wait_for_vm_ready vm-a 60
+  run cloud_cli::wait_vm_ready vm-a 60
   [ "$status" -eq 1 ]
   [ $((SECONDS - start)) -le 5 ]
   [[ "$output" == *"VM vm-a will not answer over SSH: libvirt shows its domain shut off"* ]]
@@ -34,7 +34,7 @@ setup() {
 
 @test "a running domain that never answers: fails at the timeout" {
   printf 'running\n' >"$BATS_TEST_TMPDIR/state"
-  run wait_for_vm_ready vm-a 2
+  run cloud_cli::wait_vm_ready vm-a 2
   [ "$status" -eq 1 ]
   [[ "$output" == *"timed out after 2s waiting for VM vm-a to answer over SSH"* ]]
 }
@@ -42,7 +42,7 @@ setup() {
 @test "libvirt not reachable: the state is unknown, so it waits for the timeout" {
   rm -f "$BATS_TEST_TMPDIR/bin/virsh"
   unset CC_CLOUD_VM_CLUSTER_LIBVIRT_URI
-  run wait_for_vm_ready vm-a 2
+  run cloud_cli::wait_vm_ready vm-a 2
   [ "$status" -eq 1 ]
   [[ "$output" == *"timed out after 2s"* ]]
 }
