@@ -18,7 +18,7 @@ FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(hpc)
 
 framework::hook_status() {
-  if [[ "${CC_GPU_NODE_RUNS_ON:-host}" == slurm ]]; then
+  if [[ "$CC_GPU_NODE_RUNS_ON" == slurm ]]; then
     slurm::framework_status "$OPT_CONFIG"
   else
     clustercheck gpu inventory || true

@@ -19,10 +19,10 @@ FRAMEWORK_SUITES=(pcie-passthrough)
 FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(libvirt)
 
-framework::hook_start_cluster() { [[ "${CC_PCIE_PASSTHROUGH_MODE:-vms}" == host ]] || cloud_cluster::start; }
-framework::hook_stop_cluster() { [[ "${CC_PCIE_PASSTHROUGH_MODE:-vms}" == host ]] || cloud_cluster::stop; }
+framework::hook_start_cluster() { [[ "$CC_PCIE_PASSTHROUGH_MODE" == host ]] || cloud_cluster::start; }
+framework::hook_stop_cluster() { [[ "$CC_PCIE_PASSTHROUGH_MODE" == host ]] || cloud_cluster::stop; }
 framework::hook_status() {
-  if [[ "${CC_PCIE_PASSTHROUGH_MODE:-vms}" == host ]]; then
+  if [[ "$CC_PCIE_PASSTHROUGH_MODE" == host ]]; then
     clustercheck gpu inventory || true
   else
     cloud_cli::status

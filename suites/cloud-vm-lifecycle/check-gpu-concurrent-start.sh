@@ -15,7 +15,7 @@ n=${CC_CLOUD_VM_CONCURRENT_STARTS:-${#sharers[@]}}
 ((n <= ${#sharers[@]})) || n=${#sharers[@]}
 sharers=("${sharers[@]:0:n}")
 ((n >= 2)) || check::skip "fewer than two VMs share GPU $pci"
-rounds=${CC_CLOUD_VM_CONCURRENT_ROUNDS:-6}
+rounds=$CC_CLOUD_VM_CONCURRENT_ROUNDS
 util::trap_add "for v in ${sharers[*]}; do cloud_cli::run vm stop \"\$v\" >/dev/null 2>&1 || true; done; cloud_cli::run vm start '$holder' >/dev/null 2>&1 || true" EXIT
 
 # round K: the sharers started together once; what went wrong is noted as "round K: ...". OWNER is the

@@ -6,7 +6,7 @@ set -euo pipefail
 # shellcheck source=suites/cloud-vm-lifecycle/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-cycles=${CC_CLOUD_VM_LIFECYCLE_CYCLES:-1}
+cycles=$CC_CLOUD_VM_LIFECYCLE_CYCLES
 for ((c = 1; c <= cycles; c++)); do
   log::info "cycle $c/$cycles: cloud stop"
   cloud_cli::cluster_command stop || check::fail "cycle $c: cloud stop failed: $(cloud_cli::said)"

@@ -11,6 +11,6 @@ k8s::require "a Kubernetes cluster running the InferenceService (autoscaling and
 
 k8s::facts up scaling up
 after=$(facts::get up scaled_up_after_s)
-[[ "$after" =~ ^[0-9.]+$ ]] || check::fail "$(facts::get up baseline_replicas) replica(s) under $CC_INFERENCE_LOAD_RATE_RPS req/s: $after"
+[[ "$after" =~ ^[0-9.]+$ ]] || check::fail "$(facts::get up baseline_replicas) replica(s) under $(facts::get up offered_rate) req/s: $after"
 check::metric scale_up "$after" s "<=" "$CC_INFERENCE_OBJECTIVES_AUTOSCALE_S" || true
 check::finish "$(facts::get up baseline_replicas) -> $(facts::get up max_replicas) replicas $after s into the load"

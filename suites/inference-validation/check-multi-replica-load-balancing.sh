@@ -11,7 +11,7 @@ k8s::require "a Kubernetes cluster running the InferenceService (autoscaling and
 
 k8s::facts lb scaling balance
 n=$(facts::get lb replicas)
-((n >= 2)) || check::skip "one replica under $CC_INFERENCE_LOAD_RATE_RPS req/s: nothing to balance (raise kubernetes.inference.min_replicas)"
+((n >= 2)) || check::skip "one replica under $(facts::get lb offered_rate) req/s: nothing to balance (raise kubernetes.inference.min_replicas)"
 mean=$(facts::matching lb cpu. | awk -F '\t' '{ s += $2; n++ } END { if (n) printf "%.1f", s / n }')
 [[ -n "$mean" ]] || check::error "metrics.k8s.io reported no CPU for the replicas"
 while IFS=$'\t' read -r key cpu; do

@@ -106,14 +106,14 @@ mlops::_start_mlflow() {
 mlops::_start_server() {
   case $1 in
     model-server)
-      local port slow=${CC_MLOPS_LOCAL_SERVING_SLOWDOWN:-1}
+      local port slow=$CC_MLOPS_LOCAL_SERVING_SLOWDOWN
       port=$(mlops::_port "$(mlops::_endpoint mlflow)")
       if awk -v f="$slow" 'BEGIN { exit !(f > 1) }'; then
         # The slowed-down server (a baseline regression to show): the real one behind a proxy that
         # makes each answer take $slow times as long; one process group, stopped as one.
         proc::start model-server python3 "$CC_ROOT/test-infra/local/slowdown_proxy.py" --listen "$port" \
-          --upstream-port "${CC_MLOPS_LOCAL_SERVING_INNER_PORT:-15011}" --factor "$slow" -- \
-          mlflow models serve -m "$MODEL_URI" --env-manager local -h 127.0.0.1 -p "${CC_MLOPS_LOCAL_SERVING_INNER_PORT:-15011}"
+          --upstream-port "$CC_MLOPS_LOCAL_SERVING_INNER_PORT" --factor "$slow" -- \
+          mlflow models serve -m "$MODEL_URI" --env-manager local -h 127.0.0.1 -p "$CC_MLOPS_LOCAL_SERVING_INNER_PORT"
         log::warn "model-server: slowed down ${slow}x (mlops.local.serving_slowdown)"
       else
         proc::start model-server mlflow models serve -m "$MODEL_URI" --env-manager local -h 127.0.0.1 -p "$port"

@@ -27,7 +27,7 @@ cloud_cli::run() {
   read -ra cli <<<"$CC_CLOUD_VM_CLI"
   state=$(cloud_cli::state_for "$@")
   CLI_RC=0
-  CLI_OUTPUT=$(timeout -k 5 "${CC_CLOUD_VM_TIMEOUTS_CLI_S:-180}" "${cli[@]}" --state "$state" "$@" 2>&1) || CLI_RC=$?
+  CLI_OUTPUT=$(timeout -k 5 "$CC_CLOUD_VM_TIMEOUTS_CLI_S" "${cli[@]}" --state "$state" "$@" 2>&1) || CLI_RC=$?
   log::debug "$CC_CLOUD_VM_CLI --state $state $* -> exit $CLI_RC"
   if [[ -n "${CC_ARTIFACT_DIR:-}" ]]; then
     printf '$ %s --state %s %s  (exit %s)\n%s\n' "$CC_CLOUD_VM_CLI" "$state" "$*" "$CLI_RC" "$CLI_OUTPUT" >>"$CC_ARTIFACT_DIR/cli.log"
@@ -188,7 +188,7 @@ cloud_cli::ssh() {
   local ip
   ip=$(cloud_cli::vm_field "$vm" IP) || return 2
   ssh -i "$CC_CLOUD_VM_SSH_PRIVATE_KEY" -o BatchMode=yes -o StrictHostKeyChecking=no \
-    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout="${CC_CLOUD_VM_SSH_CONNECT_TIMEOUT_S:-5}" \
+    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout="$CC_CLOUD_VM_SSH_CONNECT_TIMEOUT_S" \
     "$CC_CLOUD_VM_SSH_USER@$ip" "$@"
 }
 
@@ -205,7 +205,7 @@ cloud_cli::domain_state() {
 # flight) rather than at the timeout - a CLI that only says it started a VM costs seconds, not minutes.
 CC_VM_GONE_GRACE_S=${CC_VM_GONE_GRACE_S:-5}
 cloud_cli::wait_vm_ready() {
-  local vm=$1 timeout=${2:-${CC_CLOUD_VM_TIMEOUTS_VM_READY_S:-120}}
+  local vm=$1 timeout=${2:-$CC_CLOUD_VM_TIMEOUTS_VM_READY_S}
   VM_WAIT_START=$SECONDS VM_DOWN=
   if ! util::wait_for "$timeout" "VM $vm to answer over SSH" cloud_cli::_answers_or_down "$vm"; then
     cloud_cli::console_tail "$vm"
@@ -240,7 +240,7 @@ cloud_cli::_answers_or_down() {
 
 # cloud_cli::wait_cluster_ready [TIMEOUT_S]: every autostart VM answers over SSH.
 cloud_cli::wait_cluster_ready() {
-  local timeout=${1:-${CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S:-300}} vm deadline
+  local timeout=${1:-$CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S} vm deadline
   deadline=$((SECONDS + ${timeout%.*}))
   for vm in $(cloud_cli::vms autostart); do
     cloud_cli::wait_vm_ready "$vm" $((deadline - SECONDS > 1 ? deadline - SECONDS : 1)) || return 1

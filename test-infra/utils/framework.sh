@@ -168,10 +168,10 @@ framework::load_config() {
   [[ "$CC_TARGET_KIND" != local ]] || export CC_STACK_CONFIG=$CC_CONFIG_FILE
   RUN_CONFIG_FILE=$CC_CONFIG_FILE
   RUN_NAME=$FRAMEWORK_NAME
-  RUN_JOBS=${OPT_JOBS:-${CC_RUNNER_JOBS:-1}}
-  RUN_TIMEOUT=${OPT_TIMEOUT:-${CC_RUNNER_TIMEOUT_S:-600}}
+  RUN_JOBS=${OPT_JOBS:-$CC_RUNNER_JOBS}
+  RUN_TIMEOUT=${OPT_TIMEOUT:-$CC_RUNNER_TIMEOUT_S}
   RUN_TIMEOUT=${RUN_TIMEOUT%.*}
-  RUN_RETRIES=${OPT_RETRIES:-${CC_RUNNER_RETRIES:-0}}
+  RUN_RETRIES=${OPT_RETRIES:-$CC_RUNNER_RETRIES}
   RUN_FILTER=$OPT_FILTER
   RUN_DIR=$OPT_REPORT_DIR
   export RUN_FAIL_ON_SKIP
@@ -181,7 +181,7 @@ framework::load_config() {
 # framework::_baseline_options: a baseline that is corrupt, from another target, or a place one cannot
 # be saved is refused here, before anything starts (one line, exit 2).
 framework::_baseline_options() {
-  RUN_BASELINE='' RUN_SAVE_BASELINE='' RUN_BASELINE_RUNS=${OPT_BASELINE_RUNS:-${CC_RUNNER_BASELINE_RUNS:-5}}
+  RUN_BASELINE='' RUN_SAVE_BASELINE='' RUN_BASELINE_RUNS=${OPT_BASELINE_RUNS:-$CC_RUNNER_BASELINE_RUNS}
   RUN_HISTORY=$(util::history_file "$CC_TARGET_NAME" "${CC_RUNNER_HISTORY_FILE:-}")
   if [[ -n "$OPT_BASELINE$OPT_SAVE_BASELINE" ]]; then
     clustercheck baseline check --config "$CC_CONFIG_FILE" ${OPT_BASELINE:+--baseline "$OPT_BASELINE"} \

@@ -8,7 +8,7 @@ GPUNODE_NOTES=()
 
 # gpunode::init: where the probes run (gpu_node.runs_on); SLURM's fan-out needs its utilities.
 gpunode::init() {
-  GPUNODE_ON=${CC_GPU_NODE_RUNS_ON:-host}
+  GPUNODE_ON=$CC_GPU_NODE_RUNS_ON
   case $GPUNODE_ON in
     slurm)
       # shellcheck source=test-infra/utils/slurm-utils.sh
@@ -26,9 +26,9 @@ gpunode::init() {
 
 # gpunode::_probe_args: the probe's options from the config.
 gpunode::_probe_args() {
-  local -a args=(--memtest-fraction "${CC_GPU_NODE_ACTIVE_MEMTEST_FRACTION:-0.8}"
-    --xid-lookback-s "${CC_GPU_NODE_XID_KERNEL_LOG_LOOKBACK_S:-3600}" --hold-s "${CC_GPU_NODE_XID_WATCH_S:-1}")
-  [[ "${CC_GPU_NODE_ACTIVE_ENABLED:-true}" == true ]] || args+=(--passive)
+  local -a args=(--memtest-fraction "$CC_GPU_NODE_ACTIVE_MEMTEST_FRACTION"
+    --xid-lookback-s "$CC_GPU_NODE_XID_KERNEL_LOG_LOOKBACK_S" --hold-s "$CC_GPU_NODE_XID_WATCH_S")
+  [[ "$CC_GPU_NODE_ACTIVE_ENABLED" == true ]] || args+=(--passive)
   printf '%q ' "${args[@]}"
 }
 
@@ -65,7 +65,7 @@ gpunode::_probe_host() {
   local node rc=0
   node=$(hostname -s)
   # shellcheck disable=SC2046 # the options and environment are quoted by printf %q
-  eval "$(gpunode::_sim_env "$node") timeout -k 10 ${CC_GPU_NODE_PROBE_TIMEOUT_S:-300} clustercheck gpu-node probe --node $(printf %q "$node") --out $(printf %q "$1/$node.json") $(gpunode::_probe_args)" \
+  eval "$(gpunode::_sim_env "$node") timeout -k 10 $CC_GPU_NODE_PROBE_TIMEOUT_S clustercheck gpu-node probe --node $(printf %q "$node") --out $(printf %q "$1/$node.json") $(gpunode::_probe_args)" \
     2>"$CC_ARTIFACT_DIR/probe-$node.err" || rc=$?
   ((rc == 0 || rc == 3)) || gpunode::_broken "$1" "$node" "the probe ended with exit $rc: $(tail -n 1 "$CC_ARTIFACT_DIR/probe-$node.err")"
 }
@@ -84,7 +84,7 @@ if [[ -n "$sim_dir" ]]; then
   export PYTHONPATH='$(printf %q "${CC_GPU_NODE_SIMULATED_NVML_MODULE:-}")' CC_NVML_SIM=$f
 fi
 rc=0
-timeout -k 10 '"${CC_GPU_NODE_PROBE_TIMEOUT_S:-300}"' '$(printf %q "$CC_HPC_SLURM_PYTHON")' -m clustercheck gpu-node probe --node "$node" --out '$(printf %q "$SLURM_JOB_DIR/probes")'/"$node.json" '"$(gpunode::_probe_args)"' 2>/tmp/cc-gpu-probe.$$.err >/dev/null || rc=$?
+timeout -k 10 '"$CC_GPU_NODE_PROBE_TIMEOUT_S"' '$(printf %q "$CC_HPC_SLURM_PYTHON")' -m clustercheck gpu-node probe --node "$node" --out '$(printf %q "$SLURM_JOB_DIR/probes")'/"$node.json" '"$(gpunode::_probe_args)"' 2>/tmp/cc-gpu-probe.$$.err >/dev/null || rc=$?
 echo "probe rc=$rc $(tail -n 1 /tmp/cc-gpu-probe.$$.err 2>/dev/null)"; rm -f /tmp/cc-gpu-probe.$$.err'
   health::gather gpu_probe "$body" "${gres[@]}"
   for node in "${HEALTH_NODES[@]}"; do
@@ -135,7 +135,7 @@ gpunode::records() {
   run_dir=$(dirname "$(dirname "$CC_ARTIFACT_DIR")")
   shared=$run_dir/artifacts/check-gpu-probe
   if grep -qx check-gpu-probe "$run_dir/planned.txt" 2>/dev/null; then
-    limit=$((${CC_GPU_NODE_PROBE_TIMEOUT_S:-300} + 120))
+    limit=$((CC_GPU_NODE_PROBE_TIMEOUT_S + 120))
     # a mark older than this run's plan is a previous run's
     util::wait_for "$limit" "check-gpu-probe to finish" gpunode::_probed "$shared" "$run_dir/planned.txt" ||
       check::error "check-gpu-probe did not finish within ${limit}s"
@@ -194,7 +194,7 @@ gpunode::read_verdict() {
 # gpunode::_drain CHECK: with gpu_node.drain_on_failure (never by default), drain every SLURM node the
 # check failed, the reason naming the check and what it saw.
 gpunode::_drain() {
-  [[ "${CC_GPU_NODE_DRAIN_ON_FAILURE:-false}" == true && "$GPUNODE_ON" == slurm ]] || return 0
+  [[ "$CC_GPU_NODE_DRAIN_ON_FAILURE" == true && "$GPUNODE_ON" == slurm ]] || return 0
   local node status why reason
   while IFS=$'\t' read -r node status why; do
     [[ "$status" == failed ]] || continue

@@ -8,7 +8,7 @@ MC_FACTS=
 # mc::facts: refresh both clusters' states from the cluster CLI (clustercheck multi clusters).
 mc::facts() {
   MC_FACTS=${CC_ARTIFACT_DIR:-${FRAMEWORK_TMP:-/tmp}}/clusters.tsv
-  clustercheck multi clusters --config "$CC_CONFIG_FILE" --timeout "${CC_CLOUD_VM_TIMEOUTS_CLI_S:-180}" >"$MC_FACTS"
+  clustercheck multi clusters --config "$CC_CONFIG_FILE" >"$MC_FACTS"
 }
 
 # mc::field KEY KIND [COLUMN]: column COLUMN (default 3) of the KEY line for cluster KIND (cloud|hpc).

@@ -11,6 +11,7 @@ import os
 import re
 from importlib import resources
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 from clustercheck.errors import UserError
 
@@ -118,10 +119,41 @@ def _cross_checks(data: dict[str, Any], path: str) -> None:
     if data.get("mlops"):
         _mlops_checks(data["mlops"], path)
     if data.get("hpc", {}).get("local"):
+        _hpc_local_derived(data, path)
         _hpc_local_nodes(data["hpc"], path)
     gpu_node = data.get("gpu_node", {})
     if gpu_node.get("runs_on") == "kubernetes" and not gpu_node.get("kubernetes", {}).get("image"):
         raise ConfigError(path, "gpu_node.kubernetes.image", "needed with runs_on kubernetes: the image the probe Jobs run")
+
+
+def _loopback_port(url: str | None) -> int | None:
+    if not url:
+        return None
+    parsed = urlsplit(url)
+    return parsed.port if parsed.hostname in ("127.0.0.1", "localhost") and parsed.port else None
+
+
+def _hpc_local_derived(data: dict[str, Any], path: str) -> None:
+    """What the local SLURM cluster is built with, from the keys that state each fact once: the nodes'
+    CPUs and memory from hpc.slurm, the job user from hpc.runtime, the registry's and Prometheus's
+    ports from their URLs, and the host services jobs reach from the URLs of MLflow and the registry."""
+    hpc = data["hpc"]
+    local, slurm = hpc["local"], hpc["slurm"]
+    for key, source in (("cpus", "cpus_per_node"), ("memory_mib", "memory_mib_per_node")):
+        if key not in local and source not in slurm:
+            raise ConfigError(path, f"hpc.slurm.{source}", f"is missing: it sizes each local node (hpc.local.{key})")
+        local.setdefault(key, slurm.get(source))
+        if slurm.get(source, local[key]) != local[key]:
+            raise ConfigError(path, f"hpc.local.{key}", f"is {local[key]} but hpc.slurm.{source} says {slurm[source]}")
+    local.setdefault("job_user", hpc.get("runtime", {}).get("job_user") or "ccjob")
+    registry = _loopback_port(hpc.get("containers", {}).get("registry", {}).get("url"))
+    prometheus = _loopback_port(hpc.get("monitoring", {}).get("prometheus_url"))
+    if registry:
+        local["registry_port"] = registry
+    if prometheus:
+        local["prometheus_port"] = prometheus
+    mlflow = _loopback_port(data.get("mlops", {}).get("mlflow", {}).get("url"))
+    local["host_ports"] = [p for p in (mlflow, registry) if p and p not in local["host_ports"]] + local["host_ports"]
 
 
 def _hpc_local_nodes(hpc: dict[str, Any], path: str) -> None:

@@ -40,6 +40,7 @@ def load_plots(summary: dict[str, Any], title: str) -> None:
 
 def load(cfg: dict[str, Any], rate: float, duration: float, with_gpu: bool) -> None:
     spec = load_spec(cfg, rate, duration)
+    emit("offered_rate", f"{spec.rate:g}")
     kind, why = gpu.source(cfg["gpu"]) if with_gpu else ("", "not asked")
     emit("gpu_source", kind or f"none: {why}")
     if kind:

@@ -25,6 +25,7 @@ def _load(inference: dict[str, Any], duration: float) -> threading.Thread:
 
     spec = load_spec(inference, inference["load"]["rate_rps"], duration)
     spec.warmup_s = 0.0
+    emit("offered_rate", f"{spec.rate:g}")
 
     def go() -> None:
         from clustercheck.bench import engine
