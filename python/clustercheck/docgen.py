@@ -190,13 +190,66 @@ def dependency_matrix(fws: list[Framework], root: str) -> str:
 
 
 DOCS = {"00-test-inventory.md": "inventory", "02-component-matrix.md": "components",
-        "03-framework-specifications.md": "specs", "04-dependency-matrix.md": "dependencies"}
+        "03-framework-specifications.md": "specs", "04-dependency-matrix.md": "dependencies",
+        "05-configuration-reference.md": "configuration"}
+
+# A generated block inside a hand-written page: its rows come from the code, the prose around it does not.
+BLOCK = re.compile(r"(<!-- generated: ([a-z-]+) \(clustercheck docs generate\) -->\n).*?(<!-- end generated -->)", re.S)
+PAGES_WITH_BLOCKS = ("README.md",)
+
+
+def _make_targets(root: str) -> dict[str, str]:
+    """framework script -> the make target that runs the whole framework (the first that does)."""
+    text = _read(os.path.join(root, "Makefile")) if os.path.exists(os.path.join(root, "Makefile")) else ""
+    found: dict[str, str] = {}
+    for target, script in re.findall(r"^([a-z-]+):.*\n\t\$\(FW\)/(test-[a-z-]+-framework\.sh) (?:e2e|all-scenarios) \$\(ARGS\)$",
+                                      text, re.M):
+        found.setdefault(script, target)
+    return found
+
+
+def _suites(suites: list[str]) -> str:
+    """hpc-slurm/a, hpc-slurm/b -> `hpc-slurm/{a,b}`"""
+    groups: dict[str, list[str]] = {}
+    for suite in suites:
+        top, _, sub = suite.partition("/")
+        groups.setdefault(top, []).append(sub)
+    return ", ".join(f"`{top}/{{{','.join(subs)}}}`" if all(subs) else f"`{top}`" for top, subs in groups.items())
+
+
+def framework_table(fws: list[Framework], root: str) -> str:
+    targets = _make_targets(root)
+    rows = ["| framework | make | suites | checks |", "| --- | --- | --- | --- |"]
+    for fw in fws:
+        script = os.path.basename(fw.path)
+        make = f"`make {targets[script]}`" if script in targets else "-"
+        count = sum(len(checks(root, suite)) for suite in fw.suites)
+        rows.append(f"| `{fw.path}` | {make} | {_suites(fw.suites)} | {count} |")
+    return "\n".join(rows) + "\n"
+
+
+def fill_blocks(text: str, blocks: dict[str, str]) -> str:
+    return BLOCK.sub(lambda m: m.group(1) + blocks[m.group(2)] + m.group(3) if m.group(2) in blocks else m.group(0), text)
 
 
 def render_all(root: str) -> dict[str, str]:
+    from clustercheck import docref
+
     fws = frameworks(root)
     return {"00-test-inventory.md": inventory(fws, root), "02-component-matrix.md": component_matrix(fws, root),
-            "03-framework-specifications.md": specifications(fws), "04-dependency-matrix.md": dependency_matrix(fws, root)}
+            "03-framework-specifications.md": specifications(fws), "04-dependency-matrix.md": dependency_matrix(fws, root),
+            "05-configuration-reference.md": docref.reference()}
+
+
+def render_blocks(root: str) -> dict[str, str]:
+    """The hand-written pages that hold generated blocks, with those blocks filled (missing pages left out)."""
+    blocks = {"frameworks": framework_table(frameworks(root), root)}
+    out = {}
+    for name in PAGES_WITH_BLOCKS:
+        path = os.path.join(root, name)
+        if os.path.exists(path):
+            out[path] = fill_blocks(_read(path), blocks)
+    return out
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -218,8 +271,8 @@ def generate(root: str, out: str, check_only: bool) -> None:
     if not check_only:
         paths.writable_dir(out, "--out")
     stale = []
-    for name, text in render_all(root).items():
-        path = os.path.join(out, name)
+    documents = {os.path.join(out, name): text for name, text in render_all(root).items()}
+    for path, text in {**documents, **render_blocks(root)}.items():
         current = _read(path) if os.path.exists(path) else None
         if current != text:
             stale.append(path)

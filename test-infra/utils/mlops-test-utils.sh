@@ -33,7 +33,7 @@ mlops::bucket_roundtrip() {
   grep -qx "bucket	$1" "$CC_ARTIFACT_DIR/s3-probe.tsv"
 }
 
-# test_mlflow_api: MLflow is healthy and its experiments API creates, finds and deletes.
+# mlops::mlflow_api: MLflow is healthy and its experiments API creates, finds and deletes.
 mlops::mlflow_api() {
   facts::run mlflow-health mlflow health >/dev/null
   [[ "$(facts::get mlflow-health health)" == "200 OK" ]] || return 1
@@ -42,7 +42,7 @@ mlops::mlflow_api() {
     "$(facts::get mlflow-experiments stage_after_delete)" == deleted ]]
 }
 
-# deploy_test_inference_service: serve the registered model. With kubernetes.inference, as a KServe
+# mlops::deploy_inference_service: serve the registered model. With kubernetes.inference, as a KServe
 # InferenceService; on the local target the stack starts its model servers (idempotent); elsewhere
 # each endpoint's configured start_command runs.
 mlops::deploy_inference_service() {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The cloud and HPC clusters on one host (CLOUD-TEST-5): are they running, what do they hold, do they
 # fit. Needs the exported config and cloud-cli-utils.sh, slurm-utils.sh (and check.sh in checks).
-# The names without a namespace are the CLOUD-TEST-5 utilities; the rest are mc:: helpers.
+# CLOUD-TEST-5's utilities are here under this file's namespace (is_cloud_cluster_running is
+# mc::cloud_running, get_multi_cluster_status mc::status, validate_multi_cluster_resources
+# mc::validate_resources).
 
 MC_FACTS=
 
@@ -34,13 +36,13 @@ mc::_slurm_up() {
   [[ "$(sinfo -h -p "$CC_HPC_SLURM_PARTITION" -t idle,mixed,allocated,completing -o '%D' 2>/dev/null | head -n 1)" =~ ^[1-9] ]]
 }
 
-# is_cloud_cluster_running: the cloud cluster is started and each of its autostart VMs runs.
+# mc::cloud_running: the cloud cluster is started and each of its autostart VMs runs.
 mc::cloud_running() {
   mc::facts || return 1
   [[ "$(mc::field state cloud)" == running ]] && mc::_vms_up cloud
 }
 
-# is_hpc_cluster_running: SLURM answers with a responding node and, where the config has HPC VMs, the
+# mc::hpc_running: SLURM answers with a responding node and, where the config has HPC VMs, the
 # HPC cluster is started with each of its autostart VMs running.
 mc::hpc_running() {
   mc::_slurm_up || return 1
@@ -49,7 +51,7 @@ mc::hpc_running() {
   [[ "$(mc::field state hpc)" == running ]] && mc::_vms_up hpc
 }
 
-# get_multi_cluster_status: one line per cluster and one per GPU holder, for people and logs.
+# mc::status: one line per cluster and one per GPU holder, for people and logs.
 mc::status() {
   local kind slurm=down
   mc::facts || { log::error "cluster CLI did not answer"; return 1; }
@@ -62,7 +64,7 @@ mc::status() {
   awk -F '\t' '$1 == "vm" && $5 != "-" && !seen[$5]++ { printf "gpu    %-14s %-10s %s (%s)\n", $5, ($6 == "-" ? "free" : "owner"), $6, $3 }' "$MC_FACTS"
 }
 
-# validate_multi_cluster_resources: host CPUs, memory and GPUs against what both clusters need at their
+# mc::validate_resources: host CPUs, memory and GPUs against what both clusters need at their
 # peak; on a shortfall, one error line naming each missing resource, and exit status 1.
 mc::validate_resources() {
   local out rc=0

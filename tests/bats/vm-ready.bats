@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# wait_for_vm_ready: a guest that answers is ready; one whose domain libvirt shows shut off fails after
+# cloud_cli::wait_vm_ready: a guest that answers is ready; one whose domain libvirt shows shut off fails after
 # the grace, naming the state; one that runs but never answers fails at the timeout.
 
 setup() {

@@ -37,7 +37,7 @@ def key_path(parts: Any) -> str:
     return out
 
 
-def _schema() -> dict[str, Any]:
+def schema() -> dict[str, Any]:
     text = resources.files("clustercheck.config").joinpath("schema.json").read_text()
     return json.loads(text)
 
@@ -55,7 +55,7 @@ def _validator() -> Any:
         yield from base.VALIDATORS["properties"](validator, properties, instance, schema)
 
     cls = jsonschema.validators.extend(base, {"properties": set_defaults})
-    return cls(_schema())
+    return cls(schema())
 
 
 # Validators whose messages name keys only, never the value that failed.
