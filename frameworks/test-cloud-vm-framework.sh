@@ -1,20 +1,13 @@
 #!/usr/bin/env bash
 # Cloud VM framework (CLOUD-TEST-1): cluster and single-VM lifecycle, GPU ownership, via the ai-how CLI.
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 # shellcheck source=test-infra/utils/framework.sh
-source "$CC_UTILS/framework.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/multi-cluster-utils.sh
-source "$CC_UTILS/multi-cluster-utils.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
 # shellcheck source=test-infra/utils/cloud-cluster.sh
 source "$CC_UTILS/cloud-cluster.sh"
 
 FRAMEWORK_NAME=cloud-vm
 FRAMEWORK_SUITES=(cloud-vm-lifecycle)
-FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(libvirt)
 
 framework::hook_start_cluster() { cloud_cluster::start; }

@@ -5,16 +5,13 @@
 # says: this host, every node of the SLURM partition through one srun, or a Kubernetes Job per node.
 # The local target probes its SLURM nodes' simulated GPUs (passive checks; the active ones skip).
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 # shellcheck source=test-infra/utils/framework.sh
-source "$CC_UTILS/framework.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
 # shellcheck source=test-infra/utils/slurm-utils.sh
 source "$CC_UTILS/slurm-utils.sh"
 
 FRAMEWORK_NAME=gpu-node
 FRAMEWORK_SUITES=(gpu-node)
-FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(hpc)
 
 framework::hook_status() {

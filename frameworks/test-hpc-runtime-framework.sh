@@ -3,17 +3,14 @@
 # GPU devices), rootless containers and the image registry, containers in SLURM jobs (GPUs, MPI across
 # nodes), the cluster's prolog/epilog and failure diagnosis, monitoring, and distributed training.
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 # shellcheck source=test-infra/utils/framework.sh
-source "$CC_UTILS/framework.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
 # shellcheck source=test-infra/utils/slurm-utils.sh
 source "$CC_UTILS/slurm-utils.sh"
 
 FRAMEWORK_NAME=hpc-runtime
 FRAMEWORK_SUITES=(hpc-runtime/cgroup-isolation hpc-runtime/container-runtime hpc-runtime/container-registry
   hpc-runtime/container-integration hpc-runtime/job-scripts hpc-runtime/monitoring hpc-runtime/distributed-training)
-FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(hpc)
 
 framework::hook_status() { slurm::framework_status "$OPT_CONFIG"; }

@@ -3,17 +3,14 @@
 # jobs over every node, TCP between nodes, MPI), the seed's job examples, failure recovery (opt-in on a
 # real cluster) and node health fanned out to every node through one srun.
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 # shellcheck source=test-infra/utils/framework.sh
-source "$CC_UTILS/framework.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
 # shellcheck source=test-infra/utils/slurm-utils.sh
 source "$CC_UTILS/slurm-utils.sh"
 
 FRAMEWORK_NAME=hpc-slurm
 FRAMEWORK_SUITES=(hpc-slurm/slurm-controller hpc-slurm/slurm-compute hpc-slurm/slurm-job-examples
   hpc-slurm/slurm-failure-recovery hpc-slurm/node-health)
-FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(hpc)
 
 framework::hook_status() { slurm::framework_status "$OPT_CONFIG"; }

@@ -2,14 +2,11 @@
 # Inference framework (CLOUD-TEST-4): deployment, model loading, endpoint, answers, cold start,
 # latency and throughput under open-loop load, GPU utilisation, and (on Kubernetes) autoscaling.
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 # shellcheck source=test-infra/utils/framework.sh
-source "$CC_UTILS/framework.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
 
 FRAMEWORK_NAME=inference
 FRAMEWORK_SUITES=(inference-validation)
-FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(mlops)
 
 framework::hook_deploy() {

@@ -2,14 +2,11 @@
 # Kubernetes framework (CLOUD-TEST-2): cluster health, Kubespray components, pod networking, DNS,
 # Calico, ingress, metrics-server, GPU device plugin and GPU scheduling - against kubernetes.kubeconfig.
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 # shellcheck source=test-infra/utils/framework.sh
-source "$CC_UTILS/framework.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
 
 FRAMEWORK_NAME=kubernetes
 FRAMEWORK_SUITES=(kubernetes-cluster)
-FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 
 framework::hook_start_cluster() {
   log::info "start-cluster: the cluster is deployed by Kubespray; nothing to start (${CC_KUBERNETES_KUBECONFIG:-no kubeconfig configured})"

@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
 # MLOps stack framework (CLOUD-TEST-3): S3 object storage, PostgreSQL, MLflow, model serving and KServe.
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 # shellcheck source=test-infra/utils/framework.sh
-source "$CC_UTILS/framework.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
 
 FRAMEWORK_NAME=mlops-stack
 FRAMEWORK_SUITES=(mlops-stack/minio mlops-stack/postgresql mlops-stack/mlflow mlops-stack/kserve)
-FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(mlops)
 
 framework::hook_deploy() {

@@ -2,20 +2,13 @@
 # Multi-cluster framework (CLOUD-TEST-5): the seven scenarios of the cloud and HPC clusters sharing one
 # host and its GPUs, with SLURM jobs on the multi-node HPC cluster (checked by the HPC SLURM framework).
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 # shellcheck source=test-infra/utils/framework.sh
-source "$CC_UTILS/framework.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/multi-cluster-utils.sh
-source "$CC_UTILS/multi-cluster-utils.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
 # shellcheck source=test-infra/utils/cloud-cluster.sh
 source "$CC_UTILS/cloud-cluster.sh"
 
 FRAMEWORK_NAME=multi-cluster
 FRAMEWORK_SUITES=(multi-cluster)
-FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(libvirt mlops hpc)
 FRAMEWORK_EXTRA_HELP="
 Scenario commands (each an e2e run of a selection):

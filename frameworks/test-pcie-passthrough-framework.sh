@@ -3,20 +3,13 @@
 # the VM's domain, the state file's owner) and the guest side (NVIDIA driver, /dev/nvidia*, NVML with
 # the expected model and memory). pcie_passthrough.mode host runs the guest-side checks on this host.
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
 # shellcheck source=test-infra/utils/framework.sh
-source "$CC_UTILS/framework.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/multi-cluster-utils.sh
-source "$CC_UTILS/multi-cluster-utils.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
 # shellcheck source=test-infra/utils/cloud-cluster.sh
 source "$CC_UTILS/cloud-cluster.sh"
 
 FRAMEWORK_NAME=pcie-passthrough
 FRAMEWORK_SUITES=(pcie-passthrough)
-FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_STACK_COMPONENTS=(libvirt)
 
 framework::hook_start_cluster() { [[ "$CC_PCIE_PASSTHROUGH_MODE" == host ]] || cloud_cluster::start; }

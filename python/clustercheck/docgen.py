@@ -64,6 +64,7 @@ REQUIRES = {
     "inference::require": "an inference endpoint (`inference` section)",
     "inference::require_gpu": "a GPU to sample (NVML on this node, or `inference.gpu.prometheus_url`)",
     "k8s::require": "a Kubernetes cluster (`kubernetes.kubeconfig`)",
+    "inference::require_isvc": "a Kubernetes cluster running the InferenceService (`kubernetes.inference`)",
     "cloud_cli::require": "a cloud cluster CLI and libvirt",
     "slurm::require": "a SLURM cluster (`hpc.slurm`)",
     "mc::require_clusters": "a cloud and an HPC cluster in the cluster YAML (`cloud_vm.cli_config`)",

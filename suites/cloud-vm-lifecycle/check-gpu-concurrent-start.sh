@@ -44,7 +44,7 @@ round() {
   cloud_cli::facts
   check::expect_eq "round $k: owner of GPU $pci in global-state.json" "$(cloud_cli::fact state-gpu "$pci" 3)" "$OWNER"
   for vm in "${sharers[@]}"; do
-    [[ "$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)" == running ]] && running+=("$vm")
+    [[ "$(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 3)" == running ]] && running+=("$vm")
     [[ "$(cloud_cli::fact state-vm "$vm" 3)" == running ]] && recorded+=("$vm")
   done
   check::expect_eq "round $k: sharers running in libvirt" "${running[*]}" "$OWNER"

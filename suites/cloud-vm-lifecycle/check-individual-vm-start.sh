@@ -12,7 +12,7 @@ cloud_cli::vm_command stop "$vm" || check::error "could not stop $vm to set up t
 start=$(util::now)
 cloud_cli::vm_command start "$vm" || check::fail "vm start $vm failed: $(cloud_cli::said)"
 cloud_cli::facts
-check::expect_eq "$vm domain after start" "$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)" running
+check::expect_eq "$vm domain after start" "$(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 3)" running
 check::expect_eq "$vm state-file status" "$(cloud_cli::fact state-vm "$vm" 3)" running
 if cloud_cli::wait_vm_ready "$vm"; then
   check::metric vm_boot_s "$(util::elapsed "$start")" s "<=" "$CC_CLOUD_VM_THRESHOLDS_VM_BOOT_S" || true

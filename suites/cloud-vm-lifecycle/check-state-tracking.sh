@@ -9,14 +9,14 @@ cloud_cli::facts
 for vm in $(cloud_cli::vms); do
   recorded=$(cloud_cli::fact state-vm "$vm" 3)
   [[ -n "$recorded" ]] || { check::note_failure "$vm: missing from the state file"; continue; }
-  actual=$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)
+  actual=$(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 3)
   [[ "$actual" == running ]] || actual=stopped
   check::expect_eq "$vm: state file vs libvirt" "$recorded" "$actual"
 done
 while IFS=$'\t' read -r _ pci owner; do
   vm=$owner
   cloud_cli::is_cloud_vm "$vm" || continue
-  check::expect_eq "GPU $pci owner $vm is running" "$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)" running
+  check::expect_eq "GPU $pci owner $vm is running" "$(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 3)" running
   check::expect_eq "GPU $pci owner $vm is configured with it" "$(cloud_cli::vm_field "$vm" GPU)" "$pci"
 done < <(awk -F '\t' '$1 == "state-gpu"' "$FACTS_FILE")
 # A GPU carried by two running domains means two VMs believe they own it.

@@ -12,7 +12,7 @@ for ((c = 1; c <= cycles; c++)); do
   cloud_cli::cluster_command stop || check::fail "cycle $c: cloud stop failed: $(cloud_cli::said)"
   cloud_cli::facts
   for vm in $(cloud_cli::vms); do
-    state=$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)
+    state=$(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 3)
     check::expect "cycle $c: $vm stopped (libvirt: $state)" test "$state" != running
   done
   check::expect "cycle $c: no GPU owned after cloud stop" test -z "$(awk -F '\t' '$1 == "state-gpu"' "$FACTS_FILE")"
@@ -23,7 +23,7 @@ for ((c = 1; c <= cycles; c++)); do
   check::metric "cluster_start_s" "$(util::elapsed "$start")" s "<=" "$CC_CLOUD_VM_THRESHOLDS_VM_BOOT_S" || true
   cloud_cli::facts
   for vm in $(cloud_cli::vms autostart); do
-    state=$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)
+    state=$(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 3)
     check::expect "cycle $c: $vm running again (libvirt: $state)" test "$state" == running
   done
 done

@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cloud_cli::facts
 for vm in $(cloud_cli::vms); do
   cloud_cli::vm_command status "$vm" || { check::note_failure "vm status $vm failed: $(cloud_cli::said)"; continue; }
-  actual=$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)
+  actual=$(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 3)
   # ai-how reports libvirt's state words: running, shutoff.
   [[ "$actual" == running ]] && word=running || word=shutoff
   check::expect_eq "vm status $vm: State" "$(cloud_cli::status_field State)" "$word"

@@ -5,9 +5,7 @@
 set -euo pipefail
 # shellcheck source=suites/inference-validation/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-k8s::require "a Kubernetes cluster running the InferenceService (autoscaling and replicas are Kubernetes')"
-[[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]] ||
-  check::skip "no InferenceService to watch in this target's config (kubernetes.inference)"
+inference::require_isvc
 
 k8s::facts lb scaling balance
 n=$(facts::get lb replicas)

@@ -177,7 +177,7 @@ cloud_cli::domain_of() { cloud_cli::fact state-vm "$1" 4; }
 # releases the VM's GPU whoever holds it, so stopping a VM that never started would free the holder's.
 cloud_cli::stop_if_running() {
   cloud_cli::facts
-  [[ "$(facts::get domain "$(cloud_cli::domain_of "$1")" 3)" == running ]] || return 0
+  [[ "$(cloud_cli::fact domain "$(cloud_cli::domain_of "$1")" 3)" == running ]] || return 0
   cloud_cli::run vm stop "$1" >/dev/null 2>&1 || true
 }
 

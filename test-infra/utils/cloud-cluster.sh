@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # The cloud cluster as a framework's start-cluster / stop-cluster: brought up through the cluster CLI,
-# or used as found when it already runs (and then left running). Needs cloud-cli-utils.sh and
-# multi-cluster-utils.sh (whether the cluster runs) and framework.sh (the local stack).
+# or used as found when it already runs (and then left running). Sources the cluster CLI's utilities and
+# multi-cluster-utils.sh (whether the cluster runs); needs framework.sh (the local stack).
+
+# shellcheck source=test-infra/utils/cloud-cli-utils.sh
+source "$CC_UTILS/cloud-cli-utils.sh"
+# shellcheck source=test-infra/utils/multi-cluster-utils.sh
+source "$CC_UTILS/multi-cluster-utils.sh"
 
 # cloud_cluster::found_record: the record start-cluster leaves when it found the cluster running.
 # stop-cluster then leaves the cluster as found (a platform's running cluster; test-all-clusters, which

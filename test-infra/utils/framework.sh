@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The framework CLI shared by every frameworks/test-*-framework.sh. A framework sets
-#   FRAMEWORK_NAME, FRAMEWORK_SUITES (dirs under suites/), FRAMEWORK_DEFAULT_CONFIG,
+#   FRAMEWORK_NAME, FRAMEWORK_SUITES (dirs under suites/), FRAMEWORK_DEFAULT_CONFIG (default: local.yaml),
 #   FRAMEWORK_STACK_COMPONENTS (the parts of the local stack it runs against: libvirt, mlops)
 # and may define framework::hook_start_cluster, _deploy, _stop_cluster, _status, and extra commands as
 # framework::cmd_<name> (listed under FRAMEWORK_EXTRA_HELP); then calls
 #   framework::main "$@"
+# shellcheck source=test-infra/utils/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/init.sh"
 # shellcheck source=test-infra/utils/runner.sh
 source "$CC_UTILS/runner.sh"
 
 FRAMEWORK_STACK_COMPONENTS=()
+FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml
 FRAMEWORK_EXTRA_HELP=
 
 framework::_opts_help() {

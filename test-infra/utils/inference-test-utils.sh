@@ -10,6 +10,14 @@ inference::require() {
   [[ -n "${CC_INFERENCE_ENDPOINT_URL:-}" ]] || check::skip "no inference endpoint in this target's config (inference section)"
 }
 
+# inference::require_isvc: skip unless a Kubernetes cluster runs the InferenceService whose replicas a
+# check watches (autoscaling and replicas are Kubernetes').
+inference::require_isvc() {
+  k8s::require "a Kubernetes cluster running the InferenceService (autoscaling and replicas are Kubernetes')"
+  [[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]] ||
+    check::skip "no InferenceService to watch in this target's config (kubernetes.inference)"
+}
+
 # inference::require_gpu: skip when GPU utilisation cannot be sampled here, with the reason.
 inference::require_gpu() {
   facts::run gpu-source inference gpu-source >/dev/null

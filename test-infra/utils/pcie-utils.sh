@@ -70,7 +70,7 @@ pcie::targets() {
   for vm in $(cloud_cli::vms gpu); do
     pci=$(cloud_cli::vm_field "$vm" GPU)
     cloud_cli::gpu_simulated "$pci" && continue
-    [[ "$(facts::get domain "$(cloud_cli::domain_of "$vm")" 3)" == running ]] && printf '%s\n' "$vm"
+    [[ "$(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 3)" == running ]] && printf '%s\n' "$vm"
   done
   return 0
 }

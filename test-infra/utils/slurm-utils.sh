@@ -252,6 +252,12 @@ slurm::partition_nodes() { sinfo -h -N -p "$CC_HPC_SLURM_PARTITION" -o '%N' 2>/d
 # slurm::usable_state STATE: true for a node state that takes jobs (slurm-node-state.sh has the table).
 slurm::usable_state() { slurm_state::takes_jobs "$1"; }
 
+# slurm::job_nodes: the preflight of a check that runs jobs over the partition, then slurm::usable_nodes.
+slurm::job_nodes() {
+  slurm::preflight
+  slurm::usable_nodes
+}
+
 # slurm::usable_nodes: sort the partition's nodes by what their state says (slurm-node-state.sh):
 # SLURM_USABLE (take jobs), SLURM_OUT ("node (meaning: reason)", out of service on purpose),
 # SLURM_FAULT (broken or in a state nobody listed, same form) and SLURM_UNUSABLE (SLURM_OUT + SLURM_FAULT).

@@ -133,3 +133,12 @@ teardown() {
   local cmd
   for cmd in "${ON_TEARDOWN[@]}"; do eval "$cmd" >&3 2>&1 || true; done
 }
+
+# e2e_passes REPORT_DIR: the framework's e2e exits 0 and writes a report valid against the JUnit XSD
+# (its output stays in $output for the test's own assertions).
+e2e_passes() {
+  run "$FW" e2e --report-dir "$1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$1/junit.xml"
+}

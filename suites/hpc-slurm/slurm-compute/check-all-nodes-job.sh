@@ -5,8 +5,7 @@ set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-slurm::preflight
-slurm::usable_nodes
+slurm::job_nodes
 nodes=("${SLURM_USABLE[@]}")
 n=${#nodes[@]}
 for node in "${SLURM_FAULT[@]}"; do check::note_failure "node $node takes no jobs"; done

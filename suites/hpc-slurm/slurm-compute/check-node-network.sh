@@ -6,8 +6,7 @@ set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-slurm::preflight
-slurm::usable_nodes
+slurm::job_nodes
 nodes=("${SLURM_USABLE[@]}")
 n=${#nodes[@]}
 ((n >= 2)) || check::skip "needs two nodes that take jobs to connect; partition $CC_HPC_SLURM_PARTITION has $n$( ((${#SLURM_UNUSABLE[@]} == 0)) || printf ' (others: %s)' "$(slurm::listing "${SLURM_UNUSABLE[@]}")")"

@@ -6,8 +6,7 @@ set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-slurm::preflight
-slurm::usable_nodes
+slurm::job_nodes
 nodes=("${SLURM_USABLE[@]}")
 n=${#nodes[@]}
 # shellcheck disable=SC2016 # expanded by the job's shell
