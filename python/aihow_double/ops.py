@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from clustercheck.aihow import cluster_yaml
-from clustercheck.aihow import state as aistate
+import libvirt  # heavy C extension: imported on first use
+
 from aihow_double import xml
 from aihow_double.store import ClusterStateFile, GlobalState, now
+from clustercheck.aihow import cluster_yaml
+from clustercheck.aihow import state as aistate
 
 TITLES = {"cloud": "Cloud", "hpc": "HPC"}
 LISTS = {"cloud": "worker_nodes", "hpc": "compute_nodes"}
@@ -28,8 +30,6 @@ class DriverError(Exception):
 
 
 def _libvirt() -> Any:
-    import libvirt  # heavy C extension: imported on first use
-
     libvirt.registerErrorHandler(lambda *_: None, None)  # errors arrive as exceptions, not stderr noise
     return libvirt
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import click
 
@@ -66,8 +68,6 @@ def cli() -> None:
 def main() -> None:
     """Console entry point. A usage mistake is one line naming the option and exit 2 (click's own
     display is three lines); unexpected exceptions become one line and exit 2 (CC_DEBUG=1 shows them)."""
-    import os
-    import sys
 
     try:
         cli.main(standalone_mode=False)

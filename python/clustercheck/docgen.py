@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import click
 
-from clustercheck import proc
+from clustercheck import paths, proc
 from clustercheck.command import Group
+from clustercheck.errors import UserError
 
 # Which checks validate each component: a pattern over check names (the component matrix's rows);
 # everything else is read from the files.
@@ -264,8 +265,6 @@ def docs() -> None:
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 when a document on disk differs.")
 def generate(root: str, out: str, check_only: bool) -> None:
     """Write (or with --check, compare) the test inventory, component and dependency matrices and specs."""
-    from clustercheck import paths
-    from clustercheck.errors import UserError
 
     if not os.path.isdir(os.path.join(root, "frameworks")):
         raise UserError(f"--root: {root} is not the repository root (it has no frameworks/ folder)")

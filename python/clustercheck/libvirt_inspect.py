@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import xml.etree.ElementTree as ET
 from typing import Any, Iterator
 
 import click
+import libvirt as lv
 
 from clustercheck.command import Group
 from clustercheck.errors import UserError
@@ -91,7 +93,6 @@ def facts(
     all_state_domains: bool,
 ) -> None:
     """Print state, domain, disk and network facts as tab-separated lines."""
-    import libvirt as lv
 
     lv.registerErrorHandler(lambda *_: None, None)
     lines: list[list[str]] = []
@@ -122,7 +123,6 @@ def watch_state(state_files: tuple[str, ...], stop_file: str, max_seconds: float
     """Read the state files over and over while something changes them: each must parse as JSON every
     time (a missing file is fine: not written yet, or removed). Prints `reads N`, then `invalid FILE: ERROR`
     lines; exit 1 when any read was invalid."""
-    import time
 
     from clustercheck.aihow import state as aistate
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from clustercheck.errors import UserError
 
@@ -66,7 +67,6 @@ def readable_file(path: str, option: str) -> str:
 
 def http_url(url: str, option: str) -> str:
     """URL is an http(s) URL with a host."""
-    from urllib.parse import urlsplit
 
     try:
         parts = urlsplit(url)

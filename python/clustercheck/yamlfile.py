@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import yaml  # a few ms; the CLI's --help stays without it
+
 
 def read(path: str, error: Callable[[str, str, str], Exception]) -> Any:
     """The file's data; ERROR(path, where, problem) is raised for a missing, unreadable or invalid file."""
-    import yaml  # a few ms; the CLI's --help stays without it
 
     try:
         with open(path, encoding="utf-8") as fh:

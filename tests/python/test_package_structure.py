@@ -127,3 +127,30 @@ def test_every_command_rejects_a_repeated_option() -> None:
     odd = [path for path, cmd in _walk(cli, "clustercheck") if not isinstance(cmd, (Command, Group))]
     assert not odd, f"commands without the repeated-option rule: {odd}"
     assert click.Command.parse_args is Command.__mro__[1].parse_args  # click itself is left as it is
+
+
+HEAVY = {"kubernetes", "boto3", "botocore", "mlflow", "torch", "pynvml", "sklearn", "numpy", "uvloop", "requests",
+         "aiohttp", "jsonschema"}
+
+
+def test_imports_are_at_the_top_but_the_heavy_clients_and_subcommands() -> None:
+    """The rule clustercheck/__init__.py states: a function imports only a heavy client, or, in a command
+    module, the clustercheck module that implements a subcommand; a heavy client is never imported at
+    the top of a module."""
+    odd = []
+    for module, path in _modules():
+        tree = ast.parse(path.read_text(), str(path))
+        is_command_module = "@click." in path.read_text()
+        top = {id(n) for n in tree.body}
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            name = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+            first = "clustercheck" if isinstance(node, ast.ImportFrom) and node.level else (name or "").split(".")[0]
+            where = f"{path.relative_to(PYTHON)}:{node.lineno}: {name}"
+            if id(node) in top:
+                if first in HEAVY:
+                    odd.append(f"{where} (a heavy client at the top)")
+            elif first not in HEAVY and not (is_command_module and first in PACKAGES):
+                odd.append(f"{where} (imported inside a function)")
+    assert not odd, "imports against the rule in clustercheck/__init__.py:\n" + "\n".join(odd)

@@ -16,6 +16,7 @@ import os
 import re
 from typing import Any
 
+from clustercheck import yamlfile
 from clustercheck.errors import UserError
 
 KINDS = ("cloud", "hpc")
@@ -29,8 +30,6 @@ class ClusterYamlError(UserError):
 
 
 def load_yaml(path: str) -> dict[str, Any]:
-    from clustercheck import yamlfile
-
     data = yamlfile.read(path, ClusterYamlError)
     if not isinstance(data, dict) or not isinstance(data.get("clusters"), dict):
         raise ClusterYamlError(path, "clusters", "missing: not an ai-how cluster configuration")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 
 import click
 
+from clustercheck import paths
 from clustercheck.command import Group
 from clustercheck.config import resolve
-from clustercheck.errors import UserError
+from clustercheck.errors import CheckFailed, UserError
 
 
 @click.group(cls=Group)
@@ -32,7 +34,6 @@ def baseline() -> None:
 def check_cmd(baseline_path: str | None, save_path: str | None, config_path: str) -> None:
     """Before a run: refuse a baseline that is corrupt or was saved on another target, or a place a
     baseline cannot be saved (one line, exit 2; nothing written)."""
-    from clustercheck import paths
     from clustercheck.baseline import store
 
     if save_path:
@@ -58,7 +59,6 @@ def _runs_text(counts: tuple[int, int]) -> str:
 @click.option("--framework", "frameworks", multiple=True, help="Framework names noted in the file.")
 def save_cmd(run_dirs: tuple[str, ...], config_path: str, out_path: str, frameworks: tuple[str, ...]) -> None:
     """Write the metrics of the checks that passed in RUN_DIR(s) as a baseline."""
-    from clustercheck import paths
     from clustercheck.baseline import store
 
     paths.writable_file(out_path, "--out")
@@ -77,7 +77,6 @@ def save_cmd(run_dirs: tuple[str, ...], config_path: str, out_path: str, framewo
 @click.argument("baselines", nargs=-1, required=True)
 def merge_cmd(out_path: str, baselines: tuple[str, ...]) -> None:
     """Put baselines saved one by one (one target) together: each metric keeps every run."""
-    from clustercheck import paths
     from clustercheck.baseline import store
 
     paths.writable_file(out_path, "--out")
@@ -102,7 +101,6 @@ def judge_cmd(baseline_path: str, config_path: str, check_name: str, metrics_pat
     """Print each metric against its baseline's runs; exit 1 when one regressed (worse than every baseline
     run by more than the tolerance or min_change). A metric too noisy to judge is said so, not failed."""
     from clustercheck.baseline import judge, store
-    from clustercheck.errors import CheckFailed
 
     cfg = resolve.whole(config_path)
     data = store.load(baseline_path, target=cfg["target"]["name"])
@@ -144,9 +142,7 @@ def history_cmd(history_path: str, check_name: str | None, metric_name: str | No
                 baseline_path: str | None) -> None:
     """Print each metric's values over the last runs, oldest first, with their spread (lowest-highest,
     median) and, with --baseline, the band of the baseline's runs."""
-    import statistics
 
-    from clustercheck import paths
     from clustercheck.baseline import judge, store
 
     paths.readable_file(history_path, "--history")

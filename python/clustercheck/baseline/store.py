@@ -19,6 +19,7 @@ import tempfile
 from datetime import datetime, timezone
 from typing import Any
 
+from clustercheck import paths
 from clustercheck.baseline import direction
 from clustercheck.errors import UserError
 
@@ -151,7 +152,6 @@ def write_json_atomic(path: str, data: Any) -> None:
 
 def load(path: str, option: str = "--baseline", target: str | None = None) -> dict[str, Any]:
     """A baseline file, checked: one UserError line naming the file for anything wrong with it."""
-    from clustercheck import paths
 
     paths.readable_file(path, option)
     try:

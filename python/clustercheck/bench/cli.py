@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from clustercheck import paths
 from clustercheck.command import Group
 from clustercheck.errors import UserError
 
@@ -33,7 +34,6 @@ def _spec(url: str, request: Any, **kw: Any) -> Any:
 
 def _check_inputs(url: str, out: str | None) -> None:
     """Before any load is sent: the URL is one, and --out can be written."""
-    from clustercheck import paths
 
     paths.http_url(url, "URL")
     if out is not None:

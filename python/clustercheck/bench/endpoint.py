@@ -9,6 +9,7 @@ from typing import Any
 from clustercheck.bench import engine, protocols
 from clustercheck.facts import describe
 
+
 def get(url: str, timeout: float) -> tuple[int, Any]:
     import requests
 

@@ -7,6 +7,8 @@ import threading
 import time
 from typing import Any
 
+from clustercheck.gpu_inventory import inventory
+
 
 def nvml_devices(indices: list[int] | None) -> tuple[list[int], str]:
     """The GPU indices NVML can read here, or [] and why not."""
@@ -68,8 +70,6 @@ class Sampler:
         serving = self.gpu.get("indices")
         if self.kind == "nvml":
             import pynvml
-
-            from clustercheck.gpu_inventory import inventory
 
             for g in inventory():
                 self.labels[str(g["index"])] = {**g, "serving": serving is None or g["index"] in serving}

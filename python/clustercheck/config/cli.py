@@ -8,6 +8,7 @@ import tempfile
 
 import click
 
+from clustercheck import paths
 from clustercheck.command import Group
 from clustercheck.config import export, load
 
@@ -47,7 +48,6 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--secrets-out", help="Also write the values outputs must mask to this file, one per line (mode 600).")
 def export_cmd(path: str, output: str | None, secrets_out: str | None) -> None:
     """Print PATH as a shell-safe env file for checks to source."""
-    from clustercheck import paths
 
     for option, target in (("--output", output), ("--secrets-out", secrets_out)):
         if target is not None:
@@ -64,7 +64,6 @@ def export_cmd(path: str, output: str | None, secrets_out: str | None) -> None:
 @click.option("--output", "-o", help="Write to this file (atomically, mode 600) instead of stdout.")
 def dump(path: str, output: str | None) -> None:
     """Print PATH as JSON with defaults filled in and paths resolved (e.g. as Ansible extra vars)."""
-    from clustercheck import paths
 
     if output is not None:
         paths.writable_file(output, "--output")

@@ -13,6 +13,8 @@ from importlib import resources
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+from clustercheck import yamlfile
+from clustercheck.aihow import cluster_yaml
 from clustercheck.errors import UserError
 
 # Keys whose values are paths; relative ones are resolved against the config file's directory.
@@ -175,7 +177,6 @@ def _hpc_local_nodes(hpc: dict[str, Any], path: str) -> None:
 def _platform_clusters(data: dict[str, Any], path: str) -> None:
     """cloud_vm.cluster and hpc.cluster, derived from the platform's cluster YAML (cloud_vm.cli_config):
     a user describes the cluster once, in ai-how's own format, and every check reads the same names."""
-    from clustercheck.aihow import cluster_yaml
 
     cloud_vm = data.get("cloud_vm")
     if not cloud_vm:
@@ -234,7 +235,6 @@ def _resolve_paths(node: Any, base_dir: str) -> None:
 
 def load(path: str) -> dict[str, Any]:
     """Read, validate and normalise a config file; raise ConfigError on any problem."""
-    from clustercheck import yamlfile
 
     data = yamlfile.read(path, ConfigError)
     try:

@@ -6,10 +6,13 @@ start cost more than the measurements (on the H200: 2.4 s for everything after s
 
 from __future__ import annotations
 
+import datetime
 import os
 import socket
 import time
 from typing import Any, Callable
+
+from clustercheck.bench.collectives import bus_bandwidth
 
 GEMM_N = 8192
 COPY_BYTES = 2 << 30
@@ -143,8 +146,6 @@ def _free_port() -> int:
 
 
 def _allreduce_rank(rank: int, world: int, port: int, nbytes: int, iters: int, results: Any) -> None:
-    import datetime
-
     import torch
     import torch.distributed as dist
 
@@ -171,7 +172,6 @@ def nccl_allreduce(world: int, nbytes: int = NCCL_BYTES, iters: int = 10) -> dic
     """All-reduce over WORLD local GPUs (one process each); busbw as nccl-tests defines it."""
     import torch.multiprocessing as mp
 
-    from clustercheck.bench.collectives import bus_bandwidth
 
     os.environ.update(QUIET_NCCL)
     manager = mp.Manager()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import yaml
 
 from clustercheck.command import Group
 from clustercheck.config import resolve
@@ -142,7 +143,6 @@ def health_cmd(config_path: str | None, settings_path: Path | None, node: str) -
 @click.option("--node", "specs", multiple=True, metavar="NAME:GPUS", help="write the Job for this node (repeatable)")
 def k8s_jobs_cmd(config_path: str, specs: tuple[str, ...]) -> None:
     """Print the Jobs (YAML, one document each) that probe the given GPU nodes."""
-    import yaml
 
     from clustercheck.gpunode import k8s_jobs
 

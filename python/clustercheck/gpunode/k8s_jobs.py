@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from clustercheck.gpunode.active import QUIET_NCCL
+from clustercheck.k8s.pods import namespace
 
 GPU = "nvidia.com/gpu"
 
@@ -77,7 +78,6 @@ def run(cluster: Any, gpu_node: dict[str, Any], out: Path) -> list[str]:
     """Probe every GPU node at once; one record per node in OUT. Returns the nodes probed."""
     from kubernetes import client
 
-    from clustercheck.k8s.pods import namespace
 
     batch = client.BatchV1Api(cluster.api)
     nodes = gpu_nodes(cluster)

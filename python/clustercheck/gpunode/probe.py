@@ -10,7 +10,7 @@ import socket
 import time
 from typing import Any
 
-from clustercheck.gpunode import kernel_log
+from clustercheck.gpunode import active, kernel_log
 from clustercheck.gpunode.nvml_probe import Nvml, Watch, health, inventory, sample
 
 PROBE_VERSION = 1
@@ -52,8 +52,6 @@ def run(node: str, skip_active: str, memtest_fraction: float, xid_lookback_s: fl
 
 
 def _active(watch: Watch, count: int, memtest_fraction: float) -> dict[str, Any]:
-    from clustercheck.gpunode import active
-
     t0 = time.perf_counter()
     torch, why = active.available()
     if torch is None:

@@ -7,9 +7,9 @@ import os
 import click
 
 from clustercheck.command import Group
-from clustercheck.errors import UserError
 from clustercheck.config import resolve
-from clustercheck.facts import config_option
+from clustercheck.errors import UserError
+from clustercheck.facts import config_option, emit
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,7 +81,6 @@ def replica_scaling(config: str | None) -> None:
 def per_gpu(config: str | None, max_rate: float) -> None:
     """Divide MAX_RATE by the GPUs serving (NVML), or judge it per instance without a GPU."""
     from clustercheck.inference import runs
-    from clustercheck.facts import emit
 
     cfg = resolve.inference(config)
     rate, count, basis = runs.throughput_per_gpu(cfg, max_rate)
@@ -95,7 +94,6 @@ def per_gpu(config: str | None, max_rate: float) -> None:
 def gpu_source(config: str | None) -> None:
     """Whether GPU utilisation can be sampled here (NVML or Prometheus), and why not."""
     from clustercheck.bench import gpu
-    from clustercheck.facts import emit
 
     kind, why = gpu.source(resolve.inference(config)["gpu"])
     emit("source", kind or "none")

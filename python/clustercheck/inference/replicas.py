@@ -11,9 +11,8 @@ from typing import Any
 
 from clustercheck.bench import engine, gpu, stats
 from clustercheck.bench.endpoint import load_spec
-from clustercheck.facts import plot, save
+from clustercheck.facts import emit, plot, save
 from clustercheck.inference.runs import configured_sweep, trial_suffix
-from clustercheck.facts import emit
 
 
 def _capacity(cfg: dict[str, Any], spec: engine.LoadSpec, label: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ result as JSON and plot specs for the HTML report into the check's artifact dire
 
 from __future__ import annotations
 
+import random
 import shlex
 import time
 from typing import Any, Callable
@@ -12,6 +13,7 @@ from clustercheck.bench import engine, gpu, stats, sweep
 from clustercheck.bench.endpoint import load_spec
 from clustercheck.facts import describe, emit, plot, save
 from clustercheck.inference import probe
+from clustercheck.mlops.registry import quiet
 from clustercheck.proc import run
 
 
@@ -127,11 +129,9 @@ def cold_start(cfg: dict[str, Any], root: str) -> None:
 
 def model_match(cfg: dict[str, Any], mlflow_url: str, rows: int) -> None:
     """The served model answers as the registry's NAME@ALIAS does, on the samples and on RANDOM rows."""
-    import random
 
     ep = cfg["endpoint"]
     name, alias = ep["model_name"], ep.get("registry_alias", "")
-    from clustercheck.mlops.registry import quiet
 
     quiet()
     try:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-
 import click
 
 from clustercheck.command import Group
-from clustercheck.errors import UserError
 from clustercheck.config import resolve
+from clustercheck.errors import UserError
 from clustercheck.facts import config_option
 
 
@@ -22,11 +21,11 @@ def k8s() -> None:
                                            "knative", "cert-manager", "isvc-crd", "serving-runtime"]))
 def facts(config: str | None, what: str) -> None:
     """Read WHAT from the API (nothing is created)."""
-    from clustercheck.k8s import facts as mod
+    from clustercheck.k8s import facts as k8s_facts
     from clustercheck.k8s.client import Cluster
 
     cfg = resolve.kubernetes(config)[1]["kubernetes"]
-    mod.FACTS[what](Cluster(cfg), cfg)
+    k8s_facts.FACTS[what](Cluster(cfg), cfg)
 
 
 @k8s.command()
@@ -63,12 +62,12 @@ def deploy_isvc(config: str | None, remove: bool) -> None:
 @click.argument("what", type=click.Choice(["up", "down", "balance"]))
 def scaling(config: str | None, what: str) -> None:
     """Replicas of kubernetes.inference under the inference load (up), after it (down), CPU per replica."""
-    from clustercheck.k8s import scaling as mod
+    from clustercheck.k8s import scaling as k8s_scaling
     from clustercheck.k8s.client import Cluster
 
     path, data = resolve.kubernetes(config)
     cfg = data["kubernetes"]
     if "inference" not in cfg:
         raise UserError(f"config error: {path}: kubernetes.inference: is missing (the InferenceService to watch)")
-    fn = {"up": mod.scale_up, "down": mod.scale_down, "balance": mod.balance}[what]
+    fn = {"up": k8s_scaling.scale_up, "down": k8s_scaling.scale_down, "balance": k8s_scaling.balance}[what]
     fn(Cluster(cfg), cfg, resolve.inference(config))

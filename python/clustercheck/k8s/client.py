@@ -3,6 +3,7 @@ KUBECONFIG), in-cluster config inside a pod, a timeout on every call, and errors
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -44,7 +45,6 @@ class Cluster:
 
 def describe(exc: BaseException, host: str = "") -> str:
     """One line for an API failure: unreachable, credentials, forbidden, not found, or the API's message."""
-    import json
 
     status = getattr(exc, "status", None)
     if status is not None and status != 0:

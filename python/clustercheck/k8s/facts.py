@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from clustercheck.k8s.client import Cluster, describe
 from clustercheck.facts import emit
+from clustercheck.k8s.client import Cluster, describe
 
 
 def call(cluster: Cluster, key: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:

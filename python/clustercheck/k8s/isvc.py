@@ -3,11 +3,15 @@ in MLflow (its S3 storage URI), waited on until Ready, then asked for prediction
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 from typing import Any
 
-from clustercheck.k8s.client import Cluster, describe
+from clustercheck.bench import endpoint
 from clustercheck.facts import emit
+from clustercheck.k8s.client import Cluster, describe
+from clustercheck.mlops.mlflow_rest import Rest, model_prefix
 
 GROUP, VERSION, PLURAL = "serving.kserve.io", "v1beta1", "inferenceservices"
 
@@ -16,10 +20,7 @@ def storage_uri(isvc: dict[str, Any], mlops: dict[str, Any]) -> str | None:
     """The configured URI, or the S3 location of the registry's NAME@ALIAS artifacts."""
     if isvc.get("storage_uri"):
         return str(isvc["storage_uri"])
-    import contextlib
-    import io
 
-    from clustercheck.mlops.mlflow_rest import Rest, model_prefix
 
     serving = mlops.get("serving", {})
     with contextlib.redirect_stdout(io.StringIO()):
@@ -92,7 +93,6 @@ def _wait_and_predict(cluster: Cluster, cfg: dict[str, Any], ns: str, name: str,
     url = obj.get("status", {}).get("url", "")
     emit("ready", "Ready")
     emit("url", url)
-    from clustercheck.bench import endpoint
 
     ep = {"url": url, "protocol": "v2", "model_name": name}
     status, preds = endpoint.predict(ep, [s["input"] for s in samples], timeout=float(cfg["timeout_s"]))

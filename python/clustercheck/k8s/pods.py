@@ -10,8 +10,8 @@ import signal
 import time
 from typing import Any, Iterator
 
-from clustercheck.k8s.client import Cluster, describe
 from clustercheck.facts import emit
+from clustercheck.k8s.client import Cluster, describe
 
 
 class Interrupted(Exception):

@@ -8,8 +8,10 @@ import threading
 import time
 from typing import Any
 
-from clustercheck.k8s.client import Cluster
+from clustercheck.bench import engine
+from clustercheck.bench.endpoint import load_spec
 from clustercheck.facts import emit, plot
+from clustercheck.k8s.client import Cluster
 
 LABEL = "serving.kserve.io/inferenceservice"
 
@@ -21,15 +23,11 @@ def ready_replicas(cluster: Cluster, ns: str, name: str) -> list[str]:
 
 
 def _load(inference: dict[str, Any], duration: float) -> threading.Thread:
-    from clustercheck.bench.endpoint import load_spec
-
     spec = load_spec(inference, inference["load"]["rate_rps"], duration)
     spec.warmup_s = 0.0
     emit("offered_rate", f"{spec.rate:g}")
 
     def go() -> None:
-        from clustercheck.bench import engine
-
         engine.run(spec)
 
     thread = threading.Thread(target=go, daemon=True)

@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from clustercheck.command import Group
-from clustercheck.errors import UserError
 from clustercheck.config import resolve
+from clustercheck.errors import CheckFailed, UserError
 from clustercheck.facts import config_option, emit
 
 
@@ -30,30 +30,30 @@ def s3() -> None:
 @config_option
 def s3_probe(config: str | None) -> None:
     """Liveness and the buckets the credentials can see."""
-    from clustercheck.mlops import s3 as mod
+    from clustercheck.mlops import s3 as s3_ops
 
     section = resolve.mlops(config)
-    mod.probe(section["s3"], _timeout(section))
+    s3_ops.probe(section["s3"], _timeout(section))
 
 
 @s3.command("capacity")
 @config_option
 def s3_capacity(config: str | None) -> None:
     """Free and total bytes, where the server reports them."""
-    from clustercheck.mlops import s3 as mod
+    from clustercheck.mlops import s3 as s3_ops
 
     section = resolve.mlops(config)
-    mod.capacity(section["s3"], _timeout(section))
+    s3_ops.capacity(section["s3"], _timeout(section))
 
 
 @s3.command("api")
 @config_option
 def s3_api(config: str | None) -> None:
     """List, put, head, missing key, wrong credentials, delete, in the test bucket."""
-    from clustercheck.mlops import s3 as mod
+    from clustercheck.mlops import s3 as s3_ops
 
     section = resolve.mlops(config)
-    mod.api(section["s3"], _timeout(section))
+    s3_ops.api(section["s3"], _timeout(section))
 
 
 @s3.command("roundtrip")
@@ -61,25 +61,25 @@ def s3_api(config: str | None) -> None:
 @click.option("--work-dir", required=True, type=click.Path(file_okay=False), help="Scratch space for the multipart file.")
 def s3_roundtrip(config: str | None, work_dir: str) -> None:
     """Checksummed round trips: a small object, a multipart object, a presigned GET."""
-    from clustercheck.mlops import s3 as mod
+    from clustercheck.mlops import s3 as s3_ops
 
     section = resolve.mlops(config)
     os.makedirs(work_dir, exist_ok=True)
-    mod.roundtrip(section["s3"], _timeout(section), work_dir)
+    s3_ops.roundtrip(section["s3"], _timeout(section), work_dir)
 
 
 @s3.command("ensure-buckets")
 @config_option
 def s3_ensure_buckets(config: str | None) -> None:
     """Create the configured buckets that are missing and wait until each takes writes (local stack)."""
-    from clustercheck.mlops import s3 as mod
+    from clustercheck.mlops import s3 as s3_ops
 
     section = resolve.mlops(config)
     try:
-        made = mod.ensure_buckets(section["s3"], _timeout(section))
-        mod.wait_writable(section["s3"], float(section["timeouts"]["ready_s"]), _timeout(section))
+        made = s3_ops.ensure_buckets(section["s3"], _timeout(section))
+        s3_ops.wait_writable(section["s3"], float(section["timeouts"]["ready_s"]), _timeout(section))
     except Exception as exc:
-        raise UserError(f"s3: buckets at {section['s3']['endpoint']} not usable: {mod.error_code(exc)}") from None
+        raise UserError(f"s3: buckets at {section['s3']['endpoint']} not usable: {s3_ops.error_code(exc)}") from None
     emit("created", ",".join(made) or "none")
 
 
@@ -89,11 +89,11 @@ def s3_ensure_buckets(config: str | None) -> None:
 @click.option("--key", "keys", required=True, multiple=True, help="Object key (repeatable).")
 def s3_object(config: str | None, bucket: str, keys: tuple[str, ...]) -> None:
     """The sha256 of objects' bytes, or why they cannot be read."""
-    from clustercheck.mlops import s3 as mod
+    from clustercheck.mlops import s3 as s3_ops
 
     section = resolve.mlops(config)
     for key in keys:
-        emit(f"sha256.{key}", mod.object_sha256(section["s3"], bucket, key, _timeout(section)))
+        emit(f"sha256.{key}", s3_ops.object_sha256(section["s3"], bucket, key, _timeout(section)))
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,30 +105,30 @@ def pg() -> None:
 @config_option
 def pg_probe(config: str | None) -> None:
     """Reachability and server version."""
-    from clustercheck.mlops import pg as mod
+    from clustercheck.mlops import pg as pg_ops
 
     section = resolve.mlops(config)
-    mod.probe(section["postgresql"], _timeout(section))
+    pg_ops.probe(section["postgresql"], _timeout(section))
 
 
 @pg.command("auth")
 @config_option
 def pg_auth(config: str | None) -> None:
     """The configured credentials work; a wrong password is refused."""
-    from clustercheck.mlops import pg as mod
+    from clustercheck.mlops import pg as pg_ops
 
     section = resolve.mlops(config)
-    mod.auth(section["postgresql"], _timeout(section))
+    pg_ops.auth(section["postgresql"], _timeout(section))
 
 
 @pg.command("mlflow-schema")
 @config_option
 def pg_mlflow_schema(config: str | None) -> None:
     """MLflow's tables and the migration revision, against what this MLflow expects."""
-    from clustercheck.mlops import pg as mod
+    from clustercheck.mlops import pg as pg_ops
 
     section = resolve.mlops(config)
-    mod.mlflow_schema(section["postgresql"], _timeout(section))
+    pg_ops.mlflow_schema(section["postgresql"], _timeout(section))
 
 
 @pg.command("marker-write")
@@ -136,13 +136,13 @@ def pg_mlflow_schema(config: str | None) -> None:
 @click.argument("token")
 def pg_marker_write(config: str | None, token: str) -> None:
     """Write a persistence marker row."""
-    from clustercheck.mlops import pg as mod
+    from clustercheck.mlops import pg as pg_ops
 
     section = resolve.mlops(config)
     try:
-        mod.marker_write(section["postgresql"], token, _timeout(section))
+        pg_ops.marker_write(section["postgresql"], token, _timeout(section))
     except Exception as exc:
-        emit("written", f"failed: {mod.describe(exc)}")
+        emit("written", f"failed: {pg_ops.describe(exc)}")
 
 
 @pg.command("marker-read")
@@ -151,10 +151,10 @@ def pg_marker_write(config: str | None, token: str) -> None:
 @click.option("--remove", is_flag=True, help="Delete the marker after reading it.")
 def pg_marker_read(config: str | None, token: str, remove: bool) -> None:
     """Read a persistence marker row back."""
-    from clustercheck.mlops import pg as mod
+    from clustercheck.mlops import pg as pg_ops
 
     section = resolve.mlops(config)
-    mod.marker_read(section["postgresql"], token, _timeout(section), remove)
+    pg_ops.marker_read(section["postgresql"], token, _timeout(section), remove)
 
 
 @pg.command("run")
@@ -162,10 +162,10 @@ def pg_marker_read(config: str | None, token: str, remove: bool) -> None:
 @click.argument("run_id")
 def pg_run(config: str | None, run_id: str) -> None:
     """What the backend store holds for an MLflow run."""
-    from clustercheck.mlops import pg as mod
+    from clustercheck.mlops import pg as pg_ops
 
     section = resolve.mlops(config)
-    mod.run_row(section["postgresql"], run_id, _timeout(section))
+    pg_ops.run_row(section["postgresql"], run_id, _timeout(section))
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -268,12 +268,12 @@ def serving() -> None:
 @config_option
 def serving_probe(config: str | None) -> None:
     """Each endpoint: ready, and its predictions for the configured samples."""
-    from clustercheck.mlops import serving as mod
+    from clustercheck.mlops import serving as serving_ops
 
     section = resolve.mlops(config)
     cfg = _serving(section)
     for endpoint in cfg["endpoints"]:
-        mod.probe(endpoint["url"], endpoint["protocol"], cfg["model_name"], cfg["samples"], _timeout(section))
+        serving_ops.probe(endpoint["url"], endpoint["protocol"], cfg["model_name"], cfg["samples"], _timeout(section))
 
 
 @serving.command("wait-ready")
@@ -283,9 +283,8 @@ def serving_probe(config: str | None) -> None:
 @click.option("--within", type=float, default=120, show_default=True, help="Seconds to wait.")
 def serving_wait_ready(config: str | None, url: str, protocol: str, within: float) -> None:
     """Wait until a model server answers ready; exit 1 when it does not in time."""
-    from clustercheck.errors import CheckFailed
-    from clustercheck.mlops import serving as mod
+    from clustercheck.mlops import serving as serving_ops
 
     cfg = _serving(resolve.mlops(config))
-    if not mod.wait_ready(url, protocol, cfg["model_name"], within):
+    if not serving_ops.wait_ready(url, protocol, cfg["model_name"], within):
         raise CheckFailed(f"{protocol} model server at {url} not ready within {within:g} s")

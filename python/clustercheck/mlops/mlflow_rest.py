@@ -7,8 +7,11 @@ import os
 import time
 from typing import Any
 
+import yaml
+
 from clustercheck.errors import UserError
 from clustercheck.facts import describe, emit
+from clustercheck.mlops import s3
 
 API = "/api/2.0/mlflow"
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
@@ -174,9 +177,7 @@ def model_prefix(rest: Rest, name: str, alias: str, prefix: str) -> tuple[str, s
 
 def model_artifacts(mlops: dict[str, Any], timeout: float) -> None:
     """The served model's MLmodel and model file are objects in the bucket, and MLflow serves them."""
-    import yaml
 
-    from clustercheck.mlops import s3
 
     cfg, serving = mlops["mlflow"], mlops["serving"]
     rest = Rest(cfg["url"], timeout)

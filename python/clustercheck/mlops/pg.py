@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import re
 import time
 from typing import Any
+
+import psycopg2  # only when a PostgreSQL helper runs
 
 from clustercheck.facts import describe, emit
 
@@ -11,8 +16,6 @@ MARKER_TABLE = "clustercheck_persistence"
 
 
 def connect(pg: dict[str, Any], password: str | None = None, timeout: float = 10) -> Any:
-    import psycopg2  # only when a PostgreSQL helper runs
-
     return psycopg2.connect(
         host=pg["host"],
         port=pg["port"],
@@ -70,9 +73,6 @@ def expected_mlflow_revision() -> str:
 
     Read from the migration files' text: loading them through alembic imports mlflow (seconds).
     """
-    import importlib.util
-    import os
-    import re
 
     spec = importlib.util.find_spec("mlflow")  # locates the package without importing it
     if spec is None or not spec.submodule_search_locations:

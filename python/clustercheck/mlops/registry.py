@@ -5,12 +5,19 @@ mlflow and scikit-learn take seconds to import; only these commands pay for them
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
+import sys
+import threading
 import time
+import warnings
 from typing import Any
 
 from clustercheck.errors import UserError
 from clustercheck.facts import describe, emit
+from clustercheck.mlops.mlflow_rest import ARTIFACTS, Rest, model_prefix
 
 
 def quiet(timeout: float = 15) -> None:
@@ -21,8 +28,6 @@ def quiet(timeout: float = 15) -> None:
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(max(timeout, 1))))
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
-    import logging
-    import warnings
 
     warnings.filterwarnings("ignore")
     logging.getLogger("mlflow").setLevel(logging.ERROR)
@@ -37,9 +42,6 @@ def iris_model(max_iter: int) -> tuple[Any, Any]:
 
 
 def _log_and_register(mlflow: Any, name: str, experiment: str, max_iter: int) -> tuple[Any, str]:
-    import contextlib
-    import sys
-
     model, features = iris_model(max_iter)
     # mlflow prints run links on stdout, where facts go: send them to stderr.
     with contextlib.redirect_stdout(sys.stderr):
@@ -78,10 +80,7 @@ def _alias_version(url: str, name: str, alias: str) -> str | None:
 
 def _artifacts_readable(url: str, name: str, alias: str, artifact_prefix: str) -> bool:
     """NAME@ALIAS's MLmodel can be read through MLflow (its bucket may have been wiped since)."""
-    import contextlib
-    import io
 
-    from clustercheck.mlops.mlflow_rest import ARTIFACTS, Rest, model_prefix
 
     rest = Rest(url, 10)
     with contextlib.redirect_stdout(io.StringIO()):  # its facts are not the seed's
@@ -102,7 +101,6 @@ def seed(url: str, name: str, alias: str, within_s: float, artifact_prefix: str 
     Starts importing mlflow at once and waits for the server after: the imports take seconds too.
     """
     quiet()
-    import threading
 
     imported = threading.Thread(target=lambda: __import__("mlflow.sklearn"), daemon=True)
     imported.start()

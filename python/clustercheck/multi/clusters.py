@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import libvirt as lv  # heavy C extension: imported on first use
+
 from clustercheck.aihow import state as aistate
 
 STATE_KEYS = {"cloud": "state_file", "hpc": "hpc_state_file"}
@@ -11,8 +13,6 @@ SECTIONS = {"cloud": "cloud_vm", "hpc": "hpc"}
 
 
 def _libvirt_states(uri: str, names: list[str]) -> dict[str, str]:
-    import libvirt as lv  # heavy C extension: imported on first use
-
     lv.registerErrorHandler(lambda *_: None, None)
     try:
         conn = lv.open(uri)

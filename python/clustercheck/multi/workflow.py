@@ -6,20 +6,21 @@ Run inside the SLURM job: `clustercheck multi train` (mlflow and scikit-learn lo
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from typing import Any
 
 from clustercheck.facts import describe, emit
+from clustercheck.mlops import registry
+from clustercheck.mlops.mlflow_rest import Rest
 
 EXPERIMENT = "clustercheck-hpc-workflow"
 
 
 def train(url: str, name: str) -> None:
     """Train the iris classifier, log it with the SLURM job's identity, register it as a new version of NAME."""
-    import contextlib
-    import sys
 
-    from clustercheck.mlops import registry
 
     registry.quiet()
     import mlflow
@@ -51,7 +52,6 @@ def train(url: str, name: str) -> None:
 
 def forget(url: str, name: str, run_id: str | None, timeout: float) -> None:
     """Delete the registered model NAME and the training run: the workflow leaves nothing behind."""
-    from clustercheck.mlops.mlflow_rest import Rest
 
     rest = Rest(url, timeout)
     for what, path, body in (

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from clustercheck import paths
 from clustercheck.command import Command
 from clustercheck.report import html, junit, records, summary
 
@@ -45,7 +46,6 @@ def report(
     Example:
       clustercheck report --records reports/cloud-vm/results.jsonl --out-dir reports/cloud-vm --summary
     """
-    from clustercheck import paths
 
     paths.readable_file(records_path, "--records")
     if planned:

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from clustercheck import paths
 from clustercheck.command import Command
 from clustercheck.errors import UserError
 from clustercheck.report import records, summary
@@ -61,7 +62,6 @@ def combine(runs: tuple[str, ...], out_dir: str, name: str, config_path: str | N
     Example:
       clustercheck combine cloud-vm=reports/all/cloud-vm inference=reports/all/inference --out-dir reports/all
     """
-    from clustercheck import paths
 
     paths.writable_dir(out_dir, "--out-dir")
     _runs(runs)  # FRAMEWORK=REPORT_DIR, checked before anything is read or written

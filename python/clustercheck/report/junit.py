@@ -20,6 +20,8 @@ import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from datetime import datetime, timezone
 
+import junit_xml
+
 from clustercheck.report.records import Result
 
 # Attributes junit-xml writes that a strict reader rejects.
@@ -37,8 +39,6 @@ def _seconds(value: float) -> str:
 
 
 def render(name: str, results: list[Result], timestamp: datetime | None = None) -> str:
-    import junit_xml
-
     stamp = (timestamp or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     host = socket.gethostname() or "localhost"
     suites: "OrderedDict[str, list[Result]]" = OrderedDict()
