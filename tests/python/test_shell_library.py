@@ -71,3 +71,35 @@ def test_no_two_utils_files_call_each_other() -> None:
         calls[path.name] = {owner[ns] for ns in used if ns in owner and owner[ns] != path.name}
     both = sorted({tuple(sorted((a, b))) for a, targets in calls.items() for b in targets if a in calls.get(b, set())})
     assert not both, f"utils files that call each other: {both}"
+
+
+def _schema_defaults() -> dict[str, str]:
+    """CC_* variable -> the default the schema gives it (the export carries it)."""
+    import json
+
+    schema = json.loads((ROOT / "python" / "clustercheck" / "config" / "schema.json").read_text())
+    defs = schema.get("$defs", {})
+    out: dict[str, str] = {}
+
+    def walk(node: dict, parts: list[str]) -> None:
+        target = defs[node["$ref"].rsplit("/", 1)[-1]] if "$ref" in node else node
+        default = node.get("default", target.get("default"))
+        if parts and default is not None and not isinstance(default, (dict, list)):
+            out["CC_" + "_".join(p.upper() for p in parts)] = str(default).lower()
+        for key, sub in target.get("properties", {}).items():
+            walk(sub, parts + [key])
+
+    walk(schema, [])
+    return out
+
+
+def test_no_shell_fallback_repeats_a_schema_default() -> None:
+    """${CC_X:-value} where the schema already defaults x to value: two places to change one fact."""
+    defaults = _schema_defaults()
+    found = []
+    for path in _tracked("*.sh", "frameworks/*", "test-infra/local/stack"):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            for var, value in re.findall(r"\$\{(CC_[A-Z0-9_]+):-([^}$]+)\}", line):
+                if defaults.get(var) == value.lower():
+                    found.append(f"{path.relative_to(ROOT)}:{n}: ${{{var}:-{value}}}")
+    assert not found, "shell fallbacks that repeat the schema's default:\n" + "\n".join(found)
