@@ -7,6 +7,8 @@ import pathlib
 import re
 import subprocess
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 UTILS = ROOT / "test-infra" / "utils"
 DEFINITION = re.compile(r"^\s*(?:function\s+)?([A-Za-z_][A-Za-z0-9_:]*)\s*\(\)\s*\{?", re.M)
@@ -103,3 +105,16 @@ def test_no_shell_fallback_repeats_a_schema_default() -> None:
                 if defaults.get(var) == value.lower():
                     found.append(f"{path.relative_to(ROOT)}:{n}: ${{{var}:-{value}}}")
     assert not found, "shell fallbacks that repeat the schema's default:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("framework", sorted(p.name for p in (ROOT / "frameworks").glob("test-*-framework.sh")))
+def test_a_config_with_one_section_loads_in_every_framework(framework: str, tmp_path: pathlib.Path) -> None:
+    """The shell reads settings without fallbacks, so the export must carry every default it reads,
+    also for a config that leaves whole sections out (runner, runner.baseline, ...)."""
+    config = tmp_path / "one-section.yaml"
+    config.write_text("target: {name: one-section, kind: remote}\n"
+                      "inference:\n  endpoint: {url: 'http://127.0.0.1:9', protocol: v2, model_name: m}\n"
+                      "  samples: [{input: [1.0], output: 1}]\n")
+    done = subprocess.run([str(ROOT / "frameworks" / framework), "run-tests", "--dry-run", "--config", str(config)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
