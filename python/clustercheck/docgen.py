@@ -234,18 +234,18 @@ def fill_blocks(text: str, blocks: dict[str, str]) -> str:
     return BLOCK.sub(lambda m: m.group(1) + blocks[m.group(2)] + m.group(3) if m.group(2) in blocks else m.group(0), text)
 
 
-def render_all(root: str) -> dict[str, str]:
+def render_all(root: str, fws: list[Framework] | None = None) -> dict[str, str]:
     from clustercheck import docref
 
-    fws = frameworks(root)
+    fws = frameworks(root) if fws is None else fws
     return {"00-test-inventory.md": inventory(fws, root), "02-component-matrix.md": component_matrix(fws, root),
             "03-framework-specifications.md": specifications(fws), "04-dependency-matrix.md": dependency_matrix(fws, root),
             "05-configuration-reference.md": docref.reference()}
 
 
-def render_blocks(root: str) -> dict[str, str]:
+def render_blocks(root: str, fws: list[Framework]) -> dict[str, str]:
     """The hand-written pages that hold generated blocks, with those blocks filled (missing pages left out)."""
-    blocks = {"frameworks": framework_table(frameworks(root), root)}
+    blocks = {"frameworks": framework_table(fws, root)}
     out = {}
     for name in PAGES_WITH_BLOCKS:
         path = os.path.join(root, name)
@@ -271,8 +271,9 @@ def generate(root: str, out: str, check_only: bool) -> None:
     if not check_only:
         paths.writable_dir(out, "--out")
     stale = []
-    documents = {os.path.join(out, name): text for name, text in render_all(root).items()}
-    for path, text in {**documents, **render_blocks(root)}.items():
+    fws = frameworks(root)  # each framework's help is run once for the documents and the README's table
+    documents = {os.path.join(out, name): text for name, text in render_all(root, fws).items()}
+    for path, text in {**documents, **render_blocks(root, fws)}.items():
         current = _read(path) if os.path.exists(path) else None
         if current != text:
             stale.append(path)

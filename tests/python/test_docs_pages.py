@@ -4,6 +4,7 @@ checks (counts come from the code: the generated blocks and pages)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 from pathlib import Path
@@ -66,6 +67,14 @@ def test_named_paths_exist(page: Path) -> None:
     assert not missing, f"{page.name} names paths that do not exist: {sorted(set(missing))}"
 
 
+@functools.lru_cache(maxsize=1)
+def _commands() -> frozenset[str]:
+    """clustercheck's subcommands, from its help (asked once for every page)."""
+    help_text = subprocess.run([str(ROOT / ".venv" / "bin" / "clustercheck"), "--help"], capture_output=True,
+                               text=True, check=True).stdout
+    return frozenset(re.findall(r"^  ([a-z][a-z-]+) ", help_text, re.M))
+
+
 def _make_targets() -> set[str]:
     return set(re.findall(r"^([a-z][a-z0-9-]*):", (ROOT / "Makefile").read_text(), re.M))
 
@@ -76,9 +85,7 @@ def test_named_make_targets_and_commands_exist(page: Path) -> None:
     targets = _make_targets()
     named = re.findall(r"`make ([a-z][a-z0-9-]+)", text) + re.findall(r"^make ([a-z][a-z0-9-]+)", text, re.M)
     unknown = sorted({t for t in named if t not in targets})
-    help_text = subprocess.run([str(ROOT / ".venv" / "bin" / "clustercheck"), "--help"], capture_output=True,
-                               text=True, check=True).stdout
-    commands = set(re.findall(r"^  ([a-z][a-z-]+) ", help_text, re.M))
+    commands = _commands()
     unknown += sorted({f"clustercheck {c}" for c in re.findall(r"`clustercheck ([a-z][a-z-]+)", text)
                        if c not in commands})
     assert not unknown, f"{page.name} names what does not exist: {unknown}"
