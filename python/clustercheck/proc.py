@@ -20,3 +20,24 @@ def run(argv: Sequence[str], timeout: float, cwd: str | None = None, env: Mappin
     cannot start; with CHECK, CalledProcessError on a non-zero exit."""
     return subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout, cwd=cwd,
                           env=dict(env) if env is not None else None, check=check)
+
+
+def run_all(argvs: Sequence[Sequence[str]], timeout: float,
+            env: Mapping[str, str] | None = None) -> list[subprocess.CompletedProcess[str]]:
+    """Every ARGV at once, each to completion within TIMEOUT seconds of the start (one past it is
+    killed and reported with exit status -9 and why in its stderr), in ARGVS' order."""
+    import time
+
+    procs = [subprocess.Popen(list(a), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=dict(env) if env is not None else None) for a in argvs]
+    deadline = time.monotonic() + timeout
+    done = []
+    for argv, p in zip(argvs, procs):
+        try:
+            out, err = p.communicate(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+            err = (err or "") + f"\nkilled: did not finish within {timeout:g} s"
+        done.append(subprocess.CompletedProcess(list(argv), p.returncode, out, err))
+    return done

@@ -4,6 +4,8 @@ and the coordinator refusing a late or skewed worker."""
 
 from __future__ import annotations
 
+import json
+import math
 import random
 import statistics
 import sys
@@ -11,6 +13,7 @@ import sys
 import pytest
 
 from clustercheck.bench import arrivals, coordinator
+from clustercheck.bench.recorder import Recorder, Slo
 from clustercheck.bench.histogram import Histogram, nearest_rank
 
 QUANTILES = (0.5, 0.9, 0.95, 0.99, 0.999)
@@ -107,29 +110,82 @@ def test_burstiness_below_one_is_burstier_than_poisson() -> None:
     assert cv(0.25) > 1.5 > cv(1.0) > 0.8 > cv(4.0)
 
 
-def _report(worker: str, values: list[float], **kw: float) -> dict:
-    base = {"worker": worker, "scheduled": len(values), "sent": len(values), "ok": len(values),
-            "achieved_rate": 50.0, "schedule_lag_p99_ms": 1.0, "clock_offset_ms": 0.5,
-            "latency_s": Histogram().extend(values).to_dict()}
+def _report(worker: int, values: list[float], **kw: object) -> dict:
+    """A worker's report as bench/worker.py writes it, from latencies of requests that all answered."""
+    rec = Recorder(warmup_s=0.0, duration_s=10.0)
+    for i, v in enumerate(values):
+        rec.add((i * 0.01, i * 0.01 + 0.0005, i * 0.01 + v, 200, -1.0, 0))
+    base = {"worker": worker, "host": f"cn0{worker + 1}", "scheduled": len(values), "sent": len(values),
+            "schedule_lag_p99_ms": 1.0, "clock_offset_ms": 0.5, **rec.report()}
     return {**base, **kw}
+
+
+PLAN = {"workers": 2, "placement": "slurm",
+        "spec": {"rate": 80.0, "arrival": "constant", "duration_s": 10.0, "warmup_s": 0.0, "max_requests": 10_000}}
 
 
 def test_the_coordinator_merges_and_names_each_share() -> None:
     rng = random.Random(8)
     a, b = [rng.uniform(0.01, 0.02) for _ in range(500)], [rng.uniform(0.01, 0.02) for _ in range(300)]
-    run = coordinator.merge([_report("cn01", a), _report("cn02", b)], lag_bound_ms=10)
-    assert run["refused"] == [] and run["requests"] == 800 and run["share"] == {"cn01": 500, "cn02": 300}
-    assert run["achieved_rate"] == 100.0
+    run = coordinator.merge([_report(0, a), _report(1, b)], PLAN, lag_bound_ms=10)
+    assert run["refused"] == [] and run["requests"] == 800 and run["share"] == {"0": 500, "1": 300}
+    assert run["hosts"] == {"0": "cn01", "1": "cn02"} and run["kept_schedule"] is True
+    assert run["achieved_rate"] == 80.0 and run["throughput"] == 80.0 and run["error_rate"] == 0.0
     exact = sorted(a + b)
-    assert abs(run["latency_ms"]["p99"] - 1000 * nearest_rank(exact, 0.99)) <= 0.01 * 1000 * nearest_rank(exact, 0.99)
+    for q in (0.5, 0.9, 0.95, 0.99):
+        want = 1000 * nearest_rank(exact, q)
+        assert abs(run["latency_ms"][f"p{q * 100:g}"] - want) <= 0.01 * want
 
 
-def test_a_late_or_skewed_worker_is_refused_with_the_reason() -> None:
-    ok = _report("cn01", [0.01] * 10)
-    late = _report("cn02", [0.01] * 10, schedule_lag_p99_ms=40.0)
-    skewed = _report("cn03", [0.01] * 10, clock_offset_ms=-25.0)
-    short = _report("cn04", [0.01] * 10, sent=7)
-    refused = coordinator.merge([ok, late, skewed, short], lag_bound_ms=10)["refused"]
-    assert refused == ["worker cn02: fell behind its schedule (lag p99 40 ms, bound 10 ms)",
-                       "worker cn03: its clock is 25 ms off the coordinator's (bound 10 ms)",
-                       "worker cn04: sent 7 of its 10 arrivals"]
+def test_a_late_skewed_short_or_silent_worker_is_refused_with_the_reason() -> None:
+    ok = _report(0, [0.01] * 10)
+    late = _report(1, [0.01] * 10, schedule_lag_p99_ms=40.0)
+    skewed = _report(2, [0.01] * 10, clock_offset_ms=-25.0)
+    short = _report(3, [0.01] * 10, sent=7)
+    deaf = _report(4, [0.01] * 10, clock_error="the coordinator's clock at http://10.99.0.1:1/time did not answer")
+    run = coordinator.merge([ok, late, skewed, short, deaf], {**PLAN, "workers": 6}, lag_bound_ms=10)
+    assert run["refused"] == ["worker(s) 5 sent no report",
+                              "worker 1 (cn02): fell behind its schedule (lag p99 40 ms, bound 10 ms)",
+                              "worker 2 (cn03): its clock is 25 ms off the coordinator's (bound 10 ms)",
+                              "worker 3 (cn04): sent 7 of its 10 arrivals",
+                              "worker 4 (cn05): the coordinator's clock at http://10.99.0.1:1/time did not answer"]
+    assert run["kept_schedule"] is False
+    assert coordinator.merge([ok], {**PLAN, "workers": 1}, 10)["refused"] == []
+
+
+def test_streams_give_ttft_tpot_itl_and_goodput_against_the_slos() -> None:
+    rec = Recorder(warmup_s=0.0, duration_s=1.0, slo=Slo(ttft_s=0.05, tpot_s=0.012))
+    # (scheduled, sent, done, status, ttft, tokens, gaps): 11 tokens, 10 gaps each
+    rec.add((0.0, 0.0, 0.04 + 0.1, 200, 0.04, 11, [0.01] * 10))   # meets both
+    rec.add((0.1, 0.1, 0.1 + 0.08 + 0.1, 200, 0.08, 11, [0.01] * 10))  # TTFT missed
+    rec.add((0.2, 0.2, 0.2 + 0.03 + 0.2, 200, 0.03, 11, [0.02] * 10))  # TPOT missed
+    rec.add((0.3, 0.3, 0.5, 503, -1.0, 0))  # failed: never good
+    run = coordinator.merge([{"worker": 0, "scheduled": 4, "sent": 4, **rec.report()}],
+                            {**PLAN, "workers": 1, "spec": {**PLAN["spec"], "duration_s": 1.0}}, 10)
+    assert run["goodput"] == {"slo_ms": {"ttft_ms": 50.0, "tpot_ms": 12.0}, "good": 1, "share": 0.25, "rate": 1.0}
+    assert abs(run["ttft_ms"]["p50"] - 40.0) <= 0.4 and abs(run["tpot_ms"]["p99"] - 20.0) <= 0.2
+    assert abs(run["inter_token_ms"]["p50"] - 10.0) <= 0.1 and run["tokens_per_request"] == 11.0
+    assert run["errors"] == {"http_503": 1} and run["error_rate"] == 0.25
+
+
+def test_a_worker_keeps_no_record_its_memory_follows_the_seconds_not_the_requests() -> None:
+    rng = random.Random(2)
+    small, large = Recorder(0.0, 60.0), Recorder(0.0, 60.0)
+    for rec, n in ((small, 6_000), (large, 600_000)):
+        for i in range(n):
+            t = i * 60.0 / n
+            rec.add((t, t, t + rng.lognormvariate(-5, 1), 200, -1.0, 0))
+    size = lambda r: len(json.dumps(r.report()))  # noqa: E731
+    # 100 times the requests: a few more buckets reached in the tails, bounded by the range of values
+    assert large.measured == 600_000 and size(large) < 2 * size(small) < 100_000
+    h = large.hists["latency_s"]
+    assert len(h.counts) <= math.log(h.high / h.low) / math.log((1 + h.accuracy) / (1 - h.accuracy)) + 2
+
+
+def test_repeated_runs_report_a_confidence_interval() -> None:
+    from clustercheck.bench import stats
+
+    got = stats.confidence([10.0, 12.0, 11.0, 13.0])
+    # mean 11.5, sample sd 1.291, t(3) = 3.182: half-width 2.054
+    assert got["mean"] == 11.5 and got["ci95"] == 2.054
+    assert stats.confidence([5.0])["ci95"] is None

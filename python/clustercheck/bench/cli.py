@@ -48,13 +48,20 @@ def _emit(summary: dict[str, Any], out: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(text)
         return
-    for key in ("mode", "workers", "requests", "ok", "achieved_rate", "throughput", "error_rate", "kept_schedule"):
-        click.echo(f"{key}\t{summary.get(key)}")
-    for group in ("latency_ms", "service_time_ms", "schedule_lag_ms", "ttft_ms", "inter_token_ms"):
+    for key in ("mode", "workers", "where", "requests", "ok", "achieved_rate", "throughput", "error_rate",
+                "kept_schedule"):
+        if key in summary:
+            click.echo(f"{key}\t{summary[key]}")
+    for group in ("latency_ms", "service_time_ms", "schedule_lag_ms", "ttft_ms", "tpot_ms", "inter_token_ms",
+                  "goodput", "share", "hosts", "merge_error"):
         for k, v in (summary.get(group) or {}).items():
             click.echo(f"{group}.{k}\t{v}")
+    for name, r in (summary.get("repeats") or {}).items():
+        click.echo(f"repeats.{name}\t{r['mean']} ± {r['ci95']} (95 % CI, {len(r['runs'])} runs)")
     for k, v in summary["errors"].items():
         click.echo(f"errors.{k}\t{v}")
+    for line in summary.get("refused", []):
+        click.echo(f"refused\t{line}")
 
 
 load_options = [
@@ -63,7 +70,8 @@ load_options = [
     click.option("--model", default="model", show_default=True, help="Model name in the request path/body."),
     click.option("--rows", help="Feature rows as JSON, e.g. '[[5.1,3.5,1.4,0.2]]' (prediction protocols)."),
     click.option("--size", help="D(input_tokens,output_tokens) for the OpenAI protocols."),
-    click.option("--arrival", type=click.Choice(["constant", "poisson"]), default="constant", show_default=True),
+    click.option("--arrival", type=click.Choice(["constant", "poisson", "gamma"]), default="constant", show_default=True,
+                 help="Open-loop arrivals (gamma: with --burstiness)."),
     click.option("--duration", type=click.FloatRange(0, 86400, min_open=True), default=10.0, show_default=True,
                  help="Measured seconds."),
     click.option("--warmup", type=click.FloatRange(0, 3600), default=1.0, show_default=True,
@@ -93,20 +101,80 @@ def bench() -> None:
 @_with_load_options
 @click.option("--rate", type=click.FloatRange(0, 1_000_000, min_open=True), help="Open loop: requests per second, sent on schedule.")
 @click.option("--concurrency", type=click.IntRange(1, 100_000), help="Closed loop: this many requests in flight.")
+@click.option("--on", "on", type=click.Choice(["host", "slurm", "kubernetes"]),
+              help="Open loop from placed workers: processes here, SLURM job steps (srun -N), or a Kubernetes Indexed Job.")
+@click.option("--nodes", type=click.IntRange(1, 1024), default=2, show_default=True, help="With --on: how many workers.")
+@click.option("--tasks-per-node", type=click.IntRange(1, 256), default=1, show_default=True, help="--on slurm: workers per node.")
+@click.option("--config", "config", help="Target config: SLURM partition/python/work_dir, kubeconfig, coordinator address.")
+@click.option("--coordinator-address", help="Where workers reach this host's clock (default: from the config, else 127.0.0.1).")
+@click.option("--start-lead", type=click.FloatRange(0.5, 600), default=5.0, show_default=True,
+              help="Seconds between announcing the common start and the start.")
+@click.option("--burstiness", type=click.FloatRange(0, 1000, min_open=True), default=1.0, show_default=True,
+              help="--arrival gamma: 1 is Poisson, below 1 burstier, above 1 more regular (vLLM's definition).")
+@click.option("--slo-ttft-ms", type=click.FloatRange(0, min_open=True), help="Goodput: time to first token at most this.")
+@click.option("--slo-tpot-ms", type=click.FloatRange(0, min_open=True), help="Goodput: time per output token at most this.")
+@click.option("--slo-e2e-ms", type=click.FloatRange(0, min_open=True), help="Goodput: end-to-end latency at most this.")
+@click.option("--repeat", type=click.IntRange(1, 100), default=1, show_default=True,
+              help="Runs; more than one reports each figure's mean and 95 %% confidence interval.")
+@click.option("--keep-raw", is_flag=True, help="Test mode (--on): keep every latency and report the merge's error.")
 def run_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | None, arrival: str, duration: float,
             warmup: float, timeout: float, max_requests: int, workers: int, out: str | None, as_json: bool,
-            rate: float | None, concurrency: int | None) -> None:
-    """Send load to URL: open loop at --rate, or closed loop at --concurrency."""
-    from clustercheck.bench import engine, stats
+            rate: float | None, concurrency: int | None, on: str | None, nodes: int, tasks_per_node: int,
+            config: str | None, coordinator_address: str | None, start_lead: float, burstiness: float,
+            slo_ttft_ms: float | None, slo_tpot_ms: float | None, slo_e2e_ms: float | None, repeat: int,
+            keep_raw: bool) -> None:
+    """Send load to URL: open loop at --rate, or closed loop at --concurrency; with --on, from workers
+    placed by the cluster's scheduler, their percentiles merged."""
+    from clustercheck.bench import measure, placement
 
     if (rate is None) == (concurrency is None):
         raise UserError("give exactly one of --rate (open loop) or --concurrency (closed loop)")
+    if on and concurrency:
+        raise UserError("--on runs the open loop: give --rate")
     _check_inputs(url, out)
+    slo = {k: v / 1000 for k, v in (("ttft_s", slo_ttft_ms), ("tpot_s", slo_tpot_ms), ("e2e_s", slo_e2e_ms)) if v}
     spec = _spec(url, _request(protocol, model, rows, size), mode="open" if rate else "closed", rate=rate or 0.0,
                  concurrency=concurrency or 0, arrival=arrival, duration_s=duration, warmup_s=warmup,
-                 timeout_s=timeout, max_requests=max_requests, workers=workers)
-    records, used = engine.run(spec)
-    _emit(stats.summarize(spec, records, used), out, as_json)
+                 timeout_s=timeout, max_requests=max_requests, workers=workers, burstiness=burstiness)
+    where = placement.from_options(on, nodes, tasks_per_node, config, coordinator_address, start_lead, slo, keep_raw)
+    summary = measure.repeated(spec, measure.measurer(where), repeat)
+    if keep_raw and "raw_latency_s" in summary:
+        summary["merge_error"] = measure.merge_error(summary.pop("raw_latency_s"), summary["latency_ms"])
+    _emit(summary, out, as_json)
+
+
+@bench.command("worker")
+@click.option("--plan", "plan_file", required=True, help="The run's plan, written by the coordinator.")
+@click.option("--index", type=click.IntRange(0, 100_000), help="This worker's index (default: SLURM_PROCID or JOB_COMPLETION_INDEX).")
+@click.option("--out", "out_dir", help="Also write the report to DIR/worker-INDEX.json.")
+def worker_cmd(plan_file: str, index: int | None, out_dir: str | None) -> None:
+    """One worker of a placed run (started by `bench run --on`, srun or an Indexed Job): its share of
+    the schedule from the common start; prints its report as one JSON line."""
+    from clustercheck.bench import worker
+
+    paths.readable_file(plan_file, "--plan")
+    try:
+        worker.main(plan_file, index, out_dir)
+    except (ValueError, KeyError) as exc:
+        raise UserError(f"{plan_file}: {exc}") from None
+
+
+@bench.command("k8s-manifest")
+@click.argument("url")
+@click.option("--rate", type=click.FloatRange(0, 1_000_000, min_open=True), required=True)
+@click.option("--nodes", type=click.IntRange(1, 1024), default=2, show_default=True)
+@click.option("--image", default="clustercheck:latest", show_default=True)
+@click.option("--duration", type=click.FloatRange(0, 86400, min_open=True), default=10.0, show_default=True)
+def k8s_manifest_cmd(url: str, rate: float, nodes: int, image: str, duration: float) -> None:
+    """Print the Kubernetes objects (ConfigMap + Indexed Job) `bench run --on kubernetes` creates, as JSON."""
+    from clustercheck.bench import distributed, k8s_workers, protocols
+
+    paths.http_url(url, "URL")
+    spec = _spec(url, protocols.predict_request("mlflow", "model", [[5.1, 3.5, 1.4, 0.2]]), rate=rate,
+                 duration_s=duration)
+    p = distributed.Placement(on="kubernetes", workers=nodes, image=image)
+    plan = distributed.plan(spec, p, 0.0, "http://coordinator:0/time")
+    click.echo(json.dumps({"apiVersion": "v1", "kind": "List", "items": k8s_workers.manifests(plan, image, "00000", 600)}, indent=2))
 
 
 @bench.command("sweep")

@@ -55,6 +55,6 @@ def load_spec(cfg: dict[str, Any], rate: float, duration: float) -> engine.LoadS
     load = cfg["load"]
     return engine.LoadSpec(
         url=cfg["endpoint"]["url"].rstrip("/"), request=request(cfg["endpoint"], cfg["samples"]), mode="open",
-        rate=rate, arrival=load["arrival"], duration_s=duration, warmup_s=load["warmup_s"],
+        rate=rate, arrival=load["arrival"], burstiness=load["burstiness"], duration_s=duration, warmup_s=load["warmup_s"],
         timeout_s=load["timeout_s"], max_requests=load["max_requests"], workers=load["workers"],
     )

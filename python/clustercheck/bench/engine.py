@@ -11,12 +11,11 @@ import asyncio
 import math
 import multiprocessing
 import os
-import random
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from clustercheck.bench import rawhttp
+from clustercheck.bench import arrivals, rawhttp
 from clustercheck.bench.protocols import Request, stream_tokens
 
 # Outcome codes besides HTTP statuses.
@@ -32,7 +31,8 @@ class LoadSpec:
     request: Request
     mode: str = "open"  # open | closed
     rate: float = 10.0  # open loop: requests per second
-    arrival: str = "constant"  # constant | poisson
+    arrival: str = "constant"  # constant | poisson | gamma (clustercheck.bench.arrivals)
+    burstiness: float = 1.0  # gamma's shape
     concurrency: int = 1  # closed loop
     duration_s: float = 10.0  # measured part
     warmup_s: float = 1.0  # sent and discarded first
@@ -54,6 +54,9 @@ class LoadSpec:
 Record = tuple[float, float, float, int, float, int]
 
 
+Sink = Callable[[Record], None]
+
+
 def auto_workers(spec: LoadSpec) -> int:
     """One asyncio process keeps about 1,500 req/s or 128 connections on these CPUs; more needs more."""
     cpus = os.cpu_count() or 1
@@ -61,21 +64,11 @@ def auto_workers(spec: LoadSpec) -> int:
     return max(1, min(cpus, need))
 
 
-def _schedule(spec: LoadSpec, worker: int, workers: int) -> list[float]:
-    """Send times (seconds from start) of this worker's share of the open-loop arrivals."""
-    horizon = spec.warmup_s + spec.duration_s
-    cap = max(1, spec.max_requests // workers)
-    if spec.arrival == "poisson":
-        rng = random.Random(spec.seed * 1000 + worker)  # a sum of Poisson streams is Poisson
-        times, t = [], 0.0
-        while len(times) < cap:
-            t += rng.expovariate(spec.rate / workers)
-            if t >= horizon:
-                break
-            times.append(t)
-        return times
-    total = min(int(horizon * spec.rate), spec.max_requests)
-    return [i / spec.rate for i in range(worker, total, workers)][:cap]
+def schedule(spec: LoadSpec, worker: int, workers: int) -> list[float]:
+    """Send times (seconds from start) of this worker's share of the run's one open-loop schedule."""
+    times = arrivals.schedule(spec.arrival, spec.rate, spec.warmup_s + spec.duration_s, spec.seed,
+                              spec.burstiness, spec.max_requests)
+    return arrivals.split(times, workers)[worker]
 
 
 async def _plain(pool: rawhttp.Pool, raw: bytes, spec: LoadSpec, scheduled: float, t0: float) -> Record:
@@ -96,11 +89,14 @@ async def _plain(pool: rawhttp.Pool, raw: bytes, spec: LoadSpec, scheduled: floa
     return (scheduled, sent, time.monotonic() - t0, status, -1.0, 0)
 
 
-async def _one(session: object, spec: LoadSpec, url: str, scheduled: float, t0: float) -> Record:
+async def _one(session: object, spec: LoadSpec, url: str, scheduled: float, t0: float,
+               gaps: list[float] | None = None) -> Record:
+    """A streamed request; with GAPS, the time between two token chunks is added to it for each."""
     import aiohttp
 
     sent = time.monotonic() - t0
     ttft, tokens = -1.0, 0
+    last = 0.0
     try:
         async with session.request(  # type: ignore[attr-defined]
             spec.request.method, url + spec.request.path, data=spec.request.body, headers=spec.headers
@@ -110,8 +106,13 @@ async def _one(session: object, spec: LoadSpec, url: str, scheduled: float, t0: 
                     n = stream_tokens(spec.request.protocol, line)
                     if n is None:
                         break
-                    if n and ttft < 0:
-                        ttft = time.monotonic() - t0 - sent
+                    if n:
+                        now = time.monotonic()
+                        if ttft < 0:
+                            ttft = now - t0 - sent
+                        elif gaps is not None:
+                            gaps.append(now - last)
+                        last = now
                     tokens += n
             else:
                 await resp.read()
@@ -138,37 +139,64 @@ async def _until(when: float) -> None:
         await asyncio.sleep(0)
 
 
-async def _run_worker(spec: LoadSpec, worker: int, workers: int, t0: float) -> list[Record]:
+async def _run_worker(spec: LoadSpec, worker: int, workers: int, t0: float,
+                      times: list[float] | None = None, sink: Sink | None = None) -> list[Record]:
     if spec.request.stream:
-        return await _run_streams(spec, worker, workers, t0)
+        return await _run_streams(spec, worker, workers, t0, times, sink)
     # Open loop wants no client-side queue, but a stalled server must not make us open sockets
     # without bound: requests beyond this many in flight wait (their latency still counts from schedule).
     pool = rawhttp.Pool(spec.target(worker), MAX_CONNECTIONS)
     raw = pool.encode(spec.request.method, spec.request.path, spec.request.body, spec.headers)
     try:
-        return await _drive(spec, worker, workers, t0, lambda at: _plain(pool, raw, spec, at, t0))
+        return await _drive(spec, worker, workers, t0, lambda at: _plain(pool, raw, spec, at, t0), times, sink)
     finally:
         pool.close()
 
 
-async def _run_streams(spec: LoadSpec, worker: int, workers: int, t0: float) -> list[Record]:
+async def _run_streams(spec: LoadSpec, worker: int, workers: int, t0: float,
+                       times: list[float] | None = None, sink: Sink | None = None) -> list[Record]:
     """Streamed (token) requests: aiohttp reads the event stream."""
     import aiohttp
 
     timeout = aiohttp.ClientTimeout(total=spec.timeout_s)
     connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS)
+    url = spec.target(worker)
+
+    async def send(at: float) -> Record:
+        if sink is None:
+            return await _one(session, spec, url, at, t0)
+        gaps: list[float] = []
+        return (*await _one(session, spec, url, at, t0, gaps), gaps)  # type: ignore[return-value]
+
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        return await _drive(spec, worker, workers, t0, lambda at: _one(session, spec, spec.target(worker), at, t0))
+        return await _drive(spec, worker, workers, t0, send, times, sink)
 
 
-async def _drive(spec: LoadSpec, worker: int, workers: int, t0: float,
-                 send: Callable[[float], Awaitable[Record]]) -> list[Record]:
-    """This worker's share of the load: sends on schedule (open loop) or back to back (closed loop)."""
+async def _drive(spec: LoadSpec, worker: int, workers: int, t0: float, send: Callable[[float], Awaitable[Record]],
+                 times: list[float] | None = None, sink: Sink | None = None) -> list[Record]:
+    """This worker's share of the load: sends on schedule (open loop) or back to back (closed loop).
+    TIMES: the send times to keep (else this worker's share of the spec's schedule); SINK: each
+    record is handed to it as it completes and none is kept (memory bounded by what is in flight)."""
     records: list[Record] = []
     await asyncio.sleep(max(0.0, t0 - time.monotonic()))
+    if spec.mode == "open" and sink is not None:
+        pending: set[asyncio.Future[Record]] = set()
+
+        def done(task: asyncio.Future[Record]) -> None:
+            pending.discard(task)
+            sink(task.result())
+
+        for at in schedule(spec, worker, workers) if times is None else times:
+            await _until(t0 + at)
+            task = asyncio.ensure_future(send(at))
+            pending.add(task)
+            task.add_done_callback(done)
+        while pending:
+            await asyncio.wait(set(pending))
+        return records
     if spec.mode == "open":
         tasks = []
-        for at in _schedule(spec, worker, workers):
+        for at in schedule(spec, worker, workers) if times is None else times:
             await _until(t0 + at)
             tasks.append(asyncio.ensure_future(send(at)))
         return list(await asyncio.gather(*tasks))
@@ -203,6 +231,12 @@ def _worker_main(spec: LoadSpec, worker: int, workers: int, t0: float, conn: obj
         conn.send(_event_loop_run(_run_worker(spec, worker, workers, t0)))  # type: ignore[attr-defined]
     except BaseException as exc:  # the parent reports it; a worker must never hang the run
         conn.send(exc)  # type: ignore[attr-defined]
+
+
+def run_share(spec: LoadSpec, times: list[float], t0: float, sink: Sink) -> None:
+    """Send TIMES (seconds after T0 on the monotonic clock) in this process, handing each completed
+    request's record to SINK: one worker of a distributed run (clustercheck.bench.worker)."""
+    _event_loop_run(_run_worker(spec, 0, 1, t0, times, sink))
 
 
 def run(spec: LoadSpec) -> tuple[list[Record], int]:

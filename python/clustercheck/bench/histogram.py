@@ -88,6 +88,11 @@ class Histogram:
                 return min(max(self._value(i), self.low), self.high)
         return self.high
 
+    def buckets(self) -> list[tuple[float, int]]:
+        """(upper bound, count) of every bucket in use, ascending; the values at 0 first."""
+        out = [(self.floor, self.zeros)] if self.zeros else []
+        return out + [(self._gamma ** i, self.counts[i]) for i in sorted(self.counts)]
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form a worker writes and the coordinator reads (keys as strings)."""
         return {"accuracy": self.accuracy, "floor": self.floor, "zeros": self.zeros, "count": self.count,

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from clustercheck.bench.engine import ERROR_NAMES, LoadSpec, Record
+from clustercheck.bench.recorder import Slo
 
 PERCENTILES = (50, 90, 95, 99)
 
@@ -101,6 +102,7 @@ def summarize(spec: LoadSpec, records: list[Record], workers: int) -> dict[str, 
         out["ttft_ms"] = distribution([r[4] for r in streams])
         itl = [(r[2] - r[1] - r[4]) / (r[5] - 1) for r in streams if r[5] > 1]
         out["inter_token_ms"] = distribution(itl)
+        out["tpot_ms"] = out["inter_token_ms"]  # one process: time per output token after the first
         out["tokens_per_request"] = round(sum(r[5] for r in streams) / len(streams), 1)
     return out
 
@@ -140,3 +142,36 @@ def series(records: list[Record], start: float, mode: str) -> list[dict[str, Any
             }
         )
     return out
+
+
+def goodput(spec: LoadSpec, records: list[Record], slo: Slo) -> dict[str, Any]:
+    """Requests of the measured window that answered and met every SLO set (TTFT, TPOT, end to end)."""
+    measured = [r for r in records if r[0] >= spec.warmup_s]
+    origin = 0 if spec.mode == "open" else 1
+    good = 0
+    for r in measured:
+        if not 200 <= r[3] < 300:
+            continue
+        tpot = (r[2] - r[1] - r[4]) / (r[5] - 1) if r[4] >= 0 and r[5] > 1 else None
+        good += slo.met(r[2] - r[origin], r[4], tpot)
+    return {"slo_ms": {k.replace("_s", "_ms"): round(v * 1000, 3) for k, v in slo.to_dict().items()},
+            "good": good, "share": round(good / len(measured), 4) if measured else 0.0,
+            "rate": round(good / spec.duration_s, 2)}
+
+
+# Student's t, two-sided 95 %, by degrees of freedom (1..30); past 30 the normal's 1.96 is within 4 %.
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+        2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+        2.045, 2.042)
+
+
+def confidence(values: list[float]) -> dict[str, Any]:
+    """Mean of repeated runs' figures and the half-width of its 95 % confidence interval (t-distribution);
+    one run has no interval."""
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return {"mean": round(mean, 3), "ci95": None, "runs": values}
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    t = _T95[n - 2] if n - 1 <= len(_T95) else 1.96
+    return {"mean": round(mean, 3), "ci95": round(t * sd / math.sqrt(n), 3), "runs": values}

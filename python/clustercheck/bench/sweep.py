@@ -72,25 +72,33 @@ def run(
     max_rate: float | None = None,
     refine: int = 0,
     confirm: int = 1,
+    measure: Callable[[engine.LoadSpec], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Step open-loop RATES (then on, up to MAX_RATE) or closed-loop CONCURRENCIES until a step misses."""
-    search = _Search(base, p95_ms, max_error_rate, on_step, max(1, confirm))
+    """Step open-loop RATES (then on, up to MAX_RATE) or closed-loop CONCURRENCIES until a step misses.
+    MEASURE runs one step (default: this host's workers; clustercheck.bench.measure for placed ones)."""
+    search = _Search(base, p95_ms, max_error_rate, on_step, max(1, confirm), measure or _here)
     if concurrencies:
         return search.closed(concurrencies)
     return search.open(rates, growth, max_rate, refine)
 
 
+def _here(spec: engine.LoadSpec) -> dict[str, Any]:
+    records, workers = engine.run(spec)
+    return stats.summarize(spec, records, workers)
+
+
 class _Search:
     def __init__(self, base: engine.LoadSpec, p95_ms: float, max_error_rate: float,
-                 on_step: Callable[[dict[str, Any]], None] | None, confirm: int) -> None:
+                 on_step: Callable[[dict[str, Any]], None] | None, confirm: int,
+                 measure: Callable[[engine.LoadSpec], dict[str, Any]]) -> None:
         self.base, self.p95_ms, self.max_error_rate, self.on_step = base, p95_ms, max_error_rate, on_step
+        self.measure = measure
         self.confirm = confirm
         self.steps: list[dict[str, Any]] = []
         self.trials: dict[float, list[dict[str, Any]]] = {}
 
     def step(self, spec: engine.LoadSpec, extra: bool, refine: bool = False) -> dict[str, Any]:
-        records, workers = engine.run(spec)
-        summary = stats.summarize(spec, records, workers)
+        summary = self.measure(spec)
         summary["verdict"] = verdict(summary, self.p95_ms, self.max_error_rate)
         summary["beyond_configured"] = extra
         if refine:

@@ -45,6 +45,8 @@ def inference(config: str | None) -> dict[str, Any]:
     if not cfg["samples"] and cfg["endpoint"]["protocol"] not in ("openai-completions", "openai-chat"):
         raise UserError(f"config error: {path}: inference.samples: known inputs and answers are needed")
     cfg["_mlflow_url"] = data.get("mlops", {}).get("mlflow", {}).get("url", "")
+    # what placed load workers need (inference.load.distributed): the scheduler's sections
+    cfg["_schedulers"] = {"path": path, "hpc": data.get("hpc", {}), "kubernetes": data.get("kubernetes", {})}
     return cfg
 
 

@@ -9,7 +9,8 @@ import shlex
 import time
 from typing import Any, Callable
 
-from clustercheck.bench import engine, gpu, stats, sweep
+from clustercheck.bench import engine, gpu, placement, sweep
+from clustercheck.bench.measure import Measure, measurer, repeated
 from clustercheck.bench.endpoint import load_spec
 from clustercheck.facts import describe, emit, plot, save
 from clustercheck.inference import probe
@@ -20,11 +21,17 @@ from clustercheck.proc import run
 def emit_summary(summary: dict[str, Any]) -> None:
     for key in ("workers", "requests", "ok", "achieved_rate", "throughput", "error_rate", "kept_schedule"):
         emit(key, summary[key])
-    for group in ("latency_ms", "schedule_lag_ms", "ttft_ms", "inter_token_ms"):
+    emit("where", summary.get("where", ""))
+    for group in ("latency_ms", "schedule_lag_ms", "ttft_ms", "tpot_ms", "inter_token_ms", "goodput", "share", "hosts"):
         for k, v in (summary.get(group) or {}).items():
             emit(f"{group}.{k}", v)
+    for name, r in (summary.get("repeats") or {}).items():
+        emit(f"repeats.{name}.mean", r["mean"])
+        emit(f"repeats.{name}.ci95", r["ci95"])
     for k, v in summary["errors"].items():
         emit(f"errors.{k}", v)
+    if summary.get("refused"):
+        emit("refused", "; ".join(summary["refused"]))
 
 
 def load_plots(summary: dict[str, Any], title: str) -> None:
@@ -43,11 +50,13 @@ def load_plots(summary: dict[str, Any], title: str) -> None:
 def load(cfg: dict[str, Any], rate: float, duration: float, with_gpu: bool) -> None:
     spec = load_spec(cfg, rate, duration)
     emit("offered_rate", f"{spec.rate:g}")
+    measure = measurer(placement.from_inference(cfg))
+    repeat = 1 if with_gpu else int(cfg["load"]["repeat"])
     kind, why = gpu.source(cfg["gpu"]) if with_gpu else ("", "not asked")
     emit("gpu_source", kind or f"none: {why}")
     if kind:
         with gpu.Sampler(cfg["gpu"], kind) as sampler:
-            records, workers = engine.run(spec)
+            summary = repeated(spec, measure, repeat)
         g = sampler.summary(skip_s=spec.warmup_s + 0.5)
         emit("gpu_samples", g["samples"])
         emit("gpu_sample_hz", g["achieved_hz"])
@@ -58,9 +67,8 @@ def load(cfg: dict[str, Any], rate: float, duration: float, with_gpu: bool) -> N
         for err in g["errors"]:
             emit("gpu_error", err)
     else:
-        records, workers = engine.run(spec)
+        summary = repeated(spec, measure, repeat)
         g = None
-    summary = stats.summarize(spec, records, workers)
     emit_summary(summary)
     save("load.json", {"summary": summary, "gpu": g})
     load_plots(summary, f"open loop {rate:g} req/s")
@@ -78,12 +86,12 @@ def trial_suffix(step: dict[str, Any]) -> str:
 
 
 def configured_sweep(cfg: dict[str, Any], spec: engine.LoadSpec, on_step: Callable[[dict[str, Any]], None],
-                     bound_scale: float = 1.0) -> dict[str, Any]:
+                     bound_scale: float = 1.0, measure: Measure | None = None) -> dict[str, Any]:
     """sweep.run with the target's inference.sweep and objectives; the bound times BOUND_SCALE."""
     obj, sw = cfg["objectives"], cfg["sweep"]
     return sweep.run(spec, [float(r) for r in sw["rates"]], obj["p95_ms"], obj["max_error_rate"], on_step,
                      growth=float(sw["growth"]), max_rate=float(sw["max_rate"]) * bound_scale,
-                     refine=int(sw.get("refine", 0)), confirm=int(sw.get("confirm", 1)))
+                     refine=int(sw.get("refine", 0)), confirm=int(sw.get("confirm", 1)), measure=measure)
 
 
 def run_sweep(cfg: dict[str, Any]) -> None:
@@ -93,8 +101,11 @@ def run_sweep(cfg: dict[str, Any]) -> None:
     def step(s: dict[str, Any]) -> None:
         emit(f"step.{s['target_rate']:g}{trial_suffix(s)}", f"{s['verdict']} p95={s['latency_ms']['p95']}ms "
              f"throughput={s['throughput']}/s errors={s['error_rate']} lag_p99={s['schedule_lag_ms']['p99']}ms")
+        if s.get("refused"):
+            emit(f"step.{s['target_rate']:g}{trial_suffix(s)}.refused", "; ".join(s["refused"]))
 
-    result = configured_sweep(cfg, spec, step)
+    result = configured_sweep(cfg, spec, step, measure=measurer(placement.from_inference(cfg)))
+    emit("where", result["steps"][0].get("where", "") if result["steps"] else "")
     emit("max_rate", result["max_rate"])
     emit("saturated", "yes" if result["saturated"] else "no")
     emit("stopped", result["stopped"])

@@ -1,0 +1,75 @@
+"""One measured load run, from this process's workers or from workers placed by a scheduler
+(clustercheck.bench.distributed) - the same figures either way - and repeated runs with a confidence
+interval on what they measured."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+from clustercheck.bench import distributed, engine, stats
+from clustercheck.bench.distributed import Placement
+from clustercheck.bench.recorder import Slo
+
+Measure = Callable[[engine.LoadSpec], dict[str, Any]]
+# the figures repeated runs report with an interval: (name, path into the summary)
+REPEATED = (("latency_p50_ms", ("latency_ms", "p50")), ("latency_p95_ms", ("latency_ms", "p95")),
+            ("latency_p99_ms", ("latency_ms", "p99")), ("throughput", ("throughput",)),
+            ("ttft_p50_ms", ("ttft_ms", "p50")), ("tpot_p50_ms", ("tpot_ms", "p50")),
+            ("goodput_share", ("goodput", "share")))
+
+
+def measurer(placement: Placement | None) -> Measure:
+    """How a run is measured: here (PLACEMENT None) or by the placed workers."""
+    def here(spec: engine.LoadSpec) -> dict[str, Any]:
+        records, workers = engine.run(spec)
+        summary = stats.summarize(spec, records, workers)
+        if placement is not None and placement.slo:
+            summary["goodput"] = stats.goodput(spec, records, Slo(**placement.slo))
+        summary["where"] = f"{workers} process(es) on this host"
+        return summary
+
+    if placement is None or placement.on == "none":
+        return here
+
+    def placed(spec: engine.LoadSpec) -> dict[str, Any]:
+        return distributed.run(spec, placement)
+
+    return placed
+
+
+def _at(summary: dict[str, Any], path: tuple[str, ...]) -> float | None:
+    value: Any = summary
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def repeated(spec: engine.LoadSpec, measure: Measure, times: int) -> dict[str, Any]:
+    """The last run's figures, with `repeats`: each figure's mean and 95 % interval over TIMES runs."""
+    # each run its own draw of the arrivals (constant ones are the same whatever the seed)
+    runs = [measure(dataclasses.replace(spec, seed=spec.seed + i)) for i in range(times)]
+    out = dict(runs[-1])
+    if times > 1:
+        out["repeats"] = {}
+        for name, path in REPEATED:
+            values = [v for v in (_at(r, path) for r in runs) if v is not None]
+            if len(values) == times:
+                out["repeats"][name] = stats.confidence(values)
+        out["repeats_kept_schedule"] = sum(bool(r.get("kept_schedule")) for r in runs)
+    return out
+
+
+def merge_error(raw_s: list[float], merged_ms: dict[str, float]) -> dict[str, float]:
+    """Test mode: each merged percentile's relative error against the exact figure of all raw latencies."""
+    from clustercheck.bench.histogram import nearest_rank
+
+    exact = sorted(raw_s)
+    out = {}
+    for key, value in merged_ms.items():
+        if key.startswith("p") and exact:
+            want = nearest_rank(exact, float(key[1:]) / 100) * 1000
+            out[key] = round(abs(value - want) / want, 5) if want else 0.0
+    return out
