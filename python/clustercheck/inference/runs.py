@@ -10,8 +10,8 @@ import time
 from typing import Any, Callable
 
 from clustercheck.bench import engine, gpu, placement, sweep
-from clustercheck.bench.measure import Measure, measurer, repeated
 from clustercheck.bench.endpoint import load_spec
+from clustercheck.bench.measure import Measure, measurer, repeated
 from clustercheck.facts import describe, emit, plot, save
 from clustercheck.inference import probe
 from clustercheck.mlops.registry import quiet
