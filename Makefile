@@ -6,7 +6,7 @@ ARGS ?=
 .PHONY: help setup test test-python test-bats test-e2e lint stack-up stack-down stack-status \
 	test-cloud-vm test-individual-vm-lifecycle test-shared-gpu-management bench bench-mlops \
 	test-mlops-stack test-mlops-minio test-mlops-postgresql test-mlops-mlflow test-mlops-kserve \
-	test-inference test-inference-deployment test-inference-performance bench-inference bench-baseline bench-capacity \
+	test-inference test-inference-deployment test-inference-performance bench-inference bench-distributed-load bench-baseline bench-capacity \
 	test-kubernetes test-kubernetes-deployment test-kubernetes-networking docs \
 	test-multi-cluster-scenarios test-workflow-transition test-shared-gpu test-hpc-slurm \
 	test-slurm-controller test-slurm-compute test-slurm-job-examples test-slurm-failure-recovery \
@@ -88,6 +88,9 @@ test-inference-performance: setup ## inference: latency, throughput sweep, GPU u
 
 bench-inference: setup ## our load engine beside wrk and hey on the local model endpoint
 	bench/inference-engines.sh
+
+bench-distributed-load: setup ## placed load workers on a 4-node local SLURM cluster: rate kept by 1/2/4, merged vs one process, merge error, memory (stack down)
+	bench/distributed-load.sh
 
 bench-baseline: setup ## baseline round trip: a 5-run baseline, RUNS (10) unchanged runs (false regressions), RUNS 2x slower (regressions caught)
 	bench/baseline-round-trip.sh $(RUNS)

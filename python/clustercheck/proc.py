@@ -9,6 +9,7 @@ facts; the four calls need only what subprocess.run already does.
 from __future__ import annotations
 
 import subprocess
+import time
 from typing import Mapping, Sequence
 
 TimeoutExpired = subprocess.TimeoutExpired
@@ -26,8 +27,6 @@ def run_all(argvs: Sequence[Sequence[str]], timeout: float,
             env: Mapping[str, str] | None = None) -> list[subprocess.CompletedProcess[str]]:
     """Every ARGV at once, each to completion within TIMEOUT seconds of the start (one past it is
     killed and reported with exit status -9 and why in its stderr), in ARGVS' order."""
-    import time
-
     procs = [subprocess.Popen(list(a), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env=dict(env) if env is not None else None) for a in argvs]
     deadline = time.monotonic() + timeout

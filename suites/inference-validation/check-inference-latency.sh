@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Check: P95 latency at the configured open-loop rate meets the objective, with few errors; with SLOs set
-# (inference.objectives.goodput), the share of requests meeting them; the load comes from this host or
-# from workers placed by the cluster's scheduler (inference.load.distributed), their histograms merged
+# Check: P95 latency at the configured open-loop rate meets the objective, with few errors, and goodput meets its share where SLOs are set
+# (inference.objectives.goodput: the share of requests within TTFT, TPOT and end-to-end SLOs); the load
+# comes from this host or from workers placed by the cluster's scheduler (inference.load.distributed).
 # depends: check-inference-request-response
 # timeout: 300
 set -euo pipefail

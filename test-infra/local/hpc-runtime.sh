@@ -56,7 +56,7 @@ hpc_runtime::_rootfs() {
 hpc_runtime::_image_push() {
   local rootfs=$HPC_DIR/containers/rootfs target
   target=$(util::registry_host "$CC_HPC_CONTAINERS_REGISTRY_URL")/$CC_HPC_CONTAINERS_IMAGE
-  busybox --list 2>/dev/null | grep -qx sh ||
+  busybox --list 2>/dev/null | grep -x sh >/dev/null ||
     log::die "hpc: busybox is not installed (Debian busybox-static): the container image is built from it" 1
   hpc_runtime::_rootfs "$rootfs"
   tar -C "$rootfs" -cf "$HPC_DIR/containers/rootfs.tar" .

@@ -11,7 +11,7 @@ packages=(
   qemu-system-x86 qemu-utils iptables dnsmasq-base
   busybox-static dropbear-bin openssh-client cpio
   shellcheck bats packer ansible-core libxml2-utils python3-venv curl iproute2
-  wrk hey slurm-wlm munge slurmdbd mariadb-server openmpi-bin libpmix-dev python3-mpi4py socat
+  wrk hey nginx-light slurm-wlm munge slurmdbd mariadb-server openmpi-bin libpmix-dev python3-mpi4py socat
   podman runc uidmap docker-registry apache2-utils prometheus prometheus-node-exporter
   chromium fonts-dejavu-core
 )

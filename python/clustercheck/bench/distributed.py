@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clustercheck.bench import coordinator, engine, stats, timesync
+from clustercheck.bench import coordinator, engine, k8s_workers, stats, timesync
 from clustercheck.proc import run as run_command
 from clustercheck.proc import run_all
 
@@ -131,8 +131,6 @@ def run(spec: engine.LoadSpec, p: Placement) -> dict[str, Any]:
             plan_file = os.path.join(tmp, "plan.json")
             Path(plan_file).write_text(json.dumps(the_plan))
             if p.on == "kubernetes":
-                from clustercheck.bench import k8s_workers
-
                 reports, rc, said = k8s_workers.run(p, the_plan, limit)
             else:
                 rc, said = (_launch_slurm if p.on == "slurm" else _launch_host)(p, plan_file, out_dir, limit)

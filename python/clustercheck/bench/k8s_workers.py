@@ -10,6 +10,9 @@ import json
 import time
 from typing import Any
 
+from clustercheck.k8s.client import Cluster
+from clustercheck.k8s.pods import namespace
+
 LABEL = "clustercheck/load-run"
 PLAN_DIR = "/etc/clustercheck-load"
 
@@ -62,9 +65,6 @@ def report_from_log(index: int, log: str) -> dict[str, Any] | None:
 def run(p: Any, plan: dict[str, Any], limit_s: float) -> tuple[list[dict[str, Any]], int, str]:
     """Run the workers on the configured cluster; (reports, 0 or 1, what went wrong)."""
     from kubernetes import client
-
-    from clustercheck.k8s.client import Cluster
-    from clustercheck.k8s.pods import namespace
 
     cluster = Cluster(p.kube)
     run_id = f"{int(time.time()) % 100000:05d}"

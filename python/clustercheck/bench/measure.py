@@ -8,7 +8,9 @@ import dataclasses
 from typing import Any, Callable
 
 from clustercheck.bench import distributed, engine, stats
+from clustercheck.bench.coordinator import QUANTILES
 from clustercheck.bench.distributed import Placement
+from clustercheck.bench.histogram import nearest_rank
 from clustercheck.bench.recorder import Slo
 
 Measure = Callable[[engine.LoadSpec], dict[str, Any]]
@@ -64,12 +66,12 @@ def repeated(spec: engine.LoadSpec, measure: Measure, times: int) -> dict[str, A
 
 def merge_error(raw_s: list[float], merged_ms: dict[str, float]) -> dict[str, float]:
     """Test mode: each merged percentile's relative error against the exact figure of all raw latencies."""
-    from clustercheck.bench.histogram import nearest_rank
 
     exact = sorted(raw_s)
     out = {}
-    for key, value in merged_ms.items():
-        if key.startswith("p") and exact:
-            want = nearest_rank(exact, float(key[1:]) / 100) * 1000
-            out[key] = round(abs(value - want) / want, 5) if want else 0.0
+    for q in QUANTILES:  # the quantile itself: float("99.9") / 100 is a rank off at some counts
+        key = f"p{q * 100:g}"
+        if key in merged_ms and exact:
+            want = nearest_rank(exact, q) * 1000
+            out[key] = round(abs(merged_ms[key] - want) / want, 5) if want else 0.0
     return out

@@ -24,6 +24,8 @@ def emit_summary(summary: dict[str, Any]) -> None:
     emit("where", summary.get("where", ""))
     for group in ("latency_ms", "schedule_lag_ms", "ttft_ms", "tpot_ms", "inter_token_ms", "goodput", "share", "hosts"):
         for k, v in (summary.get(group) or {}).items():
+            if isinstance(v, dict):  # the SLOs: "e2e_ms <= 100, ttft_ms <= 50"
+                v = ", ".join(f"{name} <= {bound:g}" for name, bound in v.items())
             emit(f"{group}.{k}", v)
     for name, r in (summary.get("repeats") or {}).items():
         emit(f"repeats.{name}.mean", r["mean"])
