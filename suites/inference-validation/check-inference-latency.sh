@@ -28,4 +28,5 @@ if [[ -n "$(facts::get load goodput.share)" ]]; then
   check::metric goodput_share "$(facts::get load goodput.share)" ratio ">=" "$CC_INFERENCE_OBJECTIVES_GOODPUT_MIN_SHARE" || true
   goodput="; goodput $(facts::get load goodput.share) of requests within $(facts::get load goodput.slo_ms)"
 fi
-check::finish "p95 $p95 ms${ci:+ ± $ci}${goodput} at $(facts::get load offered_rate) req/s (open loop, $CC_INFERENCE_LOAD_ARRIVAL) from $(facts::get load where)"
+shares=$(facts::get load shares)
+check::finish "p95 $p95 ms${ci:+ ± $ci}${goodput} at $(facts::get load offered_rate) req/s (open loop, $CC_INFERENCE_LOAD_ARRIVAL) from $(facts::get load where)${shares:+ - $shares}"

@@ -33,4 +33,4 @@ else
   # the bound, or a generator that could not go faster, came first: the server's limit is higher
   capacity="at least $max req/s (not saturated)"
 fi
-check::finish "capacity $capacity within p95 <= $CC_INFERENCE_OBJECTIVES_P95_MS ms ($basis; stopped: $stopped${knee:+; knee: $knee})"
+check::finish "capacity $capacity within p95 <= $CC_INFERENCE_OBJECTIVES_P95_MS ms ($basis; stopped: $stopped${knee:+; knee: $knee}; load from $(facts::get sweep where))"

@@ -99,7 +99,7 @@ nothing_left() {
     'inference.load={rate_rps: 200, duration_s: 3, warmup_s: 0.5, distributed: {on: slurm, workers: 2, start_lead_s: 2}}' \
     'inference.objectives={p95_ms: 100, goodput: {e2e_ms: 100, min_share: 0.95}}'
   FW=$ROOT/frameworks/test-inference-framework.sh expect_pass check-inference-latency "$cfg"
-  [[ "$output" == *"goodput 1.0 of requests within e2e_ms <= 100 at 200 req/s (open loop, constant) from 2 SLURM job steps in partition gpu"* ]]
+  [[ "$output" == *"goodput 1.0 of requests within e2e_ms <= 100 at 200 req/s (open loop, constant) from 2 SLURM job steps in partition gpu - worker 0 on cc-cn0"*", worker 1 on cc-cn0"* ]]
   art=$BATS_TEST_TMPDIR/r-check-inference-latency-1/artifacts/check-inference-latency
   # one worker per node, each sending half of the one schedule (700 arrivals, warm-up included)
   [ "$(grep -E '^hosts\.[01]	' "$art/load.tsv" | cut -f2 | sort -u | paste -sd, -)" = cc-cn01,cc-cn02 ]

@@ -142,3 +142,55 @@ def test_a_worker_without_an_index_is_one_line_exit_2(tmp_path: Path) -> None:
     plan.write_text(json.dumps({"workers": 2, "spec": {}}))
     done = run([str(BIN / "clustercheck"), "bench", "worker", "--plan", str(plan)])
     assert done.returncode == 2 and "no worker index" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_kubernetes_workers_through_the_real_client(tmp_path: Path) -> None:
+    """The Indexed Job over the API stand-in (tests/fixtures/k8s_api.py): the plan's ConfigMap and the Job
+    created in a namespace of their own, each index's report read from its pod's log and merged with the
+    pod's node as its host, the namespace deleted."""
+    import socket
+    import subprocess
+    import time
+
+    from clustercheck.bench.recorder import Recorder
+
+    logs = []
+    for k in range(2):
+        rec = Recorder(warmup_s=0.5, duration_s=1.0)
+        for i in range(100):
+            t = 0.5 + i * 0.01
+            rec.add((t, t, t + 0.004 + 0.001 * k, 200, -1.0, 0))
+        report = {"worker": k, "host": f"pod-{k}", "scheduled": 100, "sent": 100, "schedule_lag_p99_ms": 0.2,
+                  "clock_offset_ms": 1.5, **rec.report()}
+        logs.append("starting\n" + json.dumps(report) + "\n")
+    scenario = tmp_path / "k8s" / "load"
+    scenario.mkdir(parents=True)
+    (scenario / "pods.json").write_text(json.dumps({"cc-load-": {"phase": "Succeeded", "logs": logs}}))
+    (tmp_path / "k8s" / "healthy").symlink_to(ROOT / "tests" / "fixtures" / "k8s" / "healthy")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    api = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fixtures" / "k8s_api.py"), "--port", str(port),
+                            "--fixtures", str(tmp_path / "k8s"), "--scenario", "healthy,load",
+                            "--journal", str(tmp_path / "journal")])
+    try:
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        (tmp_path / "kubeconfig").write_text(
+            "apiVersion: v1\nkind: Config\nclusters: [{name: f, cluster: {server: 'http://127.0.0.1:%d'}}]\n"
+            "users: [{name: u, user: {token: t}}]\ncontexts: [{name: f, context: {cluster: f, user: u}}]\ncurrent-context: f\n" % port)
+        p = distributed.Placement(on="kubernetes", workers=2, start_lead_s=1.0,
+                                  kube={"kubeconfig": str(tmp_path / "kubeconfig"), "timeout_s": 3})
+        got = distributed.run(_spec("http://10.0.0.5:8080", rate=200, duration=1.0), p)
+    finally:
+        api.terminate()
+        api.wait(timeout=10)
+    assert got["where"] == "2 pods of a Kubernetes Indexed Job" and got["refused"] == []
+    assert got["hosts"] == {"0": "node-0", "1": "node-1"} and got["requests"] == 200 and got["kept_schedule"]
+    assert 4.0 <= got["latency_ms"]["p50"] <= 5.1
+    journal = (tmp_path / "journal").read_text()
+    assert "/configmaps cc-load-" in journal and "/jobs cc-load-" in journal
+    assert "delete /api/v1/namespaces/cc-load-" in journal

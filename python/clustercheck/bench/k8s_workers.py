@@ -81,9 +81,9 @@ def run(p: Any, plan: dict[str, Any], limit_s: float) -> tuple[list[dict[str, An
                 break
             time.sleep(2)
         reports, missing = [], []
-        pods = cluster.core.list_namespaced_pod(ns, label_selector=f"{LABEL}={run_id}", **cluster.kw()).items
+        pods = cluster.core.list_namespaced_pod(ns, label_selector=f"job-name={name}", **cluster.kw()).items
         for pod in pods:
-            index = int(pod.metadata.annotations.get("batch.kubernetes.io/job-completion-index", "-1"))
+            index = int((pod.metadata.annotations or {}).get("batch.kubernetes.io/job-completion-index", "-1"))
             log = cluster.core.read_namespaced_pod_log(pod.metadata.name, ns, **cluster.kw())
             got = report_from_log(index, log)
             if got is None:

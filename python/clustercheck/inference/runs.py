@@ -22,6 +22,8 @@ def emit_summary(summary: dict[str, Any]) -> None:
     for key in ("workers", "requests", "ok", "achieved_rate", "throughput", "error_rate", "kept_schedule"):
         emit(key, summary[key])
     emit("where", summary.get("where", ""))
+    if summary.get("hosts"):  # placed workers: each one's host and share of the arrivals
+        emit("shares", ", ".join(f"worker {k} on {summary['hosts'][k]}: {n}" for k, n in summary["share"].items()))
     for group in ("latency_ms", "schedule_lag_ms", "ttft_ms", "tpot_ms", "inter_token_ms", "goodput", "share", "hosts"):
         for k, v in (summary.get(group) or {}).items():
             if isinstance(v, dict):  # the SLOs: "e2e_ms <= 100, ttft_ms <= 50"
@@ -37,6 +39,10 @@ def emit_summary(summary: dict[str, Any]) -> None:
 
 
 def load_plots(summary: dict[str, Any], title: str) -> None:
+    if summary.get("hosts"):
+        plot({"title": f"{title}: arrivals sent by each worker ({summary.get('where', '')})", "kind": "bar",
+              "x": "worker", "y": "requests",
+              "series": [{"name": "sent", "points": [[int(k), n] for k, n in summary["share"].items()]}]})
     plot({"title": f"{title}: latency distribution", "kind": "bar", "x": "latency (ms, log buckets)",
           "y": "requests", "series": [{"name": "requests", "points": summary["histogram_ms"]}]})
     s = summary["series"]
