@@ -189,3 +189,10 @@ def test_repeated_runs_report_a_confidence_interval() -> None:
     # mean 11.5, sample sd 1.291, t(3) = 3.182: half-width 2.054
     assert got["mean"] == 11.5 and got["ci95"] == 2.054
     assert stats.confidence([5.0])["ci95"] is None
+
+
+@pytest.mark.parametrize("kind", arrivals.KINDS)
+def test_a_workers_share_drawn_as_it_is_sent_is_its_split_of_the_schedule(kind: str) -> None:
+    whole = arrivals.schedule(kind, 300.0, 5.0, seed=4, burstiness=0.5)
+    for k, part in enumerate(arrivals.split(whole, 3)):
+        assert list(arrivals.share(kind, 300.0, 5.0, 4, 0.5, 1_000_000, k, 3)) == part

@@ -9,7 +9,9 @@ is Poisson, below 1 burstier, above 1 more regular) - the mean rate is `rate` in
 
 from __future__ import annotations
 
+import itertools
 import random
+from typing import Iterator
 
 KINDS = ("constant", "poisson", "gamma")
 
@@ -17,25 +19,42 @@ KINDS = ("constant", "poisson", "gamma")
 def schedule(kind: str, rate: float, horizon_s: float, seed: int = 1, burstiness: float = 1.0,
              cap: int = 1_000_000) -> list[float]:
     """Send times in seconds from the common start, below HORIZON_S, at most CAP of them."""
+    return list(generate(kind, rate, horizon_s, seed, burstiness, cap))
+
+
+def share(kind: str, rate: float, horizon_s: float, seed: int, burstiness: float, cap: int, worker: int,
+          workers: int) -> Iterator[float]:
+    """Worker WORKER's share of the schedule (arrivals WORKER, WORKER + N, ...), drawn as it is sent: a
+    long run's schedule is never held whole."""
+    if workers < 1 or not 0 <= worker < workers:
+        raise ValueError(f"worker {worker} of {workers}")
+    return itertools.islice(generate(kind, rate, horizon_s, seed, burstiness, cap), worker, None, workers)
+
+
+def generate(kind: str, rate: float, horizon_s: float, seed: int = 1, burstiness: float = 1.0,
+             cap: int = 1_000_000) -> Iterator[float]:
+    """schedule(), one send time at a time."""
     if kind not in KINDS:
         raise ValueError(f"arrival must be one of {', '.join(KINDS)}, got {kind!r}")
     if rate <= 0 or horizon_s <= 0:
         raise ValueError("rate and horizon must be positive")
     if kind == "constant":
-        return [i / rate for i in range(min(int(horizon_s * rate + 1e-9), cap))]
+        n = min(int(horizon_s * rate + 1e-9), cap)
+        return (i / rate for i in range(n))
     if burstiness <= 0:
         raise ValueError(f"burstiness must be positive, got {burstiness}")
-    rng = random.Random(seed)
-    shape = 1.0 if kind == "poisson" else burstiness
+    return _random_times(random.Random(seed), 1.0 if kind == "poisson" else burstiness, rate, horizon_s, cap)
+
+
+def _random_times(rng: random.Random, shape: float, rate: float, horizon_s: float, cap: int) -> Iterator[float]:
     scale = 1.0 / (rate * shape)
-    times: list[float] = []
-    t = 0.0
-    while len(times) < cap:
+    t, n = 0.0, 0
+    while n < cap:
         t += rng.gammavariate(shape, scale)
         if t >= horizon_s:
-            break
-        times.append(t)
-    return times
+            return
+        n += 1
+        yield t
 
 
 def split(times: list[float], workers: int) -> list[list[float]]:

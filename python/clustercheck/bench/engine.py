@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterable, Iterator
 
 from clustercheck.bench import arrivals, rawhttp
 from clustercheck.bench.protocols import Request, stream_tokens
@@ -66,9 +66,13 @@ def auto_workers(spec: LoadSpec) -> int:
 
 def schedule(spec: LoadSpec, worker: int, workers: int) -> list[float]:
     """Send times (seconds from start) of this worker's share of the run's one open-loop schedule."""
-    times = arrivals.schedule(spec.arrival, spec.rate, spec.warmup_s + spec.duration_s, spec.seed,
-                              spec.burstiness, spec.max_requests)
-    return arrivals.split(times, workers)[worker]
+    return list(share(spec, worker, workers))
+
+
+def share(spec: LoadSpec, worker: int, workers: int) -> Iterator[float]:
+    """schedule(), drawn as it is sent (a placed worker's memory stays flat however long the run)."""
+    return arrivals.share(spec.arrival, spec.rate, spec.warmup_s + spec.duration_s, spec.seed, spec.burstiness,
+                          spec.max_requests, worker, workers)
 
 
 async def _plain(pool: rawhttp.Pool, raw: bytes, spec: LoadSpec, scheduled: float, t0: float) -> Record:
@@ -140,7 +144,7 @@ async def _until(when: float) -> None:
 
 
 async def _run_worker(spec: LoadSpec, worker: int, workers: int, t0: float,
-                      times: list[float] | None = None, sink: Sink | None = None) -> list[Record]:
+                      times: Iterable[float] | None = None, sink: Sink | None = None) -> list[Record]:
     if spec.request.stream:
         return await _run_streams(spec, worker, workers, t0, times, sink)
     # Open loop wants no client-side queue, but a stalled server must not make us open sockets
@@ -154,7 +158,7 @@ async def _run_worker(spec: LoadSpec, worker: int, workers: int, t0: float,
 
 
 async def _run_streams(spec: LoadSpec, worker: int, workers: int, t0: float,
-                       times: list[float] | None = None, sink: Sink | None = None) -> list[Record]:
+                       times: Iterable[float] | None = None, sink: Sink | None = None) -> list[Record]:
     """Streamed (token) requests: aiohttp reads the event stream."""
     import aiohttp
 
@@ -173,7 +177,7 @@ async def _run_streams(spec: LoadSpec, worker: int, workers: int, t0: float,
 
 
 async def _drive(spec: LoadSpec, worker: int, workers: int, t0: float, send: Callable[[float], Awaitable[Record]],
-                 times: list[float] | None = None, sink: Sink | None = None) -> list[Record]:
+                 times: Iterable[float] | None = None, sink: Sink | None = None) -> list[Record]:
     """This worker's share of the load: sends on schedule (open loop) or back to back (closed loop).
     TIMES: the send times to keep (else this worker's share of the spec's schedule); SINK: each
     record is handed to it as it completes and none is kept (memory bounded by what is in flight)."""
@@ -233,7 +237,7 @@ def _worker_main(spec: LoadSpec, worker: int, workers: int, t0: float, conn: obj
         conn.send(exc)  # type: ignore[attr-defined]
 
 
-def run_share(spec: LoadSpec, times: list[float], t0: float, sink: Sink) -> None:
+def run_share(spec: LoadSpec, times: Iterable[float], t0: float, sink: Sink) -> None:
     """Send TIMES (seconds after T0 on the monotonic clock) in this process, handing each completed
     request's record to SINK: one worker of a distributed run (clustercheck.bench.worker)."""
     _event_loop_run(_run_worker(spec, 0, 1, t0, times, sink))

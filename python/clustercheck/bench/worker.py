@@ -16,7 +16,7 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from clustercheck.bench import engine, timesync
 from clustercheck.bench.protocols import Request
@@ -41,9 +41,9 @@ def spec_of(plan: dict[str, Any]) -> engine.LoadSpec:
                            seed=int(s["seed"]), headers=dict(s["headers"]), burstiness=float(s.get("burstiness", 1.0)))
 
 
-def share(plan: dict[str, Any], index: int) -> list[float]:
-    """This worker's send times: arrivals INDEX, INDEX + N, ... of the run's one schedule."""
-    return engine.schedule(spec_of(plan), index, int(plan["workers"]))
+def share(plan: dict[str, Any], index: int) -> Iterator[float]:
+    """This worker's send times: arrivals INDEX, INDEX + N, ... of the run's one schedule, drawn as sent."""
+    return engine.share(spec_of(plan), index, int(plan["workers"]))
 
 
 def run(plan: dict[str, Any], index: int) -> dict[str, Any]:
@@ -51,8 +51,8 @@ def run(plan: dict[str, Any], index: int) -> dict[str, Any]:
     if not 0 <= index < workers:
         raise ValueError(f"worker index {index} is outside 0..{workers - 1}")
     spec = spec_of(plan)
-    times = share(plan, index)
-    report: dict[str, Any] = {"worker": index, "host": socket.gethostname(), "scheduled": len(times)}
+    scheduled = sum(1 for _ in share(plan, index))  # counted once, then drawn again as sent
+    report: dict[str, Any] = {"worker": index, "host": socket.gethostname(), "scheduled": scheduled}
     try:
         off, rtt = timesync.offset(plan["clock_url"]) if plan.get("clock_url") else (0.0, 0.0)
     except OSError as exc:
@@ -72,7 +72,7 @@ def run(plan: dict[str, Any], index: int) -> dict[str, Any]:
         rec.add(record)
 
     began = time.monotonic()
-    engine.run_share(spec, times, t0, sink)
+    engine.run_share(spec, share(plan, index), t0, sink)
     report["sent"] = sent[0]
     report["wall_s"] = round(time.monotonic() - began, 3)
     lag = rec.hists["lag_s"]
