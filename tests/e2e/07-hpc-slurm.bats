@@ -96,7 +96,7 @@ nothing_left() {
   "$ROOT/tests/fixtures/fixture-server" start "$srv" "$port" --host "$addr" --delay-ms 2
   cfg=$BATS_TEST_TMPDIR/placed.yaml
   target_config "$cfg" "inference.endpoint={url: 'http://$addr:$port', protocol: v2, model_name: cc-iris}" \
-    'inference.load={rate_rps: 200, duration_s: 3, warmup_s: 0.5, distributed: {on: slurm, workers: 2, start_lead_s: 2}}' \
+    'inference.load={rate_rps: 200, duration_s: 3, warmup_s: 0.5, distributed: {runs_on: slurm, workers: 2, start_lead_s: 2}}' \
     'inference.objectives={p95_ms: 100, goodput: {e2e_ms: 100, min_share: 0.95}}'
   FW=$ROOT/frameworks/test-inference-framework.sh expect_pass check-inference-latency "$cfg"
   [[ "$output" == *"goodput 1.0 of requests within e2e_ms <= 100 at 200 req/s (open loop, constant) from 2 SLURM job steps in partition gpu - worker 0 on cc-cn0"*", worker 1 on cc-cn0"* ]]

@@ -119,7 +119,7 @@ def _local_with(tmp_path: Path, **distributed_cfg: Any) -> tuple[str, dict[str, 
 
 
 def test_the_config_places_workers_on_the_local_clusters_nodes(tmp_path: Path) -> None:
-    path, data = _local_with(tmp_path, on="slurm", workers=2)
+    path, data = _local_with(tmp_path, runs_on="slurm", workers=2)
     p = placement.from_config(path, data, placement.slo_of(data["inference"]["objectives"]))
     assert p is not None and p.on == "slurm" and p.workers == 2 and p.partition == "gpu"
     assert p.coordinator_address == data["hpc"]["local"]["controller_address"] == "10.99.0.1"
@@ -132,7 +132,7 @@ def test_the_config_places_workers_on_the_local_clusters_nodes(tmp_path: Path) -
 def test_a_placement_without_its_scheduler_is_a_config_error(tmp_path: Path) -> None:
     from clustercheck.errors import UserError
 
-    path, data = _local_with(tmp_path, on="kubernetes")
+    path, data = _local_with(tmp_path, runs_on="kubernetes")
     with pytest.raises(UserError, match=r"kubernetes.kubeconfig: is missing"):
         placement.from_config(path, data, {})
 

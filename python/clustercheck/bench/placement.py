@@ -52,9 +52,9 @@ def from_config(path: str, data: dict[str, Any], slo: dict[str, float]) -> Place
     """inference.load.distributed of the target, or None where it places no workers."""
     load_cfg = data["inference"]["load"]
     d = load_cfg["distributed"]
-    if d["on"] == "none":
+    if d["runs_on"] == "none":
         return None
-    p = Placement(on=d["on"], workers=int(d["workers"]), tasks_per_node=int(d["tasks_per_node"]),
+    p = Placement(on=d["runs_on"], workers=int(d["workers"]), tasks_per_node=int(d["tasks_per_node"]),
                   start_lead_s=float(d["start_lead_s"]), slo=slo,
                   image=d["image"])
     p.coordinator_address = _coordinator_address(data, d.get("coordinator_address"), p.on)
