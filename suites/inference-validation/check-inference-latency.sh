@@ -12,6 +12,12 @@ facts::run load inference load
 inference::judge_generator load
 check::metric latency_p50 "$(facts::get load latency_ms.p50)" ms
 check::metric latency_p99 "$(facts::get load latency_ms.p99)" ms
+# streamed (token) endpoints: what LLM serving is judged by, beside end-to-end latency
+if [[ -n "$(facts::get load ttft_ms.p50)" ]]; then
+  check::metric ttft_p50 "$(facts::get load ttft_ms.p50)" ms
+  check::metric ttft_p99 "$(facts::get load ttft_ms.p99)" ms
+  check::metric tpot_p50 "$(facts::get load tpot_ms.p50)" ms
+fi
 check::metric error_rate "$(facts::get load error_rate)" ratio "<=" "$CC_INFERENCE_OBJECTIVES_MAX_ERROR_RATE" || true
 p95=$(facts::get load latency_ms.p95)
 ci=$(facts::get load repeats.latency_p95_ms.ci95)
