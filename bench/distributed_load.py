@@ -82,7 +82,7 @@ def main() -> int:
             one = spec(args.url, args.compare_rate, 5.0)
             records, used = engine.run(dataclasses.replace(one, workers=1))
             single = stats.summarize(one, records, used)
-            here = distributed.run(one, distributed.Placement(on="host", workers=2, start_lead_s=2.0, keep_raw=True))
+            here = distributed.run(one, distributed.Placement(on="host", workers=2, start_lead_s=3.0, keep_raw=True))
             merged = distributed.run(one, placed(args.config, 2, keep_raw=True))
             errors = []
             for m in (here, merged):

@@ -89,22 +89,25 @@ nothing_left() {
   all_idle
 }
 
-@test "load from 2 SLURM workers, one per node: the latency check passes with their merged figures and shares; a slow server fails it and its goodput" {
+@test "load from 2 SLURM workers, one per node: the latency check passes with merged TTFT, TPOT and goodput and each worker's share; a slow first token fails it" {
   local srv=$BATS_TEST_TMPDIR/srv addr=10.99.0.1 port=18961 art
   ON_TEARDOWN+=("$ROOT/tests/fixtures/fixture-server stop $srv")
-  # the server on the cluster's bridge address: the workers' traffic stays between namespaces made here
-  "$ROOT/tests/fixtures/fixture-server" start "$srv" "$port" --host "$addr" --delay-ms 2
+  # a streaming (OpenAI-compatible) server on the cluster's bridge address: the workers' traffic stays
+  # between namespaces made here
+  "$ROOT/tests/fixtures/fixture-server" start "$srv" "$port" --host "$addr" --ttft-ms 5 --itl-ms 1
   cfg=$BATS_TEST_TMPDIR/placed.yaml
-  target_config "$cfg" "inference.endpoint={url: 'http://$addr:$port', protocol: v2, model_name: cc-iris}" \
-    'inference.load={rate_rps: 200, duration_s: 3, warmup_s: 0.5, distributed: {runs_on: slurm, workers: 2, start_lead_s: 2}}' \
-    'inference.objectives={p95_ms: 100, goodput: {e2e_ms: 100, min_share: 0.95}}'
+  target_config "$cfg" "inference.endpoint={url: 'http://$addr:$port', protocol: openai-completions, model_name: cc-llm, size: 'D(8,8)'}" \
+    'inference.load={rate_rps: 100, duration_s: 3, warmup_s: 0.5, distributed: {runs_on: slurm, workers: 2, start_lead_s: 2}}' \
+    'inference.objectives={p95_ms: 100, goodput: {ttft_ms: 50, tpot_ms: 20, min_share: 0.95}}'
   FW=$ROOT/frameworks/test-inference-framework.sh expect_pass check-inference-latency "$cfg"
-  [[ "$output" == *"goodput 1.0 of requests within e2e_ms <= 100 at 200 req/s (open loop, constant) from 2 SLURM job steps in partition gpu - worker 0 on cc-cn0"*", worker 1 on cc-cn0"* ]]
+  [[ "$output" == *"goodput 1.0 of requests within ttft_ms <= 50, tpot_ms <= 20 at 100 req/s (open loop, constant) from 2 SLURM job steps in partition gpu - worker 0 on cc-cn0"*", worker 1 on cc-cn0"* ]]
   art=$BATS_TEST_TMPDIR/r-check-inference-latency-1/artifacts/check-inference-latency
-  # one worker per node, each sending half of the one schedule (700 arrivals, warm-up included)
+  # one worker per node, each sending half of the one schedule (350 arrivals, warm-up included)
   [ "$(grep -E '^hosts\.[01]	' "$art/load.tsv" | cut -f2 | sort -u | paste -sd, -)" = cc-cn01,cc-cn02 ]
-  [ "$(grep -cE '^share\.[01]	350$' "$art/load.tsv")" -eq 2 ]
-  "$ROOT/tests/fixtures/fixture-server" start "$srv" "$port" --host "$addr" --delay-ms 150
+  [ "$(grep -cE '^share\.[01]	175$' "$art/load.tsv")" -eq 2 ]
+  grep -q 'name="check-inference-latency.metric.ttft_p50" value="[0-9.]* ms"' "$BATS_TEST_TMPDIR/r-check-inference-latency-1/junit.xml"
+  grep -q 'name="check-inference-latency.metric.tpot_p50"' "$BATS_TEST_TMPDIR/r-check-inference-latency-1/junit.xml"
+  "$ROOT/tests/fixtures/fixture-server" start "$srv" "$port" --host "$addr" --ttft-ms 150 --itl-ms 1
   FW=$ROOT/frameworks/test-inference-framework.sh expect_fail check-inference-latency "$cfg"
   [[ "$output" == *"latency_p95 15"*"ms, objective <= 100 ms: missed"* ]]
   [[ "$output" == *"goodput_share 0"*"objective >= 0.95 ratio: missed"* ]]

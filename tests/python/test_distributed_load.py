@@ -40,9 +40,9 @@ def test_two_workers_merge_within_one_percent_of_the_raw_latencies() -> None:
 
 
 def test_a_worker_whose_clock_is_off_is_refused_naming_it() -> None:
-    p = distributed.Placement(on="host", workers=2, start_lead_s=1.5, test_clock_skew_s={"1": 0.05})
+    p = distributed.Placement(on="host", workers=2, start_lead_s=1.2, test_clock_skew_s={"1": 0.05})
     with running() as url:
-        got = distributed.run(_spec(url, rate=100, duration=1.0), p)
+        got = distributed.run(_spec(url, rate=100, duration=0.5), p)
     assert got["kept_schedule"] is False
     assert any(line.startswith("worker 1 (") and "ms off the coordinator's (bound 10 ms)" in line
                for line in got["refused"]), got["refused"]
@@ -50,7 +50,7 @@ def test_a_worker_whose_clock_is_off_is_refused_naming_it() -> None:
 
 
 def test_a_worker_that_cannot_reach_the_server_fails_the_run_with_errors() -> None:
-    p = distributed.Placement(on="host", workers=2, start_lead_s=1.5)
+    p = distributed.Placement(on="host", workers=2, start_lead_s=1.2)
     got = distributed.run(_spec("http://127.0.0.1:9", rate=20, duration=0.5), p)
     assert got["ok"] == 0 and got["error_rate"] == 1.0 and got["errors"] == {"connection": got["requests"]}
 

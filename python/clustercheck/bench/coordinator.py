@@ -47,11 +47,12 @@ def merged_histograms(reports: list[dict[str, Any]]) -> dict[str, Histogram]:
 
 
 def distribution(h: Histogram) -> dict[str, float]:
-    """p50 .. p99.9 and max of a merged histogram, in milliseconds (empty: nothing)."""
+    """p50 .. p99.9 and max of a merged histogram, in milliseconds (empty: nothing). Four decimals (0.1 us):
+    at three, rounding alone adds up to 0.5 % to a 0.1 ms figure, as much as the histogram's own bound."""
     if not h.count:
         return {}
-    out = {f"p{q * 100:g}": round(h.quantile(q) * 1000, 3) for q in QUANTILES}
-    out["max"] = round(h.high * 1000, 3)
+    out = {f"p{q * 100:g}": round(h.quantile(q) * 1000, 4) for q in QUANTILES}
+    out["max"] = round(h.high * 1000, 4)
     return out
 
 

@@ -12,6 +12,7 @@ from clustercheck.bench.coordinator import QUANTILES
 from clustercheck.bench.distributed import Placement
 from clustercheck.bench.histogram import nearest_rank
 from clustercheck.bench.recorder import Slo
+from clustercheck.errors import UserError
 
 Measure = Callable[[engine.LoadSpec], dict[str, Any]]
 # the figures repeated runs report with an interval: (name, path into the summary)
@@ -35,7 +36,10 @@ def measurer(placement: Placement | None) -> Measure:
         return here
 
     def placed(spec: engine.LoadSpec) -> dict[str, Any]:
-        return distributed.run(spec, placement)
+        try:
+            return distributed.run(spec, placement)
+        except (RuntimeError, ValueError) as exc:  # no clock, no worker reported, a bad placement
+            raise UserError(f"load workers ({placement.where()}): {exc}") from None
 
     return placed
 

@@ -36,7 +36,11 @@ class Server:
     """`with Server(address) as s:` serves the clock on ADDRESS (port 0: any free one) at s.url."""
 
     def __init__(self, address: str, port: int = 0) -> None:
-        self._http = ThreadingHTTPServer((address, port), _Handler)
+        try:
+            self._http = ThreadingHTTPServer((address, port), _Handler)
+        except OSError as exc:
+            raise RuntimeError(f"cannot serve the coordinator's clock on {address}: {exc.strerror or exc} "
+                               "(inference.load.distributed.coordinator_address, --coordinator-address)") from None
         self._http.daemon_threads = True
         self.url = f"http://{address}:{self._http.server_address[1]}/time"
 
