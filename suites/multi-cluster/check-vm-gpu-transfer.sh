@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 scenario::begin_shared_gpu ||
   check::skip "no GPU shared between a cloud VM and a standby HPC VM in this config"
+# shellcheck disable=SC2153 # PCI, CLOUD_VM and HPC_VM are set by scenario::begin_shared_gpu (lib.sh)
 pci=$PCI cloud_vm=$CLOUD_VM hpc_vm=$HPC_VM
 
 # The owners of every other GPU, which a transfer must not touch.
