@@ -31,12 +31,18 @@ def run_all(argvs: Sequence[Sequence[str]], timeout: float,
                               env=dict(env) if env is not None else None) for a in argvs]
     deadline = time.monotonic() + timeout
     done = []
-    for argv, p in zip(argvs, procs):
-        try:
-            out, err = p.communicate(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+    try:
+        for argv, p in zip(argvs, procs):
+            try:
+                out, err = p.communicate(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                out, err = p.communicate()
+                err = (err or "") + f"\nkilled: did not finish within {timeout:g} s"
+            done.append(subprocess.CompletedProcess(list(argv), p.returncode, out, err))
+    except BaseException:  # interrupted: none of them outlives the caller
+        for p in procs:
             p.kill()
-            out, err = p.communicate()
-            err = (err or "") + f"\nkilled: did not finish within {timeout:g} s"
-        done.append(subprocess.CompletedProcess(list(argv), p.returncode, out, err))
+            p.wait()
+        raise
     return done

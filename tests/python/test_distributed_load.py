@@ -57,12 +57,13 @@ def test_a_worker_that_cannot_reach_the_server_fails_the_run_with_errors() -> No
 
 def test_srun_places_one_worker_per_node_in_the_partition() -> None:
     p = distributed.Placement(on="slurm", workers=4, partition="gpu", python="/opt/py/bin/python")
-    cmd = distributed.srun_command(p, "/jobs/plan.json", "/jobs/reports", 2)
+    cmd = distributed.srun_command(p, "/jobs/plan.json", "/jobs/reports", 2, "cc-load-x")
     assert cmd[:9] == ["srun", "-p", "gpu", "-N", "4", "-n", "4", "--ntasks-per-node=1", "--kill-on-bad-exit=1"]
+    assert "--immediate=5" in cmd and "--job-name=cc-load-x" in cmd  # a busy cluster is not waited for
     assert cmd[cmd.index("/opt/py/bin/python"):] == ["/opt/py/bin/python", "-m", "clustercheck", "bench", "worker",
                                                      "--plan", "/jobs/plan.json", "--out", "/jobs/reports"]
     two_per = distributed.srun_command(distributed.Placement(on="slurm", workers=4, tasks_per_node=2, partition="gpu"),
-                                       "p", "o", 2)
+                                       "p", "o", 2, "cc-load-x")
     assert two_per[3:8] == ["-N", "2", "-n", "4", "--ntasks-per-node=2"]
 
 
@@ -194,3 +195,35 @@ def test_kubernetes_workers_through_the_real_client(tmp_path: Path) -> None:
     journal = (tmp_path / "journal").read_text()
     assert "/configmaps cc-load-" in journal and "/jobs cc-load-" in journal
     assert "delete /api/v1/namespaces/cc-load-" in journal
+
+
+def test_sigterm_mid_run_leaves_no_worker_and_no_plan(tmp_path: Path) -> None:
+    """The runner's timeout or an interrupt (SIGTERM) unwinds a placed run: its workers are killed and its
+    plan directory removed (with SLURM, its step is cancelled by name)."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with running() as url:
+        code = ("import sys\nfrom clustercheck.bench import distributed, engine, protocols\n"
+                f"spec = engine.LoadSpec(url={url!r}, request=protocols.predict_request('mlflow', 'm', [[1, 2, 3, 4]]),"
+                " rate=50, duration_s=30, warmup_s=0.5)\n"
+                "distributed.run(spec, distributed.Placement(on='host', workers=2, start_lead_s=1.0))\n")
+        proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(scratch)})
+        time.sleep(3.0)
+        assert list(scratch.iterdir()), "the run made no plan directory"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 143
+    assert list(scratch.iterdir()) == []
+    left = [p for p in Path("/proc").glob("[0-9]*") if str(scratch) in _cmdline(p)]
+    assert left == [], left
+
+
+def _cmdline(proc_dir: Path) -> str:
+    try:
+        return (proc_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -22,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from clustercheck.bench import coordinator, engine, k8s_workers, stats, timesync
+from clustercheck.proc import TimeoutExpired, run_all
 from clustercheck.proc import run as run_command
-from clustercheck.proc import run_all
 
 PLACEMENTS = ("host", "slurm", "kubernetes")
 
@@ -80,12 +82,14 @@ def worker_command(python: str, plan_file: str, out_dir: str | None) -> list[str
     return cmd + (["--out", out_dir] if out_dir else [])
 
 
-def srun_command(p: Placement, plan_file: str, out_dir: str, time_limit_min: int) -> list[str]:
-    """One worker per node (or tasks_per_node), the nodes chosen by SLURM in the target's partition."""
+def srun_command(p: Placement, plan_file: str, out_dir: str, time_limit_min: int, job_name: str) -> list[str]:
+    """One worker per node (or tasks_per_node), the nodes chosen by SLURM in the target's partition. A busy
+    cluster is not waited for past the start lead (--immediate): workers placed later would start late."""
     nodes = -(-p.workers // p.tasks_per_node)
     return ["srun", "-p", p.partition, "-N", str(nodes), "-n", str(p.workers),
             f"--ntasks-per-node={p.tasks_per_node}", "--kill-on-bad-exit=1", f"--time={time_limit_min}",
-            "--job-name=cc-load-workers", *worker_command(p.python, plan_file, out_dir)]
+            f"--immediate={max(1, int(p.start_lead_s))}", f"--job-name={job_name}",
+            *worker_command(p.python, plan_file, out_dir)]
 
 
 def _last_line(text: str | None) -> str:
@@ -104,8 +108,19 @@ def _launch_slurm(p: Placement, plan_file: str, out_dir: str, limit_s: float) ->
     env = dict(os.environ)
     if p.slurm_conf:
         env["SLURM_CONF"] = p.slurm_conf
-    cmd = srun_command(p, plan_file, out_dir, max(1, int(limit_s // 60) + 1))
-    done = run_command(cmd, timeout=limit_s + 30, env=env)
+    job = f"cc-load-{os.path.basename(os.path.dirname(plan_file))}"
+    cmd = srun_command(p, plan_file, out_dir, max(1, int(limit_s // 60) + 1), job)
+    finished = False
+    try:
+        done = run_command(cmd, timeout=limit_s + 30, env=env)
+        finished = True
+    except TimeoutExpired:
+        return 124, f"srun did not finish within {limit_s + 30:.0f} s"
+    except OSError as exc:
+        raise RuntimeError(f"cannot run srun: {exc.strerror or exc} (Debian: slurm-client)") from None
+    finally:
+        if not finished:  # killed or interrupted: the step must not outlive us
+            run_command(["scancel", "--quiet", f"--name={job}"], timeout=10, env=env, check=False)
     lines = [ln for ln in (done.stderr or "").splitlines() if ln.strip()]
     return done.returncode, " ".join(lines[-2:])[:400]
 
@@ -120,6 +135,7 @@ def run(spec: engine.LoadSpec, p: Placement) -> dict[str, Any]:
     if base:
         Path(base).mkdir(parents=True, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="cc-load-", dir=base)
+    previous = _exit_on_term()
     try:
         os.chmod(tmp, 0o777)  # the scheduler may run the workers as another user
         out_dir = os.path.join(tmp, "reports")
@@ -148,3 +164,13 @@ def run(spec: engine.LoadSpec, p: Placement) -> dict[str, Any]:
         return summary
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_term() -> Any:
+    """SIGTERM (the runner's timeout or an interrupted run) unwinds the run, so its plan directory is removed
+    and its SLURM step cancelled; the previous handler, or None off the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
