@@ -130,6 +130,8 @@ def test_the_coordinator_merges_and_names_each_share() -> None:
     run = coordinator.merge([_report(0, a), _report(1, b)], PLAN, lag_bound_ms=10)
     assert run["refused"] == [] and run["requests"] == 800 and run["share"] == {"0": 500, "1": 300}
     assert run["hosts"] == {"0": "cn01", "1": "cn02"} and run["kept_schedule"] is True
+    assert run["achieved_rate_by_worker"] == {"0": 50.0, "1": 30.0}  # each one's sends in the 10 s window
+    assert run["schedule_lag_p99_ms_by_worker"] == {"0": 1.0, "1": 1.0}
     assert run["achieved_rate"] == 80.0 and run["throughput"] == 80.0 and run["error_rate"] == 0.0
     exact = sorted(a + b)
     for q in (0.5, 0.9, 0.95, 0.99):

@@ -124,6 +124,8 @@ def merge(reports: list[dict[str, Any]], plan: dict[str, Any], lag_bound_ms: flo
         "share": {str(r.get("worker")): int(r.get("sent", 0)) for r in reports},
         "hosts": {str(r.get("worker")): r.get("host", "") for r in reports},
         "clock_offset_ms": {str(r.get("worker")): r.get("clock_offset_ms", 0.0) for r in reports},
+        "achieved_rate_by_worker": {str(r.get("worker")): r.get("achieved_rate", 0.0) for r in reports},
+        "schedule_lag_p99_ms_by_worker": {str(r.get("worker")): r.get("schedule_lag_p99_ms", 0.0) for r in reports},
         "peak_rss_mib": {str(r.get("worker")): r.get("peak_rss_mib") for r in reports},
         "refused": refused,
     }
