@@ -15,6 +15,7 @@ from conftest import BIN, ROOT, run
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 from inference_fixture import running  # noqa: E402
+from k8s_fixture import api  # noqa: E402
 
 from clustercheck.bench import distributed, k8s_workers, placement, protocols  # noqa: E402
 from clustercheck.bench.engine import LoadSpec  # noqa: E402
@@ -149,10 +150,6 @@ def test_kubernetes_workers_through_the_real_client(tmp_path: Path) -> None:
     """The Indexed Job over the API stand-in (tests/fixtures/k8s_api.py): the plan's ConfigMap and the Job
     created in a namespace of their own, each index's report read from its pod's log and merged with the
     pod's node as its host, the namespace deleted."""
-    import socket
-    import subprocess
-    import time
-
     from clustercheck.bench.recorder import Recorder
 
     logs = []
@@ -168,27 +165,10 @@ def test_kubernetes_workers_through_the_real_client(tmp_path: Path) -> None:
     scenario.mkdir(parents=True)
     (scenario / "pods.json").write_text(json.dumps({"cc-load-": {"phase": "Succeeded", "logs": logs}}))
     (tmp_path / "k8s" / "healthy").symlink_to(ROOT / "tests" / "fixtures" / "k8s" / "healthy")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    api = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fixtures" / "k8s_api.py"), "--port", str(port),
-                            "--fixtures", str(tmp_path / "k8s"), "--scenario", "healthy,load",
-                            "--journal", str(tmp_path / "journal")])
-    try:
-        for _ in range(100):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        (tmp_path / "kubeconfig").write_text(
-            "apiVersion: v1\nkind: Config\nclusters: [{name: f, cluster: {server: 'http://127.0.0.1:%d'}}]\n"
-            "users: [{name: u, user: {token: t}}]\ncontexts: [{name: f, context: {cluster: f, user: u}}]\ncurrent-context: f\n" % port)
+    with api(tmp_path, tmp_path / "k8s", "healthy,load") as kubeconfig:
         p = distributed.Placement(on="kubernetes", workers=2, start_lead_s=1.0,
-                                  kube={"kubeconfig": str(tmp_path / "kubeconfig"), "timeout_s": 3})
+                                  kube={"kubeconfig": str(kubeconfig), "timeout_s": 3})
         got = distributed.run(_spec("http://10.0.0.5:8080", rate=200, duration=1.0), p)
-    finally:
-        api.terminate()
-        api.wait(timeout=10)
     assert got["where"] == "2 pods of a Kubernetes Indexed Job" and got["refused"] == []
     assert got["hosts"] == {"0": "node-0", "1": "node-1"} and got["requests"] == 200 and got["kept_schedule"]
     assert 4.0 <= got["latency_ms"]["p50"] <= 5.1

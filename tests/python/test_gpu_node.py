@@ -10,6 +10,7 @@ import copy
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ import pytest
 
 from clustercheck.gpunode import judge
 from conftest import BIN, ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+from k8s_fixture import api  # noqa: E402
 
 SIM = ROOT / "tests" / "fixtures" / "nvml-sim"
 HEALTHY = json.loads((ROOT / "tests" / "fixtures" / "gpu-node" / "local" / "default.json").read_text())
@@ -244,8 +248,6 @@ def test_the_kubernetes_jobs_are_valid_batch_v1_objects_one_per_node_with_all_it
 def test_kubernetes_one_job_per_gpu_node_through_the_real_client(tmp_path: Path) -> None:
     """The fan-out over the API stand-in (tests/fixtures/k8s_api.py: the recorded healthy cluster, one GPU
     node gpu-1): a Job on gpu-1 only, its record read back from the pod's log, the namespace deleted."""
-    import socket
-
     record = copy.deepcopy(H200)
     record["node"] = "gpu-1"
     scenario = tmp_path / "k8s" / "gpu-node"
@@ -253,22 +255,9 @@ def test_kubernetes_one_job_per_gpu_node_through_the_real_client(tmp_path: Path)
     (scenario / "pods.json").write_text(json.dumps({"cc-gpu-node-": {"phase": "Succeeded", "log": "start\n" + json.dumps(record) + "\n"}}))
     fixtures = tmp_path / "k8s"
     (fixtures / "healthy").symlink_to(ROOT / "tests" / "fixtures" / "k8s" / "healthy")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    api = subprocess.Popen([str(BIN / "python"), str(ROOT / "tests" / "fixtures" / "k8s_api.py"), "--port", str(port),
-                            "--fixtures", str(fixtures), "--scenario", "healthy,gpu-node", "--journal", str(tmp_path / "journal")])
-    try:
-        for _ in range(100):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        (tmp_path / "kubeconfig").write_text(
-            "apiVersion: v1\nkind: Config\nclusters: [{name: f, cluster: {server: 'http://127.0.0.1:%d'}}]\n"
-            "users: [{name: u, user: {token: t}}]\ncontexts: [{name: f, context: {cluster: f, user: u}}]\ncurrent-context: f\n" % port)
+    with api(tmp_path, fixtures, "healthy,gpu-node") as kubeconfig:
         config = tmp_path / "k8s.yaml"
-        config.write_text(f"target: {{name: k8s, kind: remote}}\nkubernetes: {{kubeconfig: {tmp_path / 'kubeconfig'}, timeout_s: 3}}\n"
+        config.write_text(f"target: {{name: k8s, kind: remote}}\nkubernetes: {{kubeconfig: {kubeconfig}, timeout_s: 3}}\n"
                           "gpu_node: {runs_on: kubernetes, kubernetes: {image: registry.example/clustercheck:1}}\n")
         out = subprocess.run([str(BIN / "clustercheck"), "gpu-node", "k8s-probe", "--config", str(config), "--out", str(tmp_path / "probes")],
                              capture_output=True, text=True, timeout=60)
@@ -278,6 +267,3 @@ def test_kubernetes_one_job_per_gpu_node_through_the_real_client(tmp_path: Path)
         journal = (tmp_path / "journal").read_text()
         assert "create /apis/batch/v1/namespaces/cc-gpu-node-" in journal and "/jobs cc-gpu-node-gpu-1" in journal
         assert "delete /api/v1/namespaces/cc-gpu-node-" in journal
-    finally:
-        api.terminate()
-        api.wait(timeout=10)

@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from clustercheck.bench.histogram import Histogram
-from clustercheck.bench.recorder import METRICS
+from clustercheck.bench.recorder import METRICS, goodput
 
 QUANTILES = (0.5, 0.9, 0.95, 0.99, 0.999)
 
@@ -23,8 +23,7 @@ def refusals(reports: list[dict[str, Any]], lag_bound_ms: float) -> list[str]:
     """One line per worker whose result cannot be used, naming it and what it showed."""
     out = []
     for r in reports:
-        name = r.get("host") or r.get("worker", "?")
-        name = f"{r.get('worker', '?')} ({name})" if r.get("host") else name
+        name = f"{r.get('worker', '?')} ({r['host']})" if r.get("host") else r.get("worker", "?")
         lag = float(r.get("schedule_lag_p99_ms", 0.0))
         offset = abs(float(r.get("clock_offset_ms", 0.0)))
         if r.get("clock_error"):
@@ -126,6 +125,7 @@ def merge(reports: list[dict[str, Any]], plan: dict[str, Any], lag_bound_ms: flo
         "clock_offset_ms": {str(r.get("worker")): r.get("clock_offset_ms", 0.0) for r in reports},
         "achieved_rate_by_worker": {str(r.get("worker")): r.get("achieved_rate", 0.0) for r in reports},
         "schedule_lag_p99_ms_by_worker": {str(r.get("worker")): r.get("schedule_lag_p99_ms", 0.0) for r in reports},
+        "start_late_ms": {str(r.get("worker")): r.get("start_late_ms", 0.0) for r in reports},
         "peak_rss_mib": {str(r.get("worker")): r.get("peak_rss_mib") for r in reports},
         "refused": refused,
     }
@@ -137,8 +137,5 @@ def merge(reports: list[dict[str, Any]], plan: dict[str, Any], lag_bound_ms: flo
         out["tokens_per_request"] = round(sum(int(r.get("tokens", 0)) for r in reports) / max(1, h["ttft_s"].count), 1)
     slo = next((r["slo"] for r in reports if r.get("slo")), {})
     if slo:
-        good = sum(int(r.get("good", 0)) for r in reports)
-        out["goodput"] = {"slo_ms": {k.replace("_s", "_ms"): round(v * 1000, 3) for k, v in slo.items()},
-                          "good": good, "share": round(good / measured, 4) if measured else 0.0,
-                          "rate": round(good / duration, 2)}
+        out["goodput"] = goodput(slo, sum(int(r.get("good", 0)) for r in reports), measured, duration)
     return out

@@ -16,16 +16,17 @@ import os
 import shutil
 import signal
 import sys
-import threading
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from clustercheck.bench import coordinator, engine, k8s_workers, stats, timesync
-from clustercheck.proc import TimeoutExpired, run_all
+from clustercheck.proc import TimeoutExpired
 from clustercheck.proc import run as run_command
+from clustercheck.proc import run_all
 
 PLACEMENTS = ("host", "slurm", "kubernetes")
 
@@ -158,7 +159,6 @@ def run(spec: engine.LoadSpec, p: Placement) -> dict[str, Any]:
         if rc and said:
             summary["refused"].append(f"the workers' launch ended with exit {rc}: {said}")
             summary["kept_schedule"] = False
-        summary["start_late_ms"] = {str(r["worker"]): r.get("start_late_ms", 0.0) for r in reports}
         if p.keep_raw:
             summary["raw_latency_s"] = [v for r in reports for v in r.get("raw_latency_s", [])]
         return summary

@@ -20,6 +20,17 @@ OUTCOMES = {-1: "timeout", -2: "connection", -3: "client_error"}
 METRICS = ("latency_s", "service_s", "lag_s", "ttft_s", "tpot_s", "itl_s")
 
 
+def tpot(sent: float, done: float, ttft: float, tokens: int) -> float | None:
+    """Time per output token after the first, of one streamed request (None: fewer than two tokens)."""
+    return (done - sent - ttft) / (tokens - 1) if ttft >= 0 and tokens > 1 else None
+
+
+def goodput(slo_s: dict[str, float], good: int, measured: int, duration_s: float) -> dict[str, Any]:
+    """A run's goodput: the SLOs (ms), how many requests met them all, their share and rate."""
+    return {"slo_ms": {k.replace("_s", "_ms"): round(v * 1000, 3) for k, v in slo_s.items()},
+            "good": good, "share": round(good / measured, 4) if measured else 0.0, "rate": round(good / duration_s, 2)}
+
+
 @dataclass
 class Slo:
     """Service level objectives per request, in seconds; None: not judged."""
@@ -74,16 +85,15 @@ class Recorder:
         self.hists["service_s"].add(done - sent)
         if self.keep_raw:
             self.raw.append(latency)
-        tpot = None
+        per_token = tpot(sent, done, ttft, tokens)
         if ttft >= 0:
             self.hists["ttft_s"].add(ttft)
             self.tokens += tokens
-            if tokens > 1:
-                tpot = (done - sent - ttft) / (tokens - 1)
-                self.hists["tpot_s"].add(tpot)
+            if per_token is not None:
+                self.hists["tpot_s"].add(per_token)
             for gap in record[6] if len(record) > 6 else ():
                 self.hists["itl_s"].add(gap)
-        if self.slo.met(latency, ttft, tpot):
+        if self.slo.met(latency, ttft, per_token):
             self.good += 1
 
     def report(self) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from typing import Any
 
 from clustercheck.bench.engine import ERROR_NAMES, LoadSpec, Record
 from clustercheck.bench.recorder import Slo
+from clustercheck.bench.recorder import goodput as goodput_summary
+from clustercheck.bench.recorder import tpot
 
 PERCENTILES = (50, 90, 95, 99)
 
@@ -100,7 +102,7 @@ def summarize(spec: LoadSpec, records: list[Record], workers: int) -> dict[str, 
     streams = [r for r in ok if r[4] >= 0]
     if streams:
         out["ttft_ms"] = distribution([r[4] for r in streams])
-        itl = [(r[2] - r[1] - r[4]) / (r[5] - 1) for r in streams if r[5] > 1]
+        itl = [t for t in (tpot(r[1], r[2], r[4], r[5]) for r in streams) if t is not None]
         out["inter_token_ms"] = distribution(itl)
         out["tpot_ms"] = out["inter_token_ms"]  # one process: time per output token after the first
         out["tokens_per_request"] = round(sum(r[5] for r in streams) / len(streams), 1)
@@ -152,11 +154,8 @@ def goodput(spec: LoadSpec, records: list[Record], slo: Slo) -> dict[str, Any]:
     for r in measured:
         if not 200 <= r[3] < 300:
             continue
-        tpot = (r[2] - r[1] - r[4]) / (r[5] - 1) if r[4] >= 0 and r[5] > 1 else None
-        good += slo.met(r[2] - r[origin], r[4], tpot)
-    return {"slo_ms": {k.replace("_s", "_ms"): round(v * 1000, 3) for k, v in slo.to_dict().items()},
-            "good": good, "share": round(good / len(measured), 4) if measured else 0.0,
-            "rate": round(good / spec.duration_s, 2)}
+        good += slo.met(r[2] - r[origin], r[4], tpot(r[1], r[2], r[4], r[5]))
+    return goodput_summary(slo.to_dict(), good, len(measured), spec.duration_s)
 
 
 # Student's t, two-sided 95 %, by degrees of freedom (1..30); past 30 the normal's 1.96 is within 4 %.
