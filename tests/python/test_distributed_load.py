@@ -207,3 +207,14 @@ def _cmdline(proc_dir: Path) -> str:
         return (proc_dir / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
+
+
+def test_goodput_is_judged_on_this_hosts_load_too() -> None:
+    """SLOs apply wherever the load comes from: a run without placed workers reports goodput as well."""
+    with running("--delay-ms", "3") as url:
+        done = run([str(BIN / "clustercheck"), "bench", "run", url, "--rate", "50", "--duration", "1",
+                    "--warmup", "0.2", "--slo-e2e-ms", "1", "--json"])
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["where"].endswith("on this host") and got["goodput"]["good"] == 0  # nothing answers within 1 ms
+    assert got["goodput"]["slo_ms"] == {"e2e_ms": 1.0} and got["goodput"]["share"] == 0.0

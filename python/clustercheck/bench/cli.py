@@ -137,7 +137,7 @@ def run_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | N
                  concurrency=concurrency or 0, arrival=arrival, duration_s=duration, warmup_s=warmup,
                  timeout_s=timeout, max_requests=max_requests, workers=workers, burstiness=burstiness)
     where = placement.from_options(on, nodes, tasks_per_node, config, coordinator_address, start_lead, slo, keep_raw)
-    summary = measure.repeated(spec, measure.measurer(where), repeat)
+    summary = measure.repeated(spec, measure.measurer(where, slo), repeat)
     if keep_raw and "raw_latency_s" in summary:
         summary["merge_error"] = measure.merge_error(summary.pop("raw_latency_s"), summary["latency_ms"])
     _emit(summary, out, as_json)

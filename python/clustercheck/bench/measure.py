@@ -22,18 +22,20 @@ REPEATED = (("latency_p50_ms", ("latency_ms", "p50")), ("latency_p95_ms", ("late
             ("goodput_share", ("goodput", "share")))
 
 
-def measurer(placement: Placement | None) -> Measure:
-    """How a run is measured: here (PLACEMENT None) or by the placed workers."""
+def measurer(placement: Placement | None, slo: dict[str, float]) -> Measure:
+    """How a run is measured: here (PLACEMENT None) or by the placed workers; goodput against SLO (seconds
+    per request: ttft_s, tpot_s, e2e_s) either way."""
     def here(spec: engine.LoadSpec) -> dict[str, Any]:
         records, workers = engine.run(spec)
         summary = stats.summarize(spec, records, workers)
-        if placement is not None and placement.slo:
-            summary["goodput"] = stats.goodput(spec, records, Slo(**placement.slo))
+        if slo:
+            summary["goodput"] = stats.goodput(spec, records, Slo(**slo))
         summary["where"] = f"{workers} process(es) on this host"
         return summary
 
     if placement is None or placement.on == "none":
         return here
+    placement.slo = slo
 
     def placed(spec: engine.LoadSpec) -> dict[str, Any]:
         try:

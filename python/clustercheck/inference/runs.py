@@ -59,7 +59,7 @@ def load_plots(summary: dict[str, Any], title: str) -> None:
 def load(cfg: dict[str, Any], rate: float, duration: float, with_gpu: bool) -> None:
     spec = load_spec(cfg, rate, duration)
     emit("offered_rate", f"{spec.rate:g}")
-    measure = measurer(placement.from_inference(cfg))
+    measure = measurer(placement.from_inference(cfg), placement.slo_of(cfg["objectives"]))
     repeat = 1 if with_gpu else int(cfg["load"]["repeat"])
     kind, why = gpu.source(cfg["gpu"]) if with_gpu else ("", "not asked")
     emit("gpu_source", kind or f"none: {why}")
@@ -113,7 +113,7 @@ def run_sweep(cfg: dict[str, Any]) -> None:
         if s.get("refused"):
             emit(f"step.{s['target_rate']:g}{trial_suffix(s)}.refused", "; ".join(s["refused"]))
 
-    result = configured_sweep(cfg, spec, step, measure=measurer(placement.from_inference(cfg)))
+    result = configured_sweep(cfg, spec, step, measure=measurer(placement.from_inference(cfg), placement.slo_of(cfg["objectives"])))
     emit("where", result["steps"][0].get("where", "") if result["steps"] else "")
     emit("max_rate", result["max_rate"])
     emit("saturated", "yes" if result["saturated"] else "no")
