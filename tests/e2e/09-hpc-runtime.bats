@@ -234,8 +234,10 @@ EOF
 @test "SIGTERM during a run: no job, container, job-user process or job directory is left" {
   "$FW" run-tests --report-dir "$BATS_TEST_TMPDIR/report" >"$BATS_TEST_TMPDIR/run.log" 2>&1 3>&- &
   pid=$!
-  # Interrupt while a container job runs.
-  for _ in $(seq 900); do grep -q 'check-container-user' "$BATS_TEST_TMPDIR/run.log" && break; sleep 0.1; done
+  # Interrupt while a container job runs: the runner's marker of a running check, not its progress line,
+  # which is printed when the check has ended (killing then can land between two checks).
+  for _ in $(seq 900); do [ -e "$BATS_TEST_TMPDIR/report/.running/check-container-user" ] && break; sleep 0.1; done
+  [ -e "$BATS_TEST_TMPDIR/report/.running/check-container-user" ]
   sleep 1
   kill -TERM "$pid"
   wait "$pid" || true
