@@ -21,7 +21,8 @@ help: ## this list
 setup: ## install Debian packages (as root) and the venv, idempotently
 	@test-infra/local/setup.sh
 
-test: setup lint test-python test-bats test-e2e ## the project's own tests (what CI runs)
+test: setup ## the project's own tests (what CI runs): lint, pytest and bats beside the e2e files
+	tests/run-all.sh
 
 test-python: setup ## pytest: config, driver on test:///default, reports, JUnit XSD
 	.venv/bin/python -m pytest -q tests/python

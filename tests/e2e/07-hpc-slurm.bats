@@ -27,15 +27,6 @@ restart_controller() {
   "$STACK" up hpc
 }
 
-# restart_nodes: every node's slurmd stopped and started again (it reads slurm.conf at its start).
-restart_nodes() {
-  local node
-  for node in "${NODES[@]}"; do
-    "$STACK" node-stop "$node"
-    "$STACK" node-start "$node"
-  done
-}
-
 # on_node NODE CMD...: run CMD in the node's mount namespace (where its slurmd and jobs run).
 on_node() {
   local node=$1
@@ -404,7 +395,7 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.
   [[ "$output" == *"a job asking for gpu:3 on cc-cn0"*"was refused"* ]]
 }
 
-# restart_nodes: every node's slurmd again (it reads its GRES devices when it starts).
+# restart_nodes: every node's slurmd again (it reads slurm.conf and its GRES devices when it starts).
 restart_nodes() {
   local node
   for node in "${NODES[@]}"; do

@@ -61,8 +61,9 @@ PY
 @test "memory and devices not constrained: the cgroup checks and the container GPU check fail" {
   # Broken on cc-cn01; cc-cn02 drained meanwhile, so that every job lands on the broken node.
   cp "$HPC/etc/cgroup.conf" "$BATS_TEST_TMPDIR/cgroup.conf"
-  ON_TEARDOWN=("cp '$BATS_TEST_TMPDIR/cgroup.conf' '$HPC/etc/cgroup.conf'" "restart_node cc-cn01"
-    "scontrol update nodename=cc-cn02 state=resume" all_idle)
+  # cc-cn02 resumed before the restart: restart_node waits for every node idle (60 s in vain otherwise)
+  ON_TEARDOWN=("cp '$BATS_TEST_TMPDIR/cgroup.conf' '$HPC/etc/cgroup.conf'" "scontrol update nodename=cc-cn02 state=resume"
+    "restart_node cc-cn01")
   sed -i -e 's/^ConstrainRAMSpace=yes/ConstrainRAMSpace=no/' -e 's/^ConstrainSwapSpace=yes/ConstrainSwapSpace=no/' \
     -e 's/^ConstrainDevices=yes/ConstrainDevices=no/' "$HPC/etc/cgroup.conf"
   restart_node cc-cn01
