@@ -92,14 +92,16 @@ EOF
 # by 14 ms at p99 against its 10 ms bound in one run of four (CI and here), the sweep was then rightly
 # generator-limited, the baseline too noisy to judge the throughput and the test failed; at 300 req/s
 # the same happened. Steps of 2 s, not 1: the p99 of a 1 s step at 50 req/s is its latest send, so one
-# 20 ms pause of the machine made the step generator-limited (seen once here). The slowed server (10x) is far outside any noise: each request holds the proxy's
-# one slot ten times as long as the server took, so its p50 and p95 grow by 13 ms and more and its
-# capacity falls to 30-70 req/s. (The 2x slowdown is caught 10 of 10 by bench/baseline-round-trip.sh,
-# on an idle machine with the local target's full sweep.) Endpoint shows an unaffected check.
+# 20 ms pause of the machine made the step generator-limited (seen once here); each rate is one step
+# (confirm: 1), as the bound is no knee to confirm. The slowed server (10x) is far outside any noise:
+# each request holds the proxy's one slot ten times as long as the server took, so its p50 and p95
+# grow by 13 ms and more and its capacity falls to 30-70 req/s. (The 2x slowdown is caught 10 of 10 by
+# bench/baseline-round-trip.sh, on an idle machine with the local target's full sweep.) Endpoint shows
+# an unaffected check.
 BASE_CHECKS='check-inference-(endpoint|latency|throughput)$'
 lean_config() {
   target_config "$1" 'inference.load={rate_rps: 40, duration_s: 3, warmup_s: 0.5}' \
-    'inference.sweep={rates: [50, 150], step_duration_s: 2, max_rate: 150, refine: 0}' \
+    'inference.sweep={rates: [50, 150], step_duration_s: 2, max_rate: 150, refine: 0, confirm: 1}' \
     'runner.baseline.min_change={ms: 10, s: 2}' "${@:2}"
 }
 
