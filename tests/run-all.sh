@@ -2,31 +2,44 @@
 # make test: lint, pytest and the bats unit tests beside the e2e files. The unit tests need no part of
 # the local target, and the first e2e files (cloud VMs) leave about half of the two CPUs idle while
 # guests boot and checks wait (vmstat during CI), so running both at once takes about 4 minutes off
-# `make test`. The unit tests' output is kept apart and printed when they end, not interleaved.
+# `make test`. The unit tests' output is kept apart and printed when they end, not interleaved. The
+# pytest tests marked `timing` judge figures that need a CPU not busy elsewhere (a load generator
+# keeping its schedule): they run alone first. The e2e failures are repeated at the end, where CI's log
+# tail shows them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=test-infra/utils/log.sh
 source test-infra/utils/log.sh
 
 unit_log=$(mktemp "${TMPDIR:-/tmp}/cc-unit.XXXXXX")
+e2e_log=$(mktemp "${TMPDIR:-/tmp}/cc-e2e.XXXXXX")
 unit_pid=
 
 # Each part runs whatever the one before did; the lane fails when any part failed.
 # shellcheck disable=SC2016  # expanded by the lane's own bash
 unit_lane='rc=0
 make -s --no-print-directory lint || rc=1
-.venv/bin/python -m pytest -q tests/python || rc=1
+.venv/bin/python -m pytest -q -m "not timing" tests/python || rc=1
 bats tests/bats || rc=1
 exit "$rc"'
 
 run_all::stop_unit() {
   [[ -n "$unit_pid" ]] && kill -TERM -- "-$unit_pid" 2>/dev/null
   [[ -n "$unit_pid" ]] && wait "$unit_pid" 2>/dev/null
-  rm -f "$unit_log"
+  rm -f "$unit_log" "$e2e_log"
+}
+
+# Each failed e2e test's TAP block: its `not ok` line and the `#` lines under it, at most 40 of them.
+run_all::e2e_failures() {
+  awk '/^not ok /{n = 41} /^(ok|not ok) / && !/^not ok /{n = 0} n > 0 && (/^not ok / || /^#/) {print; n--}' "$1"
 }
 trap 'run_all::stop_unit' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+timing_rc=0
+log::info "make test: the pytest tests marked timing, alone"
+.venv/bin/python -m pytest -q -m timing tests/python || timing_rc=$?
 
 # setsid: the lane is a process group of its own, so that an interrupt stops pytest and bats with it.
 setsid bash -c "$unit_lane" >"$unit_log" 2>&1 &
@@ -34,13 +47,18 @@ unit_pid=$!
 log::info "make test: lint, pytest and bats unit tests running beside the e2e files (pid $unit_pid)"
 
 e2e_rc=0
-tests/e2e/run-all.sh || e2e_rc=$?
+tests/e2e/run-all.sh 2>&1 | tee "$e2e_log" || e2e_rc=$?
 
 unit_rc=0
 wait "$unit_pid" || unit_rc=$?
 unit_pid=
 echo "--- lint, pytest, bats unit tests ---"
 cat "$unit_log"
+if ((e2e_rc != 0)); then
+  echo "--- e2e tests that failed ---"
+  run_all::e2e_failures "$e2e_log"
+fi
+((timing_rc == 0)) || log::error "make test: the pytest tests marked timing failed (exit $timing_rc, before the e2e files)"
 ((unit_rc == 0)) || log::error "make test: lint, pytest or the bats unit tests failed (above)"
 ((e2e_rc == 0)) || log::error "make test: the e2e tests failed (exit $e2e_rc)"
-((unit_rc == 0 && e2e_rc == 0))
+((timing_rc == 0 && unit_rc == 0 && e2e_rc == 0))

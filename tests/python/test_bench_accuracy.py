@@ -45,6 +45,7 @@ def near(engine: float, reference: float, what: str) -> None:
     assert abs(engine - reference) <= MARGIN_MS, f"{what}: engine {engine} ms, reference client {reference} ms"
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("server", [["--delay-ms", "20"]], indirect=True)
 def test_open_loop_p50_matches_the_reference_client(server: str) -> None:
     out = bench(server, "--rate", "20", "--duration", "4", "--warmup", "0.5")
@@ -121,6 +122,7 @@ def test_bad_options_are_one_line_exit_2() -> None:
     assert "exactly one of --rate" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("server", [["--delay-ms", "10", "--ttft-ms", "20", "--itl-ms", "2"]], indirect=True)
 def test_sweep_over_sizes_and_concurrencies(server: str) -> None:
     result = run([str(BIN / "clustercheck"), "bench", "sweep", server, "--protocol", "openai-completions",
@@ -146,6 +148,7 @@ def _sweep(server: str, *extra: str) -> dict:
     return json.loads(result.stdout)["default"]
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("server", [["--capacity", "120"]], indirect=True)
 def test_capacity_is_found_past_the_configured_rates(server: str) -> None:
     """A server that completes at most 120 req/s: the sweep goes past its list (20, 40) and stops
@@ -161,6 +164,7 @@ def test_capacity_is_found_past_the_configured_rates(server: str) -> None:
     assert 80 <= out["max_rate"] <= 120, out["max_rate"]
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("server", [["--capacity", "400"]], indirect=True)
 def test_reaching_the_bound_first_says_not_saturated(server: str) -> None:
     out = _sweep(server, "--growth", "1.5", "--max-rate", "50")

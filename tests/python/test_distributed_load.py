@@ -27,6 +27,7 @@ def _spec(url: str, rate: float = 200.0, duration: float = 1.5) -> LoadSpec:
                     rate=rate, duration_s=duration, warmup_s=0.5)
 
 
+@pytest.mark.timing
 def test_two_workers_merge_within_one_percent_of_the_raw_latencies() -> None:
     with running("--delay-ms", "3") as url:
         done = run([str(BIN / "clustercheck"), "bench", "run", url, "--rate", "300", "--duration", "2",
@@ -40,6 +41,7 @@ def test_two_workers_merge_within_one_percent_of_the_raw_latencies() -> None:
     assert got["latency_ms"]["p50"] >= 3.0  # the fixture never answers before its delay
 
 
+@pytest.mark.timing
 def test_a_worker_whose_clock_is_off_is_refused_naming_it() -> None:
     p = distributed.Placement(on="host", workers=2, start_lead_s=1.2, test_clock_skew_s={"1": 0.05})
     with running() as url:
