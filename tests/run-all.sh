@@ -24,14 +24,16 @@ bats tests/bats || rc=1
 exit "$rc"'
 
 run_all::stop_unit() {
-  [[ -n "$unit_pid" ]] && kill -TERM -- "-$unit_pid" 2>/dev/null
-  [[ -n "$unit_pid" ]] && wait "$unit_pid" 2>/dev/null
+  if [[ -n "$unit_pid" ]]; then
+    kill -TERM -- "-$unit_pid" 2>/dev/null || true
+    wait "$unit_pid" 2>/dev/null || true
+  fi
   rm -f "$unit_log" "$e2e_log"
 }
 
 # Each failed e2e test's TAP block: its `not ok` line and the `#` lines under it, at most 40 of them.
 run_all::e2e_failures() {
-  awk '/^not ok /{n = 41} /^(ok|not ok) / && !/^not ok /{n = 0} n > 0 && (/^not ok / || /^#/) {print; n--}' "$1"
+  awk '/^not ok /{n = 41} /^ok /{n = 0} n > 0 && (/^not ok / || /^#/) {print; n--}' "$1"
 }
 trap 'run_all::stop_unit' EXIT
 trap 'exit 130' INT
