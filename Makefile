@@ -110,7 +110,7 @@ test-kubernetes-deployment: setup ## Kubernetes: health, Kubespray components, m
 	$(FW)/test-kubernetes-framework.sh e2e --filter 'cluster-health|kubespray|metrics|gpu' $(ARGS)
 
 test-kubernetes-networking: setup ## Kubernetes: pod networking across nodes, DNS, Calico, ingress
-	$(FW)/test-kubernetes-framework.sh e2e --filter 'networking|dns|calico|ingress' $(ARGS)
+	$(FW)/test-kubernetes-framework.sh e2e --filter 'networking|dns|cni|ingress' $(ARGS)
 
 test-hpc-slurm: setup ## HPC SLURM framework e2e on a multi-node cluster: controller, compute, examples, recovery, node health
 	$(FW)/test-hpc-slurm-framework.sh e2e $(ARGS)

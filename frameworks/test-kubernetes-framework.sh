@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# Kubernetes framework (CLOUD-TEST-2): cluster health, Kubespray components, pod networking, DNS,
-# Calico, ingress, metrics-server, GPU device plugin and GPU scheduling - against kubernetes.kubeconfig.
+# Kubernetes framework (CLOUD-TEST-2): cluster health, Kubespray components, pod networking, DNS, the
+# CNI, ingress, metrics-server, GPU device plugin and GPU scheduling - against kubernetes.kubeconfig.
+# On the local target, start-cluster brings up the stack's Kubernetes cluster (stack up k8s).
 set -euo pipefail
 # shellcheck source=test-infra/utils/framework.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
 
 FRAMEWORK_NAME=kubernetes
 FRAMEWORK_SUITES=(kubernetes-cluster)
-
-framework::hook_start_cluster() {
-  log::info "start-cluster: the cluster is deployed by Kubespray; nothing to start (${CC_KUBERNETES_KUBECONFIG:-no kubeconfig configured})"
-}
+FRAMEWORK_STACK_COMPONENTS=(k8s)
 
 framework::hook_status() {
   if [[ -z "${CC_KUBERNETES_KUBECONFIG:-}" ]]; then

@@ -28,7 +28,7 @@ COMPONENTS = {
     "Knative Serving": r"^check-(knative-|autoscaling-)",
     "cert-manager": r"^check-cert-manager",
     "Kubernetes (Kubespray)": r"^check-(cluster-health|kubespray-)",
-    "Calico CNI": r"^check-(calico-|networking)",
+    "CNI": r"^check-(cni|networking)",
     "CoreDNS": r"^check-dns-",
     "NGINX ingress": r"^check-ingress-",
     "metrics-server": r"^check-(metrics-server|multi-replica-)",

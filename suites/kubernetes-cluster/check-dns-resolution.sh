@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Check: a pod resolves kubernetes.default and a test service of its own namespace
+# Check: a pod resolves kubernetes.default and a test service of its own namespace (CoreDNS)
 # timeout: 600
 set -euo pipefail
 # shellcheck source=suites/kubernetes-cluster/lib.sh

@@ -13,6 +13,7 @@ packages=(
   shellcheck bats packer ansible-core libxml2-utils python3-venv curl iproute2
   wrk hey nginx-light slurm-wlm munge slurmdbd mariadb-server openmpi-bin libpmix-dev python3-mpi4py socat
   podman runc uidmap docker-registry apache2-utils prometheus prometheus-node-exporter
+  containernetworking-plugins conntrack openssl
   chromium fonts-dejavu-core
 )
 

@@ -46,3 +46,8 @@ k8s::expect_crds() {
 k8s::expect_namespace_deleted() {
   check::expect_eq "probe namespace deleted" "$(facts::get "$1" namespace_deleted)" "$(facts::get "$1" namespace)"
 }
+
+# k8s::simulated_note: " (simulated GPUs)" when the config says the cluster's GPUs are simulated.
+k8s::simulated_note() {
+  [[ "${CC_KUBERNETES_EXPECTED_SIMULATED_GPUS:-false}" != true ]] || printf ' (simulated GPUs)'
+}

@@ -71,5 +71,9 @@ mlops::deploy_inference_service() {
   ((n)) || log::info "deploy: no start_command configured; the model servers are expected to be running"
 }
 
-# mlops::require_kubernetes: the KServe checks need a cluster (k8s-utils.sh).
-mlops::require_kubernetes() { k8s::require "a Kubernetes cluster with KServe"; }
+# mlops::require_kubernetes: the KServe checks need a cluster (k8s-utils.sh) that runs KServe.
+mlops::require_kubernetes() {
+  k8s::require "a Kubernetes cluster with KServe"
+  [[ "${CC_KUBERNETES_EXPECTED_KSERVE:-true}" == true ]] ||
+    check::skip "the cluster runs no KServe by design (kubernetes.expected.kserve: false)"
+}

@@ -22,7 +22,7 @@ PATH_KEYS = {
     "state_file", "hpc_state_file", "private_key", "storage_dir", "kernel", "initrd", "cli_config", "state_dir", "kubeconfig",
     "conf", "munge_socket", "work_dir", "python", "scratch_dir", "program", "munge_key", "bundle",
     "prolog", "epilog", "epilog_slurmctld", "history_file", "record_dir", "debug_dir", "gpu_device_dir", "oci_runtime", "unreadable_path",
-    "nvml_module", "devices_dir",
+    "nvml_module", "devices_dir", "build_dir", "gpu_devices_dir",
 }
 SECRET_KEY = re.compile(r"(password|secret|token)", re.IGNORECASE)
 
@@ -123,6 +123,8 @@ def _cross_checks(data: dict[str, Any], path: str) -> None:
     if data.get("hpc", {}).get("local"):
         _hpc_local_derived(data, path)
         _hpc_local_nodes(data["hpc"], path)
+    if data.get("kubernetes", {}).get("local"):
+        _kube_local(data["kubernetes"], path)
     gpu_node = data.get("gpu_node", {})
     if gpu_node.get("runs_on") == "kubernetes" and not gpu_node.get("kubernetes", {}).get("image"):
         raise ConfigError(path, "gpu_node.kubernetes.image", "needed with runs_on kubernetes: the image the probe Jobs run")
@@ -171,6 +173,32 @@ def _hpc_local_nodes(hpc: dict[str, Any], path: str) -> None:
     local["nodes"] = [
         {"name": f"cc-cn{i:02d}", "address": str(net.network_address + 10 + i), "veth": f"{local['bridge'][:8]}v{i}"}
         for i in range(1, count + 1)
+    ]
+
+
+def _kube_local(kube: dict[str, Any], path: str) -> None:
+    """The local Kubernetes cluster's addresses, derived once here so that the stack and the checks agree:
+    the API server on .1 of kubernetes.local.subnet, nodes cc-knNN from .11, node N's pods in the Nth /24
+    of pod_subnet, the API service at .1 and cluster DNS at .10 of service_subnet."""
+    local = kube["local"]
+    net = ipaddress.ip_network(local["subnet"])
+    pods = ipaddress.ip_network(local["pod_subnet"])
+    services = ipaddress.ip_network(local["service_subnet"])
+    if net.overlaps(pods) or net.overlaps(services) or pods.overlaps(services):
+        raise ConfigError(path, "kubernetes.local.pod_subnet", f"{pods}, {services} (service_subnet) and {net} (subnet) must not overlap")
+    version = kube.get("expected", {}).get("version")
+    if version and not (local["release"] + ".").startswith(version + "."):
+        raise ConfigError(path, "kubernetes.expected.version", f"is {version} but the local cluster runs {local['release']} (kubernetes.local.release)")
+    local["apiserver_address"] = str(net.network_address + 1)
+    local["prefix"] = net.prefixlen
+    local["api_service_ip"] = str(services.network_address + 1)
+    local["dns_service_ip"] = str(services.network_address + 10)
+    local.setdefault("build_dir", os.path.join(local["state_dir"], "build"))
+    subnets = list(pods.subnets(new_prefix=24))
+    local["nodes"] = [
+        {"name": f"cc-kn{i:02d}", "address": str(net.network_address + 10 + i), "veth": f"{local['bridge'][:8]}v{i}",
+         "pod_cidr": str(subnets[i])}
+        for i in range(1, local["nodes"] + 1)
     ]
 
 

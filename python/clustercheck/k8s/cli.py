@@ -17,7 +17,7 @@ def k8s() -> None:
 
 @k8s.command()
 @config_option
-@click.argument("what", type=click.Choice(["health", "installation", "calico", "metrics", "gpu-plugin", "kserve",
+@click.argument("what", type=click.Choice(["health", "installation", "calico", "cni", "metrics", "gpu-plugin", "kserve",
                                            "knative", "cert-manager", "isvc-crd", "serving-runtime"]))
 def facts(config: str | None, what: str) -> None:
     """Read WHAT from the API (nothing is created)."""

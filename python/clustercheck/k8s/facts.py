@@ -69,8 +69,10 @@ def installation(cluster: Cluster, cfg: dict[str, Any]) -> None:
     if nodes is not None:
         for n in nodes.items:
             emit(f"kubelet.{n.metadata.name}", n.status.node_info.kubelet_version)
-    for ns, kind, name in (("kube-system", "deployment", "coredns"), ("kube-system", "daemonset", "kube-proxy"),
-                           (cfg["expected"]["calico_namespace"], "daemonset", "calico-node")):
+    components = [("kube-system", "deployment", "coredns"), ("kube-system", "daemonset", "kube-proxy")]
+    if cfg["expected"]["cni"] == "calico":
+        components.append((cfg["expected"]["calico_namespace"], "daemonset", "calico-node"))
+    for ns, kind, name in components:
         _workload(cluster, f"component.{name}", ns, kind, name)
 
 
@@ -99,6 +101,39 @@ def calico(cluster: Cluster, cfg: dict[str, Any]) -> None:
             emit(f"ip_pool.{p['metadata']['name']}", f"{spec.get('cidr')} disabled={spec.get('disabled', False)}")
 
 
+def cni(cluster: Cluster, cfg: dict[str, Any]) -> None:
+    """The CNI the config says the cluster runs: Calico's node agent and IP pools, or for the bridge
+    plugin each node's pod CIDR and every pod's address inside its node's CIDR."""
+    kind = cfg["expected"]["cni"]
+    emit("cni", kind)
+    if kind == "calico":
+        calico(cluster, cfg)
+        return
+    import ipaddress
+
+    nodes = call(cluster, "nodes", cluster.core.list_node)
+    if nodes is None:
+        return
+    cidrs = {}
+    for n in nodes.items:
+        cidr = n.spec.pod_cidr
+        emit(f"node.{n.metadata.name}", f"podCIDR={cidr or 'none'} {_ready(n)}")
+        if cidr:
+            cidrs[n.metadata.name] = ipaddress.ip_network(cidr)
+    pods = call(cluster, "pods", cluster.core.list_pod_for_all_namespaces)
+    if pods is None:
+        return
+    judged = 0
+    for p in pods.items:
+        if p.spec.host_network or not p.status.pod_ip or p.spec.node_name not in cidrs:
+            continue
+        judged += 1
+        if ipaddress.ip_address(p.status.pod_ip) not in cidrs[p.spec.node_name]:
+            emit(f"pod_outside.{p.metadata.namespace}/{p.metadata.name}",
+                 f"{p.status.pod_ip} is outside {p.spec.node_name}'s {cidrs[p.spec.node_name]}")
+    emit("pods_judged", judged)
+
+
 def metrics(cluster: Cluster, cfg: dict[str, Any]) -> None:
     for kind in ("nodes", "pods"):
         got = call(cluster, f"{kind}_metrics", cluster.custom.list_cluster_custom_object, "metrics.k8s.io",
@@ -123,6 +158,12 @@ def gpu_plugin(cluster: Cluster, cfg: dict[str, Any]) -> None:
             continue
         alloc = (n.status.allocatable or {}).get("nvidia.com/gpu", "0")
         emit(f"gpu_node.{n.metadata.name}", f"allocatable nvidia.com/gpu={alloc}")
+        # A GPU node that takes no new pods: cordoned, or tainted against pods without a toleration.
+        blocked = ["cordoned"] if n.spec.unschedulable else []
+        blocked += [f"tainted {t.key}{'=' + t.value if t.value else ''}:{t.effect}" for t in n.spec.taints or []
+                    if t.effect in ("NoSchedule", "NoExecute") and t.key != "node.kubernetes.io/unschedulable"]
+        if blocked:
+            emit(f"gpu_node_blocked.{n.metadata.name}", ", ".join(blocked))
     for name in sorted(wanted - {n.metadata.name for n in nodes.items}):
         emit(f"gpu_node.{name}", "missing from the cluster")
 
@@ -179,6 +220,6 @@ def serving_runtime(cluster: Cluster, cfg: dict[str, Any]) -> None:
              f"protocols={','.join(spec.get('protocolVersions', []))} disabled={spec.get('disabled', False)}")
 
 
-FACTS = {"health": health, "installation": installation, "calico": calico, "metrics": metrics,
+FACTS = {"health": health, "installation": installation, "calico": calico, "cni": cni, "metrics": metrics,
          "gpu-plugin": gpu_plugin, "kserve": kserve, "knative": knative, "cert-manager": cert_manager,
          "isvc-crd": isvc_crd, "serving-runtime": serving_runtime}

@@ -59,11 +59,22 @@ def _wait(cluster: Cluster, ns: str, name: str, phases: tuple[str, ...], within_
             return pod
         for cs in pod.status.container_statuses or []:
             waiting = cs.state.waiting if cs.state else None
-            if waiting and waiting.reason in ("ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError"):
+            if waiting and waiting.reason in ("ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull",
+                                              "CreateContainerConfigError"):
                 return pod
+        if _unschedulable(pod):
+            return pod
         if time.monotonic() > end:
             return None
         time.sleep(1)
+
+
+def _unschedulable(pod: Any) -> str:
+    """The scheduler's reason when it found no node for POD (its PodScheduled condition), else ''."""
+    for cond in pod.status.conditions or []:
+        if cond.type == "PodScheduled" and cond.status == "False" and cond.reason == "Unschedulable":
+            return cond.message or cond.reason
+    return ""
 
 
 def _run(cluster: Cluster, cfg: dict[str, Any], ns: str, key: str, pod: dict[str, Any]) -> tuple[str, str]:
@@ -75,6 +86,8 @@ def _run(cluster: Cluster, cfg: dict[str, Any], ns: str, key: str, pod: dict[str
         emit(key, f"not finished within {cfg['pod_ready_s']} s")
         return "timeout", ""
     phase = done.status.phase
+    if _unschedulable(done):
+        phase = f"Pending: Unschedulable: {_unschedulable(done)}"
     for cs in done.status.container_statuses or []:
         waiting = cs.state.waiting if cs.state else None
         if waiting and waiting.reason:
@@ -113,8 +126,9 @@ def _guard(fn: Any) -> Any:
 @_guard
 def dns(cluster: Cluster, cfg: dict[str, Any], check: str) -> None:
     with namespace(cluster, check) as ns:
+        # A service with a cluster address: a headless one with no endpoints has no record to find.
         svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "cc-dns-target"},
-               "spec": {"ports": [{"port": 80}], "clusterIP": "None"}}
+               "spec": {"ports": [{"port": 80}]}}
         cluster.core.create_namespaced_service(ns, svc, **cluster.kw())
         names = ["kubernetes.default.svc.cluster.local", f"cc-dns-target.{ns}.svc.cluster.local"]
         script = " && ".join(f"nslookup {n}" for n in names)
@@ -138,7 +152,7 @@ def networking(cluster: Cluster, cfg: dict[str, Any], check: str) -> None:
             return
         emit("server", f"Running on {nodes[0]} at {up.status.pod_ip}")
         client = _pod("cc-net-client", cfg["images"]["busybox"],
-                      ["wget", "-q", "-T", "5", "-O", "-", f"http://{up.status.pod_ip}:8080/"], nodes[1])
+                      ["timeout", "5", "wget", "-q", "-O", "-", f"http://{up.status.pod_ip}:8080/"], nodes[1])
         _run(cluster, cfg, ns, "client", client)
         emit("client_node", nodes[1])
 
@@ -165,15 +179,23 @@ def ingress(cluster: Cluster, cfg: dict[str, Any], check: str) -> None:
         client.NetworkingV1Api(cluster.api).create_namespaced_ingress(ns, ing, **cluster.kw())
         url = f"http://ingress-nginx-controller.{ing_ns}.svc.cluster.local/"
         probe = _pod("cc-ing-client", cfg["images"]["busybox"], ["sh", "-c",
-                     f"for i in $(seq 30); do wget -q -T 3 -O - --header 'Host: cc-probe.clustercheck.local' {url} "
+                     f"for i in $(seq 30); do timeout 3 wget -q -O - --header 'Host: cc-probe.clustercheck.local' {url} "
                      "&& exit 0; sleep 2; done; exit 1"])
         _run(cluster, cfg, ns, "client", probe)
 
 
 @_guard
 def gpu_scheduling(cluster: Cluster, cfg: dict[str, Any], check: str) -> None:
+    """A pod asking for kubernetes.gpu_probe.gpus GPUs: nvidia-smi -L lists them, or on simulated GPUs
+    (no driver to ask) the device plugin's allocation in NVIDIA_VISIBLE_DEVICES."""
+    gpus = cfg["gpu_probe"]["gpus"]
+    emit("gpus_asked", gpus)
     with namespace(cluster, check) as ns:
-        pod = _pod("cc-gpu-probe", cfg["images"]["cuda"], ["nvidia-smi", "-L"], gpus=1)
+        if cfg["expected"]["simulated_gpus"]:
+            pod = _pod("cc-gpu-probe", cfg["images"]["busybox"],
+                       ["sh", "-c", 'echo "NVIDIA_VISIBLE_DEVICES=$NVIDIA_VISIBLE_DEVICES"'], gpus=gpus)
+        else:
+            pod = _pod("cc-gpu-probe", cfg["images"]["cuda"], ["nvidia-smi", "-L"], gpus=gpus)
         _run(cluster, cfg, ns, "gpu_pod", pod)
 
 

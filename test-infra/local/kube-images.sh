@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The local cluster's images, built here from the binaries build.sh made and Debian's packages (no
+# registry can be reached, and nothing is pulled): the pause sandbox, busybox for the checks' probe pods,
+# kube-proxy with iptables, CoreDNS, metrics-server and the GPU device plugin. Written once per build
+# (k8s/oci-image.py; same inputs, same digest) and imported into each node's containerd, pinned so that
+# the kubelet never collects them. Sourced by test-infra/local/stack after kube.sh.
+
+# kube_images::_version MODULE_DIR MODULE: the version build/MODULE_DIR/go.mod pins MODULE at.
+kube_images::_version() {
+  awk -v m="$2" '($1 == "require" && $2 == m) || $1 == m { print $2 == m ? $3 : $2; exit }' \
+    "$CC_ROOT/test-infra/local/k8s/build/$1/go.mod"
+}
+
+kube_images::_refs() {
+  KUBE_PAUSE_IMAGE=cc.local/pause:1
+  KUBE_BUSYBOX_IMAGE=${CC_KUBERNETES_IMAGES_BUSYBOX:-cc.local/busybox:debian12}
+  KUBE_PROXY_IMAGE=cc.local/kube-proxy:$CC_KUBERNETES_LOCAL_RELEASE
+  KUBE_COREDNS_IMAGE=cc.local/coredns:$(kube_images::_version coredns github.com/coredns/coredns)
+  KUBE_METRICS_IMAGE=cc.local/metrics-server:$(kube_images::_version metrics-server sigs.k8s.io/metrics-server)
+  KUBE_PLUGIN_IMAGE=cc.local/gpu-device-plugin:1
+}
+
+# kube_images::build: every image's archive under the build directory (once per build).
+kube_images::build() {
+  kube_images::_refs
+  local dir=$KUBE_BUILD/images oci=$CC_ROOT/test-infra/local/k8s/oci-image.py xt=/usr/lib/x86_64-linux-gnu/xtables
+  local stamp
+  stamp="$(cat "$KUBE_BUILD/.built") $KUBE_BUSYBOX_IMAGE $(cat "$oci" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)"
+  [[ -f "$dir/.built" && "$(cat "$dir/.built")" == "$stamp" ]] && return 0
+  log::info "k8s: writing the cluster's images ($dir)"
+  mkdir -p "$dir"
+  rm -f "$dir/.built"
+  command -v busybox >/dev/null || log::die "k8s: busybox is not installed (run: make setup; Debian package busybox-static)" 1
+  python3 "$oci" --ref "$KUBE_PAUSE_IMAGE" --out "$dir/pause.tar" --add "$KUBE_BIN/pause:/pause" --entrypoint /pause
+  local -a applets=()
+  local a
+  for a in $(busybox --list); do [[ "$a" == busybox ]] || applets+=(--link "/bin/$a:busybox"); done
+  # The static busybox still loads glibc's name service modules to resolve, even an address: without
+  # them its wget and nslookup crash.
+  local -a nss=()
+  for a in /usr/lib/x86_64-linux-gnu/libnss_files.so.2 /usr/lib/x86_64-linux-gnu/libnss_dns.so.2; do
+    nss+=(--add "$a:$a" --with-libs "$a")
+  done
+  printf 'hosts: files dns\n' >"$dir/nsswitch.conf"
+  python3 "$oci" --ref "$KUBE_BUSYBOX_IMAGE" --out "$dir/busybox.tar" --add "$(command -v busybox):/bin/busybox" "${applets[@]}" \
+    "${nss[@]}" --add "$dir/nsswitch.conf:/etc/nsswitch.conf" --entrypoint /bin/sh
+  [[ -d "$xt" ]] || log::die "k8s: $xt is missing (run: make setup; Debian package iptables)" 1
+  local -a tables=()
+  for a in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
+    tables+=(--link "/usr/sbin/$a:xtables-nft-multi")
+  done
+  python3 "$oci" --ref "$KUBE_PROXY_IMAGE" --out "$dir/kube-proxy.tar" --add "$KUBE_BIN/kube-proxy:/usr/local/bin/kube-proxy" \
+    --with-libs "$KUBE_BIN/kube-proxy" --add /usr/sbin/xtables-nft-multi:/usr/sbin/xtables-nft-multi \
+    --with-libs /usr/sbin/xtables-nft-multi --add "$xt:$xt" "${tables[@]}" \
+    --entrypoint /usr/local/bin/kube-proxy
+  python3 "$oci" --ref "$KUBE_COREDNS_IMAGE" --out "$dir/coredns.tar" --add "$KUBE_BIN/coredns:/coredns" --entrypoint /coredns
+  python3 "$oci" --ref "$KUBE_METRICS_IMAGE" --out "$dir/metrics-server.tar" --add "$KUBE_BIN/metrics-server:/metrics-server" \
+    --entrypoint /metrics-server
+  python3 "$oci" --ref "$KUBE_PLUGIN_IMAGE" --out "$dir/gpu-device-plugin.tar" \
+    --add "$KUBE_BIN/gpu-device-plugin:/gpu-device-plugin" --entrypoint /gpu-device-plugin
+  printf '%s\n' "$stamp" >"$dir/.built"
+}
+
+# kube_images::import NODE: every image into NODE's containerd (k8s.io namespace), pinned; an image
+# already there with the same digest is left as it is.
+kube_images::import() {
+  local node=$1 sock=$KUBE_DIR/nodes/$1/containerd.sock f have ref
+  local -a ctr=("$KUBE_BIN/ctr" --address "$sock" -n k8s.io)
+  kube_images::_refs
+  have=$("${ctr[@]}" images ls 2>/dev/null | awk 'NR > 1 { print $1 " " $3 }')
+  for f in "$KUBE_BUILD"/images/*.tar; do
+    ref=$(tar -xOf "$f" index.json | python3 -c 'import json, sys; m = json.load(sys.stdin)["manifests"][0]; print(m["annotations"]["io.containerd.image.name"], m["digest"])')
+    grep -qxF "$ref" <<<"$have" && continue
+    # the kubelet's CRI looks at its own namespace's images; unpacked for the CRI's snapshotter
+    "${ctr[@]}" images import --snapshotter overlayfs "$f" >/dev/null ||
+      log::die "k8s: could not import $f into $node's containerd" 1
+    "${ctr[@]}" images label "${ref%% *}" io.cri-containerd.pinned=pinned >/dev/null || true
+  done
+}
