@@ -20,6 +20,10 @@ kube::_config() {
   KUBE_BIN=$KUBE_BUILD/bin
   KUBE_PKI=$KUBE_DIR/pki
   KUBE_API=https://$CC_KUBERNETES_LOCAL_APISERVER_ADDRESS:$CC_KUBERNETES_LOCAL_APISERVER_PORT
+  # What this host's clients (the checks, kubectl) use: the loopback, forwarded to the bridge address.
+  # Were they given the bridge address, a call made while the stack is down would leave this host by
+  # its default route instead of being refused here.
+  KUBE_LOCAL_API=https://127.0.0.1:$CC_KUBERNETES_LOCAL_APISERVER_PORT
   KUBE_NODES=() KUBE_ADDRS=() KUBE_VETHS=() KUBE_CIDRS=()
   local i n a v c
   for ((i = 0; i < ${CC_KUBERNETES_LOCAL_NODES_COUNT:-0}; i++)); do
@@ -33,10 +37,10 @@ kube::kubectl() { "$KUBE_BIN/kubectl" --kubeconfig "$KUBE_DIR/admin.kubeconfig" 
 
 kube::_require_tools() {
   local t
-  for t in openssl nsenter unshare ip iptables runc curl; do
+  for t in openssl nsenter unshare ip iptables runc curl socat; do
     command -v "$t" >/dev/null || PATH="$PATH:/usr/sbin"
     command -v "$t" >/dev/null ||
-      log::die "k8s: $t is not installed (run: make setup; Debian packages openssl util-linux iproute2 iptables runc curl)" 1
+      log::die "k8s: $t is not installed (run: make setup; Debian packages openssl util-linux iproute2 iptables runc curl socat)" 1
   done
   [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback ]] ||
     log::die "k8s: the CNI plugins are not installed in /usr/lib/cni (run: make setup; Debian package containernetworking-plugins)" 1
@@ -87,10 +91,10 @@ kube::_pki() {
     openssl ecparam -name prime256v1 -genkey -noout -out "$KUBE_PKI/sa.key" 2>/dev/null
     openssl ec -in "$KUBE_PKI/sa.key" -pubout -out "$KUBE_PKI/sa.pub" 2>/dev/null
   fi
-  kube::_kubeconfig admin admin
-  kube::_kubeconfig controller-manager controller-manager
-  kube::_kubeconfig scheduler scheduler
-  for n in "${KUBE_NODES[@]}"; do kube::_kubeconfig "node-$n" "node-$n"; done
+  kube::_kubeconfig admin admin "$KUBE_LOCAL_API"
+  kube::_kubeconfig controller-manager controller-manager "$KUBE_API"
+  kube::_kubeconfig scheduler scheduler "$KUBE_API"
+  for n in "${KUBE_NODES[@]}"; do kube::_kubeconfig "node-$n" "node-$n" "$KUBE_API"; done
   # The checks' kubeconfig (kubernetes.kubeconfig): the admin's, where the config says.
   if [[ "$CC_KUBERNETES_KUBECONFIG" != "$KUBE_DIR/admin.kubeconfig" ]]; then
     mkdir -p "$(dirname "$CC_KUBERNETES_KUBECONFIG")"
@@ -98,7 +102,8 @@ kube::_pki() {
   fi
 }
 
-# kube::_kubeconfig NAME CERT: NAME.kubeconfig for the API server with CERT's client certificate.
+# kube::_kubeconfig NAME CERT SERVER: NAME.kubeconfig for the API server at SERVER with CERT's client
+# certificate.
 kube::_kubeconfig() {
   local f=$KUBE_DIR/$1.kubeconfig
   cat >"$f.new" <<EOF
@@ -107,7 +112,7 @@ kind: Config
 clusters:
 - name: cc-local
   cluster:
-    server: $KUBE_API
+    server: $3
     certificate-authority-data: $(base64 -w0 <"$KUBE_PKI/ca.crt")
 users:
 - name: $1
@@ -125,7 +130,7 @@ EOF
 
 # --- the control plane -------------------------------------------------------------------------------------
 kube::_etcd_ok() { curl -sf --max-time 2 "http://127.0.0.1:$CC_KUBERNETES_LOCAL_ETCD_PORT/health" >/dev/null; }
-kube::_api_ok() { curl -sf --max-time 2 --cacert "$KUBE_PKI/ca.crt" "$KUBE_API/readyz" >/dev/null; }
+kube::_api_ok() { curl -sf --max-time 2 --cacert "$KUBE_PKI/ca.crt" "${1:-$KUBE_API}/readyz" >/dev/null; }
 
 kube::_control_plane_up() {
   local port=$CC_KUBERNETES_LOCAL_ETCD_PORT pki=$KUBE_PKI
@@ -155,6 +160,14 @@ kube::_control_plane_up() {
   fi
   proc::wait_until kube-apiserver "kube-apiserver at $KUBE_API" 90 kube::_api_ok ||
     log::die "k8s: kube-apiserver did not become ready (see $(proc::logfile kube-apiserver))" 1
+  if ! proc::pid kube-api-forward >/dev/null; then
+    proc::require_free_port "$CC_KUBERNETES_LOCAL_APISERVER_PORT" "the API server's loopback forward (kubernetes.local.apiserver_port)"
+    # bound to the bridge address on its side too: with the bridge gone, nothing is sent anywhere
+    proc::start kube-api-forward socat "TCP-LISTEN:$CC_KUBERNETES_LOCAL_APISERVER_PORT,bind=127.0.0.1,fork,reuseaddr" \
+      "TCP:$CC_KUBERNETES_LOCAL_APISERVER_ADDRESS:$CC_KUBERNETES_LOCAL_APISERVER_PORT,bind=$CC_KUBERNETES_LOCAL_APISERVER_ADDRESS"
+  fi
+  proc::wait_until kube-api-forward "the API server at $KUBE_LOCAL_API" 10 kube::_api_ok "$KUBE_LOCAL_API" ||
+    log::die "k8s: the loopback forward to the API server does not answer (see $(proc::logfile kube-api-forward))" 1
   proc::pid kube-controller-manager >/dev/null ||
     proc::start kube-controller-manager "$KUBE_BIN/kube-controller-manager" --kubeconfig "$KUBE_DIR/controller-manager.kubeconfig" \
       --authentication-kubeconfig "$KUBE_DIR/controller-manager.kubeconfig" --authorization-kubeconfig "$KUBE_DIR/controller-manager.kubeconfig" \
@@ -216,7 +229,7 @@ kube::_net_down() {
     [[ ! -e "/run/netns/$name" ]] || ip netns del "$name" || log::warn "k8s: could not remove namespace $name"
   done <"$(kube::_made)"
   while read -r kind name veth; do
-    [[ "$kind" == bridge ]] && { ip link del "$name" 2>/dev/null || true; }
+    [[ "$kind" != bridge ]] || ip link del "$name" 2>/dev/null || true
   done <"$(kube::_made)"
 }
 
@@ -490,6 +503,7 @@ kube::down() {
   proc::stop kube-scheduler 10 &
   proc::stop kube-controller-manager 10 &
   wait
+  proc::stop kube-api-forward 5
   proc::stop kube-apiserver 15
   proc::stop kube-etcd 15
   kube::_mnt_down
@@ -502,7 +516,7 @@ kube::down() {
 kube::status() {
   kube::_config
   local s rc=0 node
-  local -a services=(kube-etcd kube-apiserver kube-controller-manager kube-scheduler)
+  local -a services=(kube-etcd kube-apiserver kube-api-forward kube-controller-manager kube-scheduler)
   for node in "${KUBE_NODES[@]}"; do services+=("containerd-$node" "kubelet-$node"); done
   for s in "${services[@]}"; do proc::status "$s" || rc=1; done
   return "$rc"

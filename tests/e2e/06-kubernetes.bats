@@ -97,7 +97,7 @@ st() { junit_status "$report" "$1"; }
   [[ "$output" == *"gpu-1: allocatable nvidia.com/gpu=0"* ]]
   run_fw "$KFW" --filter gpu-scheduling
   [ "$(st check-gpu-scheduling)" = failure ]
-  [[ "$output" == *"GPU pod: got 'not finished within 3 s', expected 'Succeeded'"* ]]
+  [[ "$output" == *"pod asking for 1 GPU(s): got 'not finished within 3 s', expected 'Succeeded'"* ]]
   grep -q '^delete /api/v1/namespaces/cc-gpu-scheduling-' "$BATS_TEST_TMPDIR/journal"
 }
 
@@ -111,10 +111,10 @@ st() { junit_status "$report" "$1"; }
   [ "$(grep -c '^delete ' "$BATS_TEST_TMPDIR/journal")" -eq 3 ]
 }
 
-@test "degraded add-ons: installation, calico, ingress, metrics, knative, cert-manager, runtime fail" {
+@test "degraded add-ons: installation, calico (cni), ingress, metrics, knative, cert-manager, runtime fail" {
   api degraded
-  run_fw "$KFW" --filter 'kubespray|calico|ingress|metrics'
-  for check in check-kubespray-installation check-calico-cni check-ingress-controller check-metrics-server; do
+  run_fw "$KFW" --filter 'kubespray|cni|ingress|metrics'
+  for check in check-kubespray-installation check-cni check-ingress-controller check-metrics-server; do
     [ "$(st "$check")" = failure ]
   done
   [[ "$output" == *"server version v1.29.8 is the deployed v1.30"* ]]
@@ -243,7 +243,7 @@ EOF
 }
 
 @test "unreachable and silent API servers: an error per check within the timeout" {
-  run_fw "$KFW" --filter 'cluster-health|calico'
+  run_fw "$KFW" --filter 'cluster-health|cni'
   [ "$(st check-cluster-health)" = error ]
   [[ "$output" == *"API server at http://127.0.0.1:$PORT unreachable"* ]]
   # A listener that accepts and never answers: the configured 3 s timeout ends each call.
@@ -261,11 +261,13 @@ s.bind(("127.0.0.1", '"$PORT"')); s.listen(64); time.sleep(60)' &
 }
 
 @test "no kubeconfig: every Kubernetes check skips with the reason; --fail-on-skip makes that fail" {
-  run "$KFW" run-tests --report-dir "$BATS_TEST_TMPDIR/none"
+  # the local target without its cluster
+  target_config "$BATS_TEST_TMPDIR/no-k8s.yaml" kubernetes='<unset>'
+  run "$KFW" run-tests --config "$BATS_TEST_TMPDIR/no-k8s.yaml" --report-dir "$BATS_TEST_TMPDIR/none"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"0 passed, 0 failed, 0 errors, 9 skipped of 9"* ]]
   [[ "$output" == *"needs a Kubernetes cluster; this target configures none (kubernetes.kubeconfig)"* ]]
-  run "$KFW" run-tests --report-dir "$BATS_TEST_TMPDIR/none2" --fail-on-skip
+  run "$KFW" run-tests --config "$BATS_TEST_TMPDIR/no-k8s.yaml" --report-dir "$BATS_TEST_TMPDIR/none2" --fail-on-skip
   [ "$status" -eq 1 ]
 }

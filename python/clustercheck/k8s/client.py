@@ -64,4 +64,7 @@ def describe(exc: BaseException, host: str = "") -> str:
     text = " ".join(str(exc).split())
     if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
         return f"API server at {host} did not answer in time ({text[:160]})"
+    if not isinstance(exc, OSError) and not type(exc).__module__.startswith("urllib3"):
+        # not the network: a fault of ours, never to be read as an unreachable cluster
+        return f"internal error: {type(exc).__name__}: {text[:200]}"
     return f"API server at {host} unreachable ({text[:200]})"

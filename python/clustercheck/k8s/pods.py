@@ -94,7 +94,8 @@ def _run(cluster: Cluster, cfg: dict[str, Any], ns: str, key: str, pod: dict[str
             phase = waiting.reason
     log = ""
     with contextlib.suppress(Exception):
-        log = cluster.core.read_namespaced_pod_log(name, ns, **cluster.kw())
+        # a pod that never ran has no log: the client answers None
+        log = cluster.core.read_namespaced_pod_log(name, ns, **cluster.kw()) or ""
     emit(key, phase)
     emit(f"{key}_log", " ".join(log.split())[:300])
     return phase, log

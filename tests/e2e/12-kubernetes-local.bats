@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# The Kubernetes checks against the local target's real cluster (stack up k8s: Kubernetes built here
+# from its Go modules, two nodes, simulated GPUs through the kubelet's device-plugin API): the framework
+# end to end, then each breakage a check must name - a kubelet stopped, a GPU node cordoned or tainted,
+# CoreDNS scaled to 0, GPUs asked for that no node has, the API server stopped - and `stack down`
+# leaving nothing behind. One cluster for the whole file.
+load helpers
+
+FW=$ROOT/frameworks/test-kubernetes-framework.sh
+STACK=$ROOT/test-infra/local/stack
+KDIR=$ROOT/.local-target/k8s
+
+setup_file() {
+  "$STACK" up k8s >&3 2>&1
+}
+
+teardown_file() {
+  stack_release k8s >&3 2>&1 || true
+}
+
+kc() { "$KDIR/build/bin/kubectl" --kubeconfig "$KDIR/kubeconfig" --request-timeout=20s "$@"; }
+
+# cfg FILE KEY=YAML...: local.yaml with KEY set (target_config, helpers.bash).
+cfg() { target_config "$@"; }
+
+@test "e2e on the local cluster: eight checks pass on the real API, ingress skips by design" {
+  report=$BATS_TEST_TMPDIR/report
+  e2e_passes "$report"
+  [[ "$output" == *"kubernetes: 8 passed, 0 failed, 0 errors, 1 skipped of 9"* ]]
+  [ "$(junit_status "$report/junit.xml" check-ingress-controller)" = skipped ]
+  grep -q 'the cluster runs no ingress controller by design (kubernetes.expected.ingress: none)' "$report/junit.xml"
+  grep -q 'a 1-GPU pod ran: NVIDIA_VISIBLE_DEVICES=GPU-' "$report/artifacts/check-gpu-scheduling/output.log"
+  grep -q '(simulated GPUs)' "$report/artifacts/check-gpu-scheduling/output.log"
+  # every probe namespace is gone or going
+  [ -z "$(kc get ns -l app.kubernetes.io/managed-by=clustercheck -o jsonpath='{.items[*].status.phase}' | tr ' ' '\n' | grep -vx Terminating)" ]
+}
+
+@test "GPUs through the kubelet: 2 of a node's 2 are given; with every GPU held, or 3 asked, the pod pends with the scheduler's reason" {
+  cfg "$BATS_TEST_TMPDIR/two.yaml" kubernetes.gpu_probe.gpus=2
+  expect_pass check-gpu-scheduling "$BATS_TEST_TMPDIR/two.yaml"
+  [[ "$output" == *"a 2-GPU pod ran: NVIDIA_VISIBLE_DEVICES=GPU-"*",GPU-"* ]]
+  cfg "$BATS_TEST_TMPDIR/three.yaml" kubernetes.gpu_probe.gpus=3
+  expect_fail check-gpu-scheduling "$BATS_TEST_TMPDIR/three.yaml"
+  [[ "$output" == *"got 'Pending: Unschedulable: 0/2 nodes are available: 2 Insufficient nvidia.com/gpu"* ]]
+  # Two pods take both nodes' GPUs; the check's pod then finds none free.
+  ON_TEARDOWN=("kc delete ns cc-e2e-gpu-hold --wait=false")
+  kc create ns cc-e2e-gpu-hold
+  for i in 1 2; do
+    kc -n cc-e2e-gpu-hold run "hold-$i" --image cc.local/busybox:debian12 --image-pull-policy Never --restart Never \
+      --overrides '{"spec": {"containers": [{"name": "hold-'"$i"'", "image": "cc.local/busybox:debian12", "imagePullPolicy": "Never", "command": ["sleep", "600"], "resources": {"limits": {"nvidia.com/gpu": "2"}}}]}}'
+  done
+  kc -n cc-e2e-gpu-hold wait --for=condition=Ready pod --all --timeout=60s
+  expect_fail check-gpu-scheduling
+  [[ "$output" == *"2 Insufficient nvidia.com/gpu"* ]]
+}
+
+@test "a GPU node cordoned, then tainted NoSchedule: the device-plugin check names it" {
+  ON_TEARDOWN=("kc uncordon cc-kn02" "kc taint node cc-kn01 cc-e2e- || true")
+  kc cordon cc-kn02
+  expect_fail check-gpu-device-plugin
+  [[ "$output" == *"GPU node cc-kn02 takes no new pods: cordoned"* ]]
+  kc uncordon cc-kn02
+  kc taint node cc-kn01 cc-e2e=broken:NoSchedule
+  expect_fail check-gpu-device-plugin
+  [[ "$output" == *"GPU node cc-kn01 takes no new pods: tainted cc-e2e=broken:NoSchedule"* ]]
+  [[ "$output" != *"cc-kn02 takes no new pods"* ]]
+}
+
+@test "CoreDNS scaled to 0: the DNS check fails" {
+  ON_TEARDOWN=("kc -n kube-system scale deployment coredns --replicas 1" "kc -n kube-system rollout status deployment coredns --timeout 90s")
+  kc -n kube-system scale deployment coredns --replicas 0
+  kc -n kube-system wait --for=delete pod -l k8s-app=kube-dns --timeout=60s
+  expect_fail check-dns-resolution
+  [[ "$output" == *"nslookup pod: got 'Failed', expected 'Succeeded'"* ]]
+}
+
+@test "a kubelet stopped: its node NotReady, named by cluster-health within a minute" {
+  ON_TEARDOWN=("\"$STACK\" node-start cc-kn02" "kc wait --for=condition=Ready node/cc-kn02 --timeout=90s")
+  run "$STACK" node-stop cc-kn02
+  [ "$status" -eq 0 ]
+  deadline=$((SECONDS + 60))
+  until run_check check-cluster-health && [ "$status_of" = failure ]; do
+    [ "$SECONDS" -lt "$deadline" ]
+    sleep 3
+  done
+  [[ "$output" == *"cc-kn02: got 'NotReady (NodeStatusUnknown)', expected 'Ready'"* ]]
+  [[ "$output" != *"cc-kn01: got"* ]]
+}
+
+@test "the API server stopped: every check errors within 10 s naming its URL, none hangs" {
+  ON_TEARDOWN=("\"$STACK\" up k8s")
+  read -r pid _ <"$ROOT/.local-target/pids/kube-apiserver.pid"
+  kill -KILL -- "-$pid"
+  run "$FW" run-tests --report-dir "$BATS_TEST_TMPDIR/down"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  # the GPU scheduling check is blocked by the device-plugin check's error, and says so
+  [[ "$output" == *"kubernetes: 0 passed, 0 failed, 7 errors, 2 skipped of 9"* ]]
+  [ "$(junit_status "$BATS_TEST_TMPDIR/down/junit.xml" check-gpu-scheduling)" = skipped ]
+  [ "$(grep -o '<error [^>]*API server at https://127.0.0.1:16443 unreachable' "$BATS_TEST_TMPDIR/down/junit.xml" | wc -l)" -eq 7 ]
+  python3 - "$BATS_TEST_TMPDIR/down/junit.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+slow = [(c.get("name"), c.get("time")) for c in ET.parse(sys.argv[1]).iter("testcase") if float(c.get("time")) >= 10]
+assert not slow, slow
+PY
+}
+
+@test "stack down leaves no process, namespace, veth, mount or cgroup, and the kernel settings as found; up again within 60 s" {
+  saved=$(cat "$KDIR/sysctls.saved")
+  run "$STACK" down k8s
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$(ls /run/netns | grep '^cc-kn' || true)" ]
+  ! ip link show cc-k8s0 2>/dev/null
+  ! grep -q "$KDIR" /proc/self/mountinfo
+  [ -z "$(ls -d /sys/fs/cgroup/*/cc-kn* 2>/dev/null || true)" ]
+  # no process runs a binary of the build or talks to a node's containerd
+  ! grep -lsa -e "$KDIR" /proc/[0-9]*/cmdline
+  while read -r key value; do
+    [ "$(cat "/proc/sys/$key")" = "$value" ]
+  done <<<"$saved"
+  start=$SECONDS
+  run "$STACK" up k8s
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ $((SECONDS - start)) -lt 60 ]
+  kc get nodes | grep -c ' Ready ' | grep -qx 2
+}
