@@ -18,6 +18,7 @@ kube_images::_refs() {
   KUBE_COREDNS_IMAGE=cc.local/coredns:$(kube_images::_version coredns github.com/coredns/coredns)
   KUBE_METRICS_IMAGE=cc.local/metrics-server:$(kube_images::_version metrics-server sigs.k8s.io/metrics-server)
   KUBE_PLUGIN_IMAGE=cc.local/gpu-device-plugin:1
+  KUBE_PYTHON_IMAGE=cc.local/clustercheck:1
 }
 
 # kube_images::build: every image's archive under the build directory (once per build).
@@ -59,6 +60,36 @@ kube_images::build() {
   python3 "$oci" --ref "$KUBE_PLUGIN_IMAGE" --out "$dir/gpu-device-plugin.tar" \
     --add "$KUBE_BIN/gpu-device-plugin:/gpu-device-plugin" --entrypoint /gpu-device-plugin
   printf '%s\n' "$stamp" >"$dir/.built"
+}
+
+# kube_images::build_python: cc.local/clustercheck, Debian's Python with this checkout's clustercheck
+# package (and the little its probe and load worker import): what the GPU node Jobs and the load
+# workers' Indexed Job run. Rewritten when the package changes.
+kube_images::build_python() {
+  kube_images::_refs
+  local dir=$KUBE_BUILD/images py=/usr/bin/python3.11 stamp site f
+  local -a libs=() deps=()
+  [[ -x "$py" ]] || log::die "k8s: $py is not installed (run: make setup; Debian package python3)" 1
+  stamp=$( (cd "$CC_ROOT/python" && git ls-files -co --exclude-standard | sort | xargs cat; cat "${BASH_SOURCE[0]}") |
+    sha256sum | cut -c1-16)
+  [[ -f "$dir/clustercheck.built" && "$(cat "$dir/clustercheck.built")" == "$stamp" ]] && return 0
+  log::info "k8s: writing the clustercheck image ($KUBE_PYTHON_IMAGE)"
+  site=$KUBE_BUILD/python-site
+  rm -rf "$site" "$dir/clustercheck.built" "$KUBE_BUILD/python-src"
+  # from a copy: pip builds in the source tree, which stays as it is
+  cp -r "$CC_ROOT/python" "$KUBE_BUILD/python-src"
+  # the venv's versions of what the probe imports
+  mapfile -t deps < <("$CC_ROOT/.venv/bin/python" -c 'import importlib.metadata as m
+for d in ("click", "PyYAML"): print(f"{d}=={m.version(d)}")')
+  "$CC_ROOT/.venv/bin/pip" install -q --no-compile --disable-pip-version-check --target "$site" --no-deps \
+    "$KUBE_BUILD/python-src" "${deps[@]}" >"$KUBE_DIR/pip-image.log" 2>&1 ||
+    log::die "k8s: could not install clustercheck for its image (see $KUBE_DIR/pip-image.log)" 1
+  for f in /usr/lib/python3.11/lib-dynload/*.so; do libs+=(--with-libs "$f"); done
+  python3 "$CC_ROOT/test-infra/local/k8s/oci-image.py" --ref "$KUBE_PYTHON_IMAGE" --out "$dir/clustercheck.tar" \
+    --add "$py:$py" --link /usr/bin/python3:python3.11 --with-libs "$py" "${libs[@]}" \
+    --add /usr/lib/python3.11:/usr/lib/python3.11 --add "$site:/usr/local/lib/python3.11/dist-packages" \
+    --entrypoint /usr/bin/python3
+  printf '%s\n' "$stamp" >"$dir/clustercheck.built"
 }
 
 # kube_images::import NODE: every image into NODE's containerd (k8s.io namespace), pinned; an image

@@ -236,19 +236,36 @@ kube::_net_down() {
 # kube::_mnt NODE: the file that holds NODE's mount namespace.
 kube::_mnt() { printf '%s/ns/%s' "$KUBE_DIR" "$1"; }
 
+# The host paths each node has of its own (bound to NODE_DIR/<name> in the node's mount namespace): two
+# kubelets would otherwise share the device-plugin directory and each remove the other's pod logs, and
+# containerd's shim sockets and the CNI's cache would be left on the host.
+KUBE_NODE_PATHS=(/var/lib/kubelet:kubelet /var/log:log /var/lib/cni:cni-cache /run/containerd:run-containerd)
+
 # kube::_mnt_up NODE: NODE's own mount namespace (kept by a bind mount on kube::_mnt), a slave of the
-# host's, with /var/lib/kubelet bound to the node's directory.
+# host's, with KUBE_NODE_PATHS bound to the node's directories. A host path made for the binds is
+# listed in made, for `down` to remove.
 kube::_mnt_up() {
-  local node=$1 ns dir=$KUBE_DIR/nodes/$1
+  local node=$1 ns dir=$KUBE_DIR/nodes/$1 p script='' made
+  local -a args=()
   ns=$(kube::_mnt "$node")
-  mkdir -p "$KUBE_DIR/ns" "$dir/kubelet" /var/lib/kubelet
+  made=$(kube::_made)
+  mkdir -p "$KUBE_DIR/ns"
+  for p in "${KUBE_NODE_PATHS[@]}"; do
+    mkdir -p "$dir/${p##*:}"
+    if [[ ! -d "${p%%:*}" ]]; then
+      printf 'hostdir %s\n' "${p%%:*}" >>"$made"
+      mkdir -p "${p%%:*}"
+    fi
+    args+=("$dir/${p##*:}" "${p%%:*}")
+    script+=" && mount --bind \"\$$((${#args[@]} - 1))\" \"\$${#args[@]}\""
+  done
   if ! mountpoint -q "$KUBE_DIR/ns"; then
     { mount --bind "$KUBE_DIR/ns" "$KUBE_DIR/ns" && mount --make-private "$KUBE_DIR/ns"; } ||
       log::die "k8s: cannot make $KUBE_DIR/ns a private mount (needs root)" 1
   fi
   [[ -e "$ns" ]] || touch "$ns"
   if ! mountpoint -q "$ns"; then
-    unshare --mount="$ns" --propagation slave mount --bind "$dir/kubelet" /var/lib/kubelet ||
+    unshare --mount="$ns" --propagation slave sh -c "${script# && }" sh "${args[@]}" ||
       log::die "k8s: cannot make node $node's mount namespace" 1
   fi
 }
@@ -262,7 +279,11 @@ kube::_mnt_down() {
     rm -f "$f"
   done
   ! mountpoint -q "$KUBE_DIR/ns" || umount "$KUBE_DIR/ns" || true
-  rmdir /var/lib/kubelet 2>/dev/null || true
+  local kind path _
+  [[ -f "$(kube::_made)" ]] || return 0
+  while read -r kind path _; do
+    [[ "$kind" != hostdir ]] || rmdir "$path" 2>/dev/null || true
+  done <"$(kube::_made)"
 }
 
 # kube::_in NODE CMD...: CMD in NODE's network and mount namespaces.
@@ -469,6 +490,7 @@ kube::up() {
   mkdir -p "$KUBE_DIR"
   "$CC_ROOT/test-infra/local/k8s/build.sh" "$KUBE_BUILD" "$CC_KUBERNETES_LOCAL_RELEASE" >&2 || exit 1
   kube_images::build
+  kube_images::build_python
   kube::_pki
   kube::_net_up
   kube::_control_plane_up

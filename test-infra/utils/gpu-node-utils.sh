@@ -115,7 +115,7 @@ gpunode::finish_probe() {
       check::note_failure "$node: $why"
     else
       n=$((n + 1))
-      grep -q '"simulated":true' "$f" && sim=' (simulated GPUs: NVML answers from gpu_node.simulated)'
+      grep -Eq '"simulated": ?true' "$f" && sim=' (simulated GPUs: NVML answers from gpu_node.simulated)'
     fi
   done
   out=$(gpunode::_not_checked "$dir")
@@ -191,14 +191,24 @@ gpunode::read_verdict() {
   done <"$1"
 }
 
-# gpunode::_drain CHECK: with gpu_node.drain_on_failure (never by default), drain every SLURM node the
-# check failed, the reason naming the check and what it saw.
+# gpunode::_drain CHECK: with gpu_node.drain_on_failure (never by default), take every node the check
+# failed out of service, the reason naming the check and what it saw: SLURM drains it; on Kubernetes it
+# is tainted clustercheck.io/gpu-unhealthy=CHECK:NoSchedule and labelled gpu-health=failed.
 gpunode::_drain() {
-  [[ "$CC_GPU_NODE_DRAIN_ON_FAILURE" == true && "$GPUNODE_ON" == slurm ]] || return 0
-  local node status why reason
+  [[ "$CC_GPU_NODE_DRAIN_ON_FAILURE" == true && ("$GPUNODE_ON" == slurm || "$GPUNODE_ON" == kubernetes) ]] || return 0
+  local node status why reason taint
   while IFS=$'\t' read -r node status why; do
     [[ "$status" == failed ]] || continue
     reason="cc-gpu-node: $CC_CHECK_NAME: ${why:0:160}"
+    if [[ "$GPUNODE_ON" == kubernetes ]]; then
+      if taint=$(clustercheck gpu-node k8s-mark-unhealthy --config "$CC_CONFIG_FILE" --check "$CC_CHECK_NAME" --why "$reason" "$node" 2>"$CC_ARTIFACT_DIR/drain.err"); then
+        log::warn "$node tainted $taint: $reason"
+        CHECK_FAILURES+=("$node tainted $taint (gpu_node.drain_on_failure)")
+      else
+        CHECK_FAILURES+=("$node: could not be tainted: $(tail -n 1 "$CC_ARTIFACT_DIR/drain.err")")
+      fi
+      continue
+    fi
     if scontrol update nodename="$node" state=drain reason="$reason" 2>"$CC_ARTIFACT_DIR/drain.err"; then
       log::warn "$node drained: $reason"
       CHECK_FAILURES+=("$node drained (gpu_node.drain_on_failure)")

@@ -105,17 +105,55 @@ assert not slow, slow
 PY
 }
 
+@test "GPU node acceptance as one Job per node: passive checks pass; a bad GPU is named by node and GPU, and with drain_on_failure its node is tainted" {
+  GFW=$ROOT/frameworks/test-gpu-node-framework.sh
+  dev=$BATS_TEST_TMPDIR/dev
+  mkdir -p "$dev"
+  cp "$ROOT/tests/fixtures/gpu-node/local/default.json" "$dev/"
+  cfg "$BATS_TEST_TMPDIR/g.yaml" gpu_node.runs_on=kubernetes gpu_node.kubernetes.image=cc.local/clustercheck:1 \
+    gpu_node.simulated.devices_dir="$dev"
+  run "$GFW" run-tests --config "$BATS_TEST_TMPDIR/g.yaml" --report-dir "$BATS_TEST_TMPDIR/ok" --filter 'probe|inventory|memory-health|xid|pcie|throttling'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"gpu-node: 6 passed, 0 failed, 0 errors, 0 skipped of 6"* ]]
+  grep -q '2 GPU node(s) probed at once (gpu_node.runs_on: kubernetes) (simulated GPUs' "$BATS_TEST_TMPDIR/ok/artifacts/check-gpu-probe/output.log"
+  # GPU 1 of cc-kn02 (list position 0: the list is out of order) has a pending row remap
+  python3 - "$dev/default.json" "$dev/cc-kn02.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["gpus"][1]["remapped_rows"] = [0, 1, 1, 0]
+d["gpus"].reverse()
+json.dump(d, open(sys.argv[2], "w"))
+PY
+  ON_TEARDOWN=("kc taint node cc-kn02 clustercheck.io/gpu-unhealthy- || true" "kc label node cc-kn02 clustercheck.io/gpu-health- || true")
+  cfg "$BATS_TEST_TMPDIR/d.yaml" gpu_node.runs_on=kubernetes gpu_node.kubernetes.image=cc.local/clustercheck:1 \
+    gpu_node.simulated.devices_dir="$dev" gpu_node.drain_on_failure=true
+  run "$GFW" run-tests --config "$BATS_TEST_TMPDIR/d.yaml" --report-dir "$BATS_TEST_TMPDIR/bad" --filter 'probe|memory-health'
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"cc-kn02: GPU 1 (00000000:43:00.0): a row remap is pending"* ]]
+  [[ "$output" == *"cc-kn02 tainted clustercheck.io/gpu-unhealthy=check-gpu-memory-health:NoSchedule (gpu_node.drain_on_failure)"* ]]
+  [ "$(kc get node cc-kn02 -o jsonpath='{.spec.taints[?(@.key=="clustercheck.io/gpu-unhealthy")].effect}')" = NoSchedule ]
+  [ "$(kc get node cc-kn02 -o jsonpath='{.metadata.labels.clustercheck\.io/gpu-health}')" = failed ]
+  [ -z "$(kc get node cc-kn01 -o jsonpath='{.spec.taints}')" ]
+}
+
 @test "stack down leaves no process, namespace, veth, mount or cgroup, and the kernel settings as found; up again within 60 s" {
   saved=$(cat "$KDIR/sysctls.saved")
+  made_dirs=$(awk '$1 == "hostdir" { print $2 }' "$KDIR/made")
   run "$STACK" down k8s
   echo "$output"
   [ "$status" -eq 0 ]
   [ -z "$(ls /run/netns | grep '^cc-kn' || true)" ]
-  ! ip link show cc-k8s0 2>/dev/null
-  ! grep -q "$KDIR" /proc/self/mountinfo
+  run ip link show cc-k8s0
+  [ "$status" -ne 0 ]
+  [ -z "$(grep -F "$KDIR" /proc/self/mountinfo || true)" ]
   [ -z "$(ls -d /sys/fs/cgroup/*/cc-kn* 2>/dev/null || true)" ]
-  # no process runs a binary of the build or talks to a node's containerd
-  ! grep -lsa -e "$KDIR" /proc/[0-9]*/cmdline
+  for d in $made_dirs; do [ ! -e "$d" ]; done
+  # the nodes' pod logs stayed in their own directories
+  [ -z "$(ls /var/log/pods 2>/dev/null || true)" ]
+  # no process runs a binary of the build or talks to a node's containerd ("k8s[/]": not grep itself)
+  [ -z "$(grep -lsa -e "${KDIR%/k8s}/k8s[/]" /proc/[0-9]*/cmdline || true)" ]
   while read -r key value; do
     [ "$(cat "/proc/sys/$key")" = "$value" ]
   done <<<"$saved"

@@ -108,10 +108,12 @@ def test_a_worker_report_is_read_from_the_pod_log() -> None:
     assert k8s_workers.report_from_log(0, "Traceback ...\n") is None
 
 
-def _local_with(tmp_path: Path, **distributed_cfg: Any) -> tuple[str, dict[str, Any]]:
+def _local_with(tmp_path: Path, drop: tuple[str, ...] = (), **distributed_cfg: Any) -> tuple[str, dict[str, Any]]:
     import yaml
 
     data = yaml.safe_load((ROOT / "test-infra" / "configs" / "local.yaml").read_text())
+    for section in drop:
+        del data[section]
     data["inference"]["load"]["distributed"] = distributed_cfg
     data["inference"]["objectives"]["goodput"] = {"e2e_ms": 250}
     path = ROOT / "test-infra" / "configs" / f".test-{tmp_path.name}.yaml"  # relative paths resolve beside it
@@ -136,7 +138,7 @@ def test_the_config_places_workers_on_the_local_clusters_nodes(tmp_path: Path) -
 def test_a_placement_without_its_scheduler_is_a_config_error(tmp_path: Path) -> None:
     from clustercheck.errors import UserError
 
-    path, data = _local_with(tmp_path, runs_on="kubernetes")
+    path, data = _local_with(tmp_path, drop=("kubernetes",), runs_on="kubernetes")
     with pytest.raises(UserError, match=r"kubernetes.kubeconfig: is missing"):
         placement.from_config(path, data, {})
 

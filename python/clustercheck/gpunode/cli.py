@@ -156,6 +156,24 @@ def k8s_jobs_cmd(config_path: str, specs: tuple[str, ...]) -> None:
     click.echo(yaml.safe_dump_all(docs, sort_keys=False), nl=False)
 
 
+@gpu_node.command("k8s-mark-unhealthy")
+@click.option("--config", "config_path", required=True, type=click.Path(exists=True, dir_okay=False), help="target config")
+@click.option("--check", required=True, help="the check that failed the node (the taint's value)")
+@click.option("--why", required=True, help="what the check saw (the node's annotation)")
+@click.argument("node")
+def k8s_mark_unhealthy_cmd(config_path: str, check: str, why: str, node: str) -> None:
+    """Taint NODE clustercheck.io/gpu-unhealthy=CHECK:NoSchedule and label it gpu-health=failed (gpu_node.drain_on_failure)."""
+    from clustercheck.config.load import load
+    from clustercheck.gpunode import k8s_jobs
+    from clustercheck.k8s.client import Cluster, describe
+
+    cluster = Cluster(load(config_path).get("kubernetes", {}))
+    try:
+        click.echo(k8s_jobs.mark_unhealthy(cluster, node, check, why))
+    except Exception as exc:  # an API error names the cluster, never a traceback
+        raise UserError(f"gpu-node k8s-mark-unhealthy: {describe(exc, cluster.host)}") from None
+
+
 @gpu_node.command("k8s-probe")
 @click.option("--config", "config_path", required=True, type=click.Path(exists=True, dir_okay=False), help="target config")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="one record per node here")

@@ -15,11 +15,31 @@ from clustercheck.gpunode.active import QUIET_NCCL
 from clustercheck.k8s.pods import namespace
 
 GPU = "nvidia.com/gpu"
+UNHEALTHY = "clustercheck.io/gpu-unhealthy"
 
 
 def job_name(node: str) -> str:
     """A DNS-1123 name per node (cc-gpu-node-<node>), at most 63 characters."""
     return ("cc-gpu-node-" + re.sub(r"[^a-z0-9-]", "-", node.lower())).strip("-")[:63].rstrip("-")
+
+
+SIM_DIR = "/cc-simulated"
+
+
+def _simulated(node: str, gpu_node: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """For simulated GPUs (gpu_node.simulated): the NVML stand-in and the node's device file, mounted from
+    the node's file system, and the environment that makes the probe use them (env, mounts, volumes)."""
+    sim = gpu_node.get("simulated")
+    if not sim:
+        return [], [], []
+    devices = Path(sim["devices_dir"])
+    name = f"{node}.json" if (devices / f"{node}.json").exists() else "default.json"
+    env = [{"name": "PYTHONPATH", "value": f"{SIM_DIR}/nvml"}, {"name": "CC_NVML_SIM", "value": f"{SIM_DIR}/devices/{name}"}]
+    mounts = [{"name": "sim-nvml", "mountPath": f"{SIM_DIR}/nvml", "readOnly": True},
+              {"name": "sim-devices", "mountPath": f"{SIM_DIR}/devices", "readOnly": True}]
+    volumes = [{"name": "sim-nvml", "hostPath": {"path": sim["nvml_module"], "type": "Directory"}},
+               {"name": "sim-devices", "hostPath": {"path": str(devices), "type": "Directory"}}]
+    return env, mounts, volumes
 
 
 def manifest(node: str, gpus: int, gpu_node: dict[str, Any]) -> dict[str, Any]:
@@ -30,11 +50,14 @@ def manifest(node: str, gpus: int, gpu_node: dict[str, Any]) -> dict[str, Any]:
                "--xid-lookback-s", str(gpu_node.get("xid", {}).get("kernel_log_lookback_s", 3600))]
     if not gpu_node.get("active", {}).get("enabled", True):
         command.append("--passive")
+    sim_env, sim_mounts, sim_volumes = _simulated(node, gpu_node)
     container = {
         "name": "probe", "image": kube.get("image", "clustercheck:latest"), "command": command,
-        "env": [{"name": k, "value": v} for k, v in QUIET_NCCL.items()],
+        "env": [{"name": k, "value": v} for k, v in QUIET_NCCL.items()] + sim_env,
         "resources": {"limits": {GPU: str(gpus)}},
     }
+    if sim_mounts:
+        container["volumeMounts"] = sim_mounts
     return {
         "apiVersion": "batch/v1", "kind": "Job",
         "metadata": {"name": job_name(node), "labels": {"app.kubernetes.io/managed-by": "clustercheck",
@@ -47,6 +70,7 @@ def manifest(node: str, gpus: int, gpu_node: dict[str, Any]) -> dict[str, Any]:
                 "nodeSelector": {"kubernetes.io/hostname": node},
                 "tolerations": [{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}],
                 "containers": [container],
+                **({"volumes": sim_volumes} if sim_volumes else {}),
             }},
         },
     }
@@ -72,6 +96,21 @@ def record_from_log(node: str, log: str) -> dict[str, Any]:
                 break
     tail = " ".join(log.split())[-200:] or "no output"
     return {"version": 1, "node": node, "error": f"the probe Job printed no record: {tail}"}
+
+
+def mark_unhealthy(cluster: Any, node: str, check: str, why: str) -> str:
+    """The Kubernetes counterpart of SLURM's drain: NODE tainted clustercheck.io/gpu-unhealthy=CHECK:NoSchedule
+    (no new pod lands there; running ones stay), labelled clustercheck.io/gpu-health=failed, and annotated
+    with WHY. Returns the taint as it reads."""
+    value = re.sub(r"[^A-Za-z0-9._-]", "-", check)[:63].strip("-.") or "failed"
+    current = cluster.core.read_node(node, **cluster.kw())
+    taints = [t.to_dict() for t in current.spec.taints or [] if t.key != UNHEALTHY]
+    taints.append({"key": UNHEALTHY, "value": value, "effect": "NoSchedule"})
+    patch = {"metadata": {"labels": {"clustercheck.io/gpu-health": "failed"},
+                          "annotations": {"clustercheck.io/gpu-unhealthy-reason": why[:1000]}},
+             "spec": {"taints": [{k: v for k, v in t.items() if v is not None} for t in taints]}}
+    cluster.core.patch_node(node, patch, **cluster.kw())
+    return f"{UNHEALTHY}={value}:NoSchedule"
 
 
 def run(cluster: Any, gpu_node: dict[str, Any], out: Path) -> list[str]:
