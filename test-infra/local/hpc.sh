@@ -80,22 +80,10 @@ hpc::_net_up() {
 # 127.0.0.1 inside every node too - socat on the host listens on the bridge address and forwards to the
 # loopback; in each node namespace loopback connections to the port are sent to the bridge address.
 hpc::_host_ports_up() {
-  local i port node ctl=$CC_HPC_LOCAL_CONTROLLER_ADDRESS
+  local i port
   for ((i = 0; i < ${CC_HPC_LOCAL_HOST_PORTS_COUNT:-0}; i++)); do
     port=CC_HPC_LOCAL_HOST_PORTS_$i
-    port=${!port}
-    proc::pid "forward-$port" >/dev/null ||
-      proc::start "forward-$port" socat "TCP-LISTEN:$port,bind=$ctl,fork,reuseaddr" "TCP:127.0.0.1:$port"
-    for node in "${HPC_NODES[@]}"; do
-      # shellcheck disable=SC2016 # expanded by the node's shell
-      nsenter --net="/run/netns/$node" sh -c '
-        sysctl -qw net.ipv4.conf.all.route_localnet=1 &&
-        { iptables -t nat -C OUTPUT -d 127.0.0.1 -p tcp --dport "$1" -j DNAT --to-destination "$2:$1" 2>/dev/null ||
-          iptables -t nat -A OUTPUT -d 127.0.0.1 -p tcp --dport "$1" -j DNAT --to-destination "$2:$1"; } &&
-        { iptables -t nat -C POSTROUTING -o eth0 -s 127.0.0.0/8 -j MASQUERADE 2>/dev/null ||
-          iptables -t nat -A POSTROUTING -o eth0 -s 127.0.0.0/8 -j MASQUERADE; }' sh "$port" "$ctl" ||
-        log::die "hpc: cannot forward port $port into node $node (iptables in its namespace)" 1
-    done
+    proc::host_port_into "forward-${!port}" "$CC_HPC_LOCAL_CONTROLLER_ADDRESS" "${!port}" "${HPC_NODES[@]}"
   done
 }
 

@@ -78,9 +78,19 @@ kube_images::build_python() {
   rm -rf "$site" "$dir/clustercheck.built" "$KUBE_BUILD/python-src"
   # from a copy: pip builds in the source tree, which stays as it is
   cp -r "$CC_ROOT/python" "$KUBE_BUILD/python-src"
-  # the venv's versions of what the probe imports
-  mapfile -t deps < <("$CC_ROOT/.venv/bin/python" -c 'import importlib.metadata as m
-for d in ("click", "PyYAML"): print(f"{d}=={m.version(d)}")')
+  # what the GPU probe and the load worker import, with what those need, at the venv's versions
+  mapfile -t deps < <("$CC_ROOT/.venv/bin/python" - <<'PY'
+import importlib.metadata as m
+from packaging.requirements import Requirement
+todo, seen = ["click", "PyYAML", "aiohttp", "uvloop"], {}
+while todo:
+    d = m.distribution(todo.pop())
+    if d.metadata["Name"].lower() not in seen:
+        seen[d.metadata["Name"].lower()] = f"{d.metadata['Name']}=={d.version}"
+        todo += [r.name for r in map(Requirement, d.requires or []) if not r.marker or r.marker.evaluate({"extra": ""})]
+print("\n".join(sorted(seen.values())))
+PY
+)
   "$CC_ROOT/.venv/bin/pip" install -q --no-compile --disable-pip-version-check --target "$site" --no-deps \
     "$KUBE_BUILD/python-src" "${deps[@]}" >"$KUBE_DIR/pip-image.log" 2>&1 ||
     log::die "k8s: could not install clustercheck for its image (see $KUBE_DIR/pip-image.log)" 1

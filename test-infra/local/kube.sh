@@ -218,6 +218,10 @@ kube::_net_up() {
       ((i == j)) || ip -n "$node" route replace "${KUBE_CIDRS[j]}" via "${KUBE_ADDRS[j]}" dev eth0
     done
   done
+  for ((i = 0; i < ${CC_KUBERNETES_LOCAL_HOST_PORTS_COUNT:-0}; i++)); do
+    j=CC_KUBERNETES_LOCAL_HOST_PORTS_$i
+    proc::host_port_into "kube-forward-${!j}" "$CC_KUBERNETES_LOCAL_APISERVER_ADDRESS" "${!j}" "${KUBE_NODES[@]}"
+  done
 }
 
 kube::_net_down() {
@@ -526,6 +530,11 @@ kube::down() {
   proc::stop kube-controller-manager 10 &
   wait
   proc::stop kube-api-forward 5
+  for f in "$CC_LOCAL_STATE"/pids/kube-forward-*.pid; do
+    [[ -e "$f" ]] || continue
+    name=${f##*/}
+    proc::stop "${name%.pid}" 5
+  done
   proc::stop kube-apiserver 15
   proc::stop kube-etcd 15
   kube::_mnt_down
@@ -537,9 +546,13 @@ kube::down() {
 
 kube::status() {
   kube::_config
-  local s rc=0 node
+  local s rc=0 node i port
   local -a services=(kube-etcd kube-apiserver kube-api-forward kube-controller-manager kube-scheduler)
   for node in "${KUBE_NODES[@]}"; do services+=("containerd-$node" "kubelet-$node"); done
+  for ((i = 0; i < ${CC_KUBERNETES_LOCAL_HOST_PORTS_COUNT:-0}; i++)); do
+    port=CC_KUBERNETES_LOCAL_HOST_PORTS_$i
+    services+=("kube-forward-${!port}")
+  done
   for s in "${services[@]}"; do proc::status "$s" || rc=1; done
   return "$rc"
 }

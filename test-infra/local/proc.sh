@@ -142,3 +142,24 @@ proc::load_config() {
   fi
   [[ -n "${!1:-}" ]] || log::die "stack: $CC_STACK_CONFIG does not describe $2"
 }
+
+# proc::host_port_into NAME ADDRESS PORT NETNS...: this host's service on 127.0.0.1:PORT answers on
+# 127.0.0.1:PORT inside each network namespace NETNS too (a cluster node's, as a cluster's nodes reach
+# its services): socat, started as NAME, listens on ADDRESS (the nodes' bridge, on this host) and
+# forwards to the loopback; in each namespace, loopback connections to PORT are sent to ADDRESS.
+proc::host_port_into() {
+  local name=$1 address=$2 port=$3 ns
+  shift 3
+  proc::pid "$name" >/dev/null ||
+    proc::start "$name" socat "TCP-LISTEN:$port,bind=$address,fork,reuseaddr" "TCP:127.0.0.1:$port"
+  for ns in "$@"; do
+    # shellcheck disable=SC2016 # expanded by the namespace's shell
+    nsenter --net="/run/netns/$ns" sh -c '
+      sysctl -qw net.ipv4.conf.all.route_localnet=1 &&
+      { iptables -t nat -C OUTPUT -d 127.0.0.1 -p tcp --dport "$1" -j DNAT --to-destination "$2:$1" 2>/dev/null ||
+        iptables -t nat -A OUTPUT -d 127.0.0.1 -p tcp --dport "$1" -j DNAT --to-destination "$2:$1"; } &&
+      { iptables -t nat -C POSTROUTING -o eth0 -s 127.0.0.0/8 -j MASQUERADE 2>/dev/null ||
+        iptables -t nat -A POSTROUTING -o eth0 -s 127.0.0.0/8 -j MASQUERADE; }' sh "$port" "$address" ||
+      log::die "stack: cannot forward port $port into $ns (iptables in its network namespace)" 1
+  done
+}

@@ -11,11 +11,12 @@ STACK=$ROOT/test-infra/local/stack
 KDIR=$ROOT/.local-target/k8s
 
 setup_file() {
-  "$STACK" up k8s >&3 2>&1
+  # the MLOps stack's model server: the load workers' target (already up under make test-e2e)
+  "$STACK" up k8s mlops >&3 2>&1
 }
 
 teardown_file() {
-  stack_release k8s >&3 2>&1 || true
+  stack_release k8s mlops >&3 2>&1 || true
 }
 
 kc() { "$KDIR/build/bin/kubectl" --kubeconfig "$KDIR/kubeconfig" --request-timeout=20s "$@"; }
@@ -136,6 +137,21 @@ PY
   [ "$(kc get node cc-kn02 -o jsonpath='{.spec.taints[?(@.key=="clustercheck.io/gpu-unhealthy")].effect}')" = NoSchedule ]
   [ "$(kc get node cc-kn02 -o jsonpath='{.metadata.labels.clustercheck\.io/gpu-health}')" = failed ]
   [ -z "$(kc get node cc-kn01 -o jsonpath='{.spec.taints}')" ]
+}
+
+@test "load from an Indexed Job, one worker pod per node, against the model server: the latency check passes with each worker's share; a tighter objective fails it" {
+  IFW=$ROOT/frameworks/test-inference-framework.sh
+  load="inference.load={rate_rps: 20, duration_s: 3, warmup_s: 0.5, distributed: {runs_on: kubernetes, workers: 2, start_lead_s: 10, image: 'cc.local/clustercheck:1', host_network: true}}"
+  cfg "$BATS_TEST_TMPDIR/l.yaml" "$load"
+  FW=$IFW expect_pass check-inference-latency "$BATS_TEST_TMPDIR/l.yaml"
+  [[ "$output" == *"at 20 req/s (open loop, constant) from 2 pods of a Kubernetes Indexed Job - worker 0 on cc-kn0"*", worker 1 on cc-kn0"* ]]
+  art=$BATS_TEST_TMPDIR/r-check-inference-latency-1/artifacts/check-inference-latency
+  [ "$(grep -E '^hosts\.[01]	' "$art/load.tsv" | cut -f2 | sort | paste -sd, -)" = cc-kn01,cc-kn02 ]
+  [ "$(grep -cE '^share\.[01]	35$' "$art/load.tsv")" -eq 2 ]
+  cfg "$BATS_TEST_TMPDIR/t.yaml" "$load" inference.objectives.p95_ms=0.01
+  FW=$IFW expect_fail check-inference-latency "$BATS_TEST_TMPDIR/t.yaml"
+  [[ "$output" == *"objective <= 0.01 ms: missed"* ]]
+  [ -z "$(kc get ns -l app.kubernetes.io/managed-by=clustercheck -o jsonpath='{.items[*].status.phase}' | tr ' ' '\n' | grep -vx Terminating)" ]
 }
 
 @test "stack down leaves no process, namespace, veth, mount or cgroup, and the kernel settings as found; up again within 60 s" {

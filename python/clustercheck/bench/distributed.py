@@ -48,6 +48,7 @@ class Placement:
     # Kubernetes
     kube: dict[str, Any] = field(default_factory=dict)  # the target's kubernetes section
     image: str = "clustercheck:latest"
+    host_network: bool = False  # the worker pods use their node's network
     test_clock_skew_s: dict[str, float] = field(default_factory=dict)
 
     def where(self) -> str:

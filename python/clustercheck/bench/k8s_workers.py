@@ -17,8 +17,10 @@ LABEL = "clustercheck/load-run"
 PLAN_DIR = "/etc/clustercheck-load"
 
 
-def manifests(plan: dict[str, Any], image: str, run_id: str, deadline_s: int) -> list[dict[str, Any]]:
-    """The ConfigMap holding the plan and the Indexed Job running one worker per index."""
+def manifests(plan: dict[str, Any], image: str, run_id: str, deadline_s: int,
+              host_network: bool = False) -> list[dict[str, Any]]:
+    """The ConfigMap holding the plan and the Indexed Job running one worker per index (in their nodes'
+    network with HOST_NETWORK)."""
     n = int(plan["workers"])
     name = f"cc-load-{run_id}"
     labels = {"app.kubernetes.io/managed-by": "clustercheck", LABEL: run_id}
@@ -43,6 +45,7 @@ def manifests(plan: dict[str, Any], image: str, run_id: str, deadline_s: int) ->
                         {"labelSelector": {"matchLabels": {LABEL: run_id}}, "topologyKey": "kubernetes.io/hostname"}]}},
                     "containers": [container],
                     "volumes": [{"name": "plan", "configMap": {"name": name}}],
+                    **({"hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet"} if host_network else {}),
                 },
             },
         },
@@ -68,7 +71,7 @@ def run(p: Any, plan: dict[str, Any], limit_s: float) -> tuple[list[dict[str, An
 
     cluster = Cluster(p.kube)
     run_id = f"{int(time.time()) % 100000:05d}"
-    config_map, job = manifests(plan, p.image, run_id, int(limit_s))
+    config_map, job = manifests(plan, p.image, run_id, int(limit_s), p.host_network)
     batch = client.BatchV1Api(cluster.api)
     deadline = time.monotonic() + limit_s
     with namespace(cluster, "load") as ns:

@@ -13,8 +13,8 @@ from clustercheck.errors import UserError
 
 
 def _coordinator_address(data: dict[str, Any], given: str | None, on: str) -> str:
-    """Where the workers reach this host: as configured, else the local cluster's bridge address, else
-    this host's own name's address (processes on this host: the loopback)."""
+    """Where the workers reach this host: as configured, else the local SLURM or Kubernetes cluster's bridge
+    address, else this host's own name's address (processes on this host: the loopback)."""
     if given:
         return given
     if on == "host":
@@ -22,6 +22,9 @@ def _coordinator_address(data: dict[str, Any], given: str | None, on: str) -> st
     local = data.get("hpc", {}).get("local", {})
     if on == "slurm" and local.get("controller_address"):
         return str(local["controller_address"])
+    kube_local = (data.get("kubernetes") or {}).get("local", {})
+    if on == "kubernetes" and kube_local.get("apiserver_address"):
+        return str(kube_local["apiserver_address"])
     return socket.gethostbyname(socket.gethostname())
 
 
@@ -56,7 +59,7 @@ def from_config(path: str, data: dict[str, Any], slo: dict[str, float]) -> Place
         return None
     p = Placement(on=d["runs_on"], workers=int(d["workers"]), tasks_per_node=int(d["tasks_per_node"]),
                   start_lead_s=float(d["start_lead_s"]), slo=slo,
-                  image=d["image"])
+                  image=d["image"], host_network=bool(d["host_network"]))
     p.coordinator_address = _coordinator_address(data, d.get("coordinator_address"), p.on)
     return _scheduler(p, data, path)
 

@@ -124,7 +124,7 @@ def _cross_checks(data: dict[str, Any], path: str) -> None:
         _hpc_local_derived(data, path)
         _hpc_local_nodes(data["hpc"], path)
     if data.get("kubernetes", {}).get("local"):
-        _kube_local(data["kubernetes"], path)
+        _kube_local(data, path)
     gpu_node = data.get("gpu_node", {})
     if gpu_node.get("runs_on") == "kubernetes" and not gpu_node.get("kubernetes", {}).get("image"):
         raise ConfigError(path, "gpu_node.kubernetes.image", "needed with runs_on kubernetes: the image the probe Jobs run")
@@ -176,10 +176,12 @@ def _hpc_local_nodes(hpc: dict[str, Any], path: str) -> None:
     ]
 
 
-def _kube_local(kube: dict[str, Any], path: str) -> None:
+def _kube_local(data: dict[str, Any], path: str) -> None:
     """The local Kubernetes cluster's addresses, derived once here so that the stack and the checks agree:
     the API server on .1 of kubernetes.local.subnet, nodes cc-knNN from .11, node N's pods in the Nth /24
-    of pod_subnet, the API service at .1 and cluster DNS at .10 of service_subnet."""
+    of pod_subnet, the API service at .1 and cluster DNS at .10 of service_subnet; the host ports its nodes
+    forward to this host's loopback (the served model's and MLflow's, as on the SLURM nodes)."""
+    kube = data["kubernetes"]
     local = kube["local"]
     net = ipaddress.ip_network(local["subnet"])
     pods = ipaddress.ip_network(local["pod_subnet"])
@@ -194,6 +196,9 @@ def _kube_local(kube: dict[str, Any], path: str) -> None:
     local["api_service_ip"] = str(services.network_address + 1)
     local["dns_service_ip"] = str(services.network_address + 10)
     local.setdefault("build_dir", os.path.join(local["state_dir"], "build"))
+    served = [_loopback_port(data.get("inference", {}).get("endpoint", {}).get("url")),
+              _loopback_port(data.get("mlops", {}).get("mlflow", {}).get("url"))]
+    local["host_ports"] = [p for p in served if p and p not in local["host_ports"]] + local["host_ports"]
     subnets = list(pods.subnets(new_prefix=24))
     local["nodes"] = [
         {"name": f"cc-kn{i:02d}", "address": str(net.network_address + 10 + i), "veth": f"{local['bridge'][:8]}v{i}",
