@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Check: the NGINX ingress controller runs and an Ingress routes to a test service
+# Check: the ingress controller (kubernetes.expected.ingress: NGINX or Traefik) runs and an Ingress routes to a test service
 # timeout: 600
 set -euo pipefail
 # shellcheck source=suites/kubernetes-cluster/lib.sh
@@ -12,4 +12,4 @@ k8s::expect_ready probe controller
 check::expect_eq "client through the ingress" "$(facts::get probe client)" Succeeded
 check::expect "the backend answered through the Ingress (log: $(facts::get probe client_log))" grep -q cc-ingress-ok <<<"$(facts::get probe client_log)"
 k8s::expect_namespace_deleted probe
-check::finish "controller $(facts::get probe controller); an Ingress routes to its service"
+check::finish "$(facts::get probe ingress_controller) $(facts::get probe controller); an Ingress routes to its service"

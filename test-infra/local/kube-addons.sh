@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local cluster's add-ons (test-infra/local/k8s/addons/*.yaml, rendered with the stack's addresses
-# and images): kube-proxy, CoreDNS, metrics-server, and the GPU device plugin where the config gives
-# simulated GPUs; then the wait until the cluster is what the checks expect. Sourced by
+# and images): kube-proxy, CoreDNS, metrics-server, Traefik where the config names it the ingress
+# controller, and the GPU device plugin where the config gives simulated GPUs; then the wait until the cluster is what the checks expect. Sourced by
 # test-infra/local/stack after kube.sh and kube-images.sh.
 
 # kube_addons::_render FILE: FILE with its ${NAME}s replaced; an unknown name is an error.
@@ -9,12 +9,14 @@ kube_addons::_render() {
   KUBE_API=$KUBE_API POD_SUBNET=$CC_KUBERNETES_LOCAL_POD_SUBNET DNS_SERVICE_IP=$CC_KUBERNETES_LOCAL_DNS_SERVICE_IP \
     KUBE_PROXY_IMAGE=$KUBE_PROXY_IMAGE KUBE_COREDNS_IMAGE=$KUBE_COREDNS_IMAGE KUBE_METRICS_IMAGE=$KUBE_METRICS_IMAGE \
     KUBE_PLUGIN_IMAGE=$KUBE_PLUGIN_IMAGE GPU_DEVICES_DIR=${CC_KUBERNETES_LOCAL_GPU_DEVICES_DIR:-} \
+    KUBE_TRAEFIK_IMAGE=$KUBE_TRAEFIK_IMAGE INGRESS_NAMESPACE=$CC_KUBERNETES_EXPECTED_INGRESS_NAMESPACE \
     python3 -c 'import os, string, sys; sys.stdout.write(string.Template(open(sys.argv[1]).read()).substitute(os.environ))' "$1"
 }
 
 kube_addons::_files() {
   local dir=$CC_ROOT/test-infra/local/k8s/addons
   printf '%s\n' "$dir/kube-proxy.yaml" "$dir/coredns.yaml" "$dir/metrics-server.yaml"
+  [[ "$CC_KUBERNETES_EXPECTED_INGRESS" != traefik ]] || printf '%s\n' "$dir/traefik.yaml"
   [[ -z "${CC_KUBERNETES_LOCAL_GPU_DEVICES_DIR:-}" ]] || printf '%s\n' "$dir/gpu-device-plugin.yaml"
 }
 
@@ -43,6 +45,7 @@ kube_addons::wait() {
     "-n kube-system deployment/coredns:rollout" "-n kube-system deployment/metrics-server:rollout"
     "apiservice/v1beta1.metrics.k8s.io:condition=Available")
   [[ -z "${CC_KUBERNETES_LOCAL_GPU_DEVICES_DIR:-}" ]] || waits+=("-n kube-system daemonset/cc-gpu-device-plugin:rollout")
+  [[ "$CC_KUBERNETES_EXPECTED_INGRESS" != traefik ]] || waits+=("-n $CC_KUBERNETES_EXPECTED_INGRESS_NAMESPACE deployment/traefik:rollout")
   for w in "${waits[@]}"; do
     local what=${w%%:*} how=${w##*:} left=$((deadline - SECONDS))
     ((left > 0)) || left=1

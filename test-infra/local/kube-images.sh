@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local cluster's images, built here from the binaries build.sh made and Debian's packages (no
 # registry can be reached, and nothing is pulled): the pause sandbox, busybox for the checks' probe pods,
-# kube-proxy with iptables, CoreDNS, metrics-server and the GPU device plugin. Written once per build
+# kube-proxy with iptables, CoreDNS, metrics-server, Traefik, the GPU device plugin, and clustercheck. Written once per build
 # (k8s/oci-image.py; same inputs, same digest) and imported into each node's containerd, pinned so that
 # the kubelet never collects them. Sourced by test-infra/local/stack after kube.sh.
 
@@ -19,6 +19,7 @@ kube_images::_refs() {
   KUBE_METRICS_IMAGE=cc.local/metrics-server:$(kube_images::_version metrics-server sigs.k8s.io/metrics-server)
   KUBE_PLUGIN_IMAGE=cc.local/gpu-device-plugin:1
   KUBE_PYTHON_IMAGE=cc.local/clustercheck:1
+  KUBE_TRAEFIK_IMAGE=cc.local/traefik:$(kube_images::_version traefik github.com/traefik/traefik/v3)
 }
 
 # kube_images::build: every image's archive under the build directory (once per build).
@@ -57,6 +58,7 @@ kube_images::build() {
   python3 "$oci" --ref "$KUBE_COREDNS_IMAGE" --out "$dir/coredns.tar" --add "$KUBE_BIN/coredns:/coredns" --entrypoint /coredns
   python3 "$oci" --ref "$KUBE_METRICS_IMAGE" --out "$dir/metrics-server.tar" --add "$KUBE_BIN/metrics-server:/metrics-server" \
     --entrypoint /metrics-server
+  python3 "$oci" --ref "$KUBE_TRAEFIK_IMAGE" --out "$dir/traefik.tar" --add "$KUBE_BIN/traefik:/traefik" --entrypoint /traefik
   python3 "$oci" --ref "$KUBE_PLUGIN_IMAGE" --out "$dir/gpu-device-plugin.tar" \
     --add "$KUBE_BIN/gpu-device-plugin:/gpu-device-plugin" --entrypoint /gpu-device-plugin
   printf '%s\n' "$stamp" >"$dir/.built"

@@ -158,10 +158,16 @@ def networking(cluster: Cluster, cfg: dict[str, Any], check: str) -> None:
         emit("client_node", nodes[1])
 
 
+# kubernetes.expected.ingress -> (the controller's Deployment and Service, its IngressClass)
+INGRESS_CONTROLLERS = {"nginx": ("ingress-nginx-controller", "nginx"), "traefik": ("traefik", "traefik")}
+
+
 @_guard
 def ingress(cluster: Cluster, cfg: dict[str, Any], check: str) -> None:
     ing_ns = cfg["expected"]["ingress_namespace"]
-    dep = cluster.apps.read_namespaced_deployment("ingress-nginx-controller", ing_ns, **cluster.kw())
+    controller, ingress_class = INGRESS_CONTROLLERS[cfg["expected"]["ingress"]]
+    emit("ingress_controller", f"{controller} (IngressClass {ingress_class}) in {ing_ns}")
+    dep = cluster.apps.read_namespaced_deployment(controller, ing_ns, **cluster.kw())
     emit("controller", f"{dep.status.available_replicas or 0}/{dep.spec.replicas or 0} ready")
     with namespace(cluster, check) as ns:
         backend = _pod("cc-ing-backend", cfg["images"]["busybox"],
@@ -174,11 +180,11 @@ def ingress(cluster: Cluster, cfg: dict[str, Any], check: str) -> None:
         from kubernetes import client
 
         ing = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "cc-ing"},
-               "spec": {"ingressClassName": "nginx", "rules": [{"host": "cc-probe.clustercheck.local", "http": {"paths": [
+               "spec": {"ingressClassName": ingress_class, "rules": [{"host": "cc-probe.clustercheck.local", "http": {"paths": [
                    {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "cc-ing-backend",
                                                                                "port": {"number": 80}}}}]}}]}}
         client.NetworkingV1Api(cluster.api).create_namespaced_ingress(ns, ing, **cluster.kw())
-        url = f"http://ingress-nginx-controller.{ing_ns}.svc.cluster.local/"
+        url = f"http://{controller}.{ing_ns}.svc.cluster.local/"
         probe = _pod("cc-ing-client", cfg["images"]["busybox"], ["sh", "-c",
                      f"for i in $(seq 30); do timeout 3 wget -q -O - --header 'Host: cc-probe.clustercheck.local' {url} "
                      "&& exit 0; sleep 2; done; exit 1"])

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # build.sh OUT_DIR [RELEASE]: build the local cluster's components from their Go modules into OUT_DIR/bin, once.
 # Each component is pinned by a module of ours under build/ (go.mod and go.sum committed): Kubernetes
-# (apiserver, controller-manager, scheduler, kubelet, kube-proxy), etcd, containerd with its runc shim
-# and ctr, CoreDNS, metrics-server, and our own agents (the pause process and the GPU device plugin).
+# (apiserver, controller-manager, scheduler, kubelet, kube-proxy, kubectl), etcd, containerd with its
+# runc shim and ctr, CoreDNS, metrics-server, Traefik (the ingress controller), and our own agents (the pause process and the GPU device plugin).
 # OUT_DIR/.built holds the key of what was built (the modules' go.mod/go.sum and our sources): an
 # unchanged key builds nothing. Go's own caches make a rebuild after a small change a matter of links.
 set -euo pipefail
@@ -37,7 +37,7 @@ fi
 minor=${release#v1.}
 minor=${minor%%.*}
 start=$SECONDS
-log::info "k8s: building Kubernetes $release, etcd, containerd, CoreDNS, metrics-server from their Go modules (first build: 15-30 min on 2 cores)"
+log::info "k8s: building Kubernetes $release, etcd, containerd, CoreDNS, metrics-server, Traefik from their Go modules (first build: about 20 min on 2 cores)"
 mkdir -p "$out/bin"
 rm -f "$out/.built"
 v=k8s.io/component-base/version
@@ -52,6 +52,7 @@ build::go build/containerd 0 'no_btrfs no_devmapper no_zfs' "$out/bin/" github.c
   github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
 build::go build/coredns 0 '' "$out/bin/coredns" github.com/coredns/coredns
 build::go build/metrics-server 0 '' "$out/bin/metrics-server" sigs.k8s.io/metrics-server/cmd/metrics-server
+build::go build/traefik 0 '' "$out/bin/traefik" github.com/traefik/traefik/v3/cmd/traefik
 build::go agents 0 '' "$out/bin/" ./cmd/pause ./cmd/gpu-device-plugin
 printf '%s\n' "$key" >"$out/.built"
 log::ok "k8s: components built in $((SECONDS - start)) s ($out/bin)"
