@@ -13,7 +13,7 @@ k8s::facts probe probe gpu-scheduling --name gpu-scheduling
 asked=$(facts::get probe gpus_asked)
 log=$(facts::get probe gpu_pod_log)
 check::expect_eq "pod asking for $asked GPU(s)" "$(facts::get probe gpu_pod)" Succeeded
-if [[ "${CC_KUBERNETES_EXPECTED_SIMULATED_GPUS:-false}" == true ]]; then
+if [[ "$CC_KUBERNETES_EXPECTED_SIMULATED_GPUS" == true ]]; then
   got=$(sed -n 's/.*NVIDIA_VISIBLE_DEVICES=\([^ ]*\).*/\1/p' <<<"$log" | tr ',' '\n' | grep -c '^GPU-' || true)
   check::expect "the pod was given $asked GPU(s) by the device plugin (log: $log)" test "$got" -eq "$asked"
 else

@@ -5,7 +5,7 @@ set -euo pipefail
 # shellcheck source=suites/kubernetes-cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[[ "${CC_KUBERNETES_EXPECTED_INGRESS:-nginx}" != none ]] ||
+[[ "$CC_KUBERNETES_EXPECTED_INGRESS" != none ]] ||
   check::skip "the cluster runs no ingress controller by design (kubernetes.expected.ingress: none)"
 k8s::facts probe probe ingress --name ingress-controller
 k8s::expect_ready probe controller

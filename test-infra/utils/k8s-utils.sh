@@ -49,5 +49,5 @@ k8s::expect_namespace_deleted() {
 
 # k8s::simulated_note: " (simulated GPUs)" when the config says the cluster's GPUs are simulated.
 k8s::simulated_note() {
-  [[ "${CC_KUBERNETES_EXPECTED_SIMULATED_GPUS:-false}" != true ]] || printf ' (simulated GPUs)'
+  [[ "$CC_KUBERNETES_EXPECTED_SIMULATED_GPUS" != true ]] || printf ' (simulated GPUs)'
 }

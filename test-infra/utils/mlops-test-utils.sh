@@ -74,6 +74,6 @@ mlops::deploy_inference_service() {
 # mlops::require_kubernetes: the KServe checks need a cluster (k8s-utils.sh) that runs KServe.
 mlops::require_kubernetes() {
   k8s::require "a Kubernetes cluster with KServe"
-  [[ "${CC_KUBERNETES_EXPECTED_KSERVE:-true}" == true ]] ||
+  [[ "$CC_KUBERNETES_EXPECTED_KSERVE" == true ]] ||
     check::skip "the cluster runs no KServe by design (kubernetes.expected.kserve: false)"
 }

@@ -3,6 +3,7 @@ health, Calico, metrics-server, GPU allocatable, and the KServe / Knative / cert
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Callable
 
 from clustercheck.facts import emit
@@ -109,8 +110,6 @@ def cni(cluster: Cluster, cfg: dict[str, Any]) -> None:
     if kind == "calico":
         calico(cluster, cfg)
         return
-    import ipaddress
-
     nodes = call(cluster, "nodes", cluster.core.list_node)
     if nodes is None:
         return
