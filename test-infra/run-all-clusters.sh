@@ -17,7 +17,7 @@ all::lane() {
     cloud-vm | pcie-passthrough) echo libvirt ;;    # the cloud cluster's VMs and GPU owners
     mlops-stack) echo mlops ;;                      # S3, PostgreSQL, MLflow, the model server
     hpc-slurm | hpc-runtime | gpu-node) echo slurm ;; # SLURM nodes, jobs, accounting
-    kubernetes) echo kubernetes ;;                  # a Kubernetes API (none on the local target)
+    kubernetes) echo kubernetes ;;                  # the Kubernetes cluster (the local one: stack up k8s)
     # inference measures capacity and latency: beside the other lanes on two cores its load generator
     # could not keep its schedule (measured: capacity 10-100 req/s instead of 300), so it runs alone;
     # multi-cluster uses both clusters, SLURM and MLflow

@@ -51,29 +51,11 @@ hpc::_check_ports() {
 hpc::_made() { printf '%s/nodes.made' "$HPC_DIR"; }
 
 hpc::_net_up() {
-  local i node bridge=$CC_HPC_LOCAL_BRIDGE made
-  made=$(hpc::_made)
+  local i
+  local -a nodes=()
   mkdir -p "$HPC_DIR"
-  {
-    printf 'bridge %s\n' "$bridge"
-    for ((i = 0; i < ${#HPC_NODES[@]}; i++)); do printf 'node %s %s\n' "${HPC_NODES[i]}" "${HPC_VETHS[i]}"; done
-    [[ ! -f "$made" ]] || cat "$made"
-  } | sort -u >"$made.new"
-  mv "$made.new" "$made"
-  ip link show "$bridge" >/dev/null 2>&1 || ip link add "$bridge" type bridge || log::die "hpc: cannot create bridge $bridge (needs root)" 1
-  ip addr replace "$CC_HPC_LOCAL_CONTROLLER_ADDRESS/$CC_HPC_LOCAL_PREFIX" dev "$bridge"
-  ip link set "$bridge" up
-  for ((i = 0; i < ${#HPC_NODES[@]}; i++)); do
-    node=${HPC_NODES[i]}
-    [[ -e "/run/netns/$node" ]] || ip netns add "$node"
-    if ! ip link show "${HPC_VETHS[i]}" >/dev/null 2>&1; then
-      ip link add "${HPC_VETHS[i]}" type veth peer name eth0 netns "$node"
-    fi
-    ip link set "${HPC_VETHS[i]}" master "$bridge" up
-    ip -n "$node" addr replace "${HPC_ADDRS[i]}/$CC_HPC_LOCAL_PREFIX" dev eth0
-    ip -n "$node" link set eth0 up
-    ip -n "$node" link set lo up
-  done
+  for ((i = 0; i < ${#HPC_NODES[@]}; i++)); do nodes+=("${HPC_NODES[i]}" "${HPC_VETHS[i]}" "${HPC_ADDRS[i]}"); done
+  netns::up "$(hpc::_made)" "$CC_HPC_LOCAL_BRIDGE" "$CC_HPC_LOCAL_CONTROLLER_ADDRESS" "$CC_HPC_LOCAL_PREFIX" "${nodes[@]}"
 }
 
 # hpc::_host_ports_up: each port of hpc.local.host_ports, a service on the host's 127.0.0.1, answers on
@@ -88,24 +70,15 @@ hpc::_host_ports_up() {
 }
 
 hpc::_net_down() {
-  local kind name veth
-  [[ -f "$(hpc::_made)" ]] || return 0
-  while read -r kind name veth; do
-    [[ "$kind" == node ]] || continue
-    ip link del "$veth" 2>/dev/null || true
-    [[ ! -e "/run/netns/$name" ]] || ip netns del "$name" || log::warn "hpc: could not remove namespace $name"
-  done <"$(hpc::_made)"
-  while read -r kind name veth; do
-    [[ "$kind" == bridge ]] && { ip link del "$name" 2>/dev/null || true; }
-  done <"$(hpc::_made)"
+  netns::down "$(hpc::_made)"
   rm -f "$(hpc::_made)"
 }
 
 # hpc::_cgroups_down: the per-node cgroup hierarchies (slurm_<node>) SLURM leaves behind, deepest first.
 hpc::_cgroups_down() {
-  local kind name veth d
+  local kind name _ d
   [[ -f "$(hpc::_made)" ]] || return 0
-  while read -r kind name veth; do
+  while read -r kind name _; do
     [[ "$kind" == node ]] || continue
     for d in /sys/fs/cgroup/*/"slurm_$name"; do
       [[ -d "$d" ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null

@@ -187,27 +187,14 @@ kube::_control_plane_up() {
 kube::_made() { printf '%s/made' "$KUBE_DIR"; }
 
 kube::_net_up() {
-  local i j node bridge=$CC_KUBERNETES_LOCAL_BRIDGE made
-  made=$(kube::_made)
-  {
-    printf 'bridge %s\n' "$bridge"
-    for ((i = 0; i < ${#KUBE_NODES[@]}; i++)); do printf 'node %s %s\n' "${KUBE_NODES[i]}" "${KUBE_VETHS[i]}"; done
-    [[ ! -f "$made" ]] || cat "$made"
-  } | sort -u >"$made.new"
-  mv "$made.new" "$made"
-  ip link show "$bridge" >/dev/null 2>&1 || ip link add "$bridge" type bridge || log::die "k8s: cannot create bridge $bridge (needs root)" 1
-  ip addr replace "$CC_KUBERNETES_LOCAL_APISERVER_ADDRESS/$CC_KUBERNETES_LOCAL_PREFIX" dev "$bridge"
-  ip link set "$bridge" up
+  local i j node
+  local -a nodes=()
+  for ((i = 0; i < ${#KUBE_NODES[@]}; i++)); do nodes+=("${KUBE_NODES[i]}" "${KUBE_VETHS[i]}" "${KUBE_ADDRS[i]}"); done
+  netns::up "$(kube::_made)" "$CC_KUBERNETES_LOCAL_BRIDGE" "$CC_KUBERNETES_LOCAL_APISERVER_ADDRESS" "$CC_KUBERNETES_LOCAL_PREFIX" "${nodes[@]}"
   for ((i = 0; i < ${#KUBE_NODES[@]}; i++)); do
     node=${KUBE_NODES[i]}
-    [[ -e "/run/netns/$node" ]] || ip netns add "$node"
-    ip link show "${KUBE_VETHS[i]}" >/dev/null 2>&1 || ip link add "${KUBE_VETHS[i]}" type veth peer name eth0 netns "$node"
-    ip link set "${KUBE_VETHS[i]}" master "$bridge" up
-    ip -n "$node" addr replace "${KUBE_ADDRS[i]}/$CC_KUBERNETES_LOCAL_PREFIX" dev eth0
-    ip -n "$node" link set eth0 up
-    ip -n "$node" link set lo up
     # The host reaches pods (the API server calls metrics-server) through the node that runs them.
-    ip route replace "${KUBE_CIDRS[i]}" via "${KUBE_ADDRS[i]}" dev "$bridge"
+    ip route replace "${KUBE_CIDRS[i]}" via "${KUBE_ADDRS[i]}" dev "$CC_KUBERNETES_LOCAL_BRIDGE"
     # shellcheck disable=SC2016 # expanded by the node's shell
     nsenter --net="/run/netns/$node" sh -c '
       sysctl -qw net.ipv4.ip_forward=1 &&
@@ -224,18 +211,7 @@ kube::_net_up() {
   done
 }
 
-kube::_net_down() {
-  local kind name veth
-  [[ -f "$(kube::_made)" ]] || return 0
-  while read -r kind name veth; do
-    [[ "$kind" == node ]] || continue
-    ip link del "$veth" 2>/dev/null || true
-    [[ ! -e "/run/netns/$name" ]] || ip netns del "$name" || log::warn "k8s: could not remove namespace $name"
-  done <"$(kube::_made)"
-  while read -r kind name veth; do
-    [[ "$kind" != bridge ]] || ip link del "$name" 2>/dev/null || true
-  done <"$(kube::_made)"
-}
+kube::_net_down() { netns::down "$(kube::_made)"; }
 
 # kube::_mnt NODE: the file that holds NODE's mount namespace.
 kube::_mnt() { printf '%s/ns/%s' "$KUBE_DIR" "$1"; }
@@ -444,9 +420,9 @@ kube::_node_down() {
 
 # kube::_cgroups_down: the nodes' cgroups (kubelet's cgroupRoot and the runtime's), deepest first.
 kube::_cgroups_down() {
-  local kind name veth d
+  local kind name _ d
   [[ -f "$(kube::_made)" ]] || return 0
-  while read -r kind name veth; do
+  while read -r kind name _; do
     [[ "$kind" == node ]] || continue
     for d in /sys/fs/cgroup/*/"$name" /sys/fs/cgroup/*/"$name".runtime; do
       [[ -d "$d" ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
