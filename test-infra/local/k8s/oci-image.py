@@ -57,6 +57,7 @@ def _add(tar: tarfile.TarFile, src: str, dest: str, made: set[str]) -> None:
         with open(src, "rb") as f:
             data = f.read()
         tar.addfile(_info(dest, size=len(data), mode=os.stat(src).st_mode & 0o7777), io.BytesIO(data))
+        made.add(dest.strip("/"))
 
 
 def layer(adds: list[tuple[str, str]], links: list[tuple[str, str]]) -> bytes:
@@ -72,7 +73,7 @@ def layer(adds: list[tuple[str, str]], links: list[tuple[str, str]]) -> bytes:
             _add(tar, src, dest, made)
         for dest, target in links:
             if dest.strip("/") in made:
-                continue  # a real directory of the image (busybox's /bin) stays one
+                continue  # a real directory or file of the image (busybox's /bin, /bin/busybox) stays one
             _dirs(tar, dest, made)
             tar.addfile(_info(dest, type=tarfile.SYMTYPE, linkname=target, mode=0o777))
     return buf.getvalue()
