@@ -10,6 +10,18 @@ FRAMEWORK_NAME=kubernetes
 FRAMEWORK_SUITES=(kubernetes-cluster)
 FRAMEWORK_STACK_COMPONENTS=(k8s)
 
+# A local target brings its cluster up when its config describes one (kubernetes.local); any other
+# cluster is deployed elsewhere (Kubespray).
+framework::hook_start_cluster() {
+  if [[ "$CC_TARGET_KIND" == local && -n "${CC_KUBERNETES_LOCAL_STATE_DIR:-}" ]]; then
+    framework::local_stack_up
+  else
+    log::info "start-cluster: the cluster is deployed elsewhere; nothing to start (${CC_KUBERNETES_KUBECONFIG:-no kubeconfig configured})"
+  fi
+}
+
+framework::hook_stop_cluster() { framework::local_stack_down; }
+
 framework::hook_status() {
   if [[ -z "${CC_KUBERNETES_KUBECONFIG:-}" ]]; then
     echo "no Kubernetes cluster in $CC_CONFIG_FILE (kubernetes.kubeconfig)"

@@ -132,6 +132,12 @@ proc::_answers() {
 # proc::load_config VAR WHAT: source the stack config's exported values once; die naming WHAT when the
 # config lacks the section that sets VAR (a config that does not describe that part of the stack).
 proc::load_config() {
+  proc::source_config
+  [[ -n "${!1:-}" ]] || log::die "stack: $CC_STACK_CONFIG does not describe $2"
+}
+
+# proc::source_config: the stack config's exported values, sourced once.
+proc::source_config() {
   if [[ -z "${CC_CONFIG_FILE:-}" || "$CC_CONFIG_FILE" != "$CC_STACK_CONFIG" ]]; then
     local env
     env=$(mktemp)
@@ -140,7 +146,6 @@ proc::load_config() {
     source "$env"
     rm -f "$env"
   fi
-  [[ -n "${!1:-}" ]] || log::die "stack: $CC_STACK_CONFIG does not describe $2"
 }
 
 # proc::host_port_into NAME ADDRESS PORT NETNS...: this host's service on 127.0.0.1:PORT answers on

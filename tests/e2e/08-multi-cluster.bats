@@ -9,13 +9,13 @@ STACK=$ROOT/test-infra/local/stack
 export SLURM_CONF=$ROOT/.local-target/hpc/etc/slurm.conf
 
 setup_file() {
-  "$STACK" up >&3 2>&1
+  "$STACK" up libvirt mlops hpc >&3 2>&1
 }
 
 teardown_file() {
   ai_how hpc destroy >/dev/null 2>&1 || true
   ai_how cloud destroy >/dev/null 2>&1 || true
-  stack_release >&3 2>&1 || true
+  stack_release libvirt mlops hpc >&3 2>&1 || true
 }
 
 cluster_state() { # cluster_state cloud|hpc -> running | stopped | not-started
