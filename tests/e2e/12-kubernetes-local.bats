@@ -91,24 +91,6 @@ cfg() { target_config "$@"; }
   [[ "$output" == *"cc-kn02 has a pod CIDR and is Ready (got: podCIDR=10.244.2.0/24 NotReady (NodeStatusUnknown))"* ]]
 }
 
-@test "the API server stopped: every check errors within 10 s naming its URL, none hangs" {
-  ON_TEARDOWN=("\"$STACK\" up k8s")
-  read -r pid _ <"$ROOT/.local-target/pids/kube-apiserver.pid"
-  kill -KILL -- "-$pid"
-  run "$FW" run-tests --report-dir "$BATS_TEST_TMPDIR/down"
-  echo "$output"
-  [ "$status" -eq 1 ]
-  # the GPU scheduling check is blocked by the device-plugin check's error, and says so
-  [[ "$output" == *"kubernetes: 0 passed, 0 failed, 8 errors, 1 skipped of 9"* ]]
-  [ "$(junit_status "$BATS_TEST_TMPDIR/down/junit.xml" check-gpu-scheduling)" = skipped ]
-  [ "$(grep -o '<error [^>]*API server at https://127.0.0.1:16443 unreachable' "$BATS_TEST_TMPDIR/down/junit.xml" | wc -l)" -eq 8 ]
-  python3 - "$BATS_TEST_TMPDIR/down/junit.xml" <<'PY'
-import sys, xml.etree.ElementTree as ET
-slow = [(c.get("name"), c.get("time")) for c in ET.parse(sys.argv[1]).iter("testcase") if float(c.get("time")) >= 10]
-assert not slow, slow
-PY
-}
-
 @test "GPU node acceptance as one Job per node: passive checks pass; a bad GPU is named by node and GPU, and with drain_on_failure its node is tainted" {
   GFW=$ROOT/frameworks/test-gpu-node-framework.sh
   dev=$BATS_TEST_TMPDIR/dev
@@ -155,6 +137,24 @@ PY
   FW=$IFW expect_fail check-inference-latency "$BATS_TEST_TMPDIR/t.yaml"
   [[ "$output" == *"objective <= 0.01 ms: missed"* ]]
   [ -z "$(kc get ns -l app.kubernetes.io/managed-by=clustercheck -o jsonpath='{.items[*].status.phase}' | tr ' ' '\n' | grep -vx Terminating)" ]
+}
+
+@test "the API server stopped: every check errors within 10 s naming its URL, none hangs" {
+  # no restart: the last test takes the cluster down (run alone, teardown_file does)
+  read -r pid _ <"$ROOT/.local-target/pids/kube-apiserver.pid"
+  kill -KILL -- "-$pid"
+  run "$FW" run-tests --report-dir "$BATS_TEST_TMPDIR/down"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  # the GPU scheduling check is blocked by the device-plugin check's error, and says so
+  [[ "$output" == *"kubernetes: 0 passed, 0 failed, 8 errors, 1 skipped of 9"* ]]
+  [ "$(junit_status "$BATS_TEST_TMPDIR/down/junit.xml" check-gpu-scheduling)" = skipped ]
+  [ "$(grep -o '<error [^>]*API server at https://127.0.0.1:16443 unreachable' "$BATS_TEST_TMPDIR/down/junit.xml" | wc -l)" -eq 8 ]
+  python3 - "$BATS_TEST_TMPDIR/down/junit.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+slow = [(c.get("name"), c.get("time")) for c in ET.parse(sys.argv[1]).iter("testcase") if float(c.get("time")) >= 10]
+assert not slow, slow
+PY
 }
 
 # nothing_left SYSCTLS MADE_DIRS: no process, namespace, veth, mount, cgroup or host directory of the
