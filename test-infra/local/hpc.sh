@@ -75,17 +75,7 @@ hpc::_net_down() {
 }
 
 # hpc::_cgroups_down: the per-node cgroup hierarchies (slurm_<node>) SLURM leaves behind, deepest first.
-hpc::_cgroups_down() {
-  local kind name _ d
-  [[ -f "$(hpc::_made)" ]] || return 0
-  while read -r kind name _; do
-    [[ "$kind" == node ]] || continue
-    for d in /sys/fs/cgroup/*/"slurm_$name"; do
-      [[ -d "$d" ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-    done
-  done <"$(hpc::_made)"
-  return 0
-}
+hpc::_cgroups_down() { netns::cgroups_down "$(hpc::_made)" "slurm_%s"; }
 
 # --- accounting ---------------------------------------------------------------------------------------
 hpc::_db_ok() { mariadb --no-defaults -S "$HPC_DB_SOCKET" -u root -N -e 'SELECT 1' >/dev/null 2>&1; }

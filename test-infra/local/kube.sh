@@ -419,17 +419,7 @@ kube::_node_down() {
 }
 
 # kube::_cgroups_down: the nodes' cgroups (kubelet's cgroupRoot and the runtime's), deepest first.
-kube::_cgroups_down() {
-  local kind name _ d
-  [[ -f "$(kube::_made)" ]] || return 0
-  while read -r kind name _; do
-    [[ "$kind" == node ]] || continue
-    for d in /sys/fs/cgroup/*/"$name" /sys/fs/cgroup/*/"$name".runtime; do
-      [[ -d "$d" ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-    done
-  done <"$(kube::_made)"
-  return 0
-}
+kube::_cgroups_down() { netns::cgroups_down "$(kube::_made)" "%s" "%s.runtime"; }
 
 # The kubelet sets kernel settings it needs (overcommit, panic on oops); `up` keeps the host's values
 # and `down` puts them back.

@@ -47,3 +47,21 @@ netns::down() {
     [[ "$kind" != bridge ]] || ip link del "$name" 2>/dev/null || true
   done <"$1"
 }
+
+# netns::cgroups_down MADE PATTERN...: for every node MADE lists, remove the cgroup directories that
+# PATTERN names in each hierarchy (%s: the node's name), deepest first - what its daemons left behind.
+netns::cgroups_down() {
+  local made=$1 kind name _ pattern d
+  shift
+  [[ -f "$made" ]] || return 0
+  while read -r kind name _; do
+    [[ "$kind" == node ]] || continue
+    for pattern in "$@"; do
+      # shellcheck disable=SC2059 # the pattern is ours: %s is the node's name
+      for d in /sys/fs/cgroup/*/"$(printf "$pattern" "$name")"; do
+        [[ -d "$d" ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+      done
+    done
+  done <"$made"
+  return 0
+}
