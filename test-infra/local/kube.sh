@@ -5,9 +5,10 @@
 # bridge (its own address, like the SLURM nodes) and a mount namespace of its own (each kubelet needs
 # its own /var/lib/kubelet: the device-plugin directory there is fixed), where containerd and the
 # kubelet run; the pods' network is the CNI bridge plugin with static routes between the nodes. Add-ons
-# run as pods from images built here (kube-images.sh, kube-addons.sh): kube-proxy, CoreDNS, metrics-server and our GPU
-# device plugin for simulated GPUs. Everything is started by PID and `down` removes every process,
-# namespace, veth, mount and cgroup it made, and puts back the kernel settings the kubelet changes.
+# run as pods from images built here (kube-images.sh, kube-addons.sh): kube-proxy, CoreDNS,
+# metrics-server, Traefik and our GPU device plugin for simulated GPUs. Everything is started by PID,
+# and `down` removes every process, namespace, veth, mount and cgroup it made, and puts back the kernel
+# settings the kubelet changes.
 # Sourced by test-infra/local/stack after proc.sh; reads the target config CC_STACK_CONFIG.
 
 KUBE_SYSCTLS=(vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_oops kernel/keys/root_maxkeys kernel/keys/root_maxbytes)
@@ -266,13 +267,6 @@ kube::_mnt_down() {
   done <"$(kube::_made)"
 }
 
-# kube::_in NODE CMD...: CMD in NODE's network and mount namespaces.
-kube::_in() {
-  local node=$1
-  shift
-  nsenter --mount="$(kube::_mnt "$node")" --net="/run/netns/$node" "$@"
-}
-
 kube::_node_files() {
   local node=$1 addr=$2 cidr=$3 dir=$KUBE_DIR/nodes/$1
   mkdir -p "$dir/cni" "$dir/containerd"
@@ -359,7 +353,6 @@ kube::_cgroup_root() {
 }
 
 kube::_containerd_ok() { "$KUBE_BIN/ctr" --address "$1" version >/dev/null 2>&1; }
-kube::_kubelet_ok() { kube::_in "$1" curl -sf --max-time 2 http://127.0.0.1:10248/healthz >/dev/null 2>&1; }
 
 kube::node_start() {
   local node=$1 addr=$2 dir=$KUBE_DIR/nodes/$1 cg labels=''
