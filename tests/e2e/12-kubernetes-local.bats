@@ -76,7 +76,9 @@ cfg() { target_config "$@"; }
 }
 
 @test "a kubelet stopped: its node NotReady, named by cluster-health within a minute, and by the CNI check" {
-  ON_TEARDOWN=("\"$STACK\" node-start cc-kn02" "kc wait --for=condition=Ready node/cc-kn02 --timeout=90s")
+  # Ready is not enough for the next test: the device plugin registers its GPUs again after the kubelet's restart
+  ON_TEARDOWN=("\"$STACK\" node-start cc-kn02" "kc wait --for=condition=Ready node/cc-kn02 --timeout=90s"
+    "kc wait --for=jsonpath='{.status.allocatable.nvidia\\.com/gpu}'=2 node/cc-kn02 --timeout=60s")
   run "$STACK" node-stop cc-kn02
   [ "$status" -eq 0 ]
   deadline=$((SECONDS + 60))
@@ -111,7 +113,10 @@ d["gpus"][1]["remapped_rows"] = [0, 1, 1, 0]
 d["gpus"].reverse()
 json.dump(d, open(sys.argv[2], "w"))
 PY
-  ON_TEARDOWN=("kc taint node cc-kn02 clustercheck.io/gpu-unhealthy- || true" "kc label node cc-kn02 clustercheck.io/gpu-health- || true")
+  ON_TEARDOWN=("kc taint node cc-kn02 clustercheck.io/gpu-unhealthy- || true" "kc label node cc-kn02 clustercheck.io/gpu-health- || true"
+    "kc uncordon cc-kn01")
+  # a cordoned node is out of service on purpose: named, not probed, not failed
+  kc cordon cc-kn01
   cfg "$BATS_TEST_TMPDIR/d.yaml" gpu_node.runs_on=kubernetes gpu_node.kubernetes.image=cc.local/clustercheck:1 \
     gpu_node.simulated.devices_dir="$dev" gpu_node.drain_on_failure=true
   run "$GFW" run-tests --config "$BATS_TEST_TMPDIR/d.yaml" --report-dir "$BATS_TEST_TMPDIR/bad" --filter 'probe|memory-health'
@@ -121,7 +126,8 @@ PY
   [[ "$output" == *"cc-kn02 tainted clustercheck.io/gpu-unhealthy=check-gpu-memory-health:NoSchedule (gpu_node.drain_on_failure)"* ]]
   [ "$(kc get node cc-kn02 -o jsonpath='{.spec.taints[?(@.key=="clustercheck.io/gpu-unhealthy")].effect}')" = NoSchedule ]
   [ "$(kc get node cc-kn02 -o jsonpath='{.metadata.labels.clustercheck\.io/gpu-health}')" = failed ]
-  [ -z "$(kc get node cc-kn01 -o jsonpath='{.spec.taints}')" ]
+  grep -q 'not checked: cc-kn01 (out of service: cordoned (spec.unschedulable))' "$BATS_TEST_TMPDIR/bad/artifacts/check-gpu-probe/output.log"
+  [ -z "$(kc get node cc-kn01 -o jsonpath='{.spec.taints[?(@.key=="clustercheck.io/gpu-unhealthy")]}')" ]
 }
 
 @test "load from an Indexed Job, one worker pod per node, against the model server: the latency check passes with each worker's share; a tighter objective fails it" {

@@ -155,3 +155,37 @@ def test_a_node_marked_unhealthy_keeps_its_other_taints_and_gets_one_naming_the_
                                        {"key": k8s_jobs.UNHEALTHY, "value": "check-gpu-memory-health", "effect": "NoSchedule"}]
     assert patch["metadata"]["labels"] == {"clustercheck.io/gpu-health": "failed"}
     assert "row remap" in patch["metadata"]["annotations"]["clustercheck.io/gpu-unhealthy-reason"]
+
+
+def _node(name: str, capacity: int, allocatable: int, ready: str = "True", cordoned: bool = False) -> Any:
+    ns = type("NS", (), {})
+    n = ns()
+    n.metadata = ns()
+    n.metadata.name, n.metadata.labels = name, {"kubernetes.io/hostname": name}
+    n.spec = ns()
+    n.spec.unschedulable = cordoned or None
+    cond = ns()
+    cond.type, cond.status, cond.reason = "Ready", ready, None if ready == "True" else "NodeStatusUnknown"
+    n.status = ns()
+    n.status.conditions = [cond]
+    n.status.capacity = {"cpu": "4", **({k8s_jobs.GPU: str(capacity)} if capacity else {})}
+    n.status.allocatable = {"cpu": "4", **({k8s_jobs.GPU: str(allocatable)} if capacity else {})}
+    return n
+
+
+def test_gpu_nodes_are_probed_named_out_of_service_or_named_broken_the_way_slurm_nodes_are() -> None:
+    nodes = [_node("cpu-1", 0, 0), _node("ok", 8, 8), _node("cordoned", 8, 8, cordoned=True),
+             _node("down", 8, 8, ready="Unknown"), _node("rebooted", 8, 0)]
+    core = type("Core", (), {"list_node": lambda self, **_: type("L", (), {"items": nodes})()})()
+    cluster = type("C", (), {"core": core, "kw": lambda self: {}})()
+    probe, skipped, broken = k8s_jobs.gpu_nodes(cluster)
+    assert probe == {"ok": 8}
+    assert skipped == {"cordoned": "out of service: cordoned (spec.unschedulable)"}
+    assert broken["down"] == "not taking pods: NotReady (NodeStatusUnknown)"
+    assert broken["rebooted"].startswith("0 of 8 GPU(s) allocatable: the device plugin has not registered")
+    assert set(broken) == {"down", "rebooted"}
+
+
+def test_a_gpu_node_job_tolerates_the_taint_an_earlier_run_left_so_the_node_can_be_cleared() -> None:
+    spec = k8s_jobs.manifest("gpu-1", 8, {"kubernetes": {"image": "x"}})["spec"]["template"]["spec"]
+    assert {"key": k8s_jobs.UNHEALTHY, "operator": "Exists", "effect": "NoSchedule"} in spec["tolerations"]

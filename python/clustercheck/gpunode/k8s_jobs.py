@@ -68,7 +68,9 @@ def manifest(node: str, gpus: int, gpu_node: dict[str, Any]) -> dict[str, Any]:
             "template": {"spec": {
                 "restartPolicy": "Never",
                 "nodeSelector": {"kubernetes.io/hostname": node},
-                "tolerations": [{"key": GPU, "operator": "Exists", "effect": "NoSchedule"}],
+                # a node that an earlier run marked unhealthy is probed again: that is how it is cleared
+                "tolerations": [{"key": GPU, "operator": "Exists", "effect": "NoSchedule"},
+                                {"key": UNHEALTHY, "operator": "Exists", "effect": "NoSchedule"}],
                 "containers": [container],
                 **({"volumes": sim_volumes} if sim_volumes else {}),
             }},
@@ -76,14 +78,37 @@ def manifest(node: str, gpus: int, gpu_node: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def gpu_nodes(cluster: Any) -> dict[str, int]:
-    """Every node with allocatable GPUs: name -> count."""
-    out = {}
+def _ready(node: Any) -> str:
+    """'' when NODE is Ready, else its Ready condition as it reads (NotReady (Reason))."""
+    for c in node.status.conditions or []:
+        if c.type == "Ready":
+            return "" if c.status == "True" else f"NotReady ({c.reason or c.status})"
+    return "NotReady (no Ready condition)"
+
+
+def gpu_nodes(cluster: Any) -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
+    """The cluster's GPU nodes (GPU capacity or allocatable above 0), sorted three ways, the way SLURM's
+    are: to probe (name -> allocatable GPUs); not checked, out of service on purpose (cordoned: name ->
+    why); broken (NotReady, or GPUs in capacity that the device plugin does not offer: name -> why)."""
+    probe: dict[str, int] = {}
+    skipped: dict[str, str] = {}
+    broken: dict[str, str] = {}
     for n in cluster.core.list_node(**cluster.kw()).items:
-        count = int((n.status.allocatable or {}).get(GPU, "0") or 0)
-        if count:
-            out[n.metadata.labels.get("kubernetes.io/hostname", n.metadata.name)] = count
-    return out
+        allocatable = int((n.status.allocatable or {}).get(GPU, "0") or 0)
+        capacity = int((n.status.capacity or {}).get(GPU, "0") or 0)
+        if not (allocatable or capacity):
+            continue
+        name = n.metadata.labels.get("kubernetes.io/hostname", n.metadata.name)
+        if n.spec.unschedulable:
+            skipped[name] = "out of service: cordoned (spec.unschedulable)"
+        elif _ready(n):
+            broken[name] = f"not taking pods: {_ready(n)}"
+        elif not allocatable:
+            broken[name] = (f"0 of {capacity} GPU(s) allocatable: the device plugin has not registered "
+                            f"{GPU} with the kubelet, or reports every GPU unhealthy")
+        else:
+            probe[name] = allocatable
+    return probe, skipped, broken
 
 
 def record_from_log(node: str, log: str) -> dict[str, Any]:
@@ -117,11 +142,16 @@ def run(cluster: Any, gpu_node: dict[str, Any], out: Path) -> list[str]:
     """Probe every GPU node at once; one record per node in OUT. Returns the nodes probed."""
     from kubernetes import client
 
-
     batch = client.BatchV1Api(cluster.api)
-    nodes = gpu_nodes(cluster)
+    nodes, skipped, broken = gpu_nodes(cluster)
+    if not (nodes or skipped or broken):
+        raise RuntimeError(f"no node of the cluster has {GPU} in its capacity")
+    with (out / "not-checked.tsv").open("a") as tsv:
+        tsv.writelines(f"{node}\t{why}\n" for node, why in sorted(skipped.items()))
+    for node, why in broken.items():
+        (out / f"{node}.json").write_text(json.dumps({"version": 1, "node": node, "error": why}) + "\n")
     if not nodes:
-        raise RuntimeError("no node of the cluster has allocatable nvidia.com/gpu")
+        return []
     deadline = time.monotonic() + int(gpu_node.get("probe_timeout_s", 300)) + 60
     with namespace(cluster, "gpu-node") as ns:
         for node, count in nodes.items():
