@@ -3,7 +3,7 @@
 # One probe per node (NVML health facts, XIDs watched, and with torch the active measurements: matrix
 # throughput, memory and host bandwidth, memory test, silent data corruption, NCCL) where gpu_node.runs_on
 # says: this host, every node of the SLURM partition through one srun, or a Kubernetes Job per node.
-# The local target probes its SLURM nodes' simulated GPUs (passive checks; the active ones skip).
+# The local target probes its Kubernetes nodes' simulated GPUs (passive checks; the active ones skip).
 set -euo pipefail
 # shellcheck source=test-infra/utils/framework.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
@@ -12,7 +12,9 @@ source "$CC_UTILS/slurm-utils.sh"
 
 FRAMEWORK_NAME=gpu-node
 FRAMEWORK_SUITES=(gpu-node)
-FRAMEWORK_STACK_COMPONENTS=(hpc)
+
+# hpc (the SLURM nodes) or k8s (the Kubernetes cluster), as gpu_node.runs_on places the probes
+framework::hook_components() { framework::placed_on "$CC_GPU_NODE_RUNS_ON"; }
 
 framework::hook_status() {
   if [[ "$CC_GPU_NODE_RUNS_ON" == slurm ]]; then

@@ -7,7 +7,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
 
 FRAMEWORK_NAME=inference
 FRAMEWORK_SUITES=(inference-validation)
-FRAMEWORK_STACK_COMPONENTS=(mlops)
+
+# mlops (the model server), and hpc or k8s where inference.load.distributed.runs_on places the load workers
+framework::hook_components() {
+  echo mlops
+  framework::placed_on "$CC_INFERENCE_LOAD_DISTRIBUTED_RUNS_ON"
+}
 
 framework::hook_deploy() {
   # shellcheck source=test-infra/utils/mlops-test-utils.sh

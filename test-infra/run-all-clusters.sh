@@ -16,8 +16,10 @@ all::lane() {
   case $1 in
     cloud-vm | pcie-passthrough) echo libvirt ;;    # the cloud cluster's VMs and GPU owners
     mlops-stack) echo mlops ;;                      # S3, PostgreSQL, MLflow, the model server
-    hpc-slurm | hpc-runtime | gpu-node) echo slurm ;; # SLURM nodes, jobs, accounting
+    hpc-slurm | hpc-runtime) echo slurm ;;          # SLURM nodes, jobs, accounting
     kubernetes) echo kubernetes ;;                  # the Kubernetes cluster (the local one: stack up k8s)
+    # its probes hold every GPU of the nodes they run on: those of SLURM or of Kubernetes
+    gpu-node) [[ "$(all::config_value CC_GPU_NODE_RUNS_ON)" == kubernetes ]] && echo kubernetes || echo slurm ;;
     # inference measures capacity and latency: beside the other lanes on two cores its load generator
     # could not keep its schedule (measured: capacity 10-100 req/s instead of 300), so it runs alone;
     # multi-cluster uses both clusters, SLURM and MLflow

@@ -106,10 +106,13 @@ def frameworks(root: str) -> list[Framework]:
         text = _read(os.path.join(folder, name))
         suites = re.search(r"^FRAMEWORK_SUITES=\(([^)]*)\)", text, re.M)
         stack = re.search(r"^FRAMEWORK_STACK_COMPONENTS=\(([^)]*)\)", text, re.M)
+        # components that follow the config: the comment over framework::hook_components says which
+        placed = re.search(r"^# (.*)\nframework::hook_components\(\)", text, re.M)
         helptext = proc.run(["bash", f"frameworks/{name}", "help"], timeout=60, cwd=root, env={**os.environ, "NO_COLOR": "1"}).stdout
         out.append(Framework(name=re.sub(r"^test-|-framework\.sh$", "", name), path=f"frameworks/{name}",
                              suites=suites.group(1).split() if suites else [],
-                             stack=stack.group(1).split() if stack else [], help=helptext.strip()))
+                             stack=[placed.group(1)] if placed else stack.group(1).split() if stack else [],
+                             help=helptext.strip()))
     return out
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The framework CLI shared by every frameworks/test-*-framework.sh. A framework sets
 #   FRAMEWORK_NAME, FRAMEWORK_SUITES (dirs under suites/), FRAMEWORK_DEFAULT_CONFIG (default: local.yaml),
-#   FRAMEWORK_STACK_COMPONENTS (the parts of the local stack it runs against: libvirt, mlops)
+#   FRAMEWORK_STACK_COMPONENTS (the parts of the local stack it runs against: libvirt, mlops), or
+#   framework::hook_components printing them one a line from the loaded config (where the config places work)
 # and may define framework::hook_start_cluster, _deploy, _stop_cluster, _status, and extra commands as
 # framework::cmd_<name> (listed under FRAMEWORK_EXTRA_HELP); then calls
 #   framework::main "$@"
@@ -178,7 +179,19 @@ framework::load_config() {
   RUN_FILTER=$OPT_FILTER
   RUN_DIR=$OPT_REPORT_DIR
   export RUN_FAIL_ON_SKIP
+  if declare -F framework::hook_components >/dev/null; then
+    mapfile -t FRAMEWORK_STACK_COMPONENTS < <(framework::hook_components)
+  fi
   framework::_baseline_options
+}
+
+# framework::placed_on RUNS_ON: the local stack component a placement (gpu_node.runs_on,
+# inference.load.distributed.runs_on) runs its work on: hpc for slurm, k8s for kubernetes, else none.
+framework::placed_on() {
+  case $1 in
+    slurm) echo hpc ;;
+    kubernetes) echo k8s ;;
+  esac
 }
 
 # framework::_baseline_options: a baseline that is corrupt, from another target, or a place one cannot

@@ -52,7 +52,9 @@ EOF
 
 @test "e2e on the local target: the model server's checks pass; GPU and Kubernetes ones skip with reasons" {
   report=$BATS_TEST_TMPDIR/report
-  e2e_passes "$report"
+  # the load from this host: the workers placed on the local Kubernetes (local.yaml) are 12-kubernetes-local.bats'
+  target_config "$BATS_TEST_TMPDIR/c.yaml" 'inference.load={rate_rps: 20, duration_s: 8, warmup_s: 1}'
+  e2e_passes "$report" "$BATS_TEST_TMPDIR/c.yaml"
   for check in check-inference-service-deployment check-inference-cold-start check-inference-endpoint \
     check-model-loading check-inference-request-response check-inference-latency check-inference-throughput; do
     [ "$(junit_status "$report/junit.xml" "$check")" = passed ]

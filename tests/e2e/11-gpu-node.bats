@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# The GPU node framework on the local SLURM cluster: every node's simulated GPUs probed through one srun
+# The GPU node framework on the local SLURM cluster (gpu_node.runs_on: slurm; local.yaml places it on
+# Kubernetes, whose Jobs 12-kubernetes-local.bats runs): every node's simulated GPUs probed through one srun
 # (the passive checks judge them; the active ones skip, the GPUs being simulated), a sick GPU named by
 # node and GPU, the opt-in drain naming the check, and slurmd's health check program draining a node
 # whose GPU goes bad between runs.
@@ -22,7 +23,8 @@ PY
 
 @test "the GPU node framework on the local cluster: both nodes probed in one srun; passive checks pass, active ones skip as simulated" {
   report=$BATS_TEST_TMPDIR/report
-  run "$FW" run-tests --report-dir "$report"
+  target_config "$BATS_TEST_TMPDIR/c.yaml" gpu_node.runs_on=slurm
+  run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$report"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"gpu-node: 6 passed, 0 failed, 0 errors, 6 skipped of 12"* ]]
@@ -44,7 +46,7 @@ d = json.load(open(sys.argv[1]))
 d["gpus"][1]["xid_events"] = [{"xid": 79, "after_s": 0.2}]
 json.dump(d, open(sys.argv[2], "w"))
 PY
-  target_config "$BATS_TEST_TMPDIR/c.yaml" gpu_node.simulated.devices_dir="$BATS_TEST_TMPDIR/dev" gpu_node.drain_on_failure=true
+  target_config "$BATS_TEST_TMPDIR/c.yaml" gpu_node.runs_on=slurm gpu_node.simulated.devices_dir="$BATS_TEST_TMPDIR/dev" gpu_node.drain_on_failure=true
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$BATS_TEST_TMPDIR/report"
   echo "$output"
   [ "$status" -eq 1 ]
@@ -59,7 +61,7 @@ PY
 
 @test "drain_on_failure off (the default): a failing node is named, not drained" {
   sick_devices "$BATS_TEST_TMPDIR/dev" cc-cn01 '{"pcie": {"gen": 3, "width": 8}}'
-  target_config "$BATS_TEST_TMPDIR/c.yaml" gpu_node.simulated.devices_dir="$BATS_TEST_TMPDIR/dev"
+  target_config "$BATS_TEST_TMPDIR/c.yaml" gpu_node.runs_on=slurm gpu_node.simulated.devices_dir="$BATS_TEST_TMPDIR/dev"
   expect_fail check-gpu-pcie-link "$BATS_TEST_TMPDIR/c.yaml"
   [[ "$output" == *"cc-cn01: GPU 0 (00000000:1b:00.0): link trained at gen 3 x8 of gen 5 x16"* ]]
   [[ "$output" != *"cc-cn02:"* ]]
@@ -70,7 +72,7 @@ PY
   mkdir -p "$BATS_TEST_TMPDIR/dev"
   cp "$DEVICES/default.json" "$BATS_TEST_TMPDIR/dev/default.json"
   echo "not json" >"$BATS_TEST_TMPDIR/dev/cc-cn02.json"
-  target_config "$BATS_TEST_TMPDIR/c.yaml" gpu_node.simulated.devices_dir="$BATS_TEST_TMPDIR/dev"
+  target_config "$BATS_TEST_TMPDIR/c.yaml" gpu_node.runs_on=slurm gpu_node.simulated.devices_dir="$BATS_TEST_TMPDIR/dev"
   run "$FW" run-tests --config "$BATS_TEST_TMPDIR/c.yaml" --report-dir "$BATS_TEST_TMPDIR/report" --filter 'probe|memory-health'
   echo "$output"
   [ "$status" -eq 1 ]

@@ -134,10 +134,10 @@ teardown() {
   for cmd in "${ON_TEARDOWN[@]}"; do eval "$cmd" >&3 2>&1 || true; done
 }
 
-# e2e_passes REPORT_DIR: the framework's e2e exits 0 and writes a report valid against the JUnit XSD
+# e2e_passes REPORT_DIR [CONFIG]: the framework's e2e exits 0 and writes a report valid against the JUnit XSD
 # (its output stays in $output for the test's own assertions).
 e2e_passes() {
-  run "$FW" e2e --report-dir "$1"
+  run "$FW" e2e --report-dir "$1" ${2:+--config "$2"}
   echo "$output"
   [ "$status" -eq 0 ]
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$1/junit.xml"
