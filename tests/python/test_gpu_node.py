@@ -30,11 +30,13 @@ H200 = json.loads((RESULTS / "probe-h200.json").read_text())
 CFG = judge.settings({"expected": {"count": 2, "model": "H200", "memory_mib": 143771}})
 
 
-def probe(tmp_path: Path, node: str = "n1", gpu0: dict[str, Any] | None = None, kernel_log: str = "",
+def probe(tmp_path: Path, node: str = "n1", sick: dict[str, Any] | None = None, kernel_log: str = "",
           passive: bool = True, hold_s: float = 0.0, **top: Any) -> dict[str, Any]:
-    """A real probe run against two simulated H200s, GPU 0 carrying GPU0's fields."""
+    """A real probe run against two simulated H200s, GPU 1 (bus 43) carrying SICK's fields. The device
+    list is out of order (GPU 1 first), so a judge taking list position for NVML's index names the wrong GPU."""
     devices = copy.deepcopy(HEALTHY)
-    devices["gpus"][0].update(gpu0 or {})
+    next(g for g in devices["gpus"] if g["index"] == 1).update(sick or {})
+    devices["gpus"].sort(key=lambda g: -g["index"])
     devices.update(top)
     sim = tmp_path / f"{node}-sim.json"
     sim.write_text(json.dumps(devices))
@@ -49,7 +51,7 @@ def probe(tmp_path: Path, node: str = "n1", gpu0: dict[str, Any] | None = None, 
 
 
 def verdict(check: str, *records: dict[str, Any], cfg: dict[str, Any] = CFG) -> judge.Verdict:
-    return judge.CHECKS[check](list(records), cfg)
+    return judge.run(check, list(records), cfg)
 
 
 def only_failure(v: judge.Verdict) -> str:
@@ -73,30 +75,30 @@ def test_healthy_simulated_gpus_pass_every_passive_check(healthy: dict[str, Any]
 
 
 def test_inventory_names_the_wrong_count_model_and_the_odd_node(tmp_path: Path, healthy: dict[str, Any]) -> None:
-    one = probe(tmp_path, "n2", gpu0={"name": "NVIDIA H100 80GB HBM3"})
+    one = probe(tmp_path, "n2", sick={"name": "NVIDIA H100 80GB HBM3"})
     f = verdict("inventory", healthy, one).failures
-    assert any("n2: GPU 0 (00000000:1b:00.0) is 'NVIDIA H100 80GB HBM3', expected a 'H200'" in x for x in f), f
+    assert any("n2: GPU 1 (00000000:43:00.0) is 'NVIDIA H100 80GB HBM3', expected a 'H200'" in x for x in f), f
     odd = probe(tmp_path, "n3", driver="570.86.15")
     f = verdict("inventory", healthy, {**healthy, "node": "n4"}, odd).failures
     assert f == ["n3: driver 570.86.15, while 2 of 3 nodes have 580.159.04"]
 
 
 @pytest.mark.parametrize("fault,words", [
-    ({"ecc": {"volatile_uncorrected": 2}}, "GPU 0 (00000000:1b:00.0): 2 volatile uncorrectable ECC error(s), limit 0 (DCGM)"),
-    ({"remapped_rows": [0, 1, 1, 0]}, "GPU 0 (00000000:1b:00.0): a row remap is pending"),
+    ({"ecc": {"volatile_uncorrected": 2}}, "GPU 1 (00000000:43:00.0): 2 volatile uncorrectable ECC error(s), limit 0 (DCGM)"),
+    ({"remapped_rows": [0, 1, 1, 0]}, "GPU 1 (00000000:43:00.0): a row remap is pending"),
     ({"remapped_rows": [0, 3, 0, 1]}, "a row remap failed (no spare rows left"),
     ({"remapped_rows": [0, 600, 0, 0]}, "600 rows remapped for uncorrectable errors, limit 512 (aznhc)"),
     ({"retired_pages_pending": True}, "retired pages pending"),
 ])
 def test_memory_health_fails_on_its_fault(tmp_path: Path, fault: dict[str, Any], words: str) -> None:
-    assert words in only_failure(verdict("memory", probe(tmp_path, gpu0=fault)))
+    assert words in only_failure(verdict("memory", probe(tmp_path, sick=fault)))
 
 
 def test_an_xid_79_during_the_run_fails_naming_gpu_xid_and_time(tmp_path: Path) -> None:
-    rec = probe(tmp_path, gpu0={"xid_events": [{"xid": 79, "after_s": 0.2}, {"xid": 13, "after_s": 0.3}]}, hold_s=1.0)
+    rec = probe(tmp_path, sick={"xid_events": [{"xid": 79, "after_s": 0.2}, {"xid": 13, "after_s": 0.3}]}, hold_s=1.0)
     v = verdict("xid", rec)
     f = only_failure(v)
-    assert f.startswith("n1: GPU 0 (00000000:1b:00.0): XID 79 at 20") and "(NVML event, during passive)" in f
+    assert f.startswith("n1: GPU 1 (00000000:43:00.0): XID 79 at 20") and "(NVML event, during passive)" in f
     assert "XID 13" in v.notes[0]  # an application's fault: reported, not failed
 
 
@@ -110,32 +112,32 @@ def test_a_recent_kernel_log_xid_fails_an_old_one_does_not(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("fault,words", [
-    ({"pcie": {"gen": 3, "width": 8}}, "GPU 0 (00000000:1b:00.0): link trained at gen 3 x8 of gen 5 x16"),
+    ({"pcie": {"gen": 3, "width": 8}}, "GPU 1 (00000000:43:00.0): link trained at gen 3 x8 of gen 5 x16"),
     ({"pcie": {"replay": 4, "replay_step": 3}}, "PCIe replay counter grew by"),
 ])
 def test_pcie_fails_on_its_fault(tmp_path: Path, fault: dict[str, Any], words: str) -> None:
-    assert words in only_failure(verdict("pcie", probe(tmp_path, gpu0=fault)))
+    assert words in only_failure(verdict("pcie", probe(tmp_path, sick=fault)))
 
 
 def test_an_idle_link_at_a_lower_generation_is_reported_not_failed(tmp_path: Path) -> None:
-    v = verdict("pcie", probe(tmp_path, gpu0={"pcie": {"gen": 1}, "clock_reasons": 1}))
+    v = verdict("pcie", probe(tmp_path, sick={"pcie": {"gen": 1}, "clock_reasons": 1}))
     assert v.failures == [] and "idle at gen 1 of 5" in v.notes[0]
 
 
 def test_thermal_slowdown_fails_a_software_power_cap_is_reported(tmp_path: Path) -> None:
-    f = only_failure(verdict("throttle", probe(tmp_path, gpu0={"clock_reasons": 0x40, "temperature_c": 91})))
-    assert "GPU 0 (00000000:1b:00.0): clocks held down by hw_thermal_slowdown" in f
-    v = verdict("throttle", probe(tmp_path, "n2", gpu0={"clock_reasons": 0x4}))
+    f = only_failure(verdict("throttle", probe(tmp_path, sick={"clock_reasons": 0x40, "temperature_c": 91})))
+    assert "GPU 1 (00000000:43:00.0): clocks held down by hw_thermal_slowdown" in f
+    v = verdict("throttle", probe(tmp_path, "n2", sick={"clock_reasons": 0x4}))
     assert v.failures == [] and "software power cap" in v.notes[0]
 
 
 @pytest.mark.parametrize("links,words", [
-    ([{"up": True}, {"up": False}], "GPU 0 (00000000:1b:00.0): NVLink 1 is down"),
+    ([{"up": True}, {"up": False}], "GPU 1 (00000000:43:00.0): NVLink 1 is down"),
     ([{"up": True}, {"up": True, "errors": 5, "error_step": 2}], "NVLink 1 replay errors grew by"),
 ])
 def test_nvlink_fails_on_its_fault(tmp_path: Path, links: list[dict[str, Any]], words: str) -> None:
-    assert words in only_failure(verdict("nvlink", probe(tmp_path, gpu0={"nvlink": links})))
-    healthy_links = verdict("nvlink", probe(tmp_path, "n2", gpu0={"nvlink": [{"up": True}] * 18}))
+    assert words in only_failure(verdict("nvlink", probe(tmp_path, sick={"nvlink": links})))
+    healthy_links = verdict("nvlink", probe(tmp_path, "n2", sick={"nvlink": [{"up": True}] * 18}))
     assert healthy_links.failures == [] and not healthy_links.skip
 
 
@@ -195,8 +197,86 @@ def test_nccl_one_gpu_skips_a_failed_or_slow_collective_fails() -> None:
     assert verdict("nccl", rec).failures == []
 
 
+def renamed(rec: dict[str, Any], name: str, node: str = "") -> dict[str, Any]:
+    rec = copy.deepcopy(rec)
+    rec["node"] = node or rec["node"]
+    for g in rec["gpus"]:
+        g["name"] = name
+    return rec
+
+
+@pytest.mark.parametrize("check", ["matmul", "membw"])
+def test_a_model_with_no_reference_is_not_judged_and_alone_the_check_skips(check: str) -> None:
+    # a B200 (or an L40 at a tenth of anything) once passed: no row, no verdict
+    v = verdict(check, renamed(h200(gemm_bf16_tflops=1.0, copy_tbps=0.01), "NVIDIA B200"))
+    assert v.failures == [] and v.skip.startswith("no GPU judged: gpu-a GPU 0 (00000000:00:06.0): ")
+    assert "reference for 'NVIDIA B200' (name it under gpu_node.reference)" in v.skip
+    mixed = verdict(check, h200(), renamed(h200(), "NVIDIA B200", "gpu-b"))
+    assert mixed.failures == [] and not mixed.skip and mixed.summary.endswith("; 1 of 2 GPU(s) judged")
+    assert any(n.startswith("not judged: gpu-b GPU 0") for n in mixed.notes)
+    assert mixed.not_applicable["gpu-b"].startswith("GPU 0 (00000000:00:06.0): ")
+    named = judge.settings({"reference": {"B200": {"bf16_tflops": 2250, "tf32_tflops": 1100, "memory_tbps": 8.0}}})
+    assert verdict(check, renamed(h200(gemm_bf16_tflops=1.0, copy_tbps=0.01), "NVIDIA B200"), cfg=named).failures
+
+
+@pytest.mark.parametrize("name,row", [("NVIDIA H200", "H200 SXM"), ("NVIDIA H100 80GB HBM3", "H100 SXM"),
+                                      ("NVIDIA H100 PCIe", "H100 PCIe"), ("NVIDIA GH200 480GB", ""),
+                                      ("NVIDIA H100 NVL", ""), ("NVIDIA H200 NVL", ""), ("NVIDIA A100-SXM4-40GB", "A100 40GB")])
+def test_models_match_by_their_exact_name_never_a_part_of_it(name: str, row: str) -> None:
+    from clustercheck.gpunode import reference
+
+    assert reference.for_model(name)[0] == row
+    assert reference.for_model("NVIDIA GH200 480GB", {"GH200 480GB": {"bf16_tflops": 989}}) == ("GH200 480GB", {"bf16_tflops": 989})
+
+
+def test_an_unknown_link_maximum_leaves_host_bandwidth_unjudged() -> None:
+    rec = h200(h2d_gbps=0.5, d2h_gbps=0.5)
+    rec["gpus"][0]["before"]["pcie_max_gen"] = "error: Unknown Error"
+    v = verdict("hostbw", rec)
+    assert v.failures == [] and "h2d_gbps 0.5 GB/s not judged: PCIe link maximum gen error: Unknown Error x16 unknown" in v.skip
+    assert "h2d_gbps 0.5 GB/s is 1 % of" in verdict("hostbw", h200(h2d_gbps=0.5)).failures[0]
+
+
+def test_xids_not_watched_and_not_in_a_readable_log_are_not_judged(tmp_path: Path) -> None:
+    rec = probe(tmp_path)
+    rec["xid"] = {"nvml": "not watched: NVML event set unavailable", "events": [],
+                  "kernel_log": {"readable": False, "why": "permission denied", "xids": [], "older": 0}}
+    v = verdict("xid", rec)
+    assert v.failures == [] and v.skip.startswith("no GPU judged: n1 GPU 0 (00000000:1b:00.0): XIDs not watched (NVML events: not watched")
+    assert "kernel log not readable: permission denied" in v.skip
+    rec["xid"]["kernel_log"]["readable"] = True
+    assert not verdict("xid", rec).skip
+
+
+def test_nvml_errors_are_named_and_a_gpu_with_nothing_readable_is_not_judged(tmp_path: Path) -> None:
+    rec = probe(tmp_path)
+    sick = next(g for g in rec["gpus"] if g["index"] == 1)
+    sick["after"]["remapped_rows"] = "error: GPU is lost"
+    v = verdict("memory", rec)
+    assert v.failures == [] and "n1 GPU 1 (00000000:43:00.0): row remapping not read (error: GPU is lost)" in v.notes
+    for g in rec["gpus"]:
+        g["after"].update(ecc_volatile_uncorrected="error: GPU is lost", retired_pages_pending="not supported",
+                          remapped_rows="error: GPU is lost")
+    assert verdict("memory", rec).skip.startswith("no GPU judged: n1 GPU 0 (00000000:1b:00.0): nothing readable: volatile ECC count error")
+    for g in rec["gpus"]:
+        for sample in g["samples"] + [g["idle"]]:
+            sample["reasons"] = "error: GPU is lost"
+    v = verdict("throttle", rec)
+    assert v.failures == [] and "clock event reasons not read (error: GPU is lost)" in v.skip
+
+
+def test_nccl_on_a_gpu_count_with_no_floor_is_not_judged_a_configured_floor_judges_it() -> None:
+    rec = h200()
+    rec["gpus"] = [{**copy.deepcopy(rec["gpus"][0]), "index": i} for i in range(4)]
+    rec["active"]["nccl"] = {"ranks": 4, "busbw_gbps": 1.0, "algbw_gbps": 0.7, "correct": True, "bytes": 1}
+    v = verdict("nccl", rec)
+    assert v.failures == [] and "busbw 1.0 GB/s not judged: no floor for 4 'NVIDIA H200' GPUs (its reference is for 8 GPUs)" in v.skip
+    floor = judge.settings({"nccl": {"min_busbw_gbps": 300}})
+    assert "busbw 1.0 GB/s over 4 GPUs, under 300 GB/s" in only_failure(verdict("nccl", rec, cfg=floor))
+
+
 def test_judge_cli_prints_facts_and_a_node_line_per_node(tmp_path: Path) -> None:
-    bad = probe(tmp_path, "n2", gpu0={"remapped_rows": [0, 1, 1, 0]})
+    bad = probe(tmp_path, "n2", sick={"remapped_rows": [0, 1, 1, 0]})
     good = tmp_path / "n1.json"
     good.write_text(json.dumps(probe(tmp_path / ".." / tmp_path.name, "n1")))
     broken = tmp_path / "n3.json"
@@ -204,9 +284,9 @@ def test_judge_cli_prints_facts_and_a_node_line_per_node(tmp_path: Path) -> None
     out = subprocess.run([str(BIN / "clustercheck"), "gpu-node", "judge", "memory", str(good), str(tmp_path / "n2.json"),
                           str(broken)], capture_output=True, text=True, check=True).stdout.splitlines()
     assert "node\tn1\tpassed\t" in out
-    assert "node\tn2\tfailed\tGPU 0 (00000000:1b:00.0): a row remap is pending (a reset is needed to apply it)" in out
+    assert "node\tn2\tfailed\tGPU 1 (00000000:43:00.0): a row remap is pending (a reset is needed to apply it)" in out
     assert "fail\tn3: no probe: NVML unavailable" in out
-    assert bad["gpus"][0]["after"]["remapped_rows"]["pending"] == 1
+    assert bad["gpus"][1]["after"]["remapped_rows"]["pending"] == 1 and bad["gpus"][0]["after"]["remapped_rows"]["pending"] == 0
 
 
 def test_health_command_for_slurm_exits_1_naming_the_problem(tmp_path: Path) -> None:

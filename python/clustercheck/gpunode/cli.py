@@ -87,7 +87,7 @@ def judge_cmd(check: str, probes: tuple[Path, ...], config_path: str | None) -> 
     cfg = judge.settings(resolve.gpu_node(config_path))
     records = _records(probes)
     broken = [r for r in records if "error" in r]
-    verdict = judge.CHECKS[check]([r for r in records if "error" not in r], cfg)
+    verdict = judge.run(check, [r for r in records if "error" not in r], cfg)
     for r in broken:
         verdict.fail(r["node"], f"no probe: {r['error']}")
     for f in verdict.failures:

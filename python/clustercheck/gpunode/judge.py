@@ -49,6 +49,8 @@ class Verdict:
     not_applicable: dict[str, str] = field(default_factory=dict)  # node -> why the check does not apply
     summary: str = ""
     skip: str = ""
+    judged: set[tuple[str, int]] = field(default_factory=set)  # (node, GPU index) this check judged
+    unjudged: dict[tuple[str, int], str] = field(default_factory=dict)  # (node, GPU index) -> why not
 
     def fail(self, node: str, message: str) -> None:
         self.failures.append(f"{node}: {message}")
@@ -56,6 +58,12 @@ class Verdict:
 
     def ok(self, node: str) -> None:
         self.nodes.setdefault(node, [])
+
+    def judge(self, node: str, g: dict[str, Any]) -> None:
+        self.judged.add((node, g["index"]))
+
+    def cannot_judge(self, node: str, g: dict[str, Any], why: str) -> None:
+        self.unjudged.setdefault((node, g["index"]), f"{gpu_name(g)}: {why}")
 
 
 def gpu_name(g: dict[str, Any]) -> str:
@@ -82,6 +90,7 @@ def check_inventory(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdi
         if exp.get("driver") and r.get("driver") != exp["driver"]:
             v.fail(node, f"driver {r.get('driver')}, expected {exp['driver']}")
         for g in gpus:
+            v.judge(node, g)
             if exp.get("model") and exp["model"].lower() not in g["name"].lower():
                 v.fail(node, f"{gpu_name(g)} is '{g['name']}', expected a '{exp['model']}'")
             want = exp.get("memory_mib")
@@ -121,6 +130,8 @@ def check_memory(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdict:
         for g in r["gpus"]:
             a, who = g["after"], gpu_name(g)
             vol, agg = a["ecc_volatile_uncorrected"], a["ecc_aggregate_uncorrected"]
+            _readable(v, r["node"], g, {"volatile ECC count": vol, "retired pages": a["retired_pages_pending"],
+                                        "row remapping": a["remapped_rows"]}, lambda x: _num(x) or isinstance(x, (bool, dict)))
             if _num(vol) and vol > m["volatile_uncorrected_max"]:
                 v.fail(r["node"], f"{who}: {vol} volatile uncorrectable ECC error(s), limit {m['volatile_uncorrected_max']} (DCGM)")
             if _num(agg) and m.get("aggregate_uncorrected_max") is not None and agg > m["aggregate_uncorrected_max"]:
@@ -148,6 +159,23 @@ def check_memory(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdict:
     return v
 
 
+def _unread(value: Any) -> bool:
+    """An NVML query that failed (the probe records "error: ..."), as opposed to "not supported"."""
+    return isinstance(value, str) and value != NA
+
+
+def _readable(v: Verdict, node: str, g: dict[str, Any], fields: dict[str, Any], ok: Callable[[Any], bool]) -> None:
+    """The GPU judged when one of FIELDS reads as OK says; each field NVML failed to read named in a note;
+    a GPU with none readable is not judged, with what each field said."""
+    for what, value in fields.items():
+        if _unread(value):
+            v.notes.append(f"{node} {gpu_name(g)}: {what} not read ({value})")
+    if any(ok(x) for x in fields.values()):
+        v.judge(node, g)
+    else:
+        v.cannot_judge(node, g, "nothing readable: " + ", ".join(f"{w} {x}" for w, x in fields.items()))
+
+
 def _gpus(records: list[dict[str, Any]]) -> str:
     return f"{sum(len(r['gpus']) for r in records)} GPU(s) of {len(records)} node(s)"
 
@@ -161,6 +189,12 @@ def check_xid(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdict:
         by_bus = {_bus_key(g["pci_bus_id"]): g for g in r["gpus"]}
         if x["nvml"] != "watched":
             unread.append(f"{r['node']}: {x['nvml']}")
+        log_ok = x["kernel_log"]["readable"]
+        for g in r["gpus"]:
+            if x["nvml"] == "watched" or log_ok:
+                v.judge(r["node"], g)
+            else:
+                v.cannot_judge(r["node"], g, f"XIDs not watched (NVML events: {x['nvml']}; kernel log not readable: {x['kernel_log']['why']})")
         for ev in x["events"]:
             g = next((g for g in r["gpus"] if g["index"] == ev["gpu"]), None)
             who = gpu_name(g) if g else f"GPU {ev['gpu']}"
@@ -207,8 +241,10 @@ def check_pcie(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdict:
             gens = [s["gen"] for s in samples if _num(s["gen"])]
             widths = [s["width"] for s in samples if _num(s["width"])]
             if not (_num(mg) and _num(mw) and gens and widths):
-                v.notes.append(f"{r['node']} {who}: link generation/width not readable")
+                seen = {"maximum": f"gen {mg} x{mw}", "current": f"gen {samples[0]['gen']} x{samples[0]['width']}"}
+                v.cannot_judge(r["node"], g, f"link generation/width not readable ({', '.join(f'{k} {x}' for k, x in seen.items())})")
                 continue
+            v.judge(r["node"], g)
             gen, width = max(gens), max(widths)
             idle = all(s["reasons"] & 1 for s in samples if _num(s["reasons"]))
             if width < mw:
@@ -219,7 +255,9 @@ def check_pcie(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdict:
                 v.notes.append(f"{r['node']} {who}: idle at gen {gen} of {mg} (links train down when idle; no active run to load it)")
             v.metrics.append((f"{r['node']}.gpu{g['index']}.pcie_gen", gen, "gen"))
             v.metrics.append((f"{r['node']}.gpu{g['index']}.pcie_width", width, "lanes"))
-            if _num(b["pcie_replay"]) and _num(a["pcie_replay"]) and a["pcie_replay"] - b["pcie_replay"] > growth_max:
+            if not (_num(b["pcie_replay"]) and _num(a["pcie_replay"])):
+                v.notes.append(f"{r['node']} {who}: replay counter not read ({a['pcie_replay']})")
+            elif a["pcie_replay"] - b["pcie_replay"] > growth_max:
                 v.fail(r["node"], f"{who}: PCIe replay counter grew by {a['pcie_replay'] - b['pcie_replay']} during the run (to {a['pcie_replay']}), limit {growth_max}")
     v.summary = f"every link at its maximum generation and width, no replays, on {_gpus(records)}{_simulated(records)}"
     return v
@@ -236,6 +274,10 @@ def check_throttle(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdic
             mask = 0
             for s in samples:
                 mask |= s["reasons"] if _num(s["reasons"]) else 0
+            if any(_num(s["reasons"]) for s in samples):
+                v.judge(r["node"], g)
+            else:
+                v.cannot_judge(r["node"], g, f"clock event reasons not read ({samples[0]['reasons']})")
             names = reason_names(mask)
             bad = [n for n in names if n in fail_on]
             if bad:
@@ -244,6 +286,8 @@ def check_throttle(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdic
                 reported.append(f"{r['node']} {who}: software power cap")
             temps = [s["temperature_c"] for s in samples if _num(s["temperature_c"])]
             clocks = [s["sm_clock_mhz"] for s in samples if _num(s["sm_clock_mhz"])]
+            if not temps and max_temp is not None:
+                v.notes.append(f"{r['node']} {who}: temperature not read ({samples[0]['temperature_c']}): limit {max_temp} C not judged")
             if temps:
                 v.metrics.append((f"{r['node']}.gpu{g['index']}.temperature_max", max(temps), "C"))
                 if max_temp is not None and max(temps) > max_temp:
@@ -264,8 +308,10 @@ def check_nvlink(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdict:
             b, a, who = g["before"]["nvlink"], g["after"]["nvlink"], gpu_name(g)
             if not isinstance(a, list):
                 v.not_applicable.setdefault(r["node"], f"no NVLink on {g['name']} (NVML: {a})")
+                v.cannot_judge(r["node"], g, f"no NVLink (NVML: {a})")
                 continue
             v.ok(r["node"])
+            v.judge(r["node"], g)
             start = {lk["link"]: lk for lk in b} if isinstance(b, list) else {}
             for lk in a:
                 links += 1
@@ -296,6 +342,8 @@ def _active_nodes(v: Verdict, records: list[dict[str, Any]]) -> list[dict[str, A
         why = r.get("active", {}).get("skipped")
         if why:
             v.not_applicable[r["node"]] = why
+            for g in r["gpus"]:
+                v.cannot_judge(r["node"], g, f"no active measurement ({why})")
         else:
             ran.append(r)
     if not ran:
@@ -327,8 +375,11 @@ def check_active(name: str, records: list[dict[str, Any]], cfg: dict[str, Any]) 
                     key, figures = reference.for_model(g["name"], cfg.get("reference"))
                     ref, source = figures.get(ref_key, 0.0), f"{key} datasheet"
                 if not ref:
-                    v.notes.append(f"{r['node']} {gpu_name(g)}: no reference {ref_key} for '{g['name']}' (add it under gpu_node.reference): {figure} {value} {unit} not judged")
+                    why = (f"PCIe link maximum gen {mg} x{mw} unknown" if ref_key == "link"
+                           else f"no {ref_key} reference for '{g['name']}' (name it under gpu_node.reference)")
+                    v.cannot_judge(r["node"], g, f"{figure} {value} {unit} not judged: {why}")
                     continue
+                v.judge(r["node"], g)
                 need = shares[share_key]
                 share = 100 * value / ref
                 if share < need:
@@ -358,6 +409,7 @@ def check_memtest(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdict
             if not mt or not sdc:
                 v.fail(r["node"], f"{who}: no memory test or SDC result")
                 continue
+            v.judge(r["node"], g)
             tested += mt["bytes"]
             if mt["mismatches"]:
                 v.fail(r["node"], f"{who}: {mt['mismatches']} word(s) read back wrong of {mt['bytes'] >> 30} GiB written")
@@ -393,7 +445,16 @@ def check_nccl(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdict:
         want = (cfg.get("nccl") or {}).get("min_busbw_gbps")
         if want is None and figures.get("nccl_ranks") == n["ranks"]:
             want = figures.get("nccl_busbw_gbps")
-        if want and n["busbw_gbps"] < want:
+        if not want:
+            # a floor holds for one GPU count of one part: 8 NVLink-4 GPUs' 460 GB/s says nothing of 4
+            known = f" (its reference is for {figures['nccl_ranks']:g} GPUs)" if figures.get("nccl_ranks") else ""
+            for g in r["gpus"]:
+                v.cannot_judge(r["node"], g, f"busbw {n['busbw_gbps']} GB/s not judged: no floor for {n['ranks']} "
+                                             f"'{r['gpus'][0]['name']}' GPUs{known}; set gpu_node.nccl.min_busbw_gbps")
+            continue
+        for g in r["gpus"]:
+            v.judge(r["node"], g)
+        if n["busbw_gbps"] < want:
             v.fail(r["node"], f"all-reduce busbw {n['busbw_gbps']} GB/s over {n['ranks']} GPUs, under {want} GB/s")
     if ran and not v.nodes:
         v.skip = "; ".join(sorted({f"{n}: {w}" for n, w in v.not_applicable.items()}))
@@ -415,3 +476,22 @@ CHECKS: dict[str, Callable[[list[dict[str, Any]], dict[str, Any]], Verdict]] = {
     "nccl": check_nccl,
 }
 PASSIVE = ("inventory", "memory", "xid", "pcie", "throttle", "nvlink")
+
+
+def run(check: str, records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdict:
+    """CHECK over RECORDS, with what it could not judge named: each GPU not judged in a note with the
+    reason, a node none of whose GPUs was judged not passed but skipped with them, and a check that judged
+    no GPU at all skipped (a failure still fails). The summary says how many GPUs were judged."""
+    v = CHECKS[check](records, cfg)
+    missing = {k: why for k, why in v.unjudged.items() if k not in v.judged}
+    total = sum(len(r["gpus"]) for r in records)
+    reasons = "; ".join(f"{node} {why}" for (node, _), why in sorted(missing.items()))
+    if missing and v.judged:
+        v.notes.append(f"not judged: {reasons}")
+    for node in [n for n, failed in v.nodes.items() if not failed and not any(k[0] == n for k in v.judged)]:
+        del v.nodes[node]
+        v.not_applicable.setdefault(node, "; ".join(why for (n, _), why in sorted(missing.items()) if n == node) or "no GPU judged")
+    if total and not v.judged and not v.failures and not v.skip:
+        v.skip = f"no GPU judged: {reasons or 'nothing to judge'}"
+    v.summary = f"{v.summary}; {len(v.judged)} of {total} GPU(s) judged"
+    return v
