@@ -347,3 +347,41 @@ def test_kubernetes_one_job_per_gpu_node_through_the_real_client(tmp_path: Path)
         journal = (tmp_path / "journal").read_text()
         assert "create /apis/batch/v1/namespaces/cc-gpu-node-" in journal and "/jobs cc-gpu-node-gpu-1" in journal
         assert "delete /api/v1/namespaces/cc-gpu-node-" in journal
+
+
+class _Props:
+    def __init__(self, uuid: str = "", bus: tuple[int, int, int] | None = None) -> None:
+        if uuid:
+            self.uuid = uuid
+        if bus:
+            self.pci_domain_id, self.pci_bus_id, self.pci_device_id = bus
+
+
+def _torch(props: list[_Props]) -> Any:
+    cuda = type("Cuda", (), {"device_count": staticmethod(lambda: len(props)),
+                             "get_device_properties": staticmethod(lambda i: props[i])})
+    return type("Torch", (), {"cuda": cuda})
+
+
+def test_a_figure_lands_on_the_gpu_it_was_measured_on_matched_by_uuid_not_by_position() -> None:
+    from clustercheck.gpunode import active
+
+    gpus = [{"index": 0, "uuid": "GPU-0c0a3e00-0000-4d6e-9a11-000000000000", "pci_bus_id": "00000000:1b:00.0"},
+            {"index": 1, "uuid": "GPU-0c0a3e00-0001-4d6e-9a11-000000000001", "pci_bus_id": "00000000:43:00.0"}]
+    # CUDA's default order is fastest first: here cuda:0 is NVML's GPU 1
+    fastest_first = _torch([_Props("0c0a3e00-0001-4d6e-9a11-000000000001"), _Props("0c0a3e00-0000-4d6e-9a11-000000000000")])
+    assert active.cuda_ordinals(fastest_first, gpus) == {1: 0, 0: 1}
+    # no UUID from torch: the PCI address; a GPU CUDA does not see is left out (the probe records why)
+    by_bus = _torch([_Props(bus=(0, 0x43, 0))])
+    assert active.cuda_ordinals(by_bus, gpus) == {1: 0}
+    # and CUDA itself is asked for NVML's order before it starts
+    os.environ.pop("CUDA_DEVICE_ORDER", None)
+    active.available()
+    assert os.environ.pop("CUDA_DEVICE_ORDER") == "PCI_BUS_ID"
+
+
+def test_a_gpu_cuda_does_not_see_fails_the_active_checks_with_the_reason() -> None:
+    rec = h200()
+    rec["gpus"][0]["active"] = {"error": "no CUDA device has its UUID GPU-x or bus id 00000000:00:06.0: not measured"}
+    assert "gemm_bf16_tflops measured (no CUDA device has its UUID" in verdict("matmul", rec).failures[0]
+    assert "no memory test or SDC result (no CUDA device" in only_failure(verdict("memtest", rec))

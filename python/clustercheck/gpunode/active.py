@@ -26,6 +26,9 @@ QUIET_NCCL = {"NCCL_NVLS_ENABLE": "0", "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1", 
 
 def available() -> tuple[Any, str]:
     """(torch, '') when CUDA devices can be measured here, else (None, why not)."""
+    # CUDA's default order is fastest first, NVML's by PCI bus id: the same order for both (before CUDA
+    # starts); cuda_ordinals still maps by UUID, whatever the environment says
+    os.environ.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")
     try:
         import torch
     except ImportError:
@@ -33,6 +36,32 @@ def available() -> tuple[Any, str]:
     if not torch.cuda.is_available():
         return None, f"torch {torch.__version__} sees no CUDA device"
     return torch, ""
+
+
+def _uuid(value: Any) -> str:
+    """A GPU UUID as NVML ('GPU-0c0a...') and torch ('0c0a...') write it, in one spelling."""
+    text = str(value or "").strip().lower()
+    return text[4:] if text.startswith("gpu-") else text
+
+
+def _bus(domain: int, bus: int, device: int) -> str:
+    return f"{domain:08x}:{bus:02x}:{device:02x}"
+
+
+def cuda_ordinals(torch: Any, gpus: list[dict[str, Any]]) -> dict[int, int]:
+    """NVML index -> CUDA ordinal, matched by UUID (by PCI address where torch gives no UUID), so a figure
+    measured on cuda:i lands on the GPU it was measured on. A GPU CUDA does not see is left out."""
+    by_uuid = {_uuid(g.get("uuid")): g["index"] for g in gpus if g.get("uuid")}
+    by_bus = {str(g.get("pci_bus_id", "")).lower()[:14]: g["index"] for g in gpus}
+    out: dict[int, int] = {}
+    for ordinal in range(torch.cuda.device_count()):
+        props = torch.cuda.get_device_properties(ordinal)
+        index = by_uuid.get(_uuid(getattr(props, "uuid", "")))
+        if index is None and hasattr(props, "pci_bus_id"):
+            index = by_bus.get(_bus(props.pci_domain_id, props.pci_bus_id, props.pci_device_id))
+        if index is not None:
+            out[index] = ordinal
+    return out
 
 
 def _timed(torch: Any, dev: Any, fn: Callable[[], Any], iters: int) -> float:
@@ -115,9 +144,10 @@ def sdc(torch: Any, dev: Any, n: int = GEMM_N) -> dict[str, Any]:
             "max_rel_error": round(err / scale, 6), "magnitude": round(scale, 2)}
 
 
-def measure_gpu(torch: Any, index: int, memtest_fraction: float, phase: Callable[[str], None]) -> dict[str, Any]:
-    """Every single-GPU measurement on GPU INDEX; PHASE names the one running (the sampler tags its samples)."""
-    dev = torch.device(f"cuda:{index}")
+def measure_gpu(torch: Any, index: int, memtest_fraction: float, phase: Callable[[str], None], ordinal: int | None = None) -> dict[str, Any]:
+    """Every single-GPU measurement on NVML's GPU INDEX, which is CUDA's ORDINAL (default: INDEX); PHASE
+    names the one running, by NVML index (the sampler tags its samples)."""
+    dev = torch.device(f"cuda:{index if ordinal is None else ordinal}")
     torch.cuda.set_device(dev)
     out: dict[str, Any] = {}
     t0 = time.perf_counter()

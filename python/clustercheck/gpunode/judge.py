@@ -364,7 +364,8 @@ def check_active(name: str, records: list[dict[str, Any]], cfg: dict[str, Any]) 
             for g in r["gpus"]:
                 value = g.get("active", {}).get(figure)
                 if not _num(value):
-                    v.fail(r["node"], f"{gpu_name(g)}: no {figure} measured")
+                    why = g.get("active", {}).get("error")
+                    v.fail(r["node"], f"{gpu_name(g)}: no {figure} measured{f' ({why})' if why else ''}")
                     continue
                 peers.setdefault(g["name"], []).append((r["node"], g, value))
                 v.metrics.append((f"{r['node']}.gpu{g['index']}.{figure}", value, unit))
@@ -407,7 +408,8 @@ def check_memtest(records: list[dict[str, Any]], cfg: dict[str, Any]) -> Verdict
             act, who = g.get("active", {}), gpu_name(g)
             mt, sdc = act.get("memtest"), act.get("sdc")
             if not mt or not sdc:
-                v.fail(r["node"], f"{who}: no memory test or SDC result")
+                why = f" ({act['error']})" if act.get("error") else ""
+                v.fail(r["node"], f"{who}: no memory test or SDC result{why}")
                 continue
             v.judge(r["node"], g)
             tested += mt["bytes"]

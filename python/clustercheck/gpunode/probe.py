@@ -31,7 +31,7 @@ def run(node: str, skip_active: str, memtest_fraction: float, xid_lookback_s: fl
         idle = [sample(nv, h) for h in nv.handles]
         watch = Watch(nv).start()
         try:
-            record["active"] = {"skipped": skip_active} if skip_active else _active(watch, len(gpus), memtest_fraction)
+            record["active"] = {"skipped": skip_active} if skip_active else _active(watch, gpus, memtest_fraction)
             if hold_s and "skipped" in record["active"]:
                 time.sleep(hold_s)  # with no active phase the probe still watches XIDs and samples a while
         finally:
@@ -41,8 +41,8 @@ def run(node: str, skip_active: str, memtest_fraction: float, xid_lookback_s: fl
             g["before"], g["after"], g["idle"] = before[i], after[i], idle[i]
             g["samples"] = watch.samples[i]
             per_gpu = record["active"].get("gpus", {})
-            if str(i) in per_gpu:
-                g["active"] = per_gpu[str(i)]
+            if str(g["index"]) in per_gpu:  # keyed by NVML index (active.cuda_ordinals)
+                g["active"] = per_gpu[str(g["index"])]
         record["gpus"] = gpus
         record["xid"] = {"nvml": watch.xid_watch, "events": watch.xids, "kernel_log": kernel_log.read(xid_lookback_s)}
     finally:
@@ -51,7 +51,7 @@ def run(node: str, skip_active: str, memtest_fraction: float, xid_lookback_s: fl
     return record
 
 
-def _active(watch: Watch, count: int, memtest_fraction: float) -> dict[str, Any]:
+def _active(watch: Watch, gpus: list[dict[str, Any]], memtest_fraction: float) -> dict[str, Any]:
     t0 = time.perf_counter()
     torch, why = active.available()
     if torch is None:
@@ -62,8 +62,13 @@ def _active(watch: Watch, count: int, memtest_fraction: float) -> dict[str, Any]
         watch.phase = name
 
     out: dict[str, Any] = {"torch": torch.__version__, "import_s": started, "gpus": {}}
-    for i in range(min(count, torch.cuda.device_count())):
-        out["gpus"][str(i)] = active.measure_gpu(torch, i, memtest_fraction, phase)
+    count = len(gpus)
+    ordinals = active.cuda_ordinals(torch, gpus)
+    for g in gpus:
+        if g["index"] in ordinals:
+            out["gpus"][str(g["index"])] = active.measure_gpu(torch, g["index"], memtest_fraction, phase, ordinals[g["index"]])
+        else:
+            out["gpus"][str(g["index"])] = {"error": f"no CUDA device has its UUID {g.get('uuid')} or bus id {g.get('pci_bus_id')}: not measured"}
     if count >= 2:
         phase("nccl")
         try:
