@@ -21,18 +21,23 @@ fi
 check::metric error_rate "$(facts::get load error_rate)" ratio "<=" "$CC_INFERENCE_OBJECTIVES_MAX_ERROR_RATE" || true
 p95=$(facts::get load latency_ms.p95)
 ci=$(facts::get load repeats.latency_p95_ms.ci95)
+worst=''
 if [[ -n "$ci" && "$ci" != None ]]; then
-  # repeated runs: the mean of their p95s is judged, with its 95 % interval named
+  # repeated runs: each run is judged (its worst p95 against the objective: a mean hides one bad run);
+  # the mean of their p95s is reported with its 95 % interval
   p95=$(facts::get load repeats.latency_p95_ms.mean)
+  worst=$(facts::get load repeats.latency_p95_ms.worst)
   check::metric latency_p95_ci95 "$ci" ms
+  check::metric latency_p95 "$p95" ms
+  check::metric latency_p95_worst_run "$worst" ms "<=" "$CC_INFERENCE_OBJECTIVES_P95_MS" || true
 else
   ci=''
+  check::metric latency_p95 "$p95" ms "<=" "$CC_INFERENCE_OBJECTIVES_P95_MS" || true
 fi
-check::metric latency_p95 "$p95" ms "<=" "$CC_INFERENCE_OBJECTIVES_P95_MS" || true
 goodput=''
 if [[ -n "$(facts::get load goodput.share)" ]]; then
   check::metric goodput_share "$(facts::get load goodput.share)" ratio ">=" "$CC_INFERENCE_OBJECTIVES_GOODPUT_MIN_SHARE" || true
   goodput="; goodput $(facts::get load goodput.share) of requests within $(facts::get load goodput.slo_ms)"
 fi
 shares=$(facts::get load shares)
-check::finish "p95 $p95 ms${ci:+ ± $ci}${goodput} at $(facts::get load offered_rate) req/s (open loop, $CC_INFERENCE_LOAD_ARRIVAL) from $(facts::get load where)${shares:+ - $shares}"
+check::finish "p95 $p95 ms${ci:+ ± $ci}${worst:+ (worst run $worst ms)}${goodput} at $(facts::get load offered_rate) req/s (open loop, $CC_INFERENCE_LOAD_ARRIVAL) from $(facts::get load where)${shares:+ - $shares}"

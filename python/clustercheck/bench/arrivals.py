@@ -57,6 +57,14 @@ def _random_times(rng: random.Random, shape: float, rate: float, horizon_s: floa
         yield t
 
 
+def in_window(kind: str, rate: float, warmup_s: float, duration_s: float, seed: int = 1, burstiness: float = 1.0,
+              cap: int = 1_000_000) -> int:
+    """How many of the run's arrivals the schedule itself puts in the measured window (from WARMUP_S
+    to its end). A Poisson or gamma draw has fewer or more than rate x duration; a generator that kept
+    its schedule sent exactly these, and is judged against them, not against the nominal rate."""
+    return sum(1 for t in generate(kind, rate, warmup_s + duration_s, seed, burstiness, cap) if t >= warmup_s)
+
+
 def split(times: list[float], workers: int) -> list[list[float]]:
     """Worker k's share: arrivals k, k + N, k + 2N, ... (N = WORKERS)."""
     if workers < 1:

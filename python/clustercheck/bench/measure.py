@@ -55,18 +55,38 @@ def _at(summary: dict[str, Any], path: tuple[str, ...]) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
+def refusal(summary: dict[str, Any]) -> str:
+    """Why a run's figures cannot be used ('' when they can): its workers' refusals, or the schedule the
+    generator did not keep."""
+    if summary.get("refused"):
+        return "; ".join(summary["refused"])
+    if not summary.get("kept_schedule", True):
+        lag = summary.get("schedule_lag_ms") or {}
+        return (f"the generator did not keep its schedule (sent {summary.get('achieved_rate')} req/s of "
+                f"{summary.get('scheduled_in_window', '?')} arrivals in {summary.get('duration_s')} s, lag p99 "
+                f"{lag.get('p99')} ms of at most {lag.get('bound')} ms)")
+    return ""
+
+
 def repeated(spec: engine.LoadSpec, measure: Measure, times: int) -> dict[str, Any]:
-    """The last run's figures, with `repeats`: each figure's mean and 95 % interval over TIMES runs."""
+    """The last run's figures, with `repeats`: each figure's mean and 95 % interval over TIMES runs, and
+    every run's own figures (`repeats.runs`) so each is judged. A run that was refused is never averaged
+    in: the result is refused, naming the run."""
     # each run its own draw of the arrivals (constant ones are the same whatever the seed)
     runs = [measure(dataclasses.replace(spec, seed=spec.seed + i)) for i in range(times)]
     out = dict(runs[-1])
     if times > 1:
+        refused = [f"run {i + 1} of {times}: {why}" for i, why in enumerate(refusal(r) for r in runs) if why]
+        out["refused"] = refused
+        out["kept_schedule"] = not refused
         out["repeats"] = {}
-        for name, path in REPEATED:
-            values = [v for v in (_at(r, path) for r in runs) if v is not None]
-            if len(values) == times:
-                out["repeats"][name] = stats.confidence(values)
-        out["repeats_kept_schedule"] = sum(bool(r.get("kept_schedule")) for r in runs)
+        if not refused:
+            for name, path in REPEATED:
+                values = [v for v in (_at(r, path) for r in runs) if v is not None]
+                if len(values) == times:
+                    out["repeats"][name] = {**stats.confidence(values), "worst": max(values) if name.endswith("_ms")
+                                            else min(values)}
+        out["repeats_kept_schedule"] = times - len(refused)
     return out
 
 

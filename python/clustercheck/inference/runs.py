@@ -33,6 +33,7 @@ def emit_summary(summary: dict[str, Any]) -> None:
     for name, r in (summary.get("repeats") or {}).items():
         emit(f"repeats.{name}.mean", r["mean"])
         emit(f"repeats.{name}.ci95", r["ci95"])
+        emit(f"repeats.{name}.worst", r["worst"])
     for k, v in summary["errors"].items():
         emit(f"errors.{k}", v)
     if summary.get("refused"):
