@@ -61,6 +61,9 @@ check::expect_eq() {
 # check::lacks PATTERN TEXT: true when TEXT has no line matching PATTERN.
 check::lacks() { ! grep -q -- "$1" <<<"$2"; }
 
+# check::_number TEXT: TEXT is a finite decimal number (awk would compare "", "nan" or "None" as text).
+check::_number() { [[ "$1" =~ ^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]]; }
+
 # check::note_failure MESSAGE: record a failure found by the check's own logic.
 check::note_failure() {
   log::error "$1"
@@ -80,11 +83,16 @@ check::finish() {
 
 # check::metric NAME VALUE UNIT [OP THRESHOLD]: record a metric into the artifact directory
 # (JUnit properties, JSON report). With OP (<=, <, >=, >) the value is judged; returns 1 when the
-# threshold is missed and records that as a failure. Prints "name 412 ms <= 500 ms: ok".
+# threshold is missed and records that as a failure. Prints "name 412 ms <= 500 ms: ok". A value or
+# threshold to judge that is not a number (empty, nan, None: nothing was measured) is an error naming
+# the metric, never a pass.
 check::metric() {
   local name=$1 value=$2 unit=$3 op=${4:-} threshold=${5:-} verdict=
   if [[ -n "$op" ]]; then
+    check::_number "$value" || check::error "metric $name: got '$value', not a number: $op $threshold $unit cannot be judged"
+    check::_number "$threshold" || check::error "metric $name: the objective '$op $threshold' is not a number"
     if awk -v v="$value" -v t="$threshold" -v op="$op" 'BEGIN {
+        v += 0; t += 0
         ok = (op == "<=") ? v <= t : (op == "<") ? v < t : (op == ">=") ? v >= t : (op == ">") ? v > t : 0
         exit ok ? 0 : 1 }'; then
       verdict=ok

@@ -116,6 +116,20 @@ exit 1" '# timeout: 90'
   [[ "$(message_of check-m)" == *"rps 40 req/s, objective >= 50 req/s: missed"* ]]
 }
 
+@test "a judged metric that is not a number errors naming it: empty, nan and None never pass" {
+  mk check-empty "source $ROOT/test-infra/utils/check.sh; check::init; check::metric p95 '' ms '<=' 200 || true; check::finish ok"
+  mk check-nan "source $ROOT/test-infra/utils/check.sh; check::init; check::metric rps nan req/s '>=' 30 || true; check::finish ok"
+  mk check-none "source $ROOT/test-infra/utils/check.sh; check::init; check::metric rps None req/s '>=' 30 || true; check::finish ok"
+  mk check-sci "source $ROOT/test-infra/utils/check.sh; check::init; check::metric err 1e-3 ratio '<=' 0.01; check::metric p 5. ms '<' .5e2; check::finish ok"
+  CC_CONFIG_ENV=/dev/null run_suite
+  [ "$(status_of check-empty)" = error ]
+  [[ "$(message_of check-empty)" == *"metric p95: got '', not a number: <= 200 ms cannot be judged"* ]]
+  [ "$(status_of check-nan)" = error ]
+  [[ "$(message_of check-nan)" == *"metric rps: got 'nan', not a number"* ]]
+  [ "$(status_of check-none)" = error ]
+  [ "$(status_of check-sci)" = passed ]
+}
+
 @test "SIGTERM mid-run: running check killed, report valid, unfinished checks are errors" {
   mk check-a 'exit 0'
   mk check-b "sleep 60 & echo \$! >$BATS_TEST_TMPDIR/child; wait"
