@@ -56,6 +56,7 @@ wait "$unit_pid" || unit_rc=$?
 unit_pid=
 echo "--- lint, pytest, bats unit tests ---"
 cat "$unit_log"
+sed -n '/^--- e2e wall time by file ---$/,$p' "$e2e_log"
 if ((e2e_rc != 0)); then
   echo "--- e2e tests that failed ---"
   run_all::e2e_failures "$e2e_log"

@@ -314,9 +314,11 @@ replicas_target() {
   "$FIXTURE" start "$BATS_TEST_TMPDIR/srv" "$PORT" --delay-ms 300
   cfg=$(fixture_target)
   expect_fail check-inference-latency "$cfg"
-  [[ "$output" == *"latency_p95 30"*"ms, objective <= 200 ms: missed"* ]]
+  [[ "$output" == *"ms, objective <= 200 ms: missed"* ]]
+  metric_between latency_p95 300 120000  # every answer 300 ms late, at least
   expect_fail check-inference-throughput "$cfg"
-  [[ "$output" == *"throughput_per_instance 0"*"objective >= 30 req/s: missed"* ]]
+  [[ "$output" == *"objective >= 30 req/s: missed"* ]]
+  metric_between throughput_per_instance 0 29.99
   # no GPU and no per-instance objective: the per-GPU objective is not judged - a skip, never a pass
   cfg=$(fixture_target 'inference.objectives={p95_ms: 200, min_rps_per_gpu: 30}')
   run_check check-inference-throughput "$cfg"
@@ -328,7 +330,8 @@ replicas_target() {
   "$FIXTURE" start "$BATS_TEST_TMPDIR/srv" "$PORT" --delay-ms 2 --error-every 5
   cfg=$(fixture_target)
   expect_fail check-inference-latency "$cfg"
-  [[ "$output" == *"error_rate 0.2"*"objective <= 0.01 ratio: missed"* ]]
+  [[ "$output" == *"objective <= 0.01 ratio: missed"* ]]
+  metric_between error_rate 0.15 0.25  # one answer in five an error
 }
 
 @test "slow cold start: the cold-start check fails" {

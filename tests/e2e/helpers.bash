@@ -95,6 +95,16 @@ expect_fail() {
   [ "$status_of" = failure ]
 }
 
+# metric_between NAME LOW HIGH: the value $output gives for metric NAME ("NAME 161.2 ms, objective ...")
+# lies in [LOW, HIGH] - a bound on a measured figure, never its digits, which move with the machine.
+metric_between() {
+  local value
+  value=$(grep -oE "$1 [-0-9.e+]+ " <<<"$output" | head -n 1 | cut -d ' ' -f 2)
+  echo "# $1 = ${value:-none} (expected $2..$3)"
+  [ -n "$value" ]
+  awk -v v="$value" -v lo="$2" -v hi="$3" 'BEGIN { exit (v + 0 >= lo + 0 && v + 0 <= hi + 0) ? 0 : 1 }'
+}
+
 # expect_pass CHECK [CONFIG]: the check passes.
 expect_pass() {
   run_check "$@"

@@ -23,15 +23,23 @@ for id in "$ok" "$failing"; do
     check::fail "job $id did not finish within ${SLURM_TIMEOUT}s"
 done
 
-# slurmctld hands finished jobs to slurmdbd asynchronously: give the record a few seconds to land.
+# slurmctld hands a job to slurmdbd asynchronously, its start first and its end later (a busy slurmdbd
+# takes longer): wait, bounded, until both records carry a final state, and judge only then.
+final='COMPLETED|FAILED|CANCELLED.*|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|PREEMPTED|BOOT_FAIL|DEADLINE'
 record() { sacct -X -n -P -j "$1" -o JobID,State,ExitCode,Elapsed,NodeList 2>/dev/null | awk -F '|' -v id="$1" '$1 == id'; }
 # shellcheck disable=SC2317 # called through util::wait_for
-recorded() { [[ -n "$(record "$ok")" && -n "$(record "$failing")" ]]; }
-util::wait_for 15 "jobs $ok and $failing in accounting" recorded 2>/dev/null || true
+settled() { [[ "$(record "$1" | cut -d '|' -f 2)" =~ ^($final)$ ]]; }
+# shellcheck disable=SC2317 # called through util::wait_for
+recorded() { settled "$ok" && settled "$failing"; }
+wait_s=$((SLURM_TIMEOUT < 30 ? SLURM_TIMEOUT : 30))
+util::wait_for "$wait_s" "jobs $ok and $failing final in accounting" recorded 2>/dev/null || true
 rec_ok=$(record "$ok") rec_failing=$(record "$failing")
 printf '%s\n%s\n' "$rec_ok" "$rec_failing" >"$CC_ARTIFACT_DIR/sacct.txt"
 [[ -n "$rec_ok" ]] || check::fail "job $ok finished but is missing from accounting (sacct -j $ok lists nothing)"
 [[ -n "$rec_failing" ]] || check::fail "job $failing finished but is missing from accounting (sacct -j $failing lists nothing)"
+for id in "$ok" "$failing"; do
+  settled "$id" || check::fail "job $id finished, but accounting still shows it $(record "$id" | cut -d '|' -f 2) after ${wait_s}s (slurmdbd has not recorded its end)"
+done
 IFS='|' read -r _ state code elapsed nodes <<<"$rec_ok"
 check::expect_eq "job $ok state in sacct" "$state" COMPLETED
 check::expect_eq "job $ok exit code in sacct" "$code" 0:0
