@@ -98,5 +98,8 @@ if read -r _ bytes per_op algbw busbw < <(grep '^allreduce ' <<<"$verdicts"); th
     check::metric allreduce_busbw "$busbw" GB/s
   fi
   bw="; all-reduce of $((bytes / 1048576)) MB in ${per_op} s: busbw $busbw GB/s"
+elif [[ -n "${CC_HPC_RUNTIME_TRAINING_BUSBW_FLOOR_GBPS:-}" ]] && ((n >= 2 && ${#CHECK_FAILURES[@]} == 0)); then
+  # a floor asked for and nothing timed to judge it by: not a pass
+  check::skip "$(sed -n 's/^summary //p' <<<"$verdicts"), but the all-reduce bandwidth floor (busbw_floor_gbps ${CC_HPC_RUNTIME_TRAINING_BUSBW_FLOOR_GBPS} GB/s) is not judged: no all-reduce was timed (hpc.runtime.training.allreduce_mb is ${CC_HPC_RUNTIME_TRAINING_ALLREDUCE_MB:-0})"
 fi
 check::finish "$(sed -n 's/^summary //p' <<<"$verdicts") in ${elapsed%.*} s$bw"

@@ -12,8 +12,9 @@ if [[ -z "${CC_MLOPS_POSTGRESQL_RESTART_COMMAND:-}" ]]; then
   facts::run pg-marker pg marker-read "$token" --remove
   marker=$(facts::get pg-marker marker)
   facts::run pg-write pg marker-write "$token" >/dev/null
-  [[ "$marker" == found* ]] && check::pass "the marker of the previous run survived ($marker)"
   [[ "$(facts::get pg-write written)" == "$token" ]] || check::fail "cannot write a marker: $(facts::get pg-write written)"
+  [[ "$marker" == found* ]] &&
+    check::pass "not restarted (no mlops.postgresql.restart_command): the marker of the previous run survived until this one ($marker)"
   check::skip "no marker from an earlier run (first run here?); one is written now for the next run to read back"
 fi
 
