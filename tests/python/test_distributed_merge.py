@@ -142,15 +142,17 @@ def test_the_coordinator_merges_and_names_each_share() -> None:
 def test_a_late_skewed_short_or_silent_worker_is_refused_with_the_reason() -> None:
     ok = _report(0, [0.01] * 10)
     late = _report(1, [0.01] * 10, schedule_lag_p99_ms=40.0)
-    skewed = _report(2, [0.01] * 10, clock_offset_ms=-25.0)
+    skewed = _report(2, [0.01] * 10, clock_offset_ms=-30.0, clock_rtt_ms=1.0)  # off, but corrected for
+    vague = _report(6, [0.01] * 10, clock_offset_ms=0.2, clock_rtt_ms=200.0)
     short = _report(3, [0.01] * 10, sent=7)
     deaf = _report(4, [0.01] * 10, clock_error="the coordinator's clock at http://10.99.0.1:1/time did not answer")
-    run = coordinator.merge([ok, late, skewed, short, deaf], {**PLAN, "workers": 6}, lag_bound_ms=10)
+    run = coordinator.merge([ok, late, skewed, short, deaf, vague], {**PLAN, "workers": 7}, lag_bound_ms=10)
     assert run["refused"] == ["worker(s) 5 sent no report",
                               "worker 1 (cn02): fell behind its schedule (lag p99 40 ms, bound 10 ms)",
-                              "worker 2 (cn03): its clock is 25 ms off the coordinator's (bound 10 ms)",
                               "worker 3 (cn04): sent 7 of its 10 arrivals",
-                              "worker 4 (cn05): the coordinator's clock at http://10.99.0.1:1/time did not answer"]
+                              "worker 4 (cn05): the coordinator's clock at http://10.99.0.1:1/time did not answer",
+                              "worker 6 (cn07): its clock was measured over a 200 ms round trip, so its start is known "
+                              "only to 100 ms (bound 10 ms)"]
     assert run["kept_schedule"] is False
     assert coordinator.merge([ok], {**PLAN, "workers": 1}, 10)["refused"] == []
 

@@ -3,9 +3,10 @@ shape a single-process run has (clustercheck.bench.stats.summarize), from the wo
 with each worker's share and where it ran, and the workers whose result cannot be used, each with why.
 
 A worker reports the arrivals it was given and sent, its achieved rate, its schedule lag (how late it
-sent, p99) and its clock's offset from the coordinator's (measured before the common start). A worker
-that fell behind its schedule, or whose clock was off by more than the lag bound, measured a different
-load than the one asked for: its result is refused, and with it the run's (`kept_schedule` false).
+sent, p99) and its clock's offset from the coordinator's with the round trip it was measured over. A
+worker that fell behind its schedule, or whose start is known less well than the lag bound (half its
+clock's round trip; the offset itself is corrected for), measured a different load than the one asked
+for: its result is refused, and with it the run's (`kept_schedule` false).
 """
 
 from __future__ import annotations
@@ -26,15 +27,17 @@ def refusals(reports: list[dict[str, Any]], lag_bound_ms: float) -> list[str]:
     for r in reports:
         name = f"{r.get('worker', '?')} ({r['host']})" if r.get("host") else r.get("worker", "?")
         lag = float(r.get("schedule_lag_p99_ms", 0.0))
-        offset = abs(float(r.get("clock_offset_ms", 0.0)))
+        half = float(r.get("clock_rtt_ms", 0.0)) / 2
         if r.get("clock_error"):
             out.append(f"worker {name}: {r['clock_error']}")
         if r.get("sent", 0) < r.get("scheduled", 0):
             out.append(f"worker {name}: sent {r['sent']} of its {r['scheduled']} arrivals")
         if lag > lag_bound_ms:
             out.append(f"worker {name}: fell behind its schedule (lag p99 {lag:g} ms, bound {lag_bound_ms:g} ms)")
-        if offset > lag_bound_ms:
-            out.append(f"worker {name}: its clock is {offset:g} ms off the coordinator's (bound {lag_bound_ms:g} ms)")
+        # the offset is corrected for; what it cannot correct is how well it was measured (rtt / 2)
+        if half > lag_bound_ms:
+            out.append(f"worker {name}: its clock was measured over a {2 * half:g} ms round trip, so its start is "
+                       f"known only to {half:g} ms (bound {lag_bound_ms:g} ms)")
     return out
 
 

@@ -49,7 +49,8 @@ class Placement:
     kube: dict[str, Any] = field(default_factory=dict)  # the target's kubernetes section
     image: str = "clustercheck:latest"
     host_network: bool = False  # the worker pods use their node's network
-    test_clock_skew_s: dict[str, float] = field(default_factory=dict)
+    test_clock_skew_s: dict[str, float] = field(default_factory=dict)  # test mode: worker -> its clock ahead by
+    test_clock_delay_s: dict[str, float] = field(default_factory=dict)  # test mode: worker -> its clock answers late by
 
     def where(self) -> str:
         if self.on == "slurm":
@@ -72,6 +73,7 @@ def plan(spec: engine.LoadSpec, placement: Placement, start: float, clock_url: s
         "slo": placement.slo,
         "keep_raw": placement.keep_raw,
         "test_clock_skew_s": placement.test_clock_skew_s,
+        "test_clock_delay_s": placement.test_clock_delay_s,
         "spec": {"url": spec.url, "method": r.method, "path": r.path, "body": r.body.decode(), "stream": r.stream,
                  "protocol": r.protocol, "headers": spec.headers, "rate": spec.rate, "arrival": spec.arrival,
                  "burstiness": spec.burstiness, "seed": spec.seed, "duration_s": spec.duration_s,

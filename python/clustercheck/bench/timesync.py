@@ -3,8 +3,10 @@ clock for as long as a distributed run lasts, and each worker asks a few times b
 takes the answer with the shortest round trip (Cristian's algorithm, as NTP's clock filter does):
 offset = coordinator's time - the midpoint of the worker's send and receive, within half that round trip.
 
-The start time the coordinator announces is on its own clock; a worker whose clock is off by more than
-the lag bound would start its schedule early or late by that much, and its result is refused.
+The start time the coordinator announces is on its own clock; a worker reads it on its own, corrected by
+the offset, so a clock that is off does not matter. What does is how well the offset is known: a worker
+whose fastest probe took a round trip longer than twice the lag bound may start early or late by more
+than the bound, and its result is refused.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import threading
 import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 PROBES = 7
 
@@ -53,14 +55,17 @@ class Server:
         self._http.server_close()
 
 
-def offset(url: str, probes: int = PROBES, timeout_s: float = 2.0) -> tuple[float, float]:
-    """(offset, round trip) in seconds: the coordinator's clock minus ours, from the fastest probe."""
+def offset(url: str, probes: int = PROBES, timeout_s: float = 2.0, clock: Callable[[], float] = time.time,
+           delay_s: float = 0.0) -> tuple[float, float]:
+    """(offset, round trip) in seconds: the coordinator's clock minus CLOCK, from the fastest probe; the
+    offset is known to within half that round trip. DELAY_S (test mode) slows each answer's way back."""
     best: tuple[float, float] | None = None
     for _ in range(probes):
-        sent = time.time()
+        sent = clock()
         with urllib.request.urlopen(url, timeout=timeout_s) as resp:  # noqa: S310 (the coordinator's http URL)
             theirs = float(json.loads(resp.read())["t"])
-        back = time.time()
+        time.sleep(delay_s)
+        back = clock()
         rtt = back - sent
         if best is None or rtt < best[1]:
             best = (theirs - (sent + back) / 2, rtt)

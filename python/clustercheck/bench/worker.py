@@ -53,16 +53,22 @@ def run(plan: dict[str, Any], index: int) -> dict[str, Any]:
     spec = spec_of(plan)
     scheduled = sum(1 for _ in share(plan, index))  # counted once, then drawn again as sent
     report: dict[str, Any] = {"worker": index, "host": socket.gethostname(), "scheduled": scheduled}
+    # test mode: this worker's clock reads SKEW ahead of the host's; its clock answers come back DELAY late
+    skew = float(plan.get("test_clock_skew_s", {}).get(str(index), 0.0))
+    delay = float(plan.get("test_clock_delay_s", {}).get(str(index), 0.0))
+
+    def clock() -> float:
+        return time.time() + skew
+
     try:
-        off, rtt = timesync.offset(plan["clock_url"]) if plan.get("clock_url") else (0.0, 0.0)
+        off, rtt = timesync.offset(plan["clock_url"], clock=clock, delay_s=delay) if plan.get("clock_url") else (0.0, 0.0)
     except OSError as exc:
         report["clock_error"] = f"the coordinator's clock at {plan['clock_url']} did not answer: {exc}"
         off, rtt = 0.0, 0.0
-    off += float(plan.get("test_clock_skew_s", {}).get(str(index), 0.0))  # test mode: a skewed clock
     report["clock_offset_ms"] = round(off * 1000, 3)
     report["clock_rtt_ms"] = round(rtt * 1000, 3)
     # the announced start is on the coordinator's clock: ours reads start - offset then
-    t0 = time.monotonic() + (float(plan["start"]) - off - time.time())
+    t0 = time.monotonic() + (float(plan["start"]) - off - clock())
     report["start_late_ms"] = round(max(0.0, time.monotonic() - t0) * 1000, 3)
     rec = Recorder(spec.warmup_s, spec.duration_s, Slo(**plan.get("slo", {})), bool(plan.get("keep_raw")))
     sent = [0]
