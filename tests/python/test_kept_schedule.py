@@ -70,3 +70,21 @@ def test_a_refused_run_is_never_averaged_in_and_the_result_names_it() -> None:
     assert got["refused"] == [
         "run 2 of 3: the generator did not keep its schedule (sent 19.0 req/s of 200 arrivals in 10.0 s, lag p99 80.0 ms of at most 50.0 ms)",
         "run 3 of 3: worker 1 (n1): sent 7 of its 10 arrivals"]
+
+
+def test_failed_and_timed_out_requests_stay_in_the_tail_at_the_timeout_at_least() -> None:
+    spec = engine.LoadSpec(url="http://x", request=None, rate=100.0, duration_s=1.0, warmup_s=0.0, timeout_s=2.0)  # type: ignore[arg-type]
+    # 100 requests: 90 answer in 10 ms, 5 time out, 5 are refused at once (connection) - the survivors'
+    # p99 was 10 ms; what users waited is the timeout
+    records = [(i / 100, i / 100, i / 100 + 0.01, 200, -1.0, 0) for i in range(90)]
+    records += [(i / 100, i / 100, i / 100 + 2.0, -1, -1.0, 0) for i in range(90, 95)]
+    records += [(i / 100, i / 100, i / 100 + 0.001, -2, -1.0, 0) for i in range(95, 100)]
+    got = stats.summarize(spec, records, 1)
+    assert got["latency_ms"]["p50"] == 10.0 and got["latency_ms"]["p95"] >= 2000.0 and got["failed_counted_at_ms"] == 2000.0
+    rec = Recorder(0.0, 1.0, failed_at_s=2.0)
+    for r in records:
+        rec.add(r)
+    merged = coordinator.merge([{"worker": 0, "scheduled": 100, "sent": 100, **rec.report()}],
+                               {"workers": 1, "spec": {"rate": 100.0, "arrival": "constant", "duration_s": 1.0,
+                                                       "warmup_s": 0.0, "max_requests": 1000, "timeout_s": 2.0}}, 10.0)
+    assert merged["latency_ms"]["p95"] >= 1980.0 and merged["errors"] == {"timeout": 5, "connection": 5}

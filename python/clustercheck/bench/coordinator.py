@@ -118,6 +118,7 @@ def merge(reports: list[dict[str, Any]], plan: dict[str, Any], lag_bound_ms: flo
         "achieved_rate": round(achieved, 2),
         "throughput": round(ok / duration, 2),
         "latency_ms": distribution(h["latency_s"]),
+        "failed_counted_at_ms": round(float(s["timeout_s"]) * 1000, 3) if "timeout_s" in s else None,
         "service_time_ms": distribution(h["service_s"]),
         "relative_error": h["latency_s"].accuracy,
         "histogram_ms": buckets_ms(h["latency_s"]),

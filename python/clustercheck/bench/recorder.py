@@ -2,7 +2,8 @@
 so its memory is bounded by the range of latencies and the run's seconds, not by its request count.
 
 Per request (open loop, measured window only): latency from the scheduled send (what a user waits,
-as in wrk2), service time from the actual send, schedule lag (how late the send left), and for streams
+as in wrk2; a request that failed or timed out counts at the run's timeout at least, so overload shows in
+the tail instead of leaving it, as k6's http_req_duration keeps failures), service time from the actual send, schedule lag (how late the send left), and for streams
 time to first token (TTFT), time per output token after the first (TPOT) and every gap between two
 token chunks (inter-token latency, ITL). Goodput counts the requests that answered and met every SLO
 set on TTFT, TPOT and end-to-end latency, as vLLM's benchmark and DistServe define it.
@@ -56,6 +57,7 @@ class Recorder:
     duration_s: float
     slo: Slo = field(default_factory=Slo)
     keep_raw: bool = False  # test mode: keep every latency too, to prove the merge against them
+    failed_at_s: float = 0.0  # the latency a failed request counts at, at least (the run's timeout)
     hists: dict[str, Histogram] = field(default_factory=lambda: {m: Histogram() for m in METRICS})
     outcomes: Counter = field(default_factory=Counter)
     sent_in_window: int = 0
@@ -77,6 +79,10 @@ class Recorder:
         second[0] += 1
         if not 200 <= status < 300:
             self.outcomes[OUTCOMES.get(status, f"http_{status}")] += 1
+            failed = max(done - scheduled, self.failed_at_s)
+            self.hists["latency_s"].add(failed)
+            if self.keep_raw:
+                self.raw.append(failed)
             return
         second[1] += 1
         self.outcomes["ok"] += 1

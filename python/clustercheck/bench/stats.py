@@ -62,7 +62,9 @@ def summarize(spec: LoadSpec, records: list[Record], workers: int) -> dict[str, 
     # Open loop: response time from the scheduled send (a late send is the server's queue, as in wrk2);
     # closed loop: from the actual send.
     origin = 0 if spec.mode == "open" else 1
-    latencies = [r[2] - r[origin] for r in ok]
+    # a failed or timed-out request stays in the latency distribution, at the timeout at least: under
+    # overload the tail is what users waited, not what the survivors did (k6's http_req_duration)
+    latencies = [r[2] - r[origin] if 200 <= r[3] < 300 else max(r[2] - r[origin], spec.timeout_s) for r in measured]
     service = [r[2] - r[1] for r in ok]
     lags = sorted(max(0.0, r[1] - r[0]) for r in measured) if spec.mode == "open" else []
     errors = Counter(classify(r[3]) for r in measured if not 200 <= r[3] < 300)
@@ -83,6 +85,7 @@ def summarize(spec: LoadSpec, records: list[Record], workers: int) -> dict[str, 
         "achieved_rate": round(achieved, 2),
         "throughput": round(len(ok) / spec.duration_s, 2),
         "latency_ms": distribution(latencies),
+        "failed_counted_at_ms": round(spec.timeout_s * 1000, 3),
         "service_time_ms": distribution(service),
         "histogram_ms": histogram(latencies),
         "series": series(measured, start, spec.mode),

@@ -70,7 +70,8 @@ def run(plan: dict[str, Any], index: int) -> dict[str, Any]:
     # the announced start is on the coordinator's clock: ours reads start - offset then
     t0 = time.monotonic() + (float(plan["start"]) - off - clock())
     report["start_late_ms"] = round(max(0.0, time.monotonic() - t0) * 1000, 3)
-    rec = Recorder(spec.warmup_s, spec.duration_s, Slo(**plan.get("slo", {})), bool(plan.get("keep_raw")))
+    rec = Recorder(spec.warmup_s, spec.duration_s, Slo(**plan.get("slo", {})), bool(plan.get("keep_raw")),
+                   failed_at_s=spec.timeout_s)
     sent = [0]
 
     def sink(record: engine.Record) -> None:
