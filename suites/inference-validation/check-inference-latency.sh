@@ -17,6 +17,8 @@ if [[ -n "$(facts::get load ttft_ms.p50)" ]]; then
   check::metric ttft_p50 "$(facts::get load ttft_ms.p50)" ms
   check::metric ttft_p99 "$(facts::get load ttft_ms.p99)" ms
   check::metric tpot_p50 "$(facts::get load tpot_ms.p50)" ms
+  check::metric output_tokens_per_s "$(facts::get load output_tokens_per_s)" tokens/s
+  log::info "tokens counted by $(facts::get load tokens_counted_by)"
 fi
 check::metric error_rate "$(facts::get load error_rate)" ratio "<=" "$CC_INFERENCE_OBJECTIVES_MAX_ERROR_RATE" || true
 p95=$(facts::get load latency_ms.p95)

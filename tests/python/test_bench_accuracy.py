@@ -94,10 +94,22 @@ def test_streaming_ttft_and_inter_token_latency(server: str) -> None:
     out = bench(server, "--rate", "10", "--duration", "3", "--warmup", "0.5", "--protocol", "openai-chat",
                 "--size", "D(20,16)")
     reference = ref.stream_p50(server, n=10, tokens=16)
-    assert out["tokens_per_request"] == 16
+    assert out["tokens_per_request"] == 16 and out["tokens_counted_by"] == "the server's usage"
     assert reference["ttft"] >= 50.0 and reference["itl"] >= 10.0 * 14 / 15, reference
     near(out["ttft_ms"]["p50"], reference["ttft"], "TTFT p50")
-    near(out["inter_token_ms"]["p50"], reference["itl"], "inter-token p50")
+    # TPOT per request and ITL per chunk gap: one token a chunk here, so both near the reference's
+    near(out["tpot_ms"]["p50"], reference["itl"], "TPOT p50")
+    near(out["itl_ms"]["p50"], reference["itl"], "ITL p50")
+    assert out["output_tokens_per_s"] > 0
+
+
+@pytest.mark.parametrize("server", [["--ttft-ms", "20", "--itl-ms", "5", "--tokens-per-chunk", "4"]], indirect=True)
+def test_tokens_packed_in_chunks_are_counted_by_the_servers_usage_and_named_when_it_gives_none(server: str) -> None:
+    args = ("--rate", "10", "--duration", "2", "--warmup", "0.3", "--protocol", "openai-completions", "--size", "D(5,16)")
+    out = bench(server, *args)
+    # 16 tokens in 4 chunks: the server's count, and TPOT over 15 tokens, not 3 chunks (that read 4x too high)
+    assert out["tokens_per_request"] == 16 and out["tokens_counted_by"] == "the server's usage"
+    assert out["tpot_ms"]["p50"] < out["itl_ms"]["p50"], (out["tpot_ms"], out["itl_ms"])
 
 
 @pytest.mark.parametrize("server", [["--delay-ms", "2", "--error-every", "10"]], indirect=True)
@@ -180,3 +192,9 @@ def test_a_late_generator_does_not_hide_a_saturated_server() -> None:
     assert verdict({**base, "latency_ms": {"p95": 825.0}, "schedule_lag_ms": {"p99": 21.0}}, 500, 0.01) == "slow"
     # late by more than what would bring p95 under the objective: the generator is to blame
     assert verdict({**base, "latency_ms": {"p95": 520.0}, "schedule_lag_ms": {"p99": 40.0}}, 500, 0.01) == "generator-limited"
+
+
+@pytest.mark.parametrize("server", [["--ttft-ms", "20", "--itl-ms", "5", "--tokens-per-chunk", "4", "--no-usage"]], indirect=True)
+def test_a_server_that_gives_no_usage_has_its_chunks_counted_and_says_so(server: str) -> None:
+    out = bench(server, "--rate", "10", "--duration", "2", "--warmup", "0.3", "--protocol", "openai-chat", "--size", "D(5,16)")
+    assert out["tokens_per_request"] == 4 and out["tokens_counted_by"] == "text chunks (the server gave no usage count)"

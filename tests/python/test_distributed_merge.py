@@ -159,17 +159,18 @@ def test_a_late_skewed_short_or_silent_worker_is_refused_with_the_reason() -> No
 
 def test_streams_give_ttft_tpot_itl_and_goodput_against_the_slos() -> None:
     rec = Recorder(warmup_s=0.0, duration_s=1.0, slo=Slo(ttft_s=0.05, tpot_s=0.012))
-    # (scheduled, sent, done, status, ttft, tokens, gaps): 11 tokens, 10 gaps each
-    rec.add((0.0, 0.0, 0.04 + 0.1, 200, 0.04, 11, [0.01] * 10))   # meets both
-    rec.add((0.1, 0.1, 0.1 + 0.08 + 0.1, 200, 0.08, 11, [0.01] * 10))  # TTFT missed
-    rec.add((0.2, 0.2, 0.2 + 0.03 + 0.2, 200, 0.03, 11, [0.02] * 10))  # TPOT missed
+    # (scheduled, sent, done, status, ttft, tokens, counted by the server, gaps): 11 tokens, 10 gaps each
+    rec.add((0.0, 0.0, 0.04 + 0.1, 200, 0.04, 11, True, [0.01] * 10))   # meets both
+    rec.add((0.1, 0.1, 0.1 + 0.08 + 0.1, 200, 0.08, 11, True, [0.01] * 10))  # TTFT missed
+    rec.add((0.2, 0.2, 0.2 + 0.03 + 0.2, 200, 0.03, 11, False, [0.02] * 10))  # TPOT missed
     rec.add((0.3, 0.3, 0.5, 503, -1.0, 0))  # failed: never good
     run = coordinator.merge([{"worker": 0, "scheduled": 4, "sent": 4, **rec.report()}],
                             {**PLAN, "workers": 1, "spec": {**PLAN["spec"], "duration_s": 1.0}}, 10)
     assert run["goodput"] == {"slo_ms": {"ttft_ms": 50.0, "tpot_ms": 12.0}, "good": 1, "share": 0.25, "rate": 1.0}
     assert abs(run["ttft_ms"]["p50"] - 40.0) <= 0.4 and abs(run["tpot_ms"]["p99"] - 20.0) <= 0.2
-    assert abs(run["inter_token_ms"]["p50"] - 10.0) <= 0.1 and run["tokens_per_request"] == 11.0
+    assert abs(run["itl_ms"]["p50"] - 10.0) <= 0.1 and run["tokens_per_request"] == 11.0
     assert run["errors"] == {"http_503": 1} and run["error_rate"] == 0.25
+    assert run["tokens_counted_by"] == "the server's usage for 2 of 3 streams, text chunks for the rest"
 
 
 def test_a_worker_keeps_no_record_its_memory_follows_the_seconds_not_the_requests() -> None:

@@ -88,3 +88,16 @@ def test_failed_and_timed_out_requests_stay_in_the_tail_at_the_timeout_at_least(
                                {"workers": 1, "spec": {"rate": 100.0, "arrival": "constant", "duration_s": 1.0,
                                                        "warmup_s": 0.0, "max_requests": 1000, "timeout_s": 2.0}}, 10.0)
     assert merged["latency_ms"]["p95"] >= 1980.0 and merged["errors"] == {"timeout": 5, "connection": 5}
+
+
+def test_a_gamma_sweep_takes_its_burstiness(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from clustercheck.bench import cli, sweep
+
+    seen: list[engine.LoadSpec] = []
+    monkeypatch.setattr(sweep, "run", lambda spec, *a, **k: seen.append(spec) or {"steps": []})
+    got = CliRunner().invoke(cli.bench, ["sweep", "http://127.0.0.1:1/", "--rates", "10", "--arrival", "gamma",
+                                         "--burstiness", "0.25", "--json"])
+    assert got.exit_code == 0, got.output
+    assert seen[0].arrival == "gamma" and seen[0].burstiness == 0.25

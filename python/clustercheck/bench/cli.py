@@ -49,10 +49,10 @@ def _emit(summary: dict[str, Any], out: str | None, as_json: bool) -> None:
         click.echo(text)
         return
     for key in ("mode", "workers", "where", "requests", "ok", "achieved_rate", "throughput", "error_rate",
-                "kept_schedule"):
+                "kept_schedule", "tokens_per_request", "output_tokens_per_s", "tokens_counted_by"):
         if key in summary:
             click.echo(f"{key}\t{summary[key]}")
-    for group in ("latency_ms", "service_time_ms", "schedule_lag_ms", "ttft_ms", "tpot_ms", "inter_token_ms",
+    for group in ("latency_ms", "service_time_ms", "schedule_lag_ms", "ttft_ms", "tpot_ms", "itl_ms",
                   "goodput", "share", "hosts", "merge_error"):
         for k, v in (summary.get(group) or {}).items():
             click.echo(f"{group}.{k}\t{v}")
@@ -72,6 +72,8 @@ load_options = [
     click.option("--size", help="D(input_tokens,output_tokens) for the OpenAI protocols."),
     click.option("--arrival", type=click.Choice(["constant", "poisson", "gamma"]), default="constant", show_default=True,
                  help="Open-loop arrivals (gamma: with --burstiness)."),
+    click.option("--burstiness", type=click.FloatRange(0, 1000, min_open=True), default=1.0, show_default=True,
+                 help="--arrival gamma: 1 is Poisson, below 1 burstier, above 1 more regular (vLLM's definition)."),
     click.option("--duration", type=click.FloatRange(0, 86400, min_open=True), default=10.0, show_default=True,
                  help="Measured seconds."),
     click.option("--warmup", type=click.FloatRange(0, 3600), default=1.0, show_default=True,
@@ -109,8 +111,6 @@ def bench() -> None:
 @click.option("--coordinator-address", help="Where workers reach this host's clock (default: from the config, else 127.0.0.1).")
 @click.option("--start-lead", type=click.FloatRange(0.5, 600), default=5.0, show_default=True,
               help="Seconds between announcing the common start and the start.")
-@click.option("--burstiness", type=click.FloatRange(0, 1000, min_open=True), default=1.0, show_default=True,
-              help="--arrival gamma: 1 is Poisson, below 1 burstier, above 1 more regular (vLLM's definition).")
 @click.option("--slo-ttft-ms", type=click.FloatRange(0, min_open=True), help="Goodput: time to first token at most this.")
 @click.option("--slo-tpot-ms", type=click.FloatRange(0, min_open=True), help="Goodput: time per output token at most this.")
 @click.option("--slo-e2e-ms", type=click.FloatRange(0, min_open=True), help="Goodput: end-to-end latency at most this.")
@@ -188,8 +188,8 @@ def k8s_manifest_cmd(url: str, rate: float, nodes: int, image: str, duration: fl
 @click.option("--growth", type=float, default=1.5, show_default=True, help="Factor between rates past --rates.")
 @click.option("--confirm", type=click.IntRange(1, 9), default=1, show_default=True,
               help="Open loop: trials deciding each rate at the knee (majority; 1: one step decides).")
-def sweep_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | None, arrival: str, duration: float,
-              warmup: float, timeout: float, max_requests: int, workers: int, out: str | None, as_json: bool,
+def sweep_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | None, arrival: str, burstiness: float,
+              duration: float, warmup: float, timeout: float, max_requests: int, workers: int, out: str | None, as_json: bool,
               rates: str | None, concurrencies: str | None, sizes: str | None, p95_ms: float,
               max_error_rate: float, max_rate: float | None, growth: float, confirm: int) -> None:
     """Step the open-loop rate (or the concurrency), per size; the best step meeting the objective
@@ -209,8 +209,8 @@ def sweep_cmd(url: str, protocol: str, model: str, rows: str | None, size: str |
     results = {}
     for each in [s.strip() for s in sizes.split("),")] if sizes else [size]:
         label = each if not each or each.endswith(")") else each + ")"
-        spec = _spec(url, _request(protocol, model, rows, label), arrival=arrival, duration_s=duration,
-                     warmup_s=warmup, timeout_s=timeout, max_requests=max_requests, workers=workers)
+        spec = _spec(url, _request(protocol, model, rows, label), arrival=arrival, burstiness=burstiness,
+                     duration_s=duration, warmup_s=warmup, timeout_s=timeout, max_requests=max_requests, workers=workers)
         results[label or "default"] = sweep.run(spec, steps, p95_ms, max_error_rate, concurrencies=levels or None,
                                                 growth=growth, max_rate=max_rate, confirm=confirm)
     if out:

@@ -16,7 +16,7 @@ from typing import Any
 
 from clustercheck.bench import arrivals
 from clustercheck.bench.histogram import Histogram
-from clustercheck.bench.recorder import METRICS, goodput
+from clustercheck.bench.recorder import METRICS, goodput, token_figures
 
 QUANTILES = (0.5, 0.9, 0.95, 0.99, 0.999)
 
@@ -141,8 +141,10 @@ def merge(reports: list[dict[str, Any]], plan: dict[str, Any], lag_bound_ms: flo
     if h["ttft_s"].count:
         out["ttft_ms"] = distribution(h["ttft_s"])
         out["tpot_ms"] = distribution(h["tpot_s"])
-        out["inter_token_ms"] = distribution(h["itl_s"])
-        out["tokens_per_request"] = round(sum(int(r.get("tokens", 0)) for r in reports) / max(1, h["ttft_s"].count), 1)
+        out["itl_ms"] = distribution(h["itl_s"])
+        streams = sum(int(r.get("streams", 0)) for r in reports) or h["ttft_s"].count
+        out.update(token_figures(sum(int(r.get("tokens", 0)) for r in reports), streams,
+                                 sum(int(r.get("usage_counted", 0)) for r in reports), duration))
     slo = next((r["slo"] for r in reports if r.get("slo")), {})
     if slo:
         out["goodput"] = goodput(slo, sum(int(r.get("good", 0)) for r in reports), measured, duration)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, Iterator
 
 from clustercheck.bench import arrivals, rawhttp
-from clustercheck.bench.protocols import Request, stream_tokens
+from clustercheck.bench.protocols import Request, stream_event
 
 # Outcome codes besides HTTP statuses.
 TIMEOUT, CONNECTION, OTHER = -1, -2, -3
@@ -50,7 +50,9 @@ class LoadSpec:
 
 
 # One record per request: scheduled, sent, done (seconds since the run's start), outcome (HTTP status
-# or an error code), time to first token and tokens (streams; else -1 and 0).
+# or an error code), time to first token and tokens (streams; else -1 and 0). A stream's record goes on:
+# whether the server counted the tokens (its usage chunk; else they are text chunks), and the gaps
+# between its text chunks (inter-token latency, ITL).
 Record = tuple[float, float, float, int, float, int]
 
 
@@ -95,26 +97,31 @@ async def _plain(pool: rawhttp.Pool, raw: bytes, spec: LoadSpec, scheduled: floa
 
 async def _one(session: object, spec: LoadSpec, url: str, scheduled: float, t0: float,
                gaps: list[float] | None = None) -> Record:
-    """A streamed request; with GAPS, the time between two token chunks is added to it for each."""
+    """A streamed request: (..., tokens, counted by the server, gaps between text chunks). TOKENS is the
+    server's own count when it gives one (its usage chunk), else the text chunks (a chunk may carry more
+    than one token: the record says which)."""
     import aiohttp
 
     sent = time.monotonic() - t0
-    ttft, tokens = -1.0, 0
+    ttft, tokens, used = -1.0, 0, None
     last = 0.0
+    gaps = [] if gaps is None else gaps
     try:
         async with session.request(  # type: ignore[attr-defined]
             spec.request.method, url + spec.request.path, data=spec.request.body, headers=spec.headers
         ) as resp:
             if spec.request.stream and resp.status < 300:
                 async for line in resp.content:
-                    n = stream_tokens(spec.request.protocol, line)
-                    if n is None:
+                    event = stream_event(spec.request.protocol, line)
+                    if event is None:
                         break
+                    n, count = event
+                    used = count if count is not None else used
                     if n:
                         now = time.monotonic()
                         if ttft < 0:
                             ttft = now - t0 - sent
-                        elif gaps is not None:
+                        else:
                             gaps.append(now - last)
                         last = now
                     tokens += n
@@ -127,7 +134,8 @@ async def _one(session: object, spec: LoadSpec, url: str, scheduled: float, t0: 
         status = CONNECTION
     except aiohttp.ClientError:
         status = OTHER
-    return (scheduled, sent, time.monotonic() - t0, status, ttft, tokens)
+    return (scheduled, sent, time.monotonic() - t0, status, ttft, tokens if used is None else used,  # type: ignore[return-value]
+            used is not None, gaps)
 
 
 async def _until(when: float) -> None:
@@ -167,10 +175,7 @@ async def _run_streams(spec: LoadSpec, worker: int, workers: int, t0: float,
     url = spec.target(worker)
 
     async def send(at: float) -> Record:
-        if sink is None:
-            return await _one(session, spec, url, at, t0)
-        gaps: list[float] = []
-        return (*await _one(session, spec, url, at, t0, gaps), gaps)  # type: ignore[return-value]
+        return await _one(session, spec, url, at, t0)
 
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         return await _drive(spec, worker, workers, t0, send, times, sink)

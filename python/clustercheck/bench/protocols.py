@@ -60,10 +60,13 @@ def generate_request(protocol: str, model: str, size: str) -> Request:
     n_in, n_out = parse_size(size)
     prompt = " ".join(["hello"] * n_in)
     if protocol == "openai-completions":
-        body: dict[str, Any] = {"model": model, "prompt": prompt, "max_tokens": n_out, "stream": True}
+        # include_usage: the server's own token count arrives last (OpenAI API; vLLM): a chunk may carry several
+        body: dict[str, Any] = {"model": model, "prompt": prompt, "max_tokens": n_out, "stream": True,
+                                "stream_options": {"include_usage": True}}
         return Request("POST", "/v1/completions", json.dumps(body).encode(), True, protocol)
     if protocol == "openai-chat":
-        body = {"model": model, "messages": [{"role": "user", "content": prompt}], "max_tokens": n_out, "stream": True}
+        body = {"model": model, "messages": [{"role": "user", "content": prompt}], "max_tokens": n_out, "stream": True,
+                "stream_options": {"include_usage": True}}
         return Request("POST", "/v1/chat/completions", json.dumps(body).encode(), True, protocol)
     raise ValueError(f"protocol {protocol} is not a generation protocol")
 
@@ -103,17 +106,23 @@ def health_paths(protocol: str, model: str) -> dict[str, str]:
     return {"live": "/v1/models", "ready": "/v1/models", "metadata": "/v1/models"}
 
 
-def stream_tokens(protocol: str, line: bytes) -> int | None:
-    """Tokens carried by one server-sent-events line (None at the end marker, 0 for other lines)."""
+def stream_event(protocol: str, line: bytes) -> tuple[int, int | None] | None:
+    """One server-sent-events line: (1 if it carries text else 0, the server's completion token count when
+    it gives one - the usage chunk of `stream_options.include_usage`); None at the end marker."""
     if not line.startswith(b"data:"):
-        return 0
+        return 0, None
     data = line[5:].strip()
     if data == b"[DONE]":
         return None
     try:
         event = json.loads(data)
+    except ValueError:
+        return 0, None
+    usage = event.get("usage") if isinstance(event, dict) else None
+    used = usage.get("completion_tokens") if isinstance(usage, dict) else None
+    try:
         choice = event["choices"][0]
         text = choice.get("text") if protocol == "openai-completions" else choice.get("delta", {}).get("content")
-    except (ValueError, KeyError, IndexError, TypeError):
-        return 0
-    return 1 if text else 0
+    except (KeyError, IndexError, TypeError, AttributeError):
+        text = None
+    return (1 if text else 0), (int(used) if isinstance(used, int) else None)

@@ -21,6 +21,16 @@ OUTCOMES = {-1: "timeout", -2: "connection", -3: "client_error"}
 METRICS = ("latency_s", "service_s", "lag_s", "ttft_s", "tpot_s", "itl_s")
 
 
+def token_figures(tokens: int, streams: int, usage_counted: int, duration_s: float) -> dict[str, Any]:
+    """Output tokens per request and per second (the headline of vLLM's and GenAI-Perf's benchmarks), and
+    how they were counted: by the server (its usage chunk) or, where it gave none, as text chunks - which
+    under-counts a server that packs several tokens in a chunk, and makes TPOT too high."""
+    by = ("the server's usage" if usage_counted == streams else "text chunks (the server gave no usage count)"
+          if usage_counted == 0 else f"the server's usage for {usage_counted} of {streams} streams, text chunks for the rest")
+    return {"tokens_per_request": round(tokens / max(1, streams), 1), "output_tokens_per_s": round(tokens / duration_s, 2),
+            "tokens_counted_by": by}
+
+
 def tpot(sent: float, done: float, ttft: float, tokens: int) -> float | None:
     """Time per output token after the first, of one streamed request (None: fewer than two tokens)."""
     return (done - sent - ttft) / (tokens - 1) if ttft >= 0 and tokens > 1 else None
@@ -64,6 +74,8 @@ class Recorder:
     measured: int = 0
     good: int = 0
     tokens: int = 0
+    streams: int = 0  # answered streams
+    usage_counted: int = 0  # of them, those whose tokens the server counted (else text chunks)
     per_second: dict[int, list[int]] = field(default_factory=dict)  # second -> [sent, ok]
     raw: list[float] = field(default_factory=list)
 
@@ -97,7 +109,9 @@ class Recorder:
             self.tokens += tokens
             if per_token is not None:
                 self.hists["tpot_s"].add(per_token)
-            for gap in record[6] if len(record) > 6 else ():
+            self.streams += 1
+            self.usage_counted += bool(record[6]) if len(record) > 6 else 0
+            for gap in record[7] if len(record) > 7 else ():
                 self.hists["itl_s"].add(gap)
         if self.slo.met(latency, ttft, per_token):
             self.good += 1
@@ -112,6 +126,8 @@ class Recorder:
             "achieved_rate": round(self.sent_in_window / self.duration_s, 3),
             "good": self.good,
             "tokens": self.tokens,
+            "streams": self.streams,
+            "usage_counted": self.usage_counted,
             "slo": self.slo.to_dict(),
             "series": [[t, s, ok] for t, (s, ok) in sorted(self.per_second.items())],
             "histograms": {m: h.to_dict() for m, h in self.hists.items()},

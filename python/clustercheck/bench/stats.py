@@ -11,7 +11,7 @@ from clustercheck.bench import arrivals
 from clustercheck.bench.engine import ERROR_NAMES, LoadSpec, Record
 from clustercheck.bench.recorder import Slo
 from clustercheck.bench.recorder import goodput as goodput_summary
-from clustercheck.bench.recorder import tpot
+from clustercheck.bench.recorder import token_figures, tpot
 
 PERCENTILES = (50, 90, 95, 99)
 
@@ -109,10 +109,12 @@ def summarize(spec: LoadSpec, records: list[Record], workers: int) -> dict[str, 
     streams = [r for r in ok if r[4] >= 0]
     if streams:
         out["ttft_ms"] = distribution([r[4] for r in streams])
-        itl = [t for t in (tpot(r[1], r[2], r[4], r[5]) for r in streams) if t is not None]
-        out["inter_token_ms"] = distribution(itl)
-        out["tpot_ms"] = out["inter_token_ms"]  # one process: time per output token after the first
-        out["tokens_per_request"] = round(sum(r[5] for r in streams) / len(streams), 1)
+        # TPOT: per request, the time after the first token over the tokens after it; ITL: every gap
+        # between two text chunks - the same meanings as the placed workers' (clustercheck.bench.recorder)
+        out["tpot_ms"] = distribution([t for t in (tpot(r[1], r[2], r[4], r[5]) for r in streams) if t is not None])
+        out["itl_ms"] = distribution([g for r in streams for g in (r[7] if len(r) > 7 else ())])  # type: ignore[misc]
+        out.update(token_figures(sum(r[5] for r in streams), len(streams),
+                                 sum(1 for r in streams if len(r) > 6 and r[6]), spec.duration_s))  # type: ignore[misc]
     return out
 
 

@@ -22,9 +22,12 @@ def emit_summary(summary: dict[str, Any]) -> None:
     for key in ("workers", "requests", "ok", "achieved_rate", "throughput", "error_rate", "kept_schedule"):
         emit(key, summary[key])
     emit("where", summary.get("where", ""))
+    for key in ("tokens_per_request", "output_tokens_per_s", "tokens_counted_by"):  # streams only
+        if key in summary:
+            emit(key, summary[key])
     if summary.get("hosts"):  # placed workers: each one's host and share of the arrivals
         emit("shares", ", ".join(f"worker {k} on {summary['hosts'][k]}: {n}" for k, n in summary["share"].items()))
-    for group in ("latency_ms", "schedule_lag_ms", "ttft_ms", "tpot_ms", "inter_token_ms", "goodput", "share", "hosts",
+    for group in ("latency_ms", "schedule_lag_ms", "ttft_ms", "tpot_ms", "itl_ms", "goodput", "share", "hosts",
                   "achieved_rate_by_worker", "schedule_lag_p99_ms_by_worker", "clock_offset_ms"):
         for k, v in (summary.get(group) or {}).items():
             if isinstance(v, dict):  # the SLOs: "e2e_ms <= 100, ttft_ms <= 50"
