@@ -64,6 +64,7 @@ put_back_state_files() {
   expect_fail check-vm-provisioning
   [[ "$output" == *"cc-local-control-plane: domain cc-local-control-plane is shut-off, expected running"* ]]
   expect_fail check-state-tracking
+  [[ "$output" == *"cc-local-control-plane: state file vs libvirt: got '"* ]]
   restore_cluster
 }
 
@@ -140,18 +141,29 @@ put_back_state_files() {
 @test "broken CLI: each misbehaviour fails the check that covers it" {
   cfg=$BATS_TEST_TMPDIR/broken.yaml
   broken_config "$cfg"
+  # each fails for the misbehaviour it covers, named - not for anything else
   BROKEN=stop-noop expect_fail check-individual-vm-stop "$cfg"
+  [[ "$output" == *"domain after stop: got 'running', expected 'shut-off'"* ]]
   BROKEN=stop-noop expect_fail check-vm-gpu-release "$cfg"
+  [[ "$output" == *"released after vm stop"* ]]
   BROKEN=start-noop expect_fail check-individual-vm-start "$cfg"
+  [[ "$output" == *"domain after start: got 'shut-off', expected 'running'"* ]]
   restore_cluster
   BROKEN=restart-noop expect_fail check-individual-vm-restart "$cfg"
+  [[ "$output" == *"rebooted (boot id "* ]]
   BROKEN=status-lies expect_fail check-vm-status-command "$cfg"
+  [[ "$output" == *"names its GPU"* ]]
   BROKEN=status-lies expect_fail check-shared-gpu-detection "$cfg"
+  [[ "$output" == *"names its GPU"* ]]
   BROKEN=vague-errors expect_fail check-gpu-error-messages "$cfg"
+  [[ "$output" == *"conflict message has no traceback"* ]]
   BROKEN=cloud-stop-noop expect_fail check-vm-lifecycle "$cfg"
+  [[ "$output" == *"stopped (libvirt: running)"* ]]
   BROKEN=stop-keeps-gpu expect_fail check-gpu-switch-between-vms "$cfg"
+  [[ "$output" == *" moved "*" -> "* ]]
   restore_cluster
   BROKEN=no-conflict expect_fail check-gpu-conflict-detection "$cfg"
+  [[ "$output" == *"refused while "*" holds "* ]]
   restore_cluster
   expect_pass check-state-tracking
 }

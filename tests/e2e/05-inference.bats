@@ -281,7 +281,9 @@ replicas_target() {
 @test "server down: deployment, endpoint and request-response fail" {
   cfg=$(fixture_target)
   expect_fail check-inference-service-deployment "$cfg"
+  [[ "$output" == *"readiness of http://127.0.0.1:$PORT: got 'unreachable"* ]]
   expect_fail check-inference-endpoint "$cfg"
+  [[ "$output" == *"liveness: got 'unreachable"* ]]
   expect_fail check-inference-request-response "$cfg"
   [[ "$output" == *"unreachable"* ]]
 }
@@ -292,6 +294,7 @@ replicas_target() {
   expect_fail check-inference-service-deployment "$cfg"
   [[ "$output" == *"got '503', expected '200'"* ]]
   expect_fail check-inference-endpoint "$cfg"
+  [[ "$output" == *"readiness: got '503', expected '200'"* ]]
 }
 
 @test "wrong answers: request-response fails per sample; model-loading differs from the registry" {

@@ -114,6 +114,7 @@ nothing_left() {
   expect_fail check-munge-auth
   [[ "$output" == *"munge could not issue a credential"* ]]
   expect_fail check-slurm-controller
+  [[ "$output" == *"slurmctld does not answer: "* ]]
   "$STACK" up hpc
   expect_pass check-munge-auth
 }
@@ -453,9 +454,15 @@ gpu_files() {
   pid=$!
   # Interrupt once the nodes are up and checks run (a job may be in flight).
   for _ in $(seq 600); do grep -q 'PASS  check-' "$BATS_TEST_TMPDIR/e2e.log" && break; sleep 0.1; done
+  # the kill lands mid-run, and is what ended it
+  grep -q 'PASS  check-' "$BATS_TEST_TMPDIR/e2e.log"
+  kill -0 "$pid"
   kill -TERM "$pid"
-  wait "$pid" || true
+  rc=0
+  wait "$pid" || rc=$?
   cat "$BATS_TEST_TMPDIR/e2e.log"
+  [ "$rc" -eq 143 ]
+  grep -q 'SIGTERM received: stopping running checks' "$BATS_TEST_TMPDIR/e2e.log"
   nothing_left
 }
 
@@ -466,8 +473,15 @@ gpu_files() {
   pid=$!
   # Once the namespaces exist, before the nodes are up.
   for _ in $(seq 300); do [ -e /run/netns/cc-cn02 ] && break; sleep 0.05; done
+  [ -e /run/netns/cc-cn02 ]
+  kill -0 "$pid"
   kill -INT "$pid"
-  wait "$pid" || true
+  rc=0
+  wait "$pid" || rc=$?
+  cat "$BATS_TEST_TMPDIR/up.log"
+  # ended by the interrupt, before the stack said it was up
+  [ "$rc" -ne 0 ]
+  [ -z "$(grep 'hpc: SLURM up with' "$BATS_TEST_TMPDIR/up.log")" ]
   "$STACK" down hpc
   nothing_left
 }
