@@ -14,6 +14,7 @@ mc::hpc_running && check::note_failure "mc::hpc_running says the removed HPC clu
 mc::facts
 check::expect_eq "HPC cluster state" "$(mc::field state hpc)" not-started
 scenario::expect_holders cloud
+cloud_cli::facts
 for vm in $(mc::hpc_vms); do
   pci=$(cloud_cli::vm_field "$vm" GPU)
   [[ -n "$pci" ]] || continue

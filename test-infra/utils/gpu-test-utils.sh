@@ -4,15 +4,17 @@
 
 gpu::_owner_id() { printf '%s' "$1"; }
 
-# gpu::owner PCI: prints the state file's owner of PCI (empty when free).
+# gpu::owner PCI: prints the state file's owner of PCI (empty when free), from the facts the caller read
+# last (cloud_cli::facts, in the caller's own shell: a failed read there is the check's error, not lost
+# in this function's command substitution).
 gpu::owner() {
-  cloud_cli::facts
   cloud_cli::fact state-gpu "$1" 3
 }
 
 # gpu::held_by VM PCI: VM owns PCI in the state file, runs, and its domain carries the GPU.
 gpu::held_by() {
   local vm=$1 pci=$2 owner dom
+  cloud_cli::facts
   owner=$(gpu::owner "$pci")
   if [[ "$owner" != "$(gpu::_owner_id "$vm")" ]]; then
     log::error "GPU $pci: state file owner is '${owner:-nobody}', expected $(gpu::_owner_id "$vm")"
@@ -33,6 +35,7 @@ gpu::held_by() {
 # gpu::released PCI [VM]: nobody owns PCI (or, given VM, at least not VM).
 gpu::released() {
   local pci=$1 vm=${2:-} owner
+  cloud_cli::facts
   owner=$(gpu::owner "$pci")
   if [[ -n "$vm" && "$owner" == "$(gpu::_owner_id "$vm")" ]] || [[ -z "$vm" && -n "$owner" ]]; then
     log::error "GPU $pci still owned by $owner"

@@ -59,14 +59,14 @@ pcie::require_real() {
   fi
 }
 
-# pcie::targets: where the driver-side checks look - "host", or each running VM holding a real GPU.
+# pcie::targets: where the driver-side checks look - "host", or each running VM holding a real GPU, from
+# the facts its caller read (cloud_cli::facts).
 pcie::targets() {
   local vm pci
   if [[ "$CC_PCIE_PASSTHROUGH_MODE" == host ]]; then
     printf 'host\n'
     return 0
   fi
-  cloud_cli::facts
   for vm in $(cloud_cli::vms gpu); do
     pci=$(cloud_cli::vm_field "$vm" GPU)
     cloud_cli::gpu_simulated "$pci" && continue
@@ -83,6 +83,9 @@ pcie::on() {
 # pcie::require_targets WHAT: PCIE_TARGETS, or skip naming why there is none.
 pcie::require_targets() {
   pcie::require_real "$1"
+  # the facts read here, in the check's own shell: a failed read errors the check (in the process
+  # substitution below it would be lost, and the check would skip for want of a target)
+  [[ "$CC_PCIE_PASSTHROUGH_MODE" == host ]] || cloud_cli::facts
   mapfile -t PCIE_TARGETS < <(pcie::targets)
   ((${#PCIE_TARGETS[@]})) || check::skip "no VM holding GPU ${PCIE_REAL[*]} is running (start the cluster first)"
 }

@@ -81,3 +81,39 @@ def test_the_command_line_exits_1_on_a_planted_file(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, str(SCRIPT), str(planted)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "planted.bats:2: negated command" in result.stdout
+
+
+def test_a_verdict_recorded_through_a_helper_of_a_helper_is_found_arithmetic_is_not() -> None:
+    text = "\n".join([
+        "facts() {",
+        '  clustercheck facts >f || check::error "no facts"',
+        "}",
+        "owner() {",
+        "  facts",
+        "  cut -f 3 f",
+        "}",
+        'who=$(owner)',  # facts' error is lost in the substitution
+        'n=$((n + 1))',
+    ])
+    found = scan.scan_shell(text, scan.recording_functions(text))
+    assert [n for n, _ in found] == [8] and "owner records a verdict" in found[0][1]
+
+
+def test_a_python_test_that_asserts_nothing_is_found(tmp_path: Path) -> None:
+    import ast
+
+    tree = ast.parse("\n".join([
+        "def near(a, b):",
+        "    assert abs(a - b) < 1",
+        "def check(x):",
+        "    near(x, 1)",
+        "def test_asserts_through_helpers():",
+        "    check(1)",
+        "def test_runs_but_judges_nothing():",
+        "    sorted([3, 1])",
+        "def test_raises():",
+        "    with pytest.raises(ValueError):",
+        "        int('x')",
+    ]))
+    found = scan.scan_python(tree, scan.asserting_functions([tree]))
+    assert [n for n, _ in found] == [7] and "test_runs_but_judges_nothing asserts nothing" in found[0][1]
