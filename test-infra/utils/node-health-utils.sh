@@ -26,6 +26,16 @@ health::gather() {
   slurm::usable_nodes
   for node in "${SLURM_OUT[@]}"; do HEALTH_NOT_CHECKED[${node%% *}]="out of service ${node#* }"; done
   for node in "${SLURM_FAULT[@]}"; do HEALTH_MISSING[${node%% *}]="not taking jobs ${node#* }"; done
+  # a node the users' jobs hold (running, or planned for a pending job ahead) is named busy at once
+  local -a free=()
+  for node in "${SLURM_USABLE[@]}"; do
+    if slurm_capacity::node_free "$node"; then
+      free+=("$node")
+    else
+      HEALTH_NOT_CHECKED[$node]="busy: ${SLURM_CAPACITY_WHY#*; "$node" }"
+    fi
+  done
+  SLURM_USABLE=("${free[@]}")
   start=$(util::now)
   if ((${#SLURM_USABLE[@]})); then
     slurm::srun -N "${#SLURM_USABLE[@]}" -w "$(slurm::join "${SLURM_USABLE[@]}")" --ntasks-per-node=1 "$@" "$script"

@@ -120,7 +120,7 @@ runner::run_check() {
     rc=0
     # A check stopped by its timeout or an interrupt gets 30 s to put the target back (its EXIT trap:
     # a scenario destroys or restarts whole clusters) before KILL.
-    CC_CONFIG_ENV=$RUN_CONFIG_ENV CC_ARTIFACT_DIR=$art CC_CHECK_NAME=$name CC_CHECK_TIMEOUT=$timeout \
+    CC_CONFIG_ENV=$RUN_CONFIG_ENV CC_RUN_DIR=$RUN_DIR CC_ARTIFACT_DIR=$art CC_CHECK_NAME=$name CC_CHECK_TIMEOUT=$timeout \
       timeout -k 30 "$timeout" bash "$file" >>"$out" 2>&1 </dev/null &
     local pid=$!
     printf '%s\t%s\n' "$pid" "$suite" >"$RUN_DIR/.running/$name"

@@ -4,6 +4,8 @@
 
 # shellcheck source=test-infra/utils/slurm-node-state.sh
 source "$(dirname "${BASH_SOURCE[0]}")/slurm-node-state.sh"
+# shellcheck source=test-infra/utils/slurm-capacity.sh
+source "$(dirname "${BASH_SOURCE[0]}")/slurm-capacity.sh"
 
 SLURM_JOBS=()
 SLURM_JOB_DIR=
@@ -143,11 +145,13 @@ slurm::srun() {
   local -a chdir=()
   # another user's job starts in its own directory: the harness's may be closed to it
   ((${#SLURM_AS[@]} == 0)) || { slurm::job_dir; chdir=(--chdir="$SLURM_JOB_DIR"); }
-  local -a export=()
+  local -a export=() placed=()
   mapfile -t export < <(slurm::export_opt)
+  mapfile -t placed < <(slurm_capacity::options)
+  slurm_capacity::admit_job "$@"
   SRUN_RC=0
   SRUN_OUTPUT=$(timeout -k 5 $((SLURM_TIMEOUT + SLURM_BUSY_WAIT + 10)) "${SLURM_AS[@]}" srun -p "$CC_HPC_SLURM_PARTITION" --immediate="$SLURM_BUSY_WAIT" \
-    --time=2 --job-name="cc-${CC_CHECK_NAME:-check}" "${export[@]}" "${chdir[@]}" "$@" 2>&1) || SRUN_RC=$?
+    --time=2 --job-name="cc-${CC_CHECK_NAME:-check}" "${placed[@]}" "${export[@]}" "${chdir[@]}" "$@" 2>&1) || SRUN_RC=$?
   # SLURM's own words name no node ("Requested nodes are busy", "Something is wrong with the boot of
   # the nodes"): the last line then says what the partition and its nodes were in
   if ((SRUN_RC != 0)) && grep -qE 'Unable to allocate resources|wrong with the boot of the nodes|allocation .* revoked|Job step creation temporarily disabled' <<<"$SRUN_OUTPUT"; then
@@ -162,14 +166,16 @@ slurm::srun() {
 # cancels the job). Output goes to $SLURM_JOB_DIR/NAME.out. A refused submission fails the check.
 slurm::submit() {
   local name=$1 body=$2 id
-  local -a export=()
+  local -a export=() placed=()
   shift 2
   slurm::preflight
+  slurm_capacity::admit_job "$@"
   slurm::job_dir
   mapfile -t export < <(slurm::export_opt)
+  mapfile -t placed < <(slurm_capacity::options)
   printf '#!/bin/bash\nset -eu\n%s\n' "$body" >"$SLURM_JOB_DIR/$name.sh"
   id=$("${SLURM_AS[@]}" sbatch --parsable -p "$CC_HPC_SLURM_PARTITION" --time=5 --job-name="cc-$name" -o "$SLURM_JOB_DIR/$name.out" \
-    -D "$SLURM_JOB_DIR" "${export[@]}" "$@" "$SLURM_JOB_DIR/$name.sh" 2>"$CC_ARTIFACT_DIR/sbatch-$name.err") ||
+    -D "$SLURM_JOB_DIR" "${placed[@]}" "${export[@]}" "$@" "$SLURM_JOB_DIR/$name.sh" 2>"$CC_ARTIFACT_DIR/sbatch-$name.err") ||
     check::fail "sbatch refused job $name: $(tail -n 1 "$CC_ARTIFACT_DIR/sbatch-$name.err")"
   SLURM_JOB=${id%%;*}
   SLURM_JOBS+=("$SLURM_JOB")

@@ -53,3 +53,59 @@ srun: error: cc-cn03: task 2: Exited with exit code 1'
   SLURM_PREFLIGHT_DONE=1 PATH=$BATS_TEST_TMPDIR/bin:$PATH CC_ARTIFACT_DIR=$BATS_TEST_TMPDIR CC_HPC_SLURM_PARTITION=p SLURM_TIMEOUT=5 SLURM_BUSY_WAIT=5 slurm::srun -n 2 hostname
   grep -qx -- "--export=NONE,NCCL_NVLS_ENABLE=0,TORCH_SYMM_MEM_DISABLE_MULTICAST=1,NVSHMEM_DISABLE_NVLS=1" "$BATS_TEST_TMPDIR/srun.args"
 }
+
+# busy_snapshot: the run's capacity as a busy cluster shows it - cc-cn01 running a user's exclusive
+# job, cc-cn02 idle, two users' 2-node jobs of higher priority pending for both (issue 38).
+busy_snapshot() {
+  export CC_RUN_DIR=$BATS_TEST_TMPDIR/run CC_ARTIFACT_DIR=$BATS_TEST_TMPDIR/run/artifacts/check-x CC_HPC_SLURM_PARTITION=gpu
+  mkdir -p "$CC_ARTIFACT_DIR"
+  printf '%s\n' $'taken\t10:00:00' $'node\tcc-cn01\tallocated' $'node\tcc-cn02\tidle' \
+    $'running\t83\talice\tcc-cn01\t14:40' $'pending\t84\tbob\t2\tResources\t' $'pending\t85\tbob\t2\tPriority\t' \
+    >"$BATS_TEST_TMPDIR/run/slurm-capacity.tsv"
+}
+
+@test "capacity: a job that needs nodes the users' jobs hold is refused at once, naming the jobs" {
+  busy_snapshot
+  run slurm_capacity::admit 1
+  [ "$status" -eq 1 ]
+  slurm_capacity::admit 1 || true
+  [ "$SLURM_CAPACITY_WHY" = "needs 1 node(s) of partition gpu, 0 free when the run read it (10:00:00, once per run); cc-cn01 allocated: job 83 (alice, 14:40 left); cc-cn02 idle: pending job 84 (bob, 2 node(s), Resources)" ]
+  slurm_capacity::node_free cc-cn01 || true
+  [ "$SLURM_CAPACITY_WHY" = "needs cc-cn01 of partition gpu, 0 free when the run read it (10:00:00, once per run); cc-cn01 allocated: job 83 (alice, 14:40 left)" ]
+  # in a reservation or a QOS the site has made room: no pre-check
+  CC_HPC_SLURM_RESERVATION=cc-acceptance slurm_capacity::admit 2
+  CC_HPC_SLURM_QOS=high slurm_capacity::admit 2
+  [ "$(CC_HPC_SLURM_RESERVATION=cc-acceptance CC_HPC_SLURM_QOS=high slurm_capacity::options)" = $'--reservation=cc-acceptance\n--qos=high' ]
+  [ -z "$(CC_HPC_SLURM_RESERVATION='' CC_HPC_SLURM_QOS='' slurm_capacity::options)" ]
+}
+
+@test "capacity: a pending job planned for one node leaves the other free; an idle cluster admits all" {
+  busy_snapshot
+  printf '%s\n' $'taken\t10:00:00' $'node\tcc-cn01\tidle' $'node\tcc-cn02\tmixed' $'node\tcc-cn03\tdrained' \
+    $'pending\t90\tcarol\t1\tPriority\tcc-cn01' >"$BATS_TEST_TMPDIR/run/slurm-capacity.tsv"
+  slurm_capacity::node_free cc-cn02
+  run slurm_capacity::node_free cc-cn01
+  [ "$status" -eq 1 ]
+  slurm_capacity::admit 1
+  run slurm_capacity::admit 2
+  [ "$status" -eq 1 ]
+  scontrol() { [ "$1 $2" = "show hostnames" ] && tr -d '[]' <<<"${3/01-02/01,cc-cn02}" | tr , '\n'; }
+  [ "$(slurm_capacity::job_size -N 2 --ntasks-per-node=1)" = "2 " ]
+  [ "$(slurm_capacity::job_size -N2 -w 'cc-cn[01-02]')" = "2 cc-cn01,cc-cn02" ]
+  [ "$(slurm_capacity::job_size --nodes=3-4)" = "3 " ]
+  [ "$(slurm_capacity::job_size -n1)" = "1 " ]
+}
+
+@test "capacity: a pending job SLURM expects to start after ours would end leaves its nodes to backfill" {
+  busy_snapshot
+  printf '%s\n' $'taken\t10:00:00\t1000000' $'node\tcc-cn01\tallocated' $'node\tcc-cn02\tplanned' \
+    $'running\t83\talice\tcc-cn01\t14:40' $'pending\t84\tbob\t2\tResources\tcc-cn01,cc-cn02\t1000900' \
+    >"$BATS_TEST_TMPDIR/run/slurm-capacity.tsv"
+  slurm_capacity::node_free cc-cn02
+  run slurm_capacity::admit 2
+  [ "$status" -eq 1 ]
+  # the same job expected in two minutes: ours would delay it, so it holds cc-cn02
+  sed -i 's/1000900$/1000120/' "$BATS_TEST_TMPDIR/run/slurm-capacity.tsv"
+  slurm_capacity::node_free cc-cn02 || true
+  [[ "$SLURM_CAPACITY_WHY" == *"cc-cn02 planned: pending job 84 (bob, 2 node(s), Resources)" ]]
+}

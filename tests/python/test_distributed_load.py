@@ -229,3 +229,11 @@ def test_goodput_is_judged_on_this_hosts_load_too() -> None:
     got = json.loads(done.stdout)
     assert got["where"].endswith("on this host") and got["goodput"]["good"] == 0  # nothing answers within 1 ms
     assert got["goodput"]["slo_ms"] == {"e2e_ms": 1.0} and got["goodput"]["share"] == 0.0
+
+
+def test_slurm_workers_run_in_the_sites_reservation_and_qos() -> None:
+    p = distributed.Placement(on="slurm", workers=2, partition="gpu", reservation="cc-acceptance", qos="high")
+    cmd = distributed.srun_command(p, "plan.json", "out", 2, "cc-load")
+    assert "--reservation=cc-acceptance" in cmd and "--qos=high" in cmd
+    assert not any(a.startswith(("--reservation", "--qos")) for a in distributed.srun_command(
+        distributed.Placement(on="slurm", workers=2, partition="gpu"), "plan.json", "out", 2, "cc-load"))

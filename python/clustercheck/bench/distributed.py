@@ -45,6 +45,8 @@ class Placement:
     python: str = sys.executable
     work_dir: str = ""
     slurm_conf: str = ""
+    reservation: str = ""  # hpc.slurm.reservation / qos: where the site runs acceptance jobs
+    qos: str = ""
     # Kubernetes
     kube: dict[str, Any] = field(default_factory=dict)  # the target's kubernetes section
     image: str = "clustercheck:latest"
@@ -93,6 +95,7 @@ def srun_command(p: Placement, plan_file: str, out_dir: str, time_limit_min: int
     return ["srun", "-p", p.partition, "-N", str(nodes), "-n", str(p.workers),
             f"--ntasks-per-node={p.tasks_per_node}", "--kill-on-bad-exit=1", f"--time={time_limit_min}",
             f"--immediate={max(1, int(p.start_lead_s))}", f"--job-name={job_name}",
+            *([f"--reservation={p.reservation}"] if p.reservation else []), *([f"--qos={p.qos}"] if p.qos else []),
             *worker_command(p.python, plan_file, out_dir)]
 
 

@@ -35,6 +35,7 @@ def _scheduler(p: Placement, data: dict[str, Any], path: str) -> Placement:
             raise UserError(f"config error: {path}: hpc.slurm: is missing (workers on slurm need its partition)")
         p.partition, p.work_dir = slurm["partition"], slurm["work_dir"]
         p.slurm_conf = slurm.get("conf", "")
+        p.reservation, p.qos = slurm.get("reservation", ""), slurm.get("qos", "")
         p.python = slurm.get("python") or p.python
     elif p.on == "kubernetes":
         kube = data.get("kubernetes")
