@@ -2,7 +2,8 @@
 # What the partition can give a check's jobs, read once per run: a busy production cluster (nodes running
 # the users' jobs, jobs of higher priority pending for the rest) makes a check say so at once, naming the
 # jobs, instead of each check waiting out hpc.slurm.busy_wait_s. A site that runs acceptance jobs in a
-# reservation (hpc.slurm.reservation) or a QOS (hpc.slurm.qos) has made room for them: no pre-check then.
+# reservation (hpc.slurm.reservation) or a QOS (hpc.slurm.qos) has made room for them: in a reservation
+# its nodes are the checks' (a job needing more is skipped naming it), in a QOS no pre-check.
 # Sourced by slurm-utils.sh.
 
 # slurm_capacity::options: the sbatch/srun options that put a job where the site runs acceptance jobs
@@ -36,6 +37,10 @@ slurm_capacity::_snapshot() {
   local p=$CC_HPC_SLURM_PARTITION id name user nodes left count reason planned start at
   printf 'taken\t%s\t%s\n' "$(date +%H:%M:%S)" "$(date +%s)"
   sinfo -h -N -p "$p" -o '%N|%T' 2>/dev/null | sort -u | tr '|' '\t' | sed 's/^/node\t/'
+  if [[ -n "${CC_HPC_SLURM_RESERVATION:-}" ]]; then
+    nodes=$(timeout 15 scontrol -o show reservation "$CC_HPC_SLURM_RESERVATION" 2>/dev/null | grep -o ' Nodes=[^ ]*' | head -n 1)
+    printf 'reservation\t%s\t%s\n' "$CC_HPC_SLURM_RESERVATION" "$(slurm_capacity::_hosts "${nodes# Nodes=}")"
+  fi
   while IFS='|' read -r id name user nodes left; do
     [[ -n "$id" && "$name" != cc-* ]] || continue
     printf 'running\t%s\t%s\t%s\t%s\n' "$id" "$user" "$(slurm_capacity::_hosts "$nodes")" "$left"
@@ -53,11 +58,12 @@ slurm_capacity::_snapshot() {
 # the users' pending jobs will take first (the nodes the scheduler planned for them, else as many free
 # nodes as each asks; a job SLURM expects to start after ours would end does not count: ours backfill
 # before it). Fails with
-# SLURM_CAPACITY_WHY naming what holds the nodes. Always admits in a reservation or a QOS.
+# SLURM_CAPACITY_WHY naming what holds the nodes. In a reservation, its nodes alone count; in a QOS
+# (no reservation) everything is admitted.
 slurm_capacity::admit() {
   local want=$1 named=${2:-}
   SLURM_CAPACITY_WHY=
-  [[ -z "${CC_HPC_SLURM_RESERVATION:-}${CC_HPC_SLURM_QOS:-}" ]] || return 0
+  [[ -n "${CC_HPC_SLURM_RESERVATION:-}" || -z "${CC_HPC_SLURM_QOS:-}" ]] || return 0
   slurm_capacity::read
   local file
   file=$(slurm_capacity::file)
@@ -68,9 +74,15 @@ slurm_capacity::admit() {
     $1 == "node" { order[++n] = $2; state[$2] = $3; if ($3 ~ /^(idle|mixed|allocated|completing|planned)$/) free[$2] = 1 }
     $1 == "running" { k = split($4, on, ","); for (i = 1; i <= k; i++) held[on[i]] = held[on[i]] (held[on[i]] ? ", " : "") "job " $2 " (" $3 ", " $5 " left)" }
     $1 == "pending" { pend[++m] = $0 }
+    $1 == "reservation" { resv = $2; k = split($3, on, ","); for (i = 1; i <= k; i++) mine[on[i]] = 1 }
     END {
       if (!n) exit  # sinfo said nothing: no grounds to refuse; the job finds out
-      for (x in held) if (state[x] != "mixed") delete free[x]  # mixed: cores left free beside the user jobs
+      if (resv != "") {  # the site made room: the reservation nodes are ours, the others are not
+        for (x in free) if (!(x in mine)) { delete free[x]; held[x] = (x in held ? held[x] "; " : "") "not in reservation " resv }
+        for (x in mine) if (x in state) free[x] = 1
+        m = 0  # pending jobs wait outside it
+      }
+      if (resv == "") for (x in held) if (state[x] != "mixed") delete free[x]  # mixed: cores left free beside the user jobs
       for (j = 1; j <= m; j++) {
         split(pend[j], f, "\t"); take = f[4] + 0; what = "pending job " f[2] " (" f[3] ", " f[4] " node(s), " f[5] ")"
         # one the scheduler starts later than our jobs end (5 min, and a minute of margin) lets them

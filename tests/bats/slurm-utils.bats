@@ -109,3 +109,16 @@ busy_snapshot() {
   slurm_capacity::node_free cc-cn02 || true
   [[ "$SLURM_CAPACITY_WHY" == *"cc-cn02 planned: pending job 84 (bob, 2 node(s), Resources)" ]]
 }
+
+@test "capacity: in a reservation its nodes are the checks', whatever the users' jobs hold; a QOS admits all" {
+  busy_snapshot
+  echo $'reservation\tcc-acceptance\tcc-cn02' >>"$BATS_TEST_TMPDIR/run/slurm-capacity.tsv"
+  export CC_HPC_SLURM_RESERVATION=cc-acceptance
+  slurm_capacity::admit 1
+  slurm_capacity::node_free cc-cn02
+  run slurm_capacity::node_free cc-cn01
+  [ "$status" -eq 1 ]
+  slurm_capacity::admit 2 || true
+  [[ "$SLURM_CAPACITY_WHY" == "needs 2 node(s) of partition gpu, 1 free"*"cc-cn01 allocated: job 83 (alice, 14:40 left); not in reservation cc-acceptance" ]]
+  CC_HPC_SLURM_RESERVATION='' CC_HPC_SLURM_QOS=high slurm_capacity::admit 2
+}
