@@ -157,6 +157,7 @@ secrets_absent() {
   echo "$output"
   [ "$(junit_status "$BATS_TEST_TMPDIR/r1/junit.xml" check-postgresql-persistence)" = skipped ]
   expect_pass check-postgresql-persistence "$BATS_TEST_TMPDIR/c.yaml"
+  [[ "$output" == *"not restarted (no mlops.postgresql.restart_command): the marker of the previous run survived"* ]]
 }
 
 @test "MLflow stopped: every mlflow check fails" {

@@ -170,6 +170,11 @@ EOF
   [[ "$output" == *"1 problem(s): allreduce_busbw "*" GB/s, objective >= 100000 GB/s: missed"* ]]
   ranks=$BATS_TEST_TMPDIR/r-check-ddp-training-$CHECK_RUNS/artifacts/check-ddp-training/ranks.jsonl
   [ "$(python3 -c 'import json,sys,collections; r=[json.loads(l) for l in open(sys.argv[1])]; print(sorted(x["rank"] for x in r), sorted(collections.Counter(x["host"] for x in r).values()))' "$ranks")" = "[0, 1, 2, 3] [2, 2]" ]
+  # a floor asked for and no all-reduce timed: skipped saying so, never passed
+  target_config "$BATS_TEST_TMPDIR/none.yaml" hpc.runtime.training.busbw_floor_gbps=1 hpc.runtime.training.allreduce_mb=0
+  run_check check-ddp-training "$BATS_TEST_TMPDIR/none.yaml"
+  [ "$status_of" = skipped ]
+  [[ "$output" == *"the all-reduce bandwidth floor (busbw_floor_gbps 1 GB/s) is not judged: no all-reduce was timed"* ]]
 }
 
 @test "containers without the host's MPI stack: the MPI-in-containers check fails" {
