@@ -6,7 +6,7 @@ ARGS ?=
 .PHONY: help setup test test-python test-bats test-e2e lint stack-up stack-down stack-status \
 	test-cloud-vm test-individual-vm-lifecycle test-shared-gpu-management bench bench-mlops \
 	test-mlops-stack test-mlops-minio test-mlops-postgresql test-mlops-mlflow test-mlops-kserve \
-	test-inference test-inference-deployment test-inference-performance bench-inference bench-distributed-load bench-kept-schedule bench-baseline bench-capacity \
+	test-inference test-inference-deployment test-inference-performance bench-inference bench-distributed-load bench-kept-schedule bench-hpc-slurm-busy bench-baseline bench-capacity \
 	test-kubernetes test-kubernetes-deployment test-kubernetes-networking docs \
 	test-multi-cluster-scenarios test-workflow-transition test-shared-gpu test-hpc-slurm \
 	test-slurm-controller test-slurm-compute test-slurm-job-examples test-slurm-failure-recovery \
@@ -99,6 +99,9 @@ bench-inference: setup ## our load engine beside wrk and hey on the local model 
 
 bench-distributed-load: setup ## placed load workers on a 4-node local SLURM cluster: rate kept by 1/2/4, merged vs one process, merge error, memory (stack down)
 	bench/distributed-load.sh
+
+bench-hpc-slurm-busy: setup ## the HPC SLURM framework on a local cluster made busy (a user's job, two pending of higher priority), then in a reservation (stack down)
+	bench/hpc-slurm-busy.sh
 
 bench-kept-schedule: setup ## simulated: exactly kept Poisson/gamma schedules refused by the old nominal-rate rule vs the schedule's own count; a refused run in a repeat
 	.venv/bin/python bench/kept_schedule.py

@@ -12,6 +12,8 @@ stop_cmd=${CC_HPC_SLURM_FAILURE_RECOVERY_STOP_COMMAND:-} start_cmd=${CC_HPC_SLUR
   check::skip "stops a compute node's slurmd; opt in with hpc.slurm.failure_recovery.stop_command and start_command"
 slurm::usable_nodes
 ((${#SLURM_USABLE[@]} >= 2)) || check::skip "needs two usable nodes to requeue onto; the partition has ${#SLURM_USABLE[@]}"
+# two nodes free of the users' jobs (or in the reservation): one to lose, one to requeue onto
+slurm_capacity::admit_job -N 2
 down_s=${CC_HPC_SLURM_FAILURE_RECOVERY_NODE_DOWN_S%.*} requeue_s=${CC_HPC_SLURM_FAILURE_RECOVERY_REQUEUE_S%.*}
 return_s=${CC_HPC_SLURM_FAILURE_RECOVERY_RETURN_S%.*}
 
