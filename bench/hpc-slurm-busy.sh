@@ -56,20 +56,12 @@ bench::summary() {
   printf '    skipped as busy: %s\n' "$(grep -c 'busy: ' "$tmp/last.log" || true)"
 }
 
-bench::timed_any() {
-  local label=$1 start rc=0
-  shift
-  start=$(util::now)
-  "$@" >"$tmp/last.log" 2>&1 || rc=$?
-  printf '%-56s %6.1f s  (exit %d)\n' "$label" "$(util::elapsed "$start")" "$rc"
-}
-
-bench::timed_any "HPC SLURM framework, every check, on the busy cluster" \
+BENCH_ANY_EXIT=1 bench::timed "HPC SLURM framework, every check, on the busy cluster" \
   frameworks/test-hpc-slurm-framework.sh run-tests --config "$cfg" --report-dir "$tmp/report-busy"
 bench::summary
 
 scontrol create reservation ReservationName=cc-acceptance Nodes="${nodes[1]}" StartTime=now Duration=30 \
   Users=root Flags=IGNORE_JOBS >/dev/null
-bench::timed_any "the same in reservation cc-acceptance (${nodes[1]})" \
+BENCH_ANY_EXIT=1 bench::timed "the same in reservation cc-acceptance (${nodes[1]})" \
   frameworks/test-hpc-slurm-framework.sh run-tests --config "$reserved" --report-dir "$tmp/report-reserved"
 bench::summary

@@ -3,7 +3,8 @@
 # their own. Sourced after init.sh.
 
 # bench::timed LABEL CMD...: run CMD, print its wall time; its log stays in $tmp/last.log ($tmp: the
-# bench's scratch directory). A failing CMD ends the bench with its log's tail.
+# bench's scratch directory). A failing CMD ends the bench with its log's tail (with BENCH_ANY_EXIT=1
+# its exit status is printed and the bench goes on: a run whose verdicts are the figure).
 bench::timed() {
   local label=$1 start rc=0
   shift
@@ -11,7 +12,7 @@ bench::timed() {
   # shellcheck disable=SC2154  # tmp is the sourcing bench's scratch directory
   "$@" >"$tmp/last.log" 2>&1 || rc=$?
   printf '%-56s %6.1f s  (exit %d)\n' "$label" "$(util::elapsed "$start")" "$rc"
-  ((rc == 0)) || { tail -n 5 "$tmp/last.log"; exit 1; }
+  ((rc == 0 || ${BENCH_ANY_EXIT:-0})) || { tail -n 5 "$tmp/last.log"; exit 1; }
 }
 
 # bench::runs_arg NAME DEFAULT ARGS...: the one optional RUNS argument (a positive count), or exit 2.
