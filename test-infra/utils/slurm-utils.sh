@@ -157,7 +157,7 @@ slurm::srun() {
   if ((SRUN_RC != 0)) && grep -qE 'Unable to allocate resources|wrong with the boot of the nodes|allocation .* revoked|Job step creation temporarily disabled' <<<"$SRUN_OUTPUT"; then
     SRUN_OUTPUT+=$'\n'"srun: $(slurm::why_no_job)"
   fi
-  printf '$ srun %s  (exit %s)\n%s\n' "$*" "$SRUN_RC" "$SRUN_OUTPUT" >>"$CC_ARTIFACT_DIR/slurm.log"
+  printf '$ srun %s  (exit %s)\n%s\n' "${placed[*]} $*" "$SRUN_RC" "$SRUN_OUTPUT" >>"$CC_ARTIFACT_DIR/slurm.log"
   return 0
 }
 

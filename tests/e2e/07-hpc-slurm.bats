@@ -264,7 +264,7 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.
   [[ "$output" == *"cc-cn02: "* && "$output" != *"cc-cn01: "* ]]
 }
 
-@test "a busy cluster: one node full, a pending job planned by backfill on the other - the checks pass or say busy: not checked" {
+@test "a busy cluster: one node full, a pending job planned by backfill on the other - the checks pass or say busy at once naming the jobs; in a reservation the job checks run" {
   ON_TEARDOWN=(settle)
   # cc-cn01 full for ten minutes; a two-node job waits for it, and backfill plans it on cc-cn02
   hold=$(sbatch --parsable -p gpu -w cc-cn01 -n2 --time=10 -o /dev/null --wrap 'sleep 600')
@@ -286,6 +286,21 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.
   # a job over both nodes cannot start: skipped with the reason, not failed
   [[ "$output" == *"check-all-nodes-job "*"SKIPPED"*"busy: not checked"*"cc-cn01 allocated"* ]]
   [[ "$output" == *"check-slurm-srun "*"PASSED"* ]]
+  [ "$(squeue -h -j "$hold" -o %T)" = RUNNING ]
+  # the site's way: a reservation on the free node - the job checks run there while cc-cn01 stays busy,
+  # and one that needs both nodes is named short of the reservation
+  ON_TEARDOWN=("scontrol delete reservation=cc-e2e-acceptance" "${ON_TEARDOWN[@]}")
+  scontrol create reservation ReservationName=cc-e2e-acceptance Nodes=cc-cn02 StartTime=now Duration=10 \
+    Users=root Flags=IGNORE_JOBS
+  target_config "$BATS_TEST_TMPDIR/r.yaml" hpc.slurm.busy_wait_s=5 hpc.slurm.reservation=cc-e2e-acceptance
+  run "$FW" run-tests --config "$BATS_TEST_TMPDIR/r.yaml" --report-dir "$BATS_TEST_TMPDIR/resv" \
+    --filter '^check-(all-nodes-job|slurm-srun|slurm-sbatch)$'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"check-slurm-srun "*"PASSED"* ]]
+  [[ "$output" == *"check-slurm-sbatch "*"PASSED"* ]]
+  [[ "$output" == *"check-all-nodes-job "*"SKIPPED"*"not in reservation cc-e2e-acceptance"* ]]
+  grep -q -- '--reservation=cc-e2e-acceptance' "$BATS_TEST_TMPDIR/resv/artifacts/check-slurm-srun/slurm.log"
   [ "$(squeue -h -j "$hold" -o %T)" = RUNNING ]
 }
 
