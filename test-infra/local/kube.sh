@@ -445,15 +445,25 @@ kube::_pod_cidrs() {
   done
 }
 
+# kube::build: the components and images, built or found cached, nothing started (`stack build k8s`:
+# make test builds them beside the unit tests). One build at a time: a second waits for the first and
+# then finds its result.
+kube::build() {
+  kube::_config
+  kube::_require_tools
+  mkdir -p "$KUBE_DIR" "$KUBE_BUILD"
+  (
+    flock -w 3600 9 || log::die "k8s: another build held $KUBE_BUILD/.lock for an hour" 1
+    "$CC_ROOT/test-infra/local/k8s/build.sh" "$KUBE_BUILD" "$CC_KUBERNETES_LOCAL_RELEASE" >&2 || exit 1
+    kube_images::build
+    kube_images::build_python
+  ) 9>"$KUBE_BUILD/.lock" || exit 1
+}
+
 kube::up() {
   local start i
   start=$(util::now)
-  kube::_config
-  kube::_require_tools
-  mkdir -p "$KUBE_DIR"
-  "$CC_ROOT/test-infra/local/k8s/build.sh" "$KUBE_BUILD" "$CC_KUBERNETES_LOCAL_RELEASE" >&2 || exit 1
-  kube_images::build
-  kube_images::build_python
+  kube::build
   kube::_pki
   kube::_net_up
   kube::_control_plane_up
