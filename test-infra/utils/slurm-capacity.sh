@@ -132,6 +132,7 @@ slurm_capacity::job_size() {
 slurm_capacity::admit_job() {
   local n list
   read -r n list < <(slurm_capacity::job_size "$@")
-  slurm_capacity::admit "$n" "$list" ||
-    check::skip "busy: not checked - $SLURM_CAPACITY_WHY (a reservation, hpc.slurm.reservation, or a QOS, hpc.slurm.qos, runs the checks beside the users' jobs)"
+  local hint=" (a reservation, hpc.slurm.reservation, or a QOS, hpc.slurm.qos, runs the checks beside the users' jobs)"
+  [[ -z "${CC_HPC_SLURM_RESERVATION:-}" ]] || hint=''
+  slurm_capacity::admit "$n" "$list" || check::skip "busy: not checked - $SLURM_CAPACITY_WHY$hint"
 }
