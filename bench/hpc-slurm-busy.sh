@@ -53,7 +53,8 @@ printf 'busy: %s\n' "$(squeue -h -o '%i %j %T %D %r' | paste -sd ';' -)"
 bench::summary() {
   printf '    %s\n' "$(grep -o 'hpc-slurm: [0-9].*' "$tmp/last.log" | tail -n 1)"
   grep -E '^\[ *[0-9]+/[0-9]+\] (FAIL|ERROR)' "$tmp/last.log" | sed 's/^/    /' || true
-  printf '    skipped as busy: %s\n' "$(grep -c 'busy: ' "$tmp/last.log" || true)"
+  printf '    skipped as busy: %s\n' "$(grep -cE '^\[ *[0-9]+/[0-9]+\] SKIP .* busy: ' "$tmp/last.log" || true)"
+  awk '/^check-/ && $3 + 0 >= 5 { printf "    slow: %-30s %s %s\n", $1, $2, $3 }' "$tmp/last.log"
 }
 
 BENCH_ANY_EXIT=1 bench::timed "HPC SLURM framework, every check, on the busy cluster" \

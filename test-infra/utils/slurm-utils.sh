@@ -246,6 +246,9 @@ slurm::first_idle_node() {
   while :; do
     while read -r node state; do
       [[ "$state" =~ ^(idle|planned)$ ]] && { printf '%s\n' "$node"; return 0; }
+      # an idle node of the site's reservation reads "reserved"
+      [[ "$state" == reserved && -n "${CC_HPC_SLURM_RESERVATION:-}" ]] && slurm_capacity::node_free "$node" &&
+        { printf '%s\n' "$node"; return 0; }
     done < <(slurm::nodes)
     ((SECONDS < deadline)) || return 1
     sleep 0.5
