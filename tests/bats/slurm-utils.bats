@@ -89,7 +89,8 @@ busy_snapshot() {
   slurm_capacity::admit 1
   run slurm_capacity::admit 2
   [ "$status" -eq 1 ]
-  scontrol() { [ "$1 $2" = "show hostnames" ] && tr -d '[]' <<<"${3/01-02/01,cc-cn02}" | tr , '\n'; }
+  # a stand-in for `scontrol show hostnames`, which needs a cluster's configuration
+  scontrol() { tr -d '[]' <<<"${3/01-02/01,cc-cn02}" | tr , '\n'; }
   [ "$(slurm_capacity::job_size -N 2 --ntasks-per-node=1)" = "2 " ]
   [ "$(slurm_capacity::job_size -N2 -w 'cc-cn[01-02]')" = "2 cc-cn01,cc-cn02" ]
   [ "$(slurm_capacity::job_size --nodes=3-4)" = "3 " ]
