@@ -103,7 +103,7 @@ all::parse() {
 # all::stack_up: on a local target, the whole stack once (frameworks then find it up and leave it). With
 # --parallel the Kubernetes cluster comes up at the head of its own lane instead (all::k8s_up): on a fresh
 # machine its first build takes minutes that the other lanes spend running their frameworks.
-STARTED_STACK=0 K8S_DEFERRED=0
+STARTED_STACK=0 K8S_DEFERRED=0 K8S_BUILD_PID=
 all::stack_up() {
   [[ "$(all::config_value CC_TARGET_KIND)" == local ]] || return 0
   if CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" status >/dev/null 2>&1; then
@@ -115,12 +115,16 @@ all::stack_up() {
   if ((PARALLEL)) && [[ -n "$(all::config_value CC_KUBERNETES_LOCAL_STATE_DIR)" ]]; then
     K8S_DEFERRED=1
     parts=(--except k8s)
+    # its build (minutes on a fresh machine) starts now, beside the rest of the stack's start
+    CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" build k8s >"$REPORT_DIR/k8s-build.log" 2>&1 &
+    K8S_BUILD_PID=$!
   fi
   CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" up "${parts[@]}" || log::die "the local stack did not come up" 1
 }
 
 # all::k8s_up: the deferred Kubernetes cluster, at the head of the kubernetes lane (its frameworks then
-# find it up; all::stack_down stops it with the rest). A failure is the frameworks' to name.
+# find it up; all::stack_down stops it with the rest); its start waits for the build begun by
+# all::stack_up (one build at a time) and finds it done. A failure is the frameworks' to name.
 all::k8s_up() {
   ((K8S_DEFERRED)) || return 0
   log::info "=== the local Kubernetes cluster (lane kubernetes); log: $REPORT_DIR/k8s-up.log ==="
@@ -135,6 +139,11 @@ all::k8s_up() {
 }
 
 all::stack_down() {
+  if [[ -n "$K8S_BUILD_PID" ]]; then
+    kill -TERM "$K8S_BUILD_PID" 2>/dev/null || true  # done by now, unless the run was cut short
+    wait "$K8S_BUILD_PID" 2>/dev/null || true
+    K8S_BUILD_PID=
+  fi
   ((STARTED_STACK)) || return 0
   STARTED_STACK=0
   CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" down || log::warn "stack down reported a problem"
