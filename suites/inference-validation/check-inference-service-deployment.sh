@@ -9,7 +9,7 @@ if [[ "${CC_TARGET_KIND:-}" == local ]]; then
   printf '%s\n' "$status" | sed 's/^/  | /'
   server=$(awk '$1 == "mlserver" || $1 == "model-server" { print $1, $2 }' <<<"$status" | tr '\n' ' ')
   # no server listed at all is not "none down"
-  check::expect "the local model servers are up (got: ${server:-no model server in the stack's status})" \
+  check::expect "the local model servers are up (got: ${server:-no model server in the stack status})" \
     grep -Eq '^[^ ]+ [^ ]' <<<"$server"
   [[ "$server" != *down* ]] || check::note_failure "a local model server is down (got: $server)"
 fi
