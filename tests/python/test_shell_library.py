@@ -19,7 +19,7 @@ NAMESPACES = {
     "framework.sh": "framework", "gpu-node-utils.sh": "gpunode", "gpu-test-utils.sh": "gpu",
     "hpc-runtime-utils.sh": "runtime", "inference-test-utils.sh": "inference", "init.sh": "", "k8s-utils.sh": "k8s",
     "log.sh": "log", "mlops-test-utils.sh": "mlops", "multi-cluster-utils.sh": "mc", "node-health-utils.sh": "health",
-    "owner.sh": "owner", "pcie-utils.sh": "pcie", "runner.sh": "runner", "slurm-node-state.sh": "slurm_state",
+    "owner.sh": "owner", "pcie-utils.sh": "pcie", "runner.sh": "runner", "slurm-capacity.sh": "slurm_capacity", "slurm-node-state.sh": "slurm_state",
     "slurm-utils.sh": "slurm", "util.sh": "util",
 }
 
