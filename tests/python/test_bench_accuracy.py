@@ -89,6 +89,7 @@ def test_a_1s_stall_shows_in_open_loop_p99(server: str) -> None:
     assert out["latency_ms"]["p50"] < reference + 10 * MARGIN_MS, (out["latency_ms"], reference)
 
 
+@pytest.mark.timing  # TTFT, TPOT and ITL against the reference: a CPU not busy elsewhere
 @pytest.mark.parametrize("server", [["--ttft-ms", "50", "--itl-ms", "10"]], indirect=True)
 def test_streaming_ttft_and_inter_token_latency(server: str) -> None:
     out = bench(server, "--rate", "10", "--duration", "3", "--warmup", "0.5", "--protocol", "openai-chat",
@@ -103,6 +104,7 @@ def test_streaming_ttft_and_inter_token_latency(server: str) -> None:
     assert out["output_tokens_per_s"] > 0
 
 
+@pytest.mark.timing  # TTFT, TPOT and ITL against the reference: a CPU not busy elsewhere
 @pytest.mark.parametrize("server", [["--ttft-ms", "20", "--itl-ms", "5", "--tokens-per-chunk", "4"]], indirect=True)
 def test_tokens_packed_in_chunks_are_counted_by_the_servers_usage_and_named_when_it_gives_none(server: str) -> None:
     args = ("--rate", "10", "--duration", "2", "--warmup", "0.3", "--protocol", "openai-completions", "--size", "D(5,16)")
