@@ -72,8 +72,7 @@ busy_snapshot() {
   [ "$SLURM_CAPACITY_WHY" = "needs 1 node(s) of partition gpu, 0 free when the run read it (10:00:00, once per run); cc-cn01 allocated: job 83 (alice, 14:40 left); cc-cn02 idle: pending job 84 (bob, 2 node(s), Resources)" ]
   slurm_capacity::node_free cc-cn01 || true
   [ "$SLURM_CAPACITY_WHY" = "needs cc-cn01 of partition gpu, 0 free when the run read it (10:00:00, once per run); cc-cn01 allocated: job 83 (alice, 14:40 left)" ]
-  # in a reservation or a QOS the site has made room: no pre-check
-  CC_HPC_SLURM_RESERVATION=cc-acceptance slurm_capacity::admit 2
+  # in a QOS the site has made room: no pre-check (a reservation: the next tests)
   CC_HPC_SLURM_QOS=high slurm_capacity::admit 2
   [ "$(CC_HPC_SLURM_RESERVATION=cc-acceptance CC_HPC_SLURM_QOS=high slurm_capacity::options)" = $'--reservation=cc-acceptance\n--qos=high' ]
   [ -z "$(CC_HPC_SLURM_RESERVATION='' CC_HPC_SLURM_QOS='' slurm_capacity::options)" ]
