@@ -458,6 +458,7 @@ kube::build() {
     kube_images::build
     kube_images::build_python
   ) 9>"$KUBE_BUILD/.lock" || exit 1
+  kube_images::_refs # the image references, for the caller (the build ran in the locked subshell)
 }
 
 kube::up() {
