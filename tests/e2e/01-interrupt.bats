@@ -7,6 +7,7 @@ load helpers
   report=$BATS_TEST_TMPDIR/report
   "$FW" e2e --report-dir "$report" >"$BATS_TEST_TMPDIR/log" 2>&1 &
   pid=$!
+  ON_TEARDOWN=("kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true")
   for _ in $(seq 600); do
     grep -q '^\[ 2/17\]' "$BATS_TEST_TMPDIR/log" 2>/dev/null && break
     sleep 0.5
@@ -33,6 +34,8 @@ load helpers
   python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
     "$FW" e2e --report-dir "$report" >"$BATS_TEST_TMPDIR/log" 2>&1 &
   pid=$!
+  # should an assertion fail before the interrupt, the run still ends (and cleans up) with the test
+  ON_TEARDOWN=("kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true")
   for _ in $(seq 600); do
     grep -q 'cloud start: exit 0' "$BATS_TEST_TMPDIR/log" 2>/dev/null && break
     sleep 0.2

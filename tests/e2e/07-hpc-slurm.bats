@@ -467,6 +467,7 @@ gpu_files() {
   nothing_left
   "$FW" e2e --report-dir "$BATS_TEST_TMPDIR/report" >"$BATS_TEST_TMPDIR/e2e.log" 2>&1 3>&- &
   pid=$!
+  ON_TEARDOWN=("kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true" "${ON_TEARDOWN[@]}")
   # Interrupt once the nodes are up and checks run (a job may be in flight).
   for _ in $(seq 600); do grep -q 'PASS  check-' "$BATS_TEST_TMPDIR/e2e.log" && break; sleep 0.1; done
   # the kill lands mid-run, and is what ended it
@@ -486,6 +487,7 @@ gpu_files() {
   "$STACK" down hpc
   "$STACK" up hpc >"$BATS_TEST_TMPDIR/up.log" 2>&1 3>&- &
   pid=$!
+  ON_TEARDOWN=("kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true" "${ON_TEARDOWN[@]}")
   # Once the namespaces exist, before the nodes are up.
   for _ in $(seq 300); do [ -e /run/netns/cc-cn02 ] && break; sleep 0.05; done
   [ -e /run/netns/cc-cn02 ]
