@@ -63,7 +63,9 @@ def load_plots(summary: dict[str, Any], title: str) -> None:
 def load(cfg: dict[str, Any], rate: float, duration: float, with_gpu: bool) -> None:
     spec = load_spec(cfg, rate, duration)
     emit("offered_rate", f"{spec.rate:g}")
-    measure = measurer(placement.from_inference(cfg), placement.slo_of(cfg["objectives"]))
+    # the GPU check's load only keeps the GPUs beside the sampler busy: it comes from this host; the
+    # latency check's comes from where inference.load.distributed places it
+    measure = measurer(None if with_gpu else placement.from_inference(cfg), placement.slo_of(cfg["objectives"]))
     repeat = 1 if with_gpu else int(cfg["load"]["repeat"])
     kind, why = gpu.source(cfg["gpu"]) if with_gpu else ("", "not asked")
     emit("gpu_source", kind or f"none: {why}")
