@@ -119,7 +119,8 @@ def run_sweep(cfg: dict[str, Any]) -> None:
         if s.get("refused"):
             emit(f"step.{s['target_rate']:g}{trial_suffix(s)}.refused", "; ".join(s["refused"]))
 
-    result = configured_sweep(cfg, spec, step, measure=measurer(placement.from_inference(cfg), placement.slo_of(cfg["objectives"])))
+    placed = placement.from_inference(cfg) if cfg["sweep"].get("distributed", True) else None
+    result = configured_sweep(cfg, spec, step, measure=measurer(placed, placement.slo_of(cfg["objectives"])))
     emit("where", result["steps"][0].get("where", "") if result["steps"] else "")
     emit("max_rate", result["max_rate"])
     emit("saturated", "yes" if result["saturated"] else "no")
