@@ -134,7 +134,7 @@ gpunode::_not_checked() {
 # failed or skipped, and judges the nodes it did probe); a check run alone probes for itself.
 gpunode::records() {
   local run_dir shared limit
-  run_dir=$(dirname "$(dirname "$CC_ARTIFACT_DIR")")
+  run_dir=${CC_RUN_DIR:-$(dirname "$(dirname "$CC_ARTIFACT_DIR")")}
   shared=$run_dir/artifacts/check-gpu-probe
   if grep -qx check-gpu-probe "$run_dir/planned.txt" 2>/dev/null; then
     limit=$((CC_GPU_NODE_PROBE_TIMEOUT_S + 120))

@@ -98,11 +98,11 @@ def gpu_nodes(cluster: Any) -> tuple[dict[str, int], dict[str, str], dict[str, s
         capacity = int((n.status.capacity or {}).get(GPU, "0") or 0)
         if not (allocatable or capacity):
             continue
-        name = n.metadata.labels.get("kubernetes.io/hostname", n.metadata.name)
+        name, not_ready = n.metadata.labels.get("kubernetes.io/hostname", n.metadata.name), _ready(n)
         if n.spec.unschedulable:
             skipped[name] = "out of service: cordoned (spec.unschedulable)"
-        elif _ready(n):
-            broken[name] = f"not taking pods: {_ready(n)}"
+        elif not_ready:
+            broken[name] = f"not taking pods: {not_ready}"
         elif not allocatable:
             broken[name] = (f"0 of {capacity} GPU(s) allocatable: the device plugin has not registered "
                             f"{GPU} with the kubelet, or reports every GPU unhealthy")
