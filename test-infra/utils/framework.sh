@@ -217,24 +217,34 @@ framework::_checks() {
 }
 
 # framework::local_stack_up: bring up the stack components this framework needs
-# (FRAMEWORK_STACK_COMPONENTS); only a stack this framework started is stopped afterwards.
+# (FRAMEWORK_STACK_COMPONENTS). Each one that was down is recorded as this framework's; one found up
+# (another framework's, a hand-started one) is left as found: stop-cluster stops only what this started.
 framework::local_stack_up() {
-  local -a components=("${FRAMEWORK_STACK_COMPONENTS[@]}")
-  if CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" status "${components[@]}" >/dev/null 2>&1; then
-    log::info "local stack (${components[*]}) already up; it stays up afterwards"
-    return 0
-  fi
-  owner::note ".started-by-$FRAMEWORK_NAME"
-  CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" up "${components[@]}" ||
-    log::die "start-cluster: local stack failed to come up" 1
+  local -a down=()
+  local c
+  for c in "${FRAMEWORK_STACK_COMPONENTS[@]}"; do
+    if CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" status "$c" >/dev/null 2>&1; then
+      log::info "local stack: $c already up; it stays up afterwards"
+    else
+      down+=("$c")
+    fi
+  done
+  ((${#down[@]})) || return 0
+  # Recorded before it starts: an up interrupted half-way is still taken down by stop-cluster.
+  for c in "${down[@]}"; do owner::note ".started-by-$FRAMEWORK_NAME" "$c"; done
+  CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" up "${down[@]}" ||
+    log::die "start-cluster: local stack (${down[*]}) failed to come up" 1
 }
 
+# framework::local_stack_down: stop the components local_stack_up started, and nothing else.
 framework::local_stack_down() {
-  if owner::has ".started-by-$FRAMEWORK_NAME"; then
-    CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" down "${FRAMEWORK_STACK_COMPONENTS[@]}" ||
-      log::warn "stop-cluster: stack down reported a problem"
-    owner::drop ".started-by-$FRAMEWORK_NAME"
+  local -a mine
+  mapfile -t mine < <(owner::items ".started-by-$FRAMEWORK_NAME")
+  if ((${#mine[@]})); then
+    CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" down "${mine[@]}" ||
+      log::warn "stop-cluster: stack down (${mine[*]}) reported a problem"
   fi
+  owner::drop ".started-by-$FRAMEWORK_NAME"
 }
 
 framework::_hook() {
