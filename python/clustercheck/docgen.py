@@ -132,7 +132,7 @@ def checks(root: str, suite: str) -> list[Check]:
         code = lib + "\n" + text
         needs = [desc for fn, desc in REQUIRES.items() if re.search(rf"(^|\s){re.escape(fn)}(\s|$)", code, re.M)]
         skips = [s for s in re.findall(r'check::skip "([^"]+)"', text)]
-        helpers = sorted(set(re.findall(r"(?:facts::run|mlops::facts|k8s::facts) [\w-]+ ([\w-]+(?: [\w-]+)?)", text)))
+        helpers = sorted(set(re.findall(r"(?:facts::run|mlops::facts|k8s::facts) [\w-]+ ([\w-]+(?: [a-z][\w-]*){0,2})", text)))
         out.append(Check(name=name, suite=suite, summary=summary.group(1) if summary else "",
                          depends=depends.group(1).split() if depends else [], needs=needs, skips=skips,
                          helpers=helpers))

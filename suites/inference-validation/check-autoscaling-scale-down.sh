@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 inference::require_isvc
 
-k8s::facts down scaling down
+k8s::facts down inference scaling down
 after=$(facts::get down scaled_down_after_s)
 [[ "$after" =~ ^[0-9.]+$ ]] || check::fail "after the load: $after (minimum $(facts::get down min_replicas))"
 check::metric scale_down "$after" s "<=" "$CC_INFERENCE_OBJECTIVES_AUTOSCALE_S" || true

@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 inference::require_isvc
 
-k8s::facts up scaling up
+k8s::facts up inference scaling up
 after=$(facts::get up scaled_up_after_s)
 [[ "$after" =~ ^[0-9.]+$ ]] || check::fail "$(facts::get up baseline_replicas) replica(s) under $(facts::get up offered_rate) req/s: $after"
 check::metric scale_up "$after" s "<=" "$CC_INFERENCE_OBJECTIVES_AUTOSCALE_S" || true

@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 inference::require_isvc
 
-k8s::facts lb scaling balance
+k8s::facts lb inference scaling balance
 n=$(facts::get lb replicas)
 ((n >= 2)) || check::skip "one replica under $(facts::get lb offered_rate) req/s: nothing to balance (raise kubernetes.inference.min_replicas)"
 mean=$(facts::matching lb cpu. | awk -F '\t' '{ s += $2; n++ } END { if (n) printf "%.1f", s / n }')

@@ -4,7 +4,7 @@ set -euo pipefail
 # shellcheck source=suites/kubernetes-cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-k8s::facts health facts health
+k8s::facts health k8s facts health
 nodes=$(facts::get health nodes)
 check::expect "at least $CC_KUBERNETES_EXPECTED_MIN_NODES node(s) (got: $nodes)" test "${nodes:-0}" -ge "$CC_KUBERNETES_EXPECTED_MIN_NODES"
 while IFS=$'\t' read -r key value; do

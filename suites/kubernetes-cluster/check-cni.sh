@@ -6,7 +6,7 @@ set -euo pipefail
 # shellcheck source=suites/kubernetes-cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-k8s::facts cni facts cni
+k8s::facts cni k8s facts cni
 if [[ "$(facts::get cni cni)" == calico ]]; then
   k8s::expect_ready cni calico_node
   pools=$(facts::matching cni ip_pool. | grep -c 'disabled=False' || true)

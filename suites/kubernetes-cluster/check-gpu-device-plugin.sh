@@ -5,7 +5,7 @@ set -euo pipefail
 # shellcheck source=suites/kubernetes-cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-k8s::facts gpu facts gpu-plugin
+k8s::facts gpu k8s facts gpu-plugin
 n=0
 while IFS=$'\t' read -r key value; do
   n=$((n + 1))

@@ -7,9 +7,9 @@ set -euo pipefail
 # shellcheck source=suites/kubernetes-cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-k8s::facts gpu facts gpu-plugin
+k8s::facts gpu k8s facts gpu-plugin
 [[ -n "$(facts::matching gpu gpu_node.)" ]] || check::skip "no GPU nodes (label nvidia.com/gpu.present=true or kubernetes.expected.gpu_nodes)"
-k8s::facts probe probe gpu-scheduling --name gpu-scheduling
+k8s::facts probe k8s probe gpu-scheduling --name gpu-scheduling
 asked=$(facts::get probe gpus_asked)
 log=$(facts::get probe gpu_pod_log)
 check::expect_eq "pod asking for $asked GPU(s)" "$(facts::get probe gpu_pod)" Succeeded

@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ "$CC_KUBERNETES_EXPECTED_INGRESS" != none ]] ||
   check::skip "the cluster runs no ingress controller by design (kubernetes.expected.ingress: none)"
-k8s::facts probe probe ingress --name ingress-controller
+k8s::facts probe k8s probe ingress --name ingress-controller
 k8s::expect_ready probe controller
 check::expect_eq "client through the ingress" "$(facts::get probe client)" Succeeded
 check::expect "the backend answered through the Ingress (log: $(facts::get probe client_log))" grep -q cc-ingress-ok <<<"$(facts::get probe client_log)"

@@ -4,7 +4,7 @@ set -euo pipefail
 # shellcheck source=suites/kubernetes-cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-k8s::facts inst facts installation
+k8s::facts inst k8s facts installation
 version=$(facts::get inst version)
 if [[ -n "${CC_KUBERNETES_EXPECTED_VERSION:-}" ]]; then
   check::expect "server version $version is the deployed $CC_KUBERNETES_EXPECTED_VERSION" \

@@ -5,7 +5,7 @@ set -euo pipefail
 # shellcheck source=suites/kubernetes-cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-k8s::facts probe probe networking --name networking
+k8s::facts probe k8s probe networking --name networking
 skip=$(facts::get probe skip)
 [[ -z "$skip" ]] || check::skip "$skip"
 check::expect "server pod running (got: $(facts::get probe server))" grep -q '^Running' <<<"$(facts::get probe server)"

@@ -10,13 +10,14 @@ k8s::require() {
     check::error "kubernetes.kubeconfig is set but this clustercheck has no Kubernetes helper (clustercheck k8s)"
 }
 
-# k8s::facts NAME ARGS...: `clustercheck k8s ARGS` facts kept as NAME.tsv (facts.sh). An API that
+# k8s::facts NAME ARGS...: `clustercheck ARGS` facts kept as NAME.tsv (facts.sh), from a helper command
+# that asks the Kubernetes API (`k8s facts|probe`, `inference scaling|deploy-isvc`). An API that
 # cannot be asked (unreachable, credentials, forbidden, timeout) is an error naming why; a 404 is a
 # finding about the cluster and is left to the check.
 k8s::facts() {
   local name=$1 line
   shift
-  facts::run "$name" k8s "$@"
+  facts::run "$name" "$@"
   line=$(awk -F '\t' '$2 ~ /^error: / && $2 !~ /^error: not found/ { print $2; exit }' "$CC_ARTIFACT_DIR/$name.tsv")
   [[ -z "$line" ]] || check::error "${line#error: }"
   line=$(facts::get "$name" error)

@@ -49,7 +49,7 @@ mlops::deploy_inference_service() {
   if [[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]]; then
     # On Kubernetes: an InferenceService of the registered model, Ready and predicting (kept running).
     local out
-    out=$(clustercheck k8s deploy-isvc --config "$CC_CONFIG_FILE") || return 1
+    out=$(clustercheck inference deploy-isvc --config "$CC_CONFIG_FILE") || return 1
     printf '%s\n' "$out" | sed 's/^/  | /'
     grep -q "^ready	Ready$" <<<"$out"
     return

@@ -69,6 +69,6 @@ frame() {
   printf 'libvirt\nmlops\n' >"$FAKE/up"
   frame multi libvirt mlops -- 'framework::local_stack_up; framework::local_stack_down'
   [ "$status" -eq 0 ]
-  ! grep -q '^up\|^down' "$FAKE/calls"
+  [ -z "$(grep '^up\|^down' "$FAKE/calls")" ]
   [ "$(wc -l <"$FAKE/up")" -eq 2 ]
 }

@@ -89,6 +89,55 @@ def test_a_domain_package_does_not_import_a_sibling_it_does_not_model(importer: 
     assert not found, f"{importer} imports {imported}:\n" + "\n".join(found)
 
 
+def _package_graph() -> dict[str, set[str]]:
+    """Which clustercheck sub-package imports which (lazy imports in functions count: they run too)."""
+    packages = {_owner(m) for m, p in _modules() if p.name == "__init__.py" and m.count(".") == 1}
+    graph: dict[str, set[str]] = {p: set() for p in packages}
+    for module, path in _modules():
+        src = _owner(module)
+        if src not in graph:
+            continue
+        for _, target, name in _imports(module, path):
+            full = f"{target}.{name}" if target == "clustercheck" else target
+            dst = _owner(full)
+            if dst in graph and dst != src:
+                graph[src].add(dst)
+    return graph
+
+
+def _loop(graph: dict[str, set[str]]) -> list[str]:
+    """One import loop among the packages (empty when there is none)."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def test_packages_do_not_import_each_other_in_a_loop() -> None:
+    """bench owns where load workers run (SLURM, a Kubernetes Job) and uses k8s as a client; what drives
+    load or serving against a cluster lives in inference, above both."""
+    assert _loop({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]  # the finder finds one
+    graph = _package_graph()
+    assert "clustercheck.bench" in graph and "clustercheck.k8s" in graph["clustercheck.bench"]
+    loop = _loop(graph)
+    assert not loop, "packages import each other in a loop: " + " -> ".join(loop)
+
+
 def test_the_facts_protocol_is_at_the_ground_of_the_package() -> None:
     users = {_owner(m) for m, p in _modules() for _, t, _ in _imports(m, p) if t == "clustercheck.facts"}
     assert {"clustercheck.mlops", "clustercheck.k8s", "clustercheck.inference", "clustercheck.multi"} <= users

@@ -121,3 +121,35 @@ def model_match(config: str | None, rows: int) -> None:
     if not cfg["_mlflow_url"] or not cfg["endpoint"].get("registry_alias"):
         raise UserError("model-match needs mlops.mlflow.url and inference.endpoint.registry_alias in the config")
     runs.model_match(cfg, cfg["_mlflow_url"], rows)
+
+
+@inference.command("deploy-isvc")
+@config_option
+@click.option("--remove", is_flag=True, help="Delete the InferenceService afterwards.")
+def deploy_isvc(config: str | None, remove: bool) -> None:
+    """Create the InferenceService of the MLflow-registered model, wait for Ready, predict known inputs."""
+    from clustercheck.inference import isvc
+    from clustercheck.k8s.client import Cluster
+
+    path, data = resolve.kubernetes(config)
+    cfg = data["kubernetes"]
+    if "inference" not in cfg or "mlops" not in data:
+        raise UserError(f"config error: {path}: kubernetes.inference and mlops are needed to deploy an InferenceService")
+    samples = data["mlops"].get("serving", {}).get("samples") or data.get("inference", {}).get("samples") or []
+    isvc.deploy(Cluster(cfg), cfg, data["mlops"], samples, remove)
+
+
+@inference.command()
+@config_option
+@click.argument("what", type=click.Choice(["up", "down", "balance"]))
+def scaling(config: str | None, what: str) -> None:
+    """Replicas of kubernetes.inference under the inference load (up), after it (down), CPU per replica."""
+    from clustercheck.inference import scaling as k8s_scaling
+    from clustercheck.k8s.client import Cluster
+
+    path, data = resolve.kubernetes(config)
+    cfg = data["kubernetes"]
+    if "inference" not in cfg:
+        raise UserError(f"config error: {path}: kubernetes.inference: is missing (the InferenceService to watch)")
+    fn = {"up": k8s_scaling.scale_up, "down": k8s_scaling.scale_down, "balance": k8s_scaling.balance}[what]
+    fn(Cluster(cfg), cfg, resolve.inference(config))

@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 mlops::require_kubernetes
 
-k8s::facts cm facts cert-manager
+k8s::facts cm k8s facts cert-manager
 k8s::expect_crds cm
 k8s::expect_ready cm deployment.
 check::finish "cert-manager installed and running"

@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 mlops::require_kubernetes
 
-k8s::facts isvc facts isvc-crd
+k8s::facts isvc k8s facts isvc-crd
 k8s::expect_crds isvc
 check::expect "v1beta1 served (got: $(facts::get isvc crd.inferenceservices.serving.kserve.io))" \
   grep -Eq 'served=([a-z0-9]+,)*v1beta1' <<<"$(facts::get isvc crd.inferenceservices.serving.kserve.io)"

@@ -9,7 +9,7 @@ mlops::require_kubernetes
 [[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]] ||
   check::skip "no InferenceService to deploy in this target's config (kubernetes.inference)"
 
-k8s::facts isvc deploy-isvc --remove
+k8s::facts isvc inference deploy-isvc --remove
 uri=$(facts::get isvc storage_uri)
 [[ "$uri" != unresolved* ]] || check::fail "storage URI: $uri"
 created=$(facts::get isvc created)

@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 mlops::require_kubernetes
 
-k8s::facts knative facts knative
+k8s::facts knative k8s facts knative
 k8s::expect_crds knative
 k8s::expect_ready knative deployment.
 check::finish "Knative Serving installed and running"

@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 mlops::require_kubernetes
 
-k8s::facts kserve facts kserve
+k8s::facts kserve k8s facts kserve
 k8s::expect_crds kserve
 k8s::expect_ready kserve controller.
 check::finish "KServe CRDs established; controller $(facts::get kserve controller.kserve-controller-manager)"
