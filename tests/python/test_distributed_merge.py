@@ -121,7 +121,7 @@ def _report(worker: int, values: list[float], **kw: object) -> dict:
 
 
 PLAN = {"workers": 2, "placement": "slurm",
-        "spec": {"rate": 80.0, "arrival": "constant", "duration_s": 10.0, "warmup_s": 0.0, "max_requests": 10_000}}
+        "spec": {"rate": 80.0, "arrival": "constant", "burstiness": 1.0, "duration_s": 10.0, "warmup_s": 0.0, "max_requests": 10_000}}
 
 
 def test_the_coordinator_merges_and_names_each_share() -> None:

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 import pytest
 
 from clustercheck.bench import gpu
+from clustercheck.config import defaults
 from conftest import BIN, ROOT, run
 
 SIM = ROOT / "tests" / "fixtures" / "nvml-sim"
@@ -62,7 +63,7 @@ def _wait_for_samples(sampler: gpu.Sampler, count: int) -> None:
 
 
 def _sample(cfg: dict[str, Any], kind: str = "nvml") -> dict[str, Any]:
-    with gpu.Sampler(cfg, kind) as sampler:
+    with gpu.Sampler(defaults.of("inference.gpu", cfg), kind) as sampler:
         _wait_for_samples(sampler, 5)
     return sampler.summary()
 
@@ -96,7 +97,7 @@ def test_utilisation_that_changes_is_followed_per_gpu(tmp_path: Path, monkeypatc
     cfg = tmp_path / "sim.json"
     cfg.write_text(json.dumps(data))
     monkeypatch.setenv("CC_NVML_SIM", str(cfg))
-    with gpu.Sampler({"sample_hz": 50}, "nvml") as sampler:
+    with gpu.Sampler(defaults.of("inference.gpu", {"sample_hz": 50}), "nvml") as sampler:
         _wait_for_samples(sampler, 5)
         before = len(sampler.samples)
         level.write_text("100")
@@ -193,7 +194,10 @@ def test_dcgm_series_without_a_gpu_label_keep_their_position(monkeypatch: pytest
 def test_per_gpu_throughput_divides_by_every_serving_gpu(sim_nvml: None) -> None:
     from clustercheck.inference.runs import throughput_per_gpu
 
-    assert throughput_per_gpu({"gpu": {}}, 300.0) == (150.0, 2, "2 GPU(s) via NVML")
-    assert throughput_per_gpu({"gpu": {"indices": [1]}}, 300.0) == (300.0, 1, "1 GPU(s) via NVML")
-    rate, count, basis = throughput_per_gpu({"gpu": {"nvml": "off"}}, 300.0)
+    def section(**gpu_cfg: Any) -> dict[str, Any]:
+        return {"gpu": defaults.of("inference.gpu", gpu_cfg)}
+
+    assert throughput_per_gpu(section(), 300.0) == (150.0, 2, "2 GPU(s) via NVML")
+    assert throughput_per_gpu(section(indices=[1]), 300.0) == (300.0, 1, "1 GPU(s) via NVML")
+    rate, count, basis = throughput_per_gpu(section(nvml="off"), 300.0)
     assert (rate, count) == (300.0, 0) and basis.startswith("per serving instance (no GPU seen: ")

@@ -304,15 +304,22 @@ def test_health_command_for_slurm_exits_1_naming_the_problem(tmp_path: Path) -> 
     assert bad.stdout == "FAIL pcie: GPU 1 (00000000:43:00.0): link trained at gen 3 x8 of gen 5 x16\n"
 
 
-def test_the_kubernetes_jobs_are_valid_batch_v1_objects_one_per_node_with_all_its_gpus() -> None:
+def test_the_kubernetes_jobs_are_valid_batch_v1_objects_one_per_node_with_all_its_gpus(tmp_path: Path) -> None:
     import kubernetes_validate
     import yaml
 
     from clustercheck.gpunode import k8s_jobs
 
     version = json.loads((ROOT / "tests" / "fixtures" / "k8s" / "healthy" / "version.json").read_text())
-    out = subprocess.run([str(BIN / "clustercheck"), "gpu-node", "k8s-jobs", "--config", str(ROOT / "tests" / "gpu" / "gpu-node-host.yaml"),
-                          "--node", "gpu-a:8", "--node", "GPU_B.example:4"], capture_output=True, text=True, check=True).stdout
+    host = ROOT / "tests" / "gpu" / "gpu-node-host.yaml"
+    argv = [str(BIN / "clustercheck"), "gpu-node", "k8s-jobs", "--node", "gpu-a:8", "--node", "GPU_B.example:4", "--config"]
+    no_image = subprocess.run([*argv, str(host)], capture_output=True, text=True)
+    assert no_image.returncode == 2 and "gpu_node.kubernetes.image: is missing" in no_image.stderr
+    data = yaml.safe_load(host.read_text())
+    data["gpu_node"]["kubernetes"] = {"image": "cc.local/clustercheck:1"}
+    config = tmp_path / "gpu-node-k8s.yaml"
+    config.write_text(yaml.safe_dump(data))
+    out = subprocess.run([*argv, str(config)], capture_output=True, text=True, check=True).stdout
     jobs = list(yaml.safe_load_all(out))
     assert [j["metadata"]["name"] for j in jobs] == ["cc-gpu-node-gpu-a", "cc-gpu-node-gpu-b-example"]
     for job in jobs:

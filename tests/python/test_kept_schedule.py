@@ -85,7 +85,7 @@ def test_failed_and_timed_out_requests_stay_in_the_tail_at_the_timeout_at_least(
     for r in records:
         rec.add(r)
     merged = coordinator.merge([{"worker": 0, "scheduled": 100, "sent": 100, **rec.report()}],
-                               {"workers": 1, "spec": {"rate": 100.0, "arrival": "constant", "duration_s": 1.0,
+                               {"workers": 1, "spec": {"rate": 100.0, "arrival": "constant", "burstiness": 1.0, "duration_s": 1.0,
                                                        "warmup_s": 0.0, "max_requests": 1000, "timeout_s": 2.0}}, 10.0)
     assert merged["latency_ms"]["p95"] >= 1980.0 and merged["errors"] == {"timeout": 5, "connection": 5}
 

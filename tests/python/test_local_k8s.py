@@ -18,7 +18,7 @@ import yaml
 
 from clustercheck.bench import k8s_workers
 from clustercheck.config.load import ConfigError, load
-from clustercheck.gpunode import k8s_jobs
+from clustercheck.gpunode import judge, k8s_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = ROOT / "test-infra" / "configs" / "local.yaml"
@@ -107,13 +107,14 @@ def test_a_link_never_replaces_a_real_directory_of_the_image(tmp_path: Path) -> 
 def test_a_gpu_node_job_on_simulated_gpus_mounts_the_nvml_stand_in_and_the_nodes_own_device_file(tmp_path: Path) -> None:
     (tmp_path / "default.json").write_text("{}")
     (tmp_path / "cc-kn02.json").write_text("{}")
-    cfg = {"simulated": {"nvml_module": "/sim/nvml", "devices_dir": str(tmp_path)}, "kubernetes": {"image": "cc.local/clustercheck:1"}}
+    cfg = judge.settings({"simulated": {"nvml_module": "/sim/nvml", "devices_dir": str(tmp_path)},
+                          "kubernetes": {"image": "cc.local/clustercheck:1"}})
     for node, file in (("cc-kn01", "default.json"), ("cc-kn02", "cc-kn02.json")):
         spec = k8s_jobs.manifest(node, 2, cfg)["spec"]["template"]["spec"]
         env = {e["name"]: e["value"] for e in spec["containers"][0]["env"]}
         assert env["CC_NVML_SIM"] == f"{k8s_jobs.SIM_DIR}/devices/{file}" and env["PYTHONPATH"] == f"{k8s_jobs.SIM_DIR}/nvml"
         assert {v["hostPath"]["path"] for v in spec["volumes"]} == {"/sim/nvml", str(tmp_path)}
-    real = k8s_jobs.manifest("gpu-1", 8, {"kubernetes": {"image": "x"}})["spec"]["template"]["spec"]
+    real = k8s_jobs.manifest("gpu-1", 8, judge.settings({"kubernetes": {"image": "x"}}))["spec"]["template"]["spec"]
     assert "volumes" not in real and not any(e["name"] == "CC_NVML_SIM" for e in real["containers"][0]["env"])
 
 
@@ -187,5 +188,5 @@ def test_gpu_nodes_are_probed_named_out_of_service_or_named_broken_the_way_slurm
 
 
 def test_a_gpu_node_job_tolerates_the_taint_an_earlier_run_left_so_the_node_can_be_cleared() -> None:
-    spec = k8s_jobs.manifest("gpu-1", 8, {"kubernetes": {"image": "x"}})["spec"]["template"]["spec"]
+    spec = k8s_jobs.manifest("gpu-1", 8, judge.settings({"kubernetes": {"image": "x"}}))["spec"]["template"]["spec"]
     assert {"key": k8s_jobs.UNHEALTHY, "operator": "Exists", "effect": "NoSchedule"} in spec["tolerations"]

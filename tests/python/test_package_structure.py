@@ -9,6 +9,7 @@ import importlib.metadata
 import pathlib
 import re
 import tomllib
+from typing import Any
 
 import click
 import pytest
@@ -136,6 +137,58 @@ def test_packages_do_not_import_each_other_in_a_loop() -> None:
     assert "clustercheck.bench" in graph and "clustercheck.k8s" in graph["clustercheck.bench"]
     loop = _loop(graph)
     assert not loop, "packages import each other in a loop: " + " -> ".join(loop)
+
+
+def _schema_defaults() -> dict[str, list[Any]]:
+    """Every key the config schema gives a default, with the defaults it has (a key may sit in several sections)."""
+    from clustercheck.config.load import schema
+
+    found: dict[str, list[Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, sub in (node.get("properties") or {}).items():
+                if isinstance(sub, dict) and "default" in sub:
+                    found.setdefault(key, []).append(sub["default"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema())
+    return found
+
+
+def _restated(tree: ast.AST, keys: dict[str, list[Any]]) -> list[tuple[int, str]]:
+    """`x.get(KEY, LITERAL)` / `x.setdefault(KEY, LITERAL)` where the schema gives KEY a default: the code
+    says again what schema.json says (or contradicts it). An empty fallback ('', None, {}, []) states no
+    default: it is "not given"."""
+    out = []
+    for n in ast.walk(tree):
+        if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("get", "setdefault")
+                and len(n.args) == 2 and isinstance(n.args[0], ast.Constant) and n.args[0].value in keys):
+            continue
+        fallback = n.args[1]
+        try:
+            value = ast.literal_eval(fallback)
+        except ValueError:
+            continue  # computed: not a restated literal
+        if value in ("", None) or (isinstance(value, (list, dict, tuple)) and not value):
+            continue
+        out.append((n.lineno, f"{n.args[0].value}: {ast.unparse(fallback)} (schema: {keys[n.args[0].value]})"))
+    return out
+
+
+def test_no_schema_default_is_restated_in_code() -> None:
+    """Every config default lives in schema.json only: code reads the loaded value (load fills the
+    defaults) or clustercheck.config.defaults for a section not loaded from a file."""
+    keys = _schema_defaults()
+    assert _restated(ast.parse('cfg["sweep"].get("confirm", 1)'), keys)  # the scan finds one
+    assert not _restated(ast.parse('cfg.get("confirm")'), keys)
+    found = [f"{p.relative_to(PYTHON)}:{line}: {what}" for m, p in _modules() if m.startswith("clustercheck")
+             for line, what in _restated(ast.parse(p.read_text(), str(p)), keys)]
+    assert not found, "schema defaults restated in code:\n" + "\n".join(found)
 
 
 def test_the_facts_protocol_is_at_the_ground_of_the_package() -> None:

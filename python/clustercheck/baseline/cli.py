@@ -129,7 +129,7 @@ def record_cmd(run_dir: str, config_path: str, history_path: str, framework: str
     cfg = resolve.whole(config_path)
     entry = store.history_entry(run_dir, cfg["target"]["name"], framework)
     if entry["metrics"]:
-        store.append_history(history_path, entry, int(cfg["runner"].get("history_keep", 50)))
+        store.append_history(history_path, entry, int(cfg["runner"]["history_keep"]))
 
 
 @baseline.command("history")

@@ -18,9 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from clustercheck.baseline import direction
-
-DEFAULT_TOLERANCE_PCT = 20.0
-DEFAULT_RUNS = 5
+from clustercheck.config import defaults
 
 
 @dataclass
@@ -74,21 +72,20 @@ class Settings:
     tolerance_pct: float
     min_change: dict[str, float]
     per_metric: dict[str, dict[str, Any]]
-    runs: int = DEFAULT_RUNS
+    runs: int
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any]) -> "Settings":
-        section = (cfg.get("runner") or {}).get("baseline") or {}
-        return cls(float(section.get("tolerance_pct", DEFAULT_TOLERANCE_PCT)),
-                   {k: float(v) for k, v in (section.get("min_change") or {}).items()},
-                   dict(section.get("metrics") or {}), int(section.get("runs", DEFAULT_RUNS)))
+        section = defaults.of("runner.baseline", (cfg.get("runner") or {}).get("baseline"))
+        return cls(float(section["tolerance_pct"]), {k: float(v) for k, v in (section.get("min_change") or {}).items()},
+                   dict(section.get("metrics") or {}), int(section["runs"]))
 
     def for_metric(self, check: str, name: str, unit: str) -> tuple[float, float, str | None, bool]:
         """(tolerance_pct, min_change, direction override, judged at all): `check.metric` beats `metric`."""
         own = {**self.per_metric.get(name, {}), **self.per_metric.get(f"{check}.{name}", {})}
         tol = float(own.get("tolerance_pct", self.tolerance_pct))
         floor = float(own.get("min_change", self.min_change.get(unit, 0.0)))
-        return tol, floor, own.get("direction"), bool(own.get("judge", True))
+        return tol, floor, own.get("direction"), own.get("judge") is not False
 
 
 def runs_of(entry: dict[str, Any]) -> list[float]:

@@ -100,7 +100,7 @@ def merge(reports: list[dict[str, Any]], plan: dict[str, Any], lag_bound_ms: flo
         missing = [str(k) for k in range(int(plan["workers"])) if k not in have]
         refused.insert(0, f"worker(s) {', '.join(missing)} sent no report")
     due = arrivals.in_window(s["arrival"], float(s["rate"]), float(s["warmup_s"]), duration, int(s.get("seed", 1)),
-                             float(s.get("burstiness", 1.0)), int(s["max_requests"]))
+                             float(s["burstiness"]), int(s["max_requests"]))
     lag = h["lag_s"]
     out: dict[str, Any] = {
         "mode": "open",

@@ -47,7 +47,7 @@ def predict(ep: dict[str, Any], rows: list[list[float]], timeout: float) -> tupl
 
 def request(ep: dict[str, Any], samples: list[dict[str, Any]]) -> protocols.Request:
     if ep["protocol"] in protocols.STREAMING:
-        return protocols.generate_request(ep["protocol"], ep["model_name"], ep.get("size", "D(16,16)"))
+        return protocols.generate_request(ep["protocol"], ep["model_name"], ep["size"])
     return protocols.predict_request(ep["protocol"], ep["model_name"], [samples[0]["input"]])
 
 

@@ -34,7 +34,7 @@ def source(gpu: dict[str, Any]) -> tuple[str, str]:
     """('nvml'|'prometheus', '') when utilisation can be sampled, else ('', the reason)."""
     if gpu.get("prometheus_url"):
         return "prometheus", ""
-    if gpu.get("nvml", "auto") == "off":
+    if gpu["nvml"] == "off":
         return "", "no GPU metrics configured (inference.gpu.nvml is off and no prometheus_url)"
     found, why = nvml_devices(gpu.get("indices"))
     if found:
@@ -49,7 +49,7 @@ class Sampler:
 
     def __init__(self, gpu: dict[str, Any], kind: str) -> None:
         self.gpu, self.kind = gpu, kind
-        self.period = 1.0 / float(gpu.get("sample_hz", 10))
+        self.period = 1.0 / float(gpu["sample_hz"])
         self.samples: list[tuple[float, dict[str, float]]] = []
         self.labels: dict[str, dict[str, Any]] = {}
         self.errors: list[str] = []
@@ -79,7 +79,7 @@ class Sampler:
         import requests
 
         url = self.gpu["prometheus_url"].rstrip("/") + "/api/v1/query"
-        query = self.gpu.get("prometheus_query", "DCGM_FI_DEV_GPU_UTIL")
+        query = self.gpu["prometheus_query"]
 
         def read() -> dict[str, float]:
             data = requests.get(url, params={"query": query}, timeout=2).json()

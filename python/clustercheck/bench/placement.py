@@ -8,7 +8,7 @@ import socket
 from typing import Any
 
 from clustercheck.bench.distributed import Placement
-from clustercheck.config.load import load
+from clustercheck.config import resolve
 from clustercheck.errors import UserError
 
 
@@ -78,7 +78,7 @@ def from_options(on: str | None, workers: int, tasks_per_node: int, config: str 
         return None
     p = Placement(on=on, workers=workers, tasks_per_node=tasks_per_node, start_lead_s=start_lead,
                   slo=slo, keep_raw=keep_raw)
-    data = load(config) if config else {}
+    data = resolve.whole(config) if config else {}
     if on != "host" and not config:
         raise UserError(f"--on {on} needs --config: the target's " + ("hpc.slurm" if on == "slurm" else "kubernetes") + " section")
     p.coordinator_address = _coordinator_address(data, coordinator, on)

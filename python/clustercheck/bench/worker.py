@@ -38,7 +38,7 @@ def spec_of(plan: dict[str, Any]) -> engine.LoadSpec:
     return engine.LoadSpec(url=s["url"], request=req, mode="open", rate=float(s["rate"]), arrival=s["arrival"],
                            duration_s=float(s["duration_s"]), warmup_s=float(s["warmup_s"]),
                            timeout_s=float(s["timeout_s"]), max_requests=int(s["max_requests"]), workers=1,
-                           seed=int(s["seed"]), headers=dict(s["headers"]), burstiness=float(s.get("burstiness", 1.0)))
+                           seed=int(s["seed"]), headers=dict(s["headers"]), burstiness=float(s["burstiness"]))
 
 
 def share(plan: dict[str, Any], index: int) -> Iterator[float]:

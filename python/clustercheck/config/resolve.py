@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from clustercheck.config import defaults
 from clustercheck.config.load import load
 from clustercheck.errors import UserError
 
@@ -50,9 +51,14 @@ def inference(config: str | None) -> dict[str, Any]:
     return cfg
 
 
+def gpu_node_of(data: dict[str, Any]) -> dict[str, Any]:
+    """The gpu_node section of a loaded config, the schema's defaults where the target has none."""
+    return defaults.of("gpu_node", data.get("gpu_node"))
+
+
 def gpu_node(path: str | None) -> dict[str, Any]:
-    """The gpu_node section; a probe run by hand without a config uses the defaults."""
-    return load(path).get("gpu_node", {}) if path else {}
+    """The gpu_node section; a probe run by hand without a config uses the schema's defaults."""
+    return gpu_node_of(load(path) if path else {})
 
 
 def whole(path: str) -> dict[str, Any]:

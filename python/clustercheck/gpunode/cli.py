@@ -163,11 +163,10 @@ def k8s_jobs_cmd(config_path: str, specs: tuple[str, ...]) -> None:
 @click.argument("node")
 def k8s_mark_unhealthy_cmd(config_path: str, check: str, why: str, node: str) -> None:
     """Taint NODE clustercheck.io/gpu-unhealthy=CHECK:NoSchedule and label it gpu-health=failed (gpu_node.drain_on_failure)."""
-    from clustercheck.config.load import load
     from clustercheck.gpunode import k8s_jobs
     from clustercheck.k8s.client import Cluster, describe
 
-    cluster = Cluster(load(config_path).get("kubernetes", {}))
+    cluster = Cluster(resolve.kubernetes(config_path)[1]["kubernetes"])
     try:
         click.echo(k8s_jobs.mark_unhealthy(cluster, node, check, why))
     except Exception as exc:  # an API error names the cluster, never a traceback
@@ -179,15 +178,14 @@ def k8s_mark_unhealthy_cmd(config_path: str, check: str, why: str, node: str) ->
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="one record per node here")
 def k8s_probe_cmd(config_path: str, out_dir: Path) -> None:
     """Probe every GPU node of the configured cluster at once, one Job each (namespace deleted after)."""
-    from clustercheck.config.load import load
     from clustercheck.gpunode import k8s_jobs
     from clustercheck.k8s.client import Cluster, describe
 
-    cfg = load(config_path)
-    cluster = Cluster(cfg.get("kubernetes", {}))
+    data = resolve.kubernetes(config_path)[1]
+    cluster = Cluster(data["kubernetes"])
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        nodes = k8s_jobs.run(cluster, cfg.get("gpu_node", {}), out_dir)
+        nodes = k8s_jobs.run(cluster, resolve.gpu_node_of(data), out_dir)
     except Exception as exc:  # an API error names the cluster, never a traceback
         raise UserError(f"gpu-node k8s-probe: {describe(exc, cluster.host)}") from None
     click.echo(f"probed {len(nodes)} node(s): {', '.join(nodes)}")

@@ -16,28 +16,14 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from clustercheck.config import defaults
 from clustercheck.gpunode import reference
 from clustercheck.gpunode.nvml_probe import NA, reason_names
 
-CRITICAL_XIDS = [48, 61, 62, 63, 64, 68, 69, 73, 74, 79, 92, 94, 95, 119, 120]
-FAIL_REASONS = ["hw_slowdown", "hw_thermal_slowdown", "sw_thermal_slowdown", "hw_power_brake_slowdown"]
-DEFAULTS: dict[str, Any] = {
-    "expected": {"memory_tolerance_pct": 2},
-    "memory": {"volatile_uncorrected_max": 0, "remapped_uncorrectable_max": 512},
-    "xid": {"critical": CRITICAL_XIDS, "kernel_log_lookback_s": 3600},
-    "pcie": {"replay_growth_max": 0, "host_min_share_pct": 80},
-    "throttle": {"fail_reasons": FAIL_REASONS},
-    "active": {"gemm_min_share_pct": 65, "copy_min_share_pct": 70, "sdc_max_rel_error": 0.05},
-    "straggler_pct": 15,
-}
-
 
 def settings(section: dict[str, Any] | None) -> dict[str, Any]:
-    """The gpu_node config section over DEFAULTS (one level deep)."""
-    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULTS.items()}
-    for key, value in (section or {}).items():
-        out[key] = {**out.get(key, {}), **value} if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
+    """The gpu_node config section with the schema's defaults where it says nothing (a probe run by hand)."""
+    return defaults.of("gpu_node", section)
 
 
 @dataclass

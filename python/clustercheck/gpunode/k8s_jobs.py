@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from clustercheck.errors import UserError
 from clustercheck.gpunode.active import QUIET_NCCL
 from clustercheck.k8s.pods import namespace
 
@@ -42,17 +43,23 @@ def _simulated(node: str, gpu_node: dict[str, Any]) -> tuple[list[dict[str, Any]
     return env, mounts, volumes
 
 
+def _image(gpu_node: dict[str, Any]) -> str:
+    if not gpu_node["kubernetes"].get("image"):
+        raise UserError("gpu_node.kubernetes.image: is missing (the image the probe Jobs run)")
+    return str(gpu_node["kubernetes"]["image"])
+
+
 def manifest(node: str, gpus: int, gpu_node: dict[str, Any]) -> dict[str, Any]:
     """The Job that probes NODE's GPUS GPUs."""
-    kube = gpu_node.get("kubernetes", {})
+    kube = gpu_node["kubernetes"]
     command = ["python3", "-m", "clustercheck", "gpu-node", "probe", "--node", node,
-               "--memtest-fraction", str(gpu_node.get("active", {}).get("memtest_fraction", 0.8)),
-               "--xid-lookback-s", str(gpu_node.get("xid", {}).get("kernel_log_lookback_s", 3600))]
-    if not gpu_node.get("active", {}).get("enabled", True):
+               "--memtest-fraction", str(gpu_node["active"]["memtest_fraction"]),
+               "--xid-lookback-s", str(gpu_node["xid"]["kernel_log_lookback_s"])]
+    if not gpu_node["active"]["enabled"]:
         command.append("--passive")
     sim_env, sim_mounts, sim_volumes = _simulated(node, gpu_node)
     container = {
-        "name": "probe", "image": kube.get("image", "clustercheck:latest"), "command": command,
+        "name": "probe", "image": _image(gpu_node), "command": command,
         "env": [{"name": k, "value": v} for k, v in QUIET_NCCL.items()] + sim_env,
         "resources": {"limits": {GPU: str(gpus)}},
     }
@@ -64,7 +71,7 @@ def manifest(node: str, gpus: int, gpu_node: dict[str, Any]) -> dict[str, Any]:
                                                         "clustercheck/check": "gpu-node"}},
         "spec": {
             "backoffLimit": 0,
-            "activeDeadlineSeconds": int(gpu_node.get("probe_timeout_s", 300)),
+            "activeDeadlineSeconds": int(gpu_node["probe_timeout_s"]),
             "template": {"spec": {
                 "restartPolicy": "Never",
                 "nodeSelector": {"kubernetes.io/hostname": node},
@@ -152,7 +159,7 @@ def run(cluster: Any, gpu_node: dict[str, Any], out: Path) -> list[str]:
         (out / f"{node}.json").write_text(json.dumps({"version": 1, "node": node, "error": why}) + "\n")
     if not nodes:
         return []
-    deadline = time.monotonic() + int(gpu_node.get("probe_timeout_s", 300)) + 60
+    deadline = time.monotonic() + int(gpu_node["probe_timeout_s"]) + 60
     with namespace(cluster, "gpu-node") as ns:
         for node, count in nodes.items():
             batch.create_namespaced_job(ns, manifest(node, count, gpu_node), **cluster.kw())
@@ -172,5 +179,5 @@ def run(cluster: Any, gpu_node: dict[str, Any], out: Path) -> list[str]:
                 time.sleep(2)
         for node in pending:
             (out / f"{node}.json").write_text(json.dumps(
-                {"version": 1, "node": node, "error": f"the probe Job did not finish within {gpu_node.get('probe_timeout_s', 300)} s"}) + "\n")
+                {"version": 1, "node": node, "error": f"the probe Job did not finish within {gpu_node['probe_timeout_s']} s"}) + "\n")
     return sorted(nodes)

@@ -106,7 +106,7 @@ def configured_sweep(cfg: dict[str, Any], spec: engine.LoadSpec, on_step: Callab
     obj, sw = cfg["objectives"], cfg["sweep"]
     return sweep.run(spec, [float(r) for r in sw["rates"]], obj["p95_ms"], obj["max_error_rate"], on_step,
                      growth=float(sw["growth"]), max_rate=float(sw["max_rate"]) * bound_scale,
-                     refine=int(sw.get("refine", 0)), confirm=int(sw.get("confirm", 1)), measure=measure)
+                     refine=int(sw["refine"]), confirm=int(sw["confirm"]), measure=measure)
 
 
 def run_sweep(cfg: dict[str, Any]) -> None:
@@ -119,7 +119,7 @@ def run_sweep(cfg: dict[str, Any]) -> None:
         if s.get("refused"):
             emit(f"step.{s['target_rate']:g}{trial_suffix(s)}.refused", "; ".join(s["refused"]))
 
-    placed = placement.from_inference(cfg) if cfg["sweep"].get("distributed", True) else None
+    placed = placement.from_inference(cfg) if cfg["sweep"]["distributed"] else None
     result = configured_sweep(cfg, spec, step, measure=measurer(placed, placement.slo_of(cfg["objectives"])))
     emit("where", result["steps"][0].get("where", "") if result["steps"] else "")
     emit("max_rate", result["max_rate"])

@@ -16,7 +16,7 @@ class Cluster:
     def __init__(self, cfg: dict[str, Any]) -> None:
         from kubernetes import client, config
 
-        self.timeout = float(cfg.get("timeout_s", 20))
+        self.timeout = float(cfg["timeout_s"])
         path = cfg.get("kubeconfig") or os.environ.get("KUBECONFIG", "")
         try:
             if path:

@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from clustercheck.config import defaults
+
 
 @dataclass
 class Demand:
@@ -74,9 +76,9 @@ def host_memory_mib(meminfo: str = "/proc/meminfo") -> int:
 
 def shortfalls(cfg: dict[str, Any], cpus: int, memory_mib: int, gpus: set[str]) -> tuple[list[str], list[str]]:
     """(facts, problems): one line per resource, and one per shortfall naming what is missing."""
-    res = (cfg.get("hpc") or {}).get("resources", {})
-    overcommit = float(res.get("cpu_overcommit", 1))
-    reserve = int(res.get("memory_reserve_mib", 512))
+    res = defaults.of("hpc.resources", (cfg.get("hpc") or {}).get("resources"))
+    overcommit = float(res["cpu_overcommit"])
+    reserve = int(res["memory_reserve_mib"])
     d = demand(cfg)
     cpu_cap = int(cpus * overcommit)
     mem_cap = memory_mib - reserve

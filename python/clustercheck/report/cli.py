@@ -52,15 +52,14 @@ def report(
         paths.readable_file(planned, "--planned")
     paths.writable_dir(out_dir, "--out-dir")
     secrets: list[str] = []
-    limit = 64
-    if config_path:
-        from clustercheck.config import load
+    from clustercheck.config import defaults, load, resolve
 
-        cfg = load.load(config_path)
+    runner = defaults.of("runner")
+    if config_path:
+        cfg = resolve.whole(config_path)
         secrets = load.secret_values(cfg)
-        limit = cfg.get("runner", {}).get("output_limit_kib", limit)
-    if output_limit_kib:
-        limit = output_limit_kib
+        runner = cfg["runner"]
+    limit = output_limit_kib or runner["output_limit_kib"]
     results = records.load(records_path, planned, limit * 1024)
     for r in results:
         r.output = records.mask(r.output, secrets)

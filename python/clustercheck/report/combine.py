@@ -66,11 +66,14 @@ def combine(runs: tuple[str, ...], out_dir: str, name: str, config_path: str | N
     paths.writable_dir(out_dir, "--out-dir")
     _runs(runs)  # FRAMEWORK=REPORT_DIR, checked before anything is read or written
     secrets: list[str] = []
-    if config_path:
-        from clustercheck.config import load
+    from clustercheck.config import defaults, load, resolve
 
-        secrets = load.secret_values(load.load(config_path))
-    results, infos = load_runs(runs, 64 * 1024)
+    runner = defaults.of("runner")
+    if config_path:
+        cfg = resolve.whole(config_path)
+        secrets = load.secret_values(cfg)
+        runner = cfg["runner"]
+    results, infos = load_runs(runs, int(runner["output_limit_kib"]) * 1024)
     for r in results:
         r.output = records.mask(r.output, secrets)
         r.message = records.mask(r.message, secrets)
