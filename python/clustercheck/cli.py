@@ -15,6 +15,7 @@ from clustercheck.command import Group
 _COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("clustercheck.config.cli", "config", "Validate and export target configs."),
     "report": ("clustercheck.report.cli", "report", "Turn result records into JUnit XML, JSON and a summary."),
+    "record": ("clustercheck.report.record_cli", "record", "A run's result records: add, read, judge the run."),
     "combine": ("clustercheck.report.combine", "combine", "Merge several framework runs into one report."),
     "libvirt": ("clustercheck.libvirt_inspect", "libvirt", "Inspect libvirt domains, volumes and networks for checks."),
     "s3": ("clustercheck.mlops.cli", "s3", "S3 object storage facts: liveness, buckets, API, round trips."),

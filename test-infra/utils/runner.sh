@@ -55,17 +55,16 @@ runner::_suite_of() {
   printf '%s' "${dir#"$CC_ROOT/suites/"}"
 }
 
-# runner::_record NAME SUITE STATUS MESSAGE DURATION ATTEMPTS FLAKY EXIT
+# runner::_record NAME SUITE STATUS MESSAGE DURATION ATTEMPTS FLAKY EXIT: the check's result record,
+# written by the Python side (report/records.py is the records' only schema).
 runner::_record() {
-  printf '{"name":%s,"suite":%s,"status":%s,"message":%s,"duration_s":%s,"attempts":%s,"flaky":%s,"exit_code":%s,"artifacts":%s}\n' \
-    "$(util::json_str "$1")" "$(util::json_str "$2")" "$(util::json_str "$3")" "$(util::json_str "$4")" "$5" "$6" "$7" "$8" \
-    "$(util::json_str "artifacts/$1")" >>"$RUN_DIR/results.jsonl"
+  local as_flaky=()
+  [[ "$7" != true ]] || as_flaky=(--flaky)
+  clustercheck record add "$RUN_DIR/results.jsonl" --name "$1" --suite "$2" --status "$3" --message "$4" \
+    --duration "$5" --attempts "$6" "${as_flaky[@]}" --exit-code "$8"
 }
 
-runner::_status_of() {
-  local name=$1
-  sed -n "s/^{\"name\":\"$name\",\"suite\":\"[^\"]*\",\"status\":\"\([a-z]*\)\".*/\\1/p" "$RUN_DIR/results.jsonl" 2>/dev/null | tail -n 1
-}
+runner::_status_of() { clustercheck record get "$RUN_DIR/results.jsonl" "$1" status 2>/dev/null; }
 
 # runner::report: refresh junit.xml / summary.json from the records (serialised, atomic).
 runner::report() {
@@ -207,10 +206,8 @@ runner::_progress() {
   fi
 }
 
-# runner::_message_of NAME: the recorded message of a check that ran (JSON escapes left as they are).
-runner::_message_of() {
-  sed -n "s/^{\"name\":\"$1\",.*\"message\":\"\(\([^\"\\\\]\|\\\\.\)*\)\",\"duration_s\".*/\\1/p" "$RUN_DIR/results.jsonl" 2>/dev/null | tail -n 1
-}
+# runner::_message_of NAME: the recorded message of a check that ran.
+runner::_message_of() { clustercheck record get "$RUN_DIR/results.jsonl" "$1" message 2>/dev/null; }
 
 # runner::_blocked_by FILE: the first dependency that ran in this run and did not pass, with what it
 # said (a blocked check tells why without a look at its blocker: "partition gpu is DOWN").
@@ -296,15 +293,13 @@ runner::finish() {
     clustercheck baseline save --run-dir "$RUN_DIR" "${rounds[@]}" --config "$RUN_CONFIG_FILE" --out "$RUN_SAVE_BASELINE" \
       --framework "$RUN_NAME" >&2 || log::error "runner: could not save the baseline $RUN_SAVE_BASELINE"
   fi
-  if grep -q '"status":"\(failed\|error\)"' "$RUN_DIR/results.jsonl" 2>/dev/null; then
-    return 1
-  fi
-  if [[ $(wc -l <"$RUN_DIR/results.jsonl") -lt $(wc -l <"$RUN_DIR/planned.txt") ]]; then
-    return 1
-  fi
-  if [[ "${RUN_FAIL_ON_SKIP:-0}" == 1 ]] && grep -q '"status":"skipped"' "$RUN_DIR/results.jsonl"; then
-    log::error "skipped checks count as failures (--fail-on-skip)"
-    return 1
-  fi
-  return 0
+  local skip_fails=() outcome
+  [[ "${RUN_FAIL_ON_SKIP:-0}" != 1 ]] || skip_fails=(--fail-on-skip)
+  outcome=$(clustercheck record outcome "$RUN_DIR/results.jsonl" --planned "$RUN_DIR/planned.txt" "${skip_fails[@]}") ||
+    outcome=failed
+  case $outcome in
+    ok) return 0 ;;
+    skipped) log::error "skipped checks count as failures (--fail-on-skip)" ;;
+  esac
+  return 1
 }

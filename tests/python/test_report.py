@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any, Callable
 
@@ -113,3 +114,33 @@ def test_schema_rejects_what_strict_readers_reject() -> None:
     raw = junit_xml.to_xml_report_string([junit_xml.TestSuite("s", [junit_xml.TestCase("c", classname="x", elapsed_sec=0)])])
     assert not XSD.validate(etree.fromstring(raw.encode()))
     assert any("disabled" in str(e.message) or "time" in str(e.message) for e in XSD.error_log)
+
+
+def test_the_runner_writes_and_reads_records_only_through_clustercheck_record(tmp_path: Path) -> None:
+    """One owner of the record: what `record add` writes, `record get` and the report read back exactly,
+    whatever the message holds; `record outcome` gives the run's end."""
+    from clustercheck.report import records
+
+    def cc(*args: str) -> subprocess.CompletedProcess[str]:
+        return run([str(BIN / "clustercheck"), *args])
+
+    rec, planned = tmp_path / "results.jsonl", tmp_path / "planned.txt"
+    planned.write_text("check-a\ncheck-b\n")
+    message = 'pool "gpu" at 3\\4 of\tits size'
+    assert cc("record", "add", str(rec), "--name", "check-a", "--suite", "s/x", "--status", "failed", "--message", message,
+               "--duration", "1.23456", "--attempts", "2", "--flaky", "--exit-code", "1").returncode == 0
+    assert cc("record", "get", str(rec), "check-a", "message").stdout == message + "\n"
+    assert cc("record", "get", str(rec), "check-b", "status").stdout == ""
+    assert cc("record", "outcome", str(rec), "--planned", str(planned)).stdout == "failed\n"
+    (result,) = [r for r in records.load(str(rec), None, 1024)]
+    assert (result.status, result.message, result.duration_s, result.attempts, result.flaky) == ("failed", message, 1.235, 2, True)
+
+    rec.unlink()
+    cc("record", "add", str(rec), "--name", "check-a", "--status", "passed")
+    assert cc("record", "outcome", str(rec), "--planned", str(planned)).stdout == "incomplete\n"
+    cc("record", "add", str(rec), "--name", "check-b", "--status", "skipped")
+    assert cc("record", "outcome", str(rec), "--planned", str(planned)).stdout == "ok\n"
+    assert cc("record", "outcome", str(rec), "--planned", str(planned), "--fail-on-skip").stdout == "skipped\n"
+    bad = cc("record", "add", str(rec), "--name", "check-c", "--status", "pass")
+    assert bad.returncode == 2 and "'pass' is not one of" in bad.stderr
+    assert len(rec.read_text().splitlines()) == 2

@@ -1,4 +1,7 @@
-"""Result records (one JSON line per check) plus each check's output and metrics from its artifacts."""
+"""Result records (one JSON line per check) plus each check's output and metrics from its artifacts.
+
+This module is the records' only schema: the runner writes and reads them through `clustercheck record`
+(report/record_cli.py), the report writers through load()."""
 
 from __future__ import annotations
 
@@ -59,6 +62,50 @@ class Result:
     plots: list[dict[str, Any]] = field(default_factory=list)
     framework: str = ""
     artifacts: str = ""  # the check's artifact folder (absolute), when it has one
+
+
+STATUSES = ("passed", "failed", "skipped", "error")
+
+
+def append(path: str, result: Result) -> None:
+    """Add RESULT's record to the run's records file (one line, written in one call: checks running in
+    parallel append to the same file)."""
+    if result.status not in STATUSES:
+        raise ValueError(f"status {result.status!r} is not one of {', '.join(STATUSES)}")
+    row = {"name": result.name, "suite": result.suite, "status": result.status, "message": result.message,
+           "duration_s": result.duration_s, "attempts": result.attempts, "flaky": result.flaky,
+           "exit_code": result.exit_code, "artifacts": f"artifacts/{result.name}"}
+    line = (json.dumps(row, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+def latest(path: str, name: str) -> dict[str, Any] | None:
+    """The last record of check NAME (a retried or re-recorded check has several), or None."""
+    found = None
+    for row in _read_lines(path):
+        if row.get("name") == name:
+            found = row
+    return found
+
+
+def outcome(path: str, planned: str, fail_on_skip: bool) -> str:
+    """How the run ended, for its exit code: 'failed' (a check failed or errored), 'incomplete' (fewer
+    records than planned checks), 'skipped' (with FAIL_ON_SKIP, a check skipped), else 'ok'."""
+    rows = _read_lines(path)
+    statuses = {str(r.get("status")) for r in rows}
+    with open(planned, encoding="utf-8") as fh:
+        wanted = sum(1 for line in fh if line.strip())
+    if statuses & {"failed", "error"}:
+        return "failed"
+    if len({r.get("name") for r in rows}) < wanted:
+        return "incomplete"
+    if fail_on_skip and "skipped" in statuses:
+        return "skipped"
+    return "ok"
 
 
 def _read_lines(path: str) -> list[dict[str, Any]]:
