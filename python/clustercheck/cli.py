@@ -15,6 +15,7 @@ from clustercheck.command import Group
 _COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("clustercheck.config.cli", "config", "Validate and export target configs."),
     "report": ("clustercheck.report.cli", "report", "Turn result records into JUnit XML, JSON and a summary."),
+    "fact-keys": ("clustercheck.fact_keys", "fact_keys", "The fact keys a helper command declares."),
     "record": ("clustercheck.report.record_cli", "record", "A run's result records: add, read, judge the run."),
     "combine": ("clustercheck.report.combine", "combine", "Merge several framework runs into one report."),
     "libvirt": ("clustercheck.libvirt_inspect", "libvirt", "Inspect libvirt domains, volumes and networks for checks."),

@@ -2,12 +2,17 @@
 
 click keeps the last of an option given twice without a word; a user who typed `--rate 5 ...
 --rate 50` meant one of them. Groups pass their classes on (click's command_class / group_class),
-so a subcommand declared with @group.command() gets the rule too.
+so a subcommand declared with @group.command() gets the rule too. A command that prints facts
+publishes the keys it declares (clustercheck.facts) before it runs.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
+
+from clustercheck import facts
 
 
 def reject_repeated_options(command: click.Command, ctx: click.Context, args: list[str]) -> None:
@@ -35,6 +40,10 @@ class Command(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         reject_repeated_options(self, ctx, args)
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        facts.publish(self)  # the keys a check may read, before any is printed
+        return super().invoke(ctx)
 
 
 class Group(click.Group):

@@ -4,20 +4,60 @@ leaves in the check's artifact directory for the reports.
 
 A helper reports what the target did (including refusals and errors) instead of raising: the check
 decides pass or fail. Only bad input (config, usage) raises, as a UserError with exit 2.
+
+Every command that prints facts declares their keys, in one place: `@declares(...)` on the command.
+Run under a check (facts::run sets CC_FACTS_DECLARED), the command writes its declaration beside its
+facts, and the shell refuses to read a key the command does not declare (facts::get errors naming the
+key and the command) instead of reading it as empty. Booleans cross as true/false, nothing as none.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import click
 
 
+DECLARED_ATTR = "__clustercheck_facts__"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def declares(*keys: str) -> Callable[[F], F]:
+    """The fact keys a command prints: exact keys, or patterns where `*` stands for a variable part
+    (`step.*`, `gpu.*.mean_pct`). Put it under the click decorators, on the function itself."""
+    def mark(fn: F) -> F:
+        setattr(fn, DECLARED_ATTR, tuple(keys))
+        return fn
+    return mark
+
+
+def declared(command: click.Command) -> tuple[str, ...] | None:
+    """What COMMAND declares, or None when it prints no facts."""
+    return getattr(command.callback, DECLARED_ATTR, None)
+
+
+def publish(command: click.Command) -> None:
+    """Write COMMAND's declaration where facts::run asked for it (CC_FACTS_DECLARED), one pattern a line."""
+    path = os.environ.get("CC_FACTS_DECLARED")
+    keys = declared(command)
+    if path and keys is not None:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.writelines(f"{k}\n" for k in keys)
+
+
+def spelled(value: Any) -> str:
+    """VALUE as one fact value: one line, no tab; true/false and none for Python's booleans and None."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).replace("\t", " ").replace("\n", " ").strip()
+
+
 def emit(key: str, value: Any) -> None:
-    text = str(value).replace("\t", " ").replace("\n", " ").strip()
-    click.echo(f"{key}\t{text}")
+    click.echo(f"{key}\t{spelled(value)}")
 
 
 def describe(exc: BaseException) -> str:
@@ -52,3 +92,4 @@ config_option = click.option(
     "--config", "config", metavar="FILE", envvar="CC_CONFIG_FILE", show_envvar=True,
     help="Target config (a check gets it from the runner, which exports CC_CONFIG_FILE).",
 )
+

@@ -13,7 +13,7 @@ n=${CC_INFERENCE_REPLICAS_COUNT:-0}
 facts::run replicas inference replica-scaling
 single=$(facts::get replicas single.max_rate) all=$(facts::get replicas aggregate.max_rate)
 [[ "$single" != 0* ]] || check::fail "one replica alone met the objective at no rate ($(facts::get replicas single.stopped))"
-[[ "$(facts::get replicas split.offered)" == True ]] ||
+facts::true replicas split.offered ||
   check::error "the load generator sent $(facts::get replicas split.achieved_rate) of $(facts::get replicas split.rate) req/s across the replicas (under 95%; sends late by $(facts::get replicas split.lag_p99_ms) ms at p99): the figures would under-report them"
 check::metric throughput_one_replica "$single" req/s
 check::metric throughput_all_replicas "$all" req/s

@@ -24,7 +24,7 @@ check::metric error_rate "$(facts::get load error_rate)" ratio "<=" "$CC_INFEREN
 p95=$(facts::get load latency_ms.p95)
 ci=$(facts::get load repeats.latency_p95_ms.ci95)
 worst=''
-if [[ -n "$ci" && "$ci" != None ]]; then
+if facts::known load repeats.latency_p95_ms.ci95; then
   # repeated runs: each run is judged (its worst p95 against the objective: a mean hides one bad run);
   # the mean of their p95s is reported with its 95 % interval
   p95=$(facts::get load repeats.latency_p95_ms.mean)

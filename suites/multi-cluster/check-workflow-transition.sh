@@ -21,7 +21,7 @@ slurm::submit train "$(printf '%q ' "$CC_HPC_SLURM_PYTHON" -m clustercheck multi
 job=$SLURM_JOB
 state=$(slurm::wait_state "$job" 'COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY' $((SLURM_TIMEOUT * 3))) ||
   check::fail "training job $job did not finish: $state"
-cp "$SLURM_JOB_DIR/train.out" "$CC_ARTIFACT_DIR/train.tsv" 2>/dev/null || true
+facts::adopt train "$SLURM_JOB_DIR/train.out" multi train
 [[ "$state" == COMPLETED ]] || check::fail "training job $job ended $state: $(tail -n 1 "$SLURM_JOB_DIR/train.out" 2>/dev/null)"
 sed 's/^/  | /' "$CC_ARTIFACT_DIR/train.tsv" >&2
 run_id=$(facts::get train run_id)

@@ -30,6 +30,6 @@ inference::judge_generator() {
   local refused
   refused=$(facts::get "$1" refused)
   [[ -z "$refused" ]] || check::error "the load workers' result is refused: $refused"
-  [[ "$(facts::get "$1" kept_schedule)" == True ]] ||
+  facts::true "$1" kept_schedule ||
     check::error "the load generator could not keep its schedule (achieved $(facts::get "$1" achieved_rate) req/s, lag p99 $(facts::get "$1" schedule_lag_ms.p99) ms of at most $(facts::get "$1" schedule_lag_ms.bound) ms, $(facts::get "$1" workers) worker(s)); the figures would under-report the server"
 }

@@ -9,7 +9,17 @@ import click
 from clustercheck.command import Group
 from clustercheck.config import resolve
 from clustercheck.errors import UserError
-from clustercheck.facts import config_option, emit
+from clustercheck.facts import config_option, declares, emit
+
+# What a load run's summary prints (inference.runs.emit_summary), what GPU sampling beside it prints, and
+# what placed workers on Kubernetes add (their namespace).
+LOAD_SUMMARY = ("workers", "requests", "ok", "achieved_rate", "throughput", "error_rate", "kept_schedule", "where",
+                "tokens_per_request", "output_tokens_per_s", "tokens_counted_by", "shares", "latency_ms.*",
+                "schedule_lag_ms.*", "ttft_ms.*", "tpot_ms.*", "itl_ms.*", "goodput.*", "share.*", "hosts.*",
+                "achieved_rate_by_worker.*", "schedule_lag_p99_ms_by_worker.*", "clock_offset_ms.*", "repeats.*.mean",
+                "repeats.*.ci95", "repeats.*.worst", "errors.*", "refused")
+GPU_SAMPLES = ("gpu_source", "gpu_error", "gpu_sample_hz", "gpu_samples", "gpu.*.mean_pct", "gpu.*.serving", "gpu.*.uuid")
+PLACED = ("namespace", "namespace_deleted")
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +29,7 @@ def inference() -> None:
 
 @inference.command()
 @config_option
+@declares("live", "ready", "metadata", "metadata_body", "metadata_name", "metadata_inputs")
 def health(config: str | None) -> None:
     """Liveness, readiness and metadata routes of the endpoint's protocol."""
     from clustercheck.inference import probe
@@ -29,6 +40,7 @@ def health(config: str | None) -> None:
 
 @inference.command("request-response")
 @config_option
+@declares("sample.*", "predict_ms", "predict_status", "schema", "bad_input.*")
 def request_response(config: str | None) -> None:
     """Known inputs and their answers; malformed requests and the status they get."""
     from clustercheck.inference import probe
@@ -42,6 +54,7 @@ def request_response(config: str | None) -> None:
 @click.option("--rate", type=click.FloatRange(0, 1_000_000, min_open=True), help="Requests per second (default: inference.load.rate_rps).")
 @click.option("--duration", type=click.FloatRange(0, 86400, min_open=True), help="Measured seconds (default: inference.load.duration_s).")
 @click.option("--gpu", "with_gpu", is_flag=True, help="Sample GPU utilisation while the load runs.")
+@declares(*LOAD_SUMMARY, *GPU_SAMPLES, "offered_rate", *PLACED)
 def load(config: str | None, rate: float | None, duration: float | None, with_gpu: bool) -> None:
     """Open-loop load at the configured rate; latency, errors, schedule kept, GPU use."""
     from clustercheck.inference import runs
@@ -55,6 +68,7 @@ def load(config: str | None, rate: float | None, duration: float | None, with_gp
 
 @inference.command()
 @config_option
+@declares("step.*", "knee", "max_rate", "saturated", "spread", "stopped", "where", *PLACED)
 def sweep(config: str | None) -> None:
     """Step the open-loop rate (inference.sweep.rates) until the latency objective is missed."""
     from clustercheck.inference import runs
@@ -65,6 +79,8 @@ def sweep(config: str | None) -> None:
 
 @inference.command("replica-scaling")
 @config_option
+@declares("replicas", "ratio", "*.step.*", "*.max_rate", "*.stopped", "gpu_source", "gpu.*.mean_pct", "gpu.*.uuid",
+          "split.*", "replica.*.url", "replica.*.gpu", "replica.*.throughput", "replica.*.errors")
 def replica_scaling(config: str | None) -> None:
     """Capacity of one replica and of all (inference.replicas), their ratio, each replica beside its GPU."""
     from clustercheck.inference import replicas
@@ -78,6 +94,7 @@ def replica_scaling(config: str | None) -> None:
 @inference.command("per-gpu")
 @config_option
 @click.argument("max_rate", type=click.FloatRange(0, None))
+@declares("per_gpu_rate", "gpus", "basis")
 def per_gpu(config: str | None, max_rate: float) -> None:
     """Divide MAX_RATE by the GPUs serving (NVML), or judge it per instance without a GPU."""
     from clustercheck.inference import runs
@@ -91,6 +108,7 @@ def per_gpu(config: str | None, max_rate: float) -> None:
 
 @inference.command("gpu-source")
 @config_option
+@declares("source", "reason")
 def gpu_source(config: str | None) -> None:
     """Whether GPU utilisation can be sampled here (NVML or Prometheus), and why not."""
     from clustercheck.bench import gpu
@@ -102,6 +120,7 @@ def gpu_source(config: str | None) -> None:
 
 @inference.command("cold-start")
 @config_option
+@declares("cold_start", "cold_start_s", "first_good_answer", "restart_error", "restart_exit")
 def cold_start(config: str | None) -> None:
     """Run the endpoint's restart_command; seconds until it first answers a known input right."""
     from clustercheck.inference import runs
@@ -113,6 +132,7 @@ def cold_start(config: str | None) -> None:
 @inference.command("model-match")
 @config_option
 @click.option("--rows", type=click.IntRange(0, 100_000), default=50, show_default=True, help="Random rows besides the samples.")
+@declares("rows", "agree", "first_difference", "registry_version", "served")
 def model_match(config: str | None, rows: int) -> None:
     """The served model predicts as the registry's NAME@ALIAS does (loaded through MLflow)."""
     from clustercheck.inference import runs
@@ -126,6 +146,8 @@ def model_match(config: str | None, rows: int) -> None:
 @inference.command("deploy-isvc")
 @config_option
 @click.option("--remove", is_flag=True, help="Delete the InferenceService afterwards.")
+@declares("storage_uri", "artifact_key_prefix", "model_version", "source", "created", "deleted", "ready", "url",
+          "predict", "sample.*", "error")
 def deploy_isvc(config: str | None, remove: bool) -> None:
     """Create the InferenceService of the MLflow-registered model, wait for Ready, predict known inputs."""
     from clustercheck.inference import isvc
@@ -142,6 +164,8 @@ def deploy_isvc(config: str | None, remove: bool) -> None:
 @inference.command()
 @config_option
 @click.argument("what", type=click.Choice(["up", "down", "balance"]))
+@declares("offered_rate", "baseline_replicas", "max_replicas", "scaled_up_after_s", "start_replicas", "min_replicas",
+          "scaled_down_after_s", "replicas", "cpu.*", "error")
 def scaling(config: str | None, what: str) -> None:
     """Replicas of kubernetes.inference under the inference load (up), after it (down), CPU per replica."""
     from clustercheck.inference import scaling as k8s_scaling

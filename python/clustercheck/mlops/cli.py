@@ -14,7 +14,7 @@ import click
 from clustercheck.command import Group
 from clustercheck.config import resolve
 from clustercheck.errors import CheckFailed, UserError
-from clustercheck.facts import config_option, emit
+from clustercheck.facts import config_option, declares, emit
 
 
 def _timeout(section: dict[str, Any]) -> float:
@@ -28,6 +28,7 @@ def s3() -> None:
 
 @s3.command("probe")
 @config_option
+@declares("endpoint", "flavor", "health", "list_buckets", "list_buckets_ms", "bucket")
 def s3_probe(config: str | None) -> None:
     """Liveness and the buckets the credentials can see."""
     from clustercheck.mlops import s3 as s3_ops
@@ -38,6 +39,7 @@ def s3_probe(config: str | None) -> None:
 
 @s3.command("capacity")
 @config_option
+@declares("capacity", "total_bytes", "free_bytes")
 def s3_capacity(config: str | None) -> None:
     """Free and total bytes, where the server reports them."""
     from clustercheck.mlops import s3 as s3_ops
@@ -48,6 +50,7 @@ def s3_capacity(config: str | None) -> None:
 
 @s3.command("api")
 @config_option
+@declares("put", "head_size", "expected_size", "list_objects", "delete", "missing_key", "wrong_credentials")
 def s3_api(config: str | None) -> None:
     """List, put, head, missing key, wrong credentials, delete, in the test bucket."""
     from clustercheck.mlops import s3 as s3_ops
@@ -59,6 +62,8 @@ def s3_api(config: str | None) -> None:
 @s3.command("roundtrip")
 @config_option
 @click.option("--work-dir", required=True, type=click.Path(file_okay=False), help="Scratch space for the multipart file.")
+@declares("small_sha256", "small_back_sha256", "multipart_bytes", "multipart_sha256", "multipart_back_sha256",
+          "multipart_parts", "multipart_expected_parts", "multipart_upload_s", "presigned_status", "presigned_sha256", "cleanup")
 def s3_roundtrip(config: str | None, work_dir: str) -> None:
     """Checksummed round trips: a small object, a multipart object, a presigned GET."""
     from clustercheck.mlops import s3 as s3_ops
@@ -70,6 +75,7 @@ def s3_roundtrip(config: str | None, work_dir: str) -> None:
 
 @s3.command("ensure-buckets")
 @config_option
+@declares("created")
 def s3_ensure_buckets(config: str | None) -> None:
     """Create the configured buckets that are missing and wait until each takes writes (local stack)."""
     from clustercheck.mlops import s3 as s3_ops
@@ -87,6 +93,7 @@ def s3_ensure_buckets(config: str | None) -> None:
 @config_option
 @click.option("--bucket", required=True)
 @click.option("--key", "keys", required=True, multiple=True, help="Object key (repeatable).")
+@declares("sha256.*")
 def s3_object(config: str | None, bucket: str, keys: tuple[str, ...]) -> None:
     """The sha256 of objects' bytes, or why they cannot be read."""
     from clustercheck.mlops import s3 as s3_ops
@@ -103,6 +110,7 @@ def pg() -> None:
 
 @pg.command("probe")
 @config_option
+@declares("address", "reachable", "connect_ms", "server_version", "major_version", "read_only_replica")
 def pg_probe(config: str | None) -> None:
     """Reachability and server version."""
     from clustercheck.mlops import pg as pg_ops
@@ -113,6 +121,7 @@ def pg_probe(config: str | None) -> None:
 
 @pg.command("auth")
 @config_option
+@declares("right_credentials", "wrong_password")
 def pg_auth(config: str | None) -> None:
     """The configured credentials work; a wrong password is refused."""
     from clustercheck.mlops import pg as pg_ops
@@ -123,6 +132,7 @@ def pg_auth(config: str | None) -> None:
 
 @pg.command("mlflow-schema")
 @config_option
+@declares("db_revision", "expected_revision", "table.*")
 def pg_mlflow_schema(config: str | None) -> None:
     """MLflow's tables and the migration revision, against what this MLflow expects."""
     from clustercheck.mlops import pg as pg_ops
@@ -134,6 +144,7 @@ def pg_mlflow_schema(config: str | None) -> None:
 @pg.command("marker-write")
 @config_option
 @click.argument("token")
+@declares("written")
 def pg_marker_write(config: str | None, token: str) -> None:
     """Write a persistence marker row."""
     from clustercheck.mlops import pg as pg_ops
@@ -149,6 +160,7 @@ def pg_marker_write(config: str | None, token: str) -> None:
 @config_option
 @click.argument("token")
 @click.option("--remove", is_flag=True, help="Delete the marker after reading it.")
+@declares("marker")
 def pg_marker_read(config: str | None, token: str, remove: bool) -> None:
     """Read a persistence marker row back."""
     from clustercheck.mlops import pg as pg_ops
@@ -160,6 +172,7 @@ def pg_marker_read(config: str | None, token: str, remove: bool) -> None:
 @pg.command("run")
 @config_option
 @click.argument("run_id")
+@declares("run_row", "run_status", "run_artifact_uri", "param.*", "metric.*")
 def pg_run(config: str | None, run_id: str) -> None:
     """What the backend store holds for an MLflow run."""
     from clustercheck.mlops import pg as pg_ops
@@ -175,6 +188,7 @@ def mlflow() -> None:
 
 @mlflow.command("health")
 @config_option
+@declares("health", "version")
 def mlflow_health(config: str | None) -> None:
     """The server's /health and /version."""
     from clustercheck.mlops import mlflow_rest
@@ -185,6 +199,8 @@ def mlflow_health(config: str | None) -> None:
 
 @mlflow.command("experiments")
 @config_option
+@declares("experiment_name", "create", "stage_after_create", "search", "delete", "stage_after_delete",
+          "search_after_delete", "error")
 def mlflow_experiments(config: str | None) -> None:
     """REST: create, search, get, delete an experiment."""
     from clustercheck.mlops import mlflow_rest
@@ -195,6 +211,8 @@ def mlflow_experiments(config: str | None) -> None:
 
 @mlflow.command("log-run")
 @config_option
+@declares("experiment_id", "run_id", "log", "sent.*", "back.*", "artifact_key", "artifact_sha256", "artifact_uri",
+          "readback")
 def mlflow_log_run(config: str | None) -> None:
     """REST: a run with params, metrics and an artifact, read back. Delete it with delete-experiment."""
     from clustercheck.mlops import mlflow_rest
@@ -207,6 +225,7 @@ def mlflow_log_run(config: str | None) -> None:
 @mlflow.command("delete-experiment")
 @config_option
 @click.argument("experiment_id")
+@declares("deleted")
 def mlflow_delete_experiment(config: str | None, experiment_id: str) -> None:
     """Delete an experiment a check created."""
     from clustercheck.mlops import mlflow_rest
@@ -223,6 +242,7 @@ def _serving(section: dict[str, Any]) -> dict[str, Any]:
 
 @mlflow.command("model-artifacts")
 @config_option
+@declares("artifact_key_prefix", "model_version", "source", "model_file", "object.*", "proxy.*")
 def mlflow_model_artifacts(config: str | None) -> None:
     """The served model's MLmodel and model file: in the bucket, and served by MLflow."""
     from clustercheck.mlops import mlflow_rest
@@ -235,6 +255,8 @@ def mlflow_model_artifacts(config: str | None) -> None:
 @mlflow.command("registry")
 @config_option
 @click.option("--keep", is_flag=True, help="Leave the registered model and experiment in place.")
+@declares("model_name", "versions", "alias_set_on", "alias_resolves_to", "load_s", "predicted", "sample_outputs",
+          "trained_model_predicts", "cleanup", "error")
 def mlflow_registry(config: str | None, keep: bool) -> None:
     """Register two versions of a model, alias one, load it by alias and predict."""
     from clustercheck.mlops import registry
@@ -247,6 +269,7 @@ def mlflow_registry(config: str | None, keep: bool) -> None:
 
 @mlflow.command("seed")
 @config_option
+@declares("seed", "artifact_key_prefix", "model_version", "source")
 def mlflow_seed(config: str | None) -> None:
     """Register the served model under its alias unless it is there (used by the local stack)."""
     from clustercheck.mlops import registry
@@ -266,6 +289,7 @@ def serving() -> None:
 
 @serving.command("probe")
 @config_option
+@declares("endpoint", "ready", "predict", "predict_ms", "sample.*")
 def serving_probe(config: str | None) -> None:
     """Each endpoint: ready, and its predictions for the configured samples."""
     from clustercheck.mlops import serving as serving_ops

@@ -10,6 +10,7 @@ import click
 from clustercheck.command import Group
 from clustercheck.config import resolve
 from clustercheck.errors import UserError
+from clustercheck.facts import declares
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,6 +68,7 @@ def _mlops(cfg: dict, config_path: str) -> dict:
 
 @multi.command("train")
 @click.option("--config", "config_path", required=True, help="Target config (mlops.mlflow, hpc.workflow).")
+@declares("run_id", "version", "model_uri", "slurm_job_id", "slurm_node", "cuda_visible_devices")
 def train(config_path: str) -> None:
     """Train and register the workflow's model in MLflow (run inside the HPC job)."""
     from clustercheck.multi import workflow
@@ -78,6 +80,7 @@ def train(config_path: str) -> None:
 @multi.command("predict")
 @click.option("--config", "config_path", required=True, help="Target config (mlops.serving.samples).")
 @click.option("--url", required=True, help="The serving endpoint (MLflow's scoring protocol).")
+@declares("endpoint", "ready", "predict", "predict_ms", "sample.*")
 def predict(config_path: str, url: str) -> None:
     """Ask a served model for the configured samples' predictions."""
     from clustercheck.mlops import serving
@@ -91,6 +94,7 @@ def predict(config_path: str, url: str) -> None:
 @multi.command("forget-model")
 @click.option("--config", "config_path", required=True, help="Target config.")
 @click.option("--run-id", help="The training run to delete too.")
+@declares("deleted_*")
 def forget_model(config_path: str, run_id: str | None) -> None:
     """Delete the workflow's registered model (and its training run)."""
     from clustercheck.multi import workflow
