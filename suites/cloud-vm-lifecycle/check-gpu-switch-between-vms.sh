@@ -13,7 +13,7 @@ util::trap_add "cloud_cli::run vm stop '$other' >/dev/null 2>&1; cloud_cli::run 
 start=$(util::now)
 check::expect "GPU $pci moved $holder -> $other" gpu::transfer "$holder" "$other" "$pci"
 check::expect "$other answers with the GPU" cloud_cli::wait_vm_ready "$other"
-check::metric gpu_switch_s "$(util::elapsed "$start")" s "<=" "$CC_CLOUD_VM_THRESHOLDS_VM_BOOT_S" || true
+check::objective gpu_switch_s "$(util::elapsed "$start")" s "<=" "cloud_vm.thresholds.vm_boot_s" || true
 check::expect "GPU $pci moved back $other -> $holder" gpu::transfer "$other" "$holder" "$pci"
 check::expect "$holder answers again" cloud_cli::wait_vm_ready "$holder"
 check::finish "GPU $pci switched $holder -> $other -> $holder"

@@ -15,7 +15,7 @@ cloud_cli::facts
 check::expect_eq "$vm domain after start" "$(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 3)" running
 check::expect_eq "$vm state-file status" "$(cloud_cli::fact state-vm "$vm" 3)" running
 if cloud_cli::wait_vm_ready "$vm"; then
-  check::metric vm_boot_s "$(util::elapsed "$start")" s "<=" "$CC_CLOUD_VM_THRESHOLDS_VM_BOOT_S" || true
+  check::objective vm_boot_s "$(util::elapsed "$start")" s "<=" "cloud_vm.thresholds.vm_boot_s" || true
 else
   check::note_failure "$vm did not answer over SSH after vm start"
 fi

@@ -20,7 +20,7 @@ for ((c = 1; c <= cycles; c++)); do
   start=$(util::now)
   cloud_cli::cluster_command start || check::fail "cycle $c: cloud start failed: $(cloud_cli::said)"
   cloud_cli::wait_cluster_ready "$CC_CLOUD_VM_TIMEOUTS_CLUSTER_READY_S" || check::fail "cycle $c: VMs did not answer over SSH after cloud start"
-  check::metric "cluster_start_s" "$(util::elapsed "$start")" s "<=" "$CC_CLOUD_VM_THRESHOLDS_VM_BOOT_S" || true
+  check::objective "cluster_start_s" "$(util::elapsed "$start")" s "<=" "cloud_vm.thresholds.vm_boot_s" || true
   cloud_cli::facts
   for vm in $(cloud_cli::vms autostart); do
     state=$(cloud_cli::fact domain "$(cloud_cli::domain_of "$vm")" 3)

@@ -10,5 +10,5 @@ inference::require_isvc
 k8s::facts down inference scaling down
 after=$(facts::get down scaled_down_after_s)
 [[ "$after" =~ ^[0-9.]+$ ]] || check::fail "after the load: $after (minimum $(facts::get down min_replicas))"
-check::metric scale_down "$after" s "<=" "$CC_INFERENCE_OBJECTIVES_AUTOSCALE_S" || true
+check::objective scale_down "$after" s "<=" "inference.objectives.autoscale_s" || true
 check::finish "$(facts::get down start_replicas) -> $(facts::get down min_replicas) replica(s) in $after s"

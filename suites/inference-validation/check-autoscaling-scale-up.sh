@@ -10,5 +10,5 @@ inference::require_isvc
 k8s::facts up inference scaling up
 after=$(facts::get up scaled_up_after_s)
 [[ "$after" =~ ^[0-9.]+$ ]] || check::fail "$(facts::get up baseline_replicas) replica(s) under $(facts::get up offered_rate) req/s: $after"
-check::metric scale_up "$after" s "<=" "$CC_INFERENCE_OBJECTIVES_AUTOSCALE_S" || true
+check::objective scale_up "$after" s "<=" "inference.objectives.autoscale_s" || true
 check::finish "$(facts::get up baseline_replicas) -> $(facts::get up max_replicas) replicas $after s into the load"

@@ -20,7 +20,7 @@ check::metric throughput_all_replicas "$all" req/s
 ratio=$(facts::get replicas ratio)
 check::metric scaling_ratio "$ratio" x
 efficiency=$(awk -v r="$ratio" -v n="$n" 'BEGIN { printf "%.1f", 100 * r / n }')
-check::metric scaling_efficiency "$efficiency" % ">=" "$CC_INFERENCE_OBJECTIVES_REPLICA_SCALING_PCT" || true
+check::objective scaling_efficiency "$efficiency" % ">=" "inference.objectives.replica_scaling_pct" || true
 
 # each replica: its own throughput at the aggregate capacity, its own GPU's utilisation
 share=$(awk -v t="$(facts::get replicas split.throughput)" -v n="$n" 'BEGIN { printf "%.2f", t / n }')
@@ -39,7 +39,7 @@ for ((i = 0; i < n; i++)); do
     if [[ -z "$util" ]]; then
       check::note_failure "replica $i is on GPU $g, which the GPU metrics do not show"
     else
-      check::metric "gpu${g}_utilization" "$util" % ">=" "$CC_INFERENCE_OBJECTIVES_GPU_UTILIZATION_PCT" || true
+      check::objective "gpu${g}_utilization" "$util" % ">=" "inference.objectives.gpu_utilization_pct" || true
       part+=", ${util}% busy"
     fi
   fi

@@ -19,7 +19,7 @@ while IFS=$'\t' read -r key mean; do
   if [[ "$(facts::get gpu-load "gpu.$id.serving")" == 1 ]]; then
     serving+=("GPU $id ${mean}%")
     log::info "GPU $id ($uuid) serves: ${mean}% busy under load"
-    check::metric "gpu${id}_utilization" "$mean" % ">=" "$CC_INFERENCE_OBJECTIVES_GPU_UTILIZATION_PCT" || true
+    check::objective "gpu${id}_utilization" "$mean" % ">=" "inference.objectives.gpu_utilization_pct" || true
   else
     others+=("GPU $id ${mean}% (not serving)")
     log::info "GPU $id ($uuid) does not serve: ${mean}% busy"

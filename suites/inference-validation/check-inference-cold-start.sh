@@ -12,5 +12,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 facts::run cold inference cold-start
 [[ "$(facts::get cold restart_exit)" == 0 ]] || check::error "restart command failed: $(facts::get cold restart_error)"
 check::expect_eq "first answer after the restart is right" "$(facts::get cold first_good_answer)" ok
-check::metric cold_start "$(facts::get cold cold_start_s)" s "<=" "$CC_INFERENCE_OBJECTIVES_COLD_START_S" || true
+check::objective cold_start "$(facts::get cold cold_start_s)" s "<=" "inference.objectives.cold_start_s" || true
 check::finish "first correct answer $(facts::get cold cold_start_s) s after the restart"

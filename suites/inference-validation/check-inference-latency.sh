@@ -20,7 +20,7 @@ if [[ -n "$(facts::get load ttft_ms.p50)" ]]; then
   check::metric output_tokens_per_s "$(facts::get load output_tokens_per_s)" tokens/s
   log::info "tokens counted by $(facts::get load tokens_counted_by)"
 fi
-check::metric error_rate "$(facts::get load error_rate)" ratio "<=" "$CC_INFERENCE_OBJECTIVES_MAX_ERROR_RATE" || true
+check::objective error_rate "$(facts::get load error_rate)" ratio "<=" "inference.objectives.max_error_rate" || true
 p95=$(facts::get load latency_ms.p95)
 ci=$(facts::get load repeats.latency_p95_ms.ci95)
 worst=''
@@ -31,14 +31,14 @@ if facts::known load repeats.latency_p95_ms.ci95; then
   worst=$(facts::get load repeats.latency_p95_ms.worst)
   check::metric latency_p95_ci95 "$ci" ms
   check::metric latency_p95 "$p95" ms
-  check::metric latency_p95_worst_run "$worst" ms "<=" "$CC_INFERENCE_OBJECTIVES_P95_MS" || true
+  check::objective latency_p95_worst_run "$worst" ms "<=" "inference.objectives.p95_ms" || true
 else
   ci=''
-  check::metric latency_p95 "$p95" ms "<=" "$CC_INFERENCE_OBJECTIVES_P95_MS" || true
+  check::objective latency_p95 "$p95" ms "<=" "inference.objectives.p95_ms" || true
 fi
 goodput=''
 if [[ -n "$(facts::get load goodput.share)" ]]; then
-  check::metric goodput_share "$(facts::get load goodput.share)" ratio ">=" "$CC_INFERENCE_OBJECTIVES_GOODPUT_MIN_SHARE" || true
+  check::objective goodput_share "$(facts::get load goodput.share)" ratio ">=" "inference.objectives.goodput.min_share" || true
   goodput="; goodput $(facts::get load goodput.share) of requests within $(facts::get load goodput.slo_ms)"
 fi
 shares=$(facts::get load shares)

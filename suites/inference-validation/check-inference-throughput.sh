@@ -18,10 +18,10 @@ basis=$(facts::get per-gpu basis)
 log::info "throughput judged $basis; sweep stopped: $stopped; knee: ${knee:-none}; spread: $(facts::get sweep spread)"
 check::metric throughput_max "$max" "req/s"
 if (($(facts::get per-gpu gpus) > 0)); then
-  check::metric throughput_per_gpu "$(facts::get per-gpu per_gpu_rate)" "req/s" ">=" "$CC_INFERENCE_OBJECTIVES_MIN_RPS_PER_GPU" || true
+  check::objective throughput_per_gpu "$(facts::get per-gpu per_gpu_rate)" "req/s" ">=" "inference.objectives.min_rps_per_gpu" || true
 elif [[ -n "${CC_INFERENCE_OBJECTIVES_MIN_RPS_PER_INSTANCE:-}" ]]; then
   # no GPU: the server is judged as one serving instance, under the objective named so
-  check::metric throughput_per_instance "$max" "req/s" ">=" "$CC_INFERENCE_OBJECTIVES_MIN_RPS_PER_INSTANCE" || true
+  check::objective throughput_per_instance "$max" "req/s" ">=" "inference.objectives.min_rps_per_instance" || true
 else
   check::metric throughput_per_instance "$max" "req/s"
   ((${#CHECK_FAILURES[@]} == 0)) || check::finish ""

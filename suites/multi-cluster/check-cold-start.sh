@@ -20,7 +20,7 @@ mc::ensure hpc running || check::fail "cold start: the HPC cluster did not come 
 check::expect "a SLURM job runs after the cold start" scenario::slurm_job
 total=$(util::elapsed "$start")
 check::metric cloud_cluster_start "$cloud_s" s
-check::metric cold_start_both "$total" s "<=" "$CC_HPC_THRESHOLDS_COLD_START_S" || true
+check::objective cold_start_both "$total" s "<=" "hpc.thresholds.cold_start_s" || true
 check::expect "mc::cloud_running" mc::cloud_running
 check::expect "mc::hpc_running" mc::hpc_running
 scenario::expect_holders cloud hpc

@@ -20,7 +20,7 @@ transfer() {
   start=$(util::now)
   gpu::transfer "$from" "$to" "$pci" || { check::note_failure "GPU $pci did not move from $from to $to"; return 0; }
   cloud_cli::wait_vm_ready "$to" || check::note_failure "$to did not answer over SSH after taking GPU $pci"
-  check::metric "transfer_${from}_to_${to}" "$(util::elapsed "$start")" s "<=" "$CC_HPC_THRESHOLDS_GPU_TRANSFER_S" || true
+  check::objective "transfer_${from}_to_${to}" "$(util::elapsed "$start")" s "<=" "hpc.thresholds.gpu_transfer_s" || true
   rc=0
   gpu::verify_vm "$to" "$pci" || rc=$?
   case $rc in

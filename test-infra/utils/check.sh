@@ -81,6 +81,22 @@ check::finish() {
   check::fail "$n problem(s): ${joined%; }"
 }
 
+# check::objective NAME VALUE UNIT OP KEY: record a metric judged against the threshold the target config
+# sets at KEY (inference.objectives.p95_ms): the helper reads it from the config it loaded and judges it
+# (report/records.py), so the check never compares a copy of it. Returns 1 when it is missed (recorded
+# as a failure); a value that is not a number, or an objective the config does not set, is an error.
+check::objective() {
+  local out rc=0
+  out=$(clustercheck record metric "$CC_ARTIFACT_DIR/metrics.jsonl" --config "$CC_CONFIG_FILE" --name "$1" \
+    --value "$2" --unit "$3" --op "$4" --objective "$5" 2>&1) || rc=$?
+  out=${out#clustercheck: }
+  case $rc in
+    0) log::ok "$out" ;;
+    1) check::note_failure "$out"; return 1 ;;
+    *) check::error "$out" ;;
+  esac
+}
+
 # check::metric NAME VALUE UNIT [OP THRESHOLD]: record a metric into the artifact directory
 # (JUnit properties, JSON report). With OP (<=, <, >=, >) the value is judged; returns 1 when the
 # threshold is missed and records that as a failure. Prints "name 412 ms <= 500 ms: ok". A value or

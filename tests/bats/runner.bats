@@ -130,6 +130,23 @@ exit 1" '# timeout: 90'
   [ "$(status_of check-sci)" = passed ]
 }
 
+@test "an objective is judged against the threshold the config sets, never a copy of it" {
+  cfg=$ROOT/test-infra/configs/local.yaml # inference.objectives.p95_ms 500, no goodput.min_share
+  mk check-ok "source $ROOT/test-infra/utils/check.sh; check::init; check::objective latency_p95 412 ms '<=' inference.objectives.p95_ms; check::finish ok"
+  mk check-miss "source $ROOT/test-infra/utils/check.sh; check::init; check::objective latency_p95 612 ms '<=' inference.objectives.p95_ms || true; check::finish ok"
+  mk check-unset "source $ROOT/test-infra/utils/check.sh; check::init; check::objective goodput_share 0.9 ratio '>=' inference.objectives.goodput.min_share || true; check::finish ok"
+  mk check-nan "source $ROOT/test-infra/utils/check.sh; check::init; check::objective latency_p95 None ms '<=' inference.objectives.p95_ms || true; check::finish ok"
+  CC_CONFIG_ENV=/dev/null CC_CONFIG_FILE=$cfg run_suite
+  [ "$(status_of check-ok)" = passed ]
+  grep -q 'check-ok.metric.latency_p95" value="412 ms &lt;= 500 ms: ok"' "$RUN_DIR/junit.xml"
+  [ "$(status_of check-miss)" = failed ]
+  [[ "$(message_of check-miss)" == *"latency_p95 612 ms, objective <= 500 ms: missed"* ]]
+  [ "$(status_of check-unset)" = error ]
+  [[ "$(message_of check-unset)" == *"objective inference.objectives.goodput.min_share: not set in $cfg"* ]]
+  [ "$(status_of check-nan)" = error ]
+  [[ "$(message_of check-nan)" == *"metric latency_p95: got 'None', not a number"* ]]
+}
+
 @test "SIGTERM mid-run: running check killed, report valid, unfinished checks are errors" {
   mk check-a 'exit 0'
   mk check-b "sleep 60 & echo \$! >$BATS_TEST_TMPDIR/child; wait"

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Right-hand sides of `&&` that are control flow, not an assertion: `grep -q x f && break`.
 CONTROL = re.compile(r"^\s*(break|continue|return|exit|true|:)\b")
 FUNC = re.compile(r"^(\s*)(?:function\s+)?([A-Za-z_][\w:.-]*)\s*\(\)\s*\{?\s*$")
-VERDICT = re.compile(r"\bcheck::(fail|error|skip|pass|finish|note_failure|expect\w*|metric)\b")
+VERDICT = re.compile(r"\bcheck::(fail|error|skip|pass|finish|note_failure|expect\w*|metric|objective)\b")
 
 
 def _blank_quotes(line: str) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import click
 
 from clustercheck.command import Group
+from clustercheck.errors import UserError
+from clustercheck.facts import config_option
 from clustercheck.report import records
 
 
@@ -51,3 +53,43 @@ def outcome(records_file: str, planned: str, fail_on_skip: bool) -> None:
     """Print how the run ended: ok, failed (a check failed or errored), incomplete (a planned check has no
     record) or skipped (with --fail-on-skip)."""
     click.echo(records.outcome(records_file, planned, fail_on_skip))
+
+
+def _objective(config: str | None, key: str) -> str:
+    """The threshold at KEY (dotted, e.g. inference.objectives.p95_ms) of the target config, as loaded."""
+    from clustercheck.config import resolve
+
+    path, node = resolve.target(config)
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    if node is None or isinstance(node, (dict, list, bool)):
+        raise UserError(f"objective {key}: not set in {path}")
+    return f"{node:g}" if isinstance(node, float) else str(node)
+
+
+@record.command()
+@click.argument("metrics_file", metavar="METRICS", type=click.Path(dir_okay=False))
+@click.option("--name", required=True, help="The metric's name.")
+@click.option("--value", required=True, help="What was measured.")
+@click.option("--unit", default="", help="Its unit.")
+@click.option("--op", type=click.Choice(sorted(records.OPS)), help="How it is judged against --objective.")
+@click.option("--objective", metavar="KEY", help="The config key holding the threshold (inference.objectives.p95_ms).")
+@config_option
+def metric(metrics_file: str, name: str, value: str, unit: str, op: str | None, objective: str | None,
+           config: str | None) -> None:
+    """Record one metric in METRICS; with --op and --objective, judge it against the threshold the target
+    config sets. Prints the verdict line; exit 0 ok (or not judged), 1 missed, 2 not judgeable."""
+    if bool(op) != bool(objective):
+        raise UserError("--op and --objective go together")
+    m = records.Metric(name=name, value=value, unit=unit)
+    if op and objective:
+        m.op, m.threshold = op, _objective(config, objective)
+        try:
+            records.judge_metric(m)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    records.append_metric(metrics_file, m)
+    if m.verdict == "missed":
+        click.echo(f"{name} {value} {unit}, objective {op} {m.threshold} {unit}: missed")
+        raise SystemExit(1)
+    click.echo(f"{name} {value} {unit} {op} {m.threshold} {unit}: ok" if op else f"metric {name} {value} {unit}")

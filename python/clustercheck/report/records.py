@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +82,28 @@ def append(path: str, result: Result) -> None:
         os.write(fd, line)
     finally:
         os.close(fd)
+
+
+NUMBER = re.compile(r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+OPS = {"<=": lambda v, t: v <= t, "<": lambda v, t: v < t, ">=": lambda v, t: v >= t, ">": lambda v, t: v > t}
+
+
+def judge_metric(metric: Metric) -> None:
+    """Set METRIC's verdict (ok or missed) from its op and threshold; ValueError naming what cannot be
+    judged (a value or threshold that is not a finite number: nothing was measured, nothing set)."""
+    if not NUMBER.match(metric.value):
+        raise ValueError(f"metric {metric.name}: got '{metric.value}', not a number: {metric.op} {metric.threshold} "
+                         f"{metric.unit} cannot be judged")
+    if not NUMBER.match(metric.threshold):
+        raise ValueError(f"metric {metric.name}: the objective '{metric.op} {metric.threshold}' is not a number")
+    metric.verdict = "ok" if OPS[metric.op](float(metric.value), float(metric.threshold)) else "missed"
+
+
+def append_metric(path: str, metric: Metric) -> None:
+    """Add METRIC to a check's metrics.jsonl (what load() reads back for the reports)."""
+    row = {k: getattr(metric, k) for k in _METRIC_KEYS}
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row, separators=(",", ":"), ensure_ascii=False) + "\n")
 
 
 def latest(path: str, name: str) -> dict[str, Any] | None:

@@ -29,7 +29,7 @@ avail=$(sinfo -h -p "$CC_HPC_SLURM_PARTITION" -o '%a' 2>/dev/null | head -n 1)
 
 slurm::usable_nodes
 # drained or in maintenance is a choice, not a fault: those nodes still count as responding
-check::metric nodes_responding $((${#SLURM_USABLE[@]} + ${#SLURM_OUT[@]})) nodes ">=" "$CC_HPC_SLURM_NODES" || true
+check::objective nodes_responding $((${#SLURM_USABLE[@]} + ${#SLURM_OUT[@]})) nodes ">=" "hpc.slurm.nodes" || true
 ((${#SLURM_FAULT[@]} == 0)) || check::note_failure "not usable: $(slurm::listing "${SLURM_FAULT[@]}")"
 ((${#SLURM_USABLE[@]})) || check::note_failure "no node of partition $CC_HPC_SLURM_PARTITION takes jobs: $(slurm::listing "${SLURM_UNUSABLE[@]:-it has no nodes}")"
 check::finish "slurmctld $version up (auth/munge, select/cons_tres); partition $CC_HPC_SLURM_PARTITION up with ${#SLURM_USABLE[@]} node(s) taking jobs$(slurm::out_note "out of service")"

@@ -15,7 +15,7 @@ case $capacity in
     free=$(facts::get s3-capacity free_bytes)
     total=$(facts::get s3-capacity total_bytes)
     check::metric s3_total "$(awk -v b="$total" 'BEGIN { printf "%.1f", b / 2^30 }')" GiB
-    check::metric s3_free "$(awk -v b="$free" 'BEGIN { printf "%.1f", b / 2^30 }')" GiB ">=" "$CC_MLOPS_S3_MIN_FREE_GIB" || true
+    check::objective s3_free "$(awk -v b="$free" 'BEGIN { printf "%.1f", b / 2^30 }')" GiB ">=" "mlops.s3.min_free_gib" || true
     ;;
   unreported) log::info "the server does not report capacity (set mlops.s3.status_url where it can)" ;;
   *) check::note_failure "capacity: $capacity" ;;

@@ -8,7 +8,7 @@ facts::run pg-probe pg probe
 check::expect_eq "PostgreSQL at $(facts::get pg-probe address) reachable" "$(facts::get pg-probe reachable)" yes
 major=$(facts::get pg-probe major_version)
 if [[ -n "$major" ]]; then
-  check::metric postgresql_major_version "$major" major ">=" "$CC_MLOPS_POSTGRESQL_MIN_MAJOR_VERSION" || true
+  check::objective postgresql_major_version "$major" major ">=" "mlops.postgresql.min_major_version" || true
   check::expect_eq "writable primary (not a read-only replica)" "$(facts::get pg-probe read_only_replica)" no
   check::metric postgresql_connect "$(facts::get pg-probe connect_ms)" ms
 fi
