@@ -56,8 +56,9 @@ def spelled(value: Any) -> str:
     return str(value).replace("\t", " ").replace("\n", " ").strip()
 
 
-def emit(key: str, value: Any) -> None:
-    click.echo(f"{key}\t{spelled(value)}")
+def emit(key: str, value: Any, *more: Any) -> None:
+    """One fact: KEY, then its value (a record's further fields after it, tab-separated)."""
+    click.echo("\t".join([key, spelled(value), *(spelled(v) for v in more)]))
 
 
 def describe(exc: BaseException) -> str:

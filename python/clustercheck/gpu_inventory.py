@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from clustercheck.command import Group
+from clustercheck.facts import emit
 
 NO_DRIVER_EXIT = 3
 
@@ -63,4 +64,5 @@ def inventory_cmd() -> None:
         click.echo(f"clustercheck gpu: {exc}", err=True)
         sys.exit(NO_DRIVER_EXIT)
     for g in gpus:
-        click.echo(f"{g['index']}\t{g['name']}\t{g['memory_mib']}\t{g['pci_bus_id']}\t{g['driver']}\t{g['uuid']}")
+        # nvidia-smi --query-gpu's columns, so that one parser reads this host's GPUs and a guest's
+        emit(str(g["index"]), g["name"], g["memory_mib"], g["pci_bus_id"], g["driver"], g["uuid"])

@@ -21,6 +21,7 @@ import libvirt as lv
 
 from clustercheck.command import Group
 from clustercheck.errors import UserError
+from clustercheck.facts import declares, emit
 
 NS = "https://clustercheck.dev/xmlns/vm/1"
 
@@ -88,6 +89,7 @@ def libvirt() -> None:
 @click.option("--domain", "domains", multiple=True, help="Domain to describe (repeatable).")
 @click.option("--network", "networks", multiple=True, help="Network to describe (repeatable).")
 @click.option("--all-state-domains", is_flag=True, help="Also describe every domain the state file names.")
+@declares("state-vm", "state-gpu", "domain", "disk", "network")
 def facts(
     uri: str, state_files: tuple[str, ...], domains: tuple[str, ...], networks: tuple[str, ...],
     all_state_domains: bool,
@@ -112,7 +114,7 @@ def facts(
         except lv.libvirtError:
             lines.append(["network", net, "missing"])
     for line in lines:
-        click.echo("\t".join(line))
+        emit(*line)
 
 
 @libvirt.command("watch-state")

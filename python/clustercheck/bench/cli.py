@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from clustercheck import paths
+from clustercheck import facts, paths
+from clustercheck.bench import summary_facts
 from clustercheck.command import Group
 from clustercheck.errors import UserError
 
@@ -40,7 +41,7 @@ def _check_inputs(url: str, out: str | None) -> None:
         paths.writable_file(out, "--out")
 
 
-def _emit(summary: dict[str, Any], out: str | None, as_json: bool) -> None:
+def _print_summary(summary: dict[str, Any], out: str | None, as_json: bool) -> None:
     text = json.dumps(summary, indent=2)
     if out:
         with open(out, "w", encoding="utf-8") as fh:
@@ -48,20 +49,8 @@ def _emit(summary: dict[str, Any], out: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(text)
         return
-    for key in ("mode", "workers", "where", "requests", "ok", "achieved_rate", "throughput", "error_rate",
-                "kept_schedule", "tokens_per_request", "output_tokens_per_s", "tokens_counted_by"):
-        if key in summary:
-            click.echo(f"{key}\t{summary[key]}")
-    for group in ("latency_ms", "service_time_ms", "schedule_lag_ms", "ttft_ms", "tpot_ms", "itl_ms",
-                  "goodput", "share", "hosts", "merge_error"):
-        for k, v in (summary.get(group) or {}).items():
-            click.echo(f"{group}.{k}\t{v}")
-    for name, r in (summary.get("repeats") or {}).items():
-        click.echo(f"repeats.{name}\t{r['mean']} ± {r['ci95']} (95 % CI, {len(r['runs'])} runs)")
-    for k, v in summary["errors"].items():
-        click.echo(f"errors.{k}\t{v}")
-    for line in summary.get("refused", []):
-        click.echo(f"refused\t{line}")
+    for key, value in summary_facts.facts(summary):
+        facts.emit(key, value)
 
 
 load_options = [
@@ -117,6 +106,7 @@ def bench() -> None:
 @click.option("--repeat", type=click.IntRange(1, 100), default=1, show_default=True,
               help="Runs; more than one reports each figure's mean and 95 %% confidence interval.")
 @click.option("--keep-raw", is_flag=True, help="Test mode (--on): keep every latency and report the merge's error.")
+@facts.declares(*summary_facts.KEYS, "namespace", "namespace_deleted")
 def run_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | None, arrival: str, duration: float,
             warmup: float, timeout: float, max_requests: int, workers: int, out: str | None, as_json: bool,
             rate: float | None, concurrency: int | None, on: str | None, nodes: int, tasks_per_node: int,
@@ -140,7 +130,7 @@ def run_cmd(url: str, protocol: str, model: str, rows: str | None, size: str | N
     summary = measure.repeated(spec, measure.measurer(where, slo), repeat)
     if keep_raw and "raw_latency_s" in summary:
         summary["merge_error"] = measure.merge_error(summary.pop("raw_latency_s"), summary["latency_ms"])
-    _emit(summary, out, as_json)
+    _print_summary(summary, out, as_json)
 
 
 @bench.command("worker")

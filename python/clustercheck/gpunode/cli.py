@@ -16,6 +16,7 @@ import yaml
 from clustercheck.command import Group
 from clustercheck.config import resolve
 from clustercheck.errors import UserError
+from clustercheck.facts import declares, emit
 from clustercheck.gpunode.judge import CHECKS as CHECK_NAMES
 
 NO_NVML_EXIT = 3
@@ -79,6 +80,7 @@ def _records(paths: tuple[Path, ...]) -> list[dict[str, Any]]:
 @click.argument("check", type=click.Choice(sorted(CHECK_NAMES)))
 @click.argument("probes", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="target config (gpu_node)")
+@declares("fail", "note", "metric", "node", "skip", "summary")
 def judge_cmd(check: str, probes: tuple[Path, ...], config_path: str | None) -> None:
     """Judge CHECK over the PROBES records of every node. Prints facts: 'fail', 'note', 'metric NAME VALUE
     UNIT', 'node NAME passed|failed|skipped WHY', 'skip WHY', 'summary TEXT' (tab-separated)."""
@@ -91,21 +93,21 @@ def judge_cmd(check: str, probes: tuple[Path, ...], config_path: str | None) -> 
     for r in broken:
         verdict.fail(r["node"], f"no probe: {r['error']}")
     for f in verdict.failures:
-        click.echo(f"fail\t{f}")
+        emit("fail", f)
     for n in verdict.notes:
-        click.echo(f"note\t{n}")
+        emit("note", n)
     for name, value, unit in verdict.metrics:
-        click.echo(f"metric\t{name}\t{value}\t{unit}")
+        emit("metric", name, value, unit)
     for node in sorted({r["node"] for r in records}):
         if verdict.nodes.get(node):
-            click.echo(f"node\t{node}\tfailed\t{'; '.join(verdict.nodes[node])}")
+            emit("node", node, "failed", "; ".join(verdict.nodes[node]))
         elif node in verdict.nodes:
-            click.echo(f"node\t{node}\tpassed\t")
+            emit("node", node, "passed", "")
         else:
-            click.echo(f"node\t{node}\tskipped\t{verdict.not_applicable.get(node, 'not judged')}")
+            emit("node", node, "skipped", verdict.not_applicable.get(node, "not judged"))
     if verdict.skip and not verdict.failures:
-        click.echo(f"skip\t{verdict.skip}")
-    click.echo(f"summary\t{verdict.summary}")
+        emit("skip", verdict.skip)
+    emit("summary", verdict.summary)
 
 
 @gpu_node.command("health")

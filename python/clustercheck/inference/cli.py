@@ -6,18 +6,13 @@ import os
 
 import click
 
+from clustercheck.bench import summary_facts
 from clustercheck.command import Group
 from clustercheck.config import resolve
 from clustercheck.errors import UserError
 from clustercheck.facts import config_option, declares, emit
 
-# What a load run's summary prints (inference.runs.emit_summary), what GPU sampling beside it prints, and
-# what placed workers on Kubernetes add (their namespace).
-LOAD_SUMMARY = ("workers", "requests", "ok", "achieved_rate", "throughput", "error_rate", "kept_schedule", "where",
-                "tokens_per_request", "output_tokens_per_s", "tokens_counted_by", "shares", "latency_ms.*",
-                "schedule_lag_ms.*", "ttft_ms.*", "tpot_ms.*", "itl_ms.*", "goodput.*", "share.*", "hosts.*",
-                "achieved_rate_by_worker.*", "schedule_lag_p99_ms_by_worker.*", "clock_offset_ms.*", "repeats.*.mean",
-                "repeats.*.ci95", "repeats.*.worst", "errors.*", "refused")
+# What GPU sampling beside a load run prints, and what placed workers on Kubernetes add (their namespace).
 GPU_SAMPLES = ("gpu_source", "gpu_error", "gpu_sample_hz", "gpu_samples", "gpu.*.mean_pct", "gpu.*.serving", "gpu.*.uuid")
 PLACED = ("namespace", "namespace_deleted")
 
@@ -54,7 +49,7 @@ def request_response(config: str | None) -> None:
 @click.option("--rate", type=click.FloatRange(0, 1_000_000, min_open=True), help="Requests per second (default: inference.load.rate_rps).")
 @click.option("--duration", type=click.FloatRange(0, 86400, min_open=True), help="Measured seconds (default: inference.load.duration_s).")
 @click.option("--gpu", "with_gpu", is_flag=True, help="Sample GPU utilisation while the load runs.")
-@declares(*LOAD_SUMMARY, *GPU_SAMPLES, "offered_rate", *PLACED)
+@declares(*summary_facts.KEYS, *GPU_SAMPLES, "offered_rate", *PLACED)
 def load(config: str | None, rate: float | None, duration: float | None, with_gpu: bool) -> None:
     """Open-loop load at the configured rate; latency, errors, schedule kept, GPU use."""
     from clustercheck.inference import runs

@@ -9,7 +9,7 @@ import shlex
 import time
 from typing import Any, Callable
 
-from clustercheck.bench import engine, gpu, placement, sweep
+from clustercheck.bench import engine, gpu, placement, summary_facts, sweep
 from clustercheck.bench.endpoint import load_spec
 from clustercheck.bench.measure import Measure, measurer, repeated
 from clustercheck.facts import describe, emit, plot, save
@@ -19,28 +19,8 @@ from clustercheck.proc import run
 
 
 def emit_summary(summary: dict[str, Any]) -> None:
-    for key in ("workers", "requests", "ok", "achieved_rate", "throughput", "error_rate", "kept_schedule"):
-        emit(key, summary[key])
-    emit("where", summary.get("where", ""))
-    for key in ("tokens_per_request", "output_tokens_per_s", "tokens_counted_by"):  # streams only
-        if key in summary:
-            emit(key, summary[key])
-    if summary.get("hosts"):  # placed workers: each one's host and share of the arrivals
-        emit("shares", ", ".join(f"worker {k} on {summary['hosts'][k]}: {n}" for k, n in summary["share"].items()))
-    for group in ("latency_ms", "schedule_lag_ms", "ttft_ms", "tpot_ms", "itl_ms", "goodput", "share", "hosts",
-                  "achieved_rate_by_worker", "schedule_lag_p99_ms_by_worker", "clock_offset_ms"):
-        for k, v in (summary.get(group) or {}).items():
-            if isinstance(v, dict):  # the SLOs: "e2e_ms <= 100, ttft_ms <= 50"
-                v = ", ".join(f"{name} <= {bound:g}" for name, bound in v.items())
-            emit(f"{group}.{k}", v)
-    for name, r in (summary.get("repeats") or {}).items():
-        emit(f"repeats.{name}.mean", r["mean"])
-        emit(f"repeats.{name}.ci95", r["ci95"])
-        emit(f"repeats.{name}.worst", r["worst"])
-    for k, v in summary["errors"].items():
-        emit(f"errors.{k}", v)
-    if summary.get("refused"):
-        emit("refused", "; ".join(summary["refused"]))
+    for key, value in summary_facts.facts(summary):
+        emit(key, value)
 
 
 def load_plots(summary: dict[str, Any], title: str) -> None:

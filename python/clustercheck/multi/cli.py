@@ -10,7 +10,7 @@ import click
 from clustercheck.command import Group
 from clustercheck.config import resolve
 from clustercheck.errors import UserError
-from clustercheck.facts import declares
+from clustercheck.facts import declares, emit
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +20,7 @@ def multi() -> None:
 
 @multi.command("resources")
 @click.option("--config", "config_path", required=True, help="Target config whose cluster YAML (cloud_vm.cli_config) has the clusters.")
+@declares("vcpus", "memory_mib", "gpus", "clusters")
 def resources(config_path: str) -> None:
     """Host CPUs, memory and GPUs against what both clusters need at their peak.
 
@@ -32,8 +33,8 @@ def resources(config_path: str) -> None:
     if not res.clusters(cfg):
         raise UserError(f"{config_path}: no cluster in cloud_vm.cli_config: nothing to size")
     facts, problems = res.shortfalls(cfg, os.cpu_count() or 1, res.host_memory_mib(), res.host_gpus(cfg))
-    for line in facts:
-        click.echo(line)
+    for fact in facts:
+        emit(*fact)
     for p in problems:
         click.echo(f"shortfall: {p}", err=True)
     if problems:
@@ -44,6 +45,7 @@ def resources(config_path: str) -> None:
 @click.option("--config", "config_path", required=True, help="Target config.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(0, 86400, min_open=True), default=60, show_default=True,
               help="Accepted for compatibility; unused.")
+@declares("state", "autostart_running", "vm")
 def clusters(config_path: str, timeout_s: float) -> None:
     """Both clusters' states from ai-how's state files and libvirt, as "key<TAB>..." lines."""
     from clustercheck.multi import clusters as cl
@@ -56,8 +58,8 @@ def clusters(config_path: str, timeout_s: float) -> None:
             lines = cl.facts(cfg, kind, timeout_s)
         except (RuntimeError, ValueError) as exc:
             raise UserError(str(exc)) from None
-        for line in lines:
-            click.echo(line)
+        for fact in lines:
+            emit(*fact)
 
 
 def _mlops(cfg: dict, config_path: str) -> dict:

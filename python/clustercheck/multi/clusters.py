@@ -28,24 +28,24 @@ def _libvirt_states(uri: str, names: list[str]) -> dict[str, str]:
     return out
 
 
-def facts(cfg: dict[str, Any], kind: str, timeout_s: float = 0) -> list[str]:
-    """TSV lines: `state  KIND  running|stopped|not-started|not-configured`, `autostart_running  KIND  N/M`,
+def facts(cfg: dict[str, Any], kind: str, timeout_s: float = 0) -> list[tuple[str, ...]]:
+    """Facts (fields): `state  KIND  running|stopped|not-started|not-configured`, `autostart_running  KIND  N/M`,
     and `vm  KIND  NAME  LIBVIRT_STATE  GPU|-  OWNER|-` for each VM of the cluster."""
     cluster = (cfg.get(SECTIONS[kind]) or {}).get("cluster")
     if not cluster:
-        return [f"state\t{kind}\tnot-configured"]
+        return [("state", kind, "not-configured")]
     autostart = [vm["name"] for vm in cluster["vms"] if vm.get("autostart", True)]
     path = cfg["cloud_vm"].get(STATE_KEYS[kind]) or ""
     if not path or aistate.read_cluster(path) is None:
-        return [f"state\t{kind}\tnot-started", f"autostart_running\t{kind}\t0/{len(autostart)}"]
+        return [("state", kind, "not-started"), ("autostart_running", kind, f"0/{len(autostart)}")]
     owners = aistate.gpu_allocations(path)
     libvirt = _libvirt_states(cluster["libvirt_uri"], [vm["name"] for vm in cluster["vms"]])
     up = sum(1 for name in autostart if libvirt[name] == "running")
     lines = [
-        f"state\t{kind}\t{'running' if up == len(autostart) else 'stopped'}",
-        f"autostart_running\t{kind}\t{up}/{len(autostart)}",
+        ("state", kind, "running" if up == len(autostart) else "stopped"),
+        ("autostart_running", kind, f"{up}/{len(autostart)}"),
     ]
     for vm in cluster["vms"]:
         gpu = vm.get("gpu") or "-"
-        lines.append(f"vm\t{kind}\t{vm['name']}\t{libvirt[vm['name']]}\t{gpu}\t{owners.get(gpu, '-')}")
+        lines.append(("vm", kind, vm["name"], libvirt[vm["name"]], gpu, owners.get(gpu, "-")))
     return lines

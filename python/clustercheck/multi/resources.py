@@ -74,8 +74,9 @@ def host_memory_mib(meminfo: str = "/proc/meminfo") -> int:
     raise OSError(f"{meminfo} has no MemTotal line")
 
 
-def shortfalls(cfg: dict[str, Any], cpus: int, memory_mib: int, gpus: set[str]) -> tuple[list[str], list[str]]:
-    """(facts, problems): one line per resource, and one per shortfall naming what is missing."""
+def shortfalls(cfg: dict[str, Any], cpus: int, memory_mib: int, gpus: set[str]) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """(facts, problems): one fact per resource (resource, needed, available, detail), and one line per
+    shortfall naming what is missing."""
     res = defaults.of("hpc.resources", (cfg.get("hpc") or {}).get("resources"))
     overcommit = float(res["cpu_overcommit"])
     reserve = int(res["memory_reserve_mib"])
@@ -84,10 +85,10 @@ def shortfalls(cfg: dict[str, Any], cpus: int, memory_mib: int, gpus: set[str]) 
     mem_cap = memory_mib - reserve
     split = ", ".join(f"{name} {v} vCPU / {m} MiB without GPU VMs" for name, (v, m) in d.by_cluster.items())
     facts = [
-        f"vcpus\t{d.vcpus}\t{cpu_cap}\t{cpus} CPUs x overcommit {overcommit:g}",
-        f"memory_mib\t{d.memory_mib}\t{mem_cap}\t{memory_mib} MiB less a {reserve} MiB reserve",
-        f"gpus\t{len(d.gpus)}\t{len(gpus & d.gpus)}\t{' '.join(sorted(d.gpus)) or '-'}",
-        f"clusters\t{split}",
+        ("vcpus", d.vcpus, cpu_cap, f"{cpus} CPUs x overcommit {overcommit:g}"),
+        ("memory_mib", d.memory_mib, mem_cap, f"{memory_mib} MiB less a {reserve} MiB reserve"),
+        ("gpus", len(d.gpus), len(gpus & d.gpus), " ".join(sorted(d.gpus)) or "-"),
+        ("clusters", split),
     ]
     problems = []
     if d.vcpus > cpu_cap:
