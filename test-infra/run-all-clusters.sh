@@ -103,14 +103,16 @@ all::parse() {
 # all::stack_up: on a local target, the whole stack once (frameworks then find it up and leave it). With
 # --parallel the Kubernetes cluster comes up at the head of its own lane instead (all::k8s_up): on a fresh
 # machine its first build takes minutes that the other lanes spend running their frameworks.
-STARTED_STACK=0 K8S_DEFERRED=0 K8S_BUILD_PID=
+# What this run started, in the one record of who started what (owner.sh): "stack", "cloud-cluster".
+ALL_STARTED=.started-by-run-all-clusters
+K8S_DEFERRED=0 K8S_BUILD_PID=
 all::stack_up() {
   [[ "$(all::config_value CC_TARGET_KIND)" == local ]] || return 0
   if CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" status >/dev/null 2>&1; then
     log::info "local stack already up; it stays up afterwards"
     return 0
   fi
-  STARTED_STACK=1
+  owner::note "$ALL_STARTED" stack # before it starts: an up cut short is taken down too
   local -a parts=()
   if ((PARALLEL)) && [[ -n "$(all::config_value CC_KUBERNETES_LOCAL_STATE_DIR)" ]]; then
     K8S_DEFERRED=1
@@ -144,15 +146,14 @@ all::stack_down() {
     wait "$K8S_BUILD_PID" 2>/dev/null || true
     K8S_BUILD_PID=
   fi
-  ((STARTED_STACK)) || return 0
-  STARTED_STACK=0
+  all::_started stack || return 0
   CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" down || log::warn "stack down reported a problem"
+  all::_forget stack
 }
 
 # all::cluster_up: on a local target, the cloud cluster once for the frameworks that use it (their
 # start-cluster finds it running and their stop-cluster leaves it), instead of each booting its guests
 # and destroying them; stopped at the end if this run started it. A cluster found running stays.
-STARTED_CLUSTER=0
 all::cluster_up() {
   [[ "$(all::config_value CC_TARGET_KIND)" == local && -n "$(all::config_value CC_CLOUD_VM_CLUSTER_NAME)" ]] || return 0
   [[ " ${FRAMEWORKS[*]} " =~ \ (cloud-vm|pcie-passthrough|multi-cluster)\  ]] || return 0
@@ -161,15 +162,26 @@ all::cluster_up() {
   if owner::has "$(cloud_cluster::found_record)"; then
     owner::drop "$(cloud_cluster::found_record)" # found running: this run leaves it, and a later stop-cluster must not
   else
-    STARTED_CLUSTER=1
+    owner::note "$ALL_STARTED" cloud-cluster
   fi
 }
 
 all::cluster_down() {
-  ((STARTED_CLUSTER)) || return 0
-  STARTED_CLUSTER=0
+  all::_started cloud-cluster || return 0
   "$CC_ROOT/frameworks/test-cloud-vm-framework.sh" stop-cluster --config "$CONFIG" ||
     log::warn "the cloud cluster's stop-cluster reported a problem"
+  all::_forget cloud-cluster
+}
+
+# all::_started WHAT: this run started WHAT (stack, cloud-cluster) and has not stopped it yet.
+all::_started() { owner::items "$ALL_STARTED" | grep -qxF -- "$1"; }
+
+# all::_forget WHAT: WHAT was stopped; the record goes when nothing is left in it.
+all::_forget() {
+  local rest
+  rest=$(owner::items "$ALL_STARTED" | grep -vxF -- "$1" || true)
+  owner::drop "$ALL_STARTED"
+  [[ -z "$rest" ]] || while IFS= read -r item; do owner::note "$ALL_STARTED" "$item"; done <<<"$rest"
 }
 
 CHILDREN=()
@@ -255,6 +267,7 @@ all::main() {
     [[ -z "$BASELINE" ]] || PASS_ON=(--baseline "$(realpath -- "$BASELINE")" "${PASS_ON[@]}")
     [[ -z "$SAVE_BASELINE" ]] || SAVE_BASELINE=$(realpath -m -- "$SAVE_BASELINE")
   fi
+  owner::drop "$ALL_STARTED" # what a killed run left there names nothing this run started
   trap 'all::on_signal INT 130' INT
   trap 'all::on_signal TERM 143' TERM
   util::trap_add all::stack_down EXIT
