@@ -4,8 +4,8 @@
 # runs give the same pass/fail/skip set (the spec's consistency criterion: 3 runs).
 # Usage: bench/all-clusters.sh [--runs N] [--config FILE] [--parallel] [--frameworks LIST]
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 cd "$CC_ROOT"
 
 runs=1 config=test-infra/configs/local.yaml

@@ -5,8 +5,8 @@
 # MLOps stack up if it is not (and down again afterwards).
 # Usage: bench/capacity-repeat.sh [RUNS]
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 # shellcheck source=bench/lib.sh
 source "$CC_ROOT/bench/lib.sh"
 cd "$CC_ROOT"

@@ -3,8 +3,8 @@
 # helper call (target <= 300 ms), and the cloud-VM suite's wall time on the local target.
 # Usage: bench/cloud-vm.sh [--no-suite]     (the suite part boots real guests: about 3 minutes)
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 case ${1:-} in
   '' | --no-suite) (($# <= 1)) || log::die "cloud-vm.sh: takes at most --no-suite, got '$*'" ;;
   *) util::no_args "$0" "$@" ;;
@@ -33,8 +33,8 @@ clustercheck config export test-infra/configs/local.yaml -o "$tmp/config.env"
 cat >"$tmp/check-one-helper.sh" <<CHECK
 #!/usr/bin/env bash
 set -euo pipefail
-source "$CC_ROOT/test-infra/utils/check.sh"
-source "$CC_ROOT/test-infra/utils/cloud-cli-utils.sh"
+source "$CC_ROOT/test-infra/checks/check.sh"
+source "$CC_ROOT/test-infra/checks/cloud-cli.sh"
 check::init
 cloud_cli::facts
 check::pass "facts read"

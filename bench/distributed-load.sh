@@ -8,8 +8,8 @@
 # Runs in its own state directory: the stack of `make stack-up` must be down (it needs the same ports).
 # Usage: bench/distributed-load.sh   (MEMORY_DURATIONS=60,600  SKIP=rates,compare,memory  WORKER_CPU=0.25)
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 # shellcheck source=bench/lib.sh
 source "$CC_ROOT/bench/lib.sh"
 util::no_args "$0" "$@"

@@ -9,8 +9,8 @@
 #     here (the local stack must be down: it needs its ports and names).
 # Usage: bench/gpu-node.sh [--config FILE] [--report-dir DIR] [--fanout N]
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 # shellcheck source=bench/lib.sh
 source "$CC_ROOT/bench/lib.sh"
 cd "$CC_ROOT"

@@ -5,8 +5,8 @@
 # the local stack must be down: they use its fixed ports and names.
 # Usage: bench/hpc-runtime.sh
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 util::no_args "$0" "$@"
 cd "$CC_ROOT"
 

@@ -7,8 +7,8 @@
 # stack-up` first.
 # Usage: bench/hpc-slurm-busy.sh
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 # shellcheck source=bench/lib.sh
 source "$CC_ROOT/bench/lib.sh"
 case ${1:-} in

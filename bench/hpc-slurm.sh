@@ -6,8 +6,8 @@
 # cluster's ports, bridge and namespace names: stop that stack first.
 # Usage: bench/hpc-slurm.sh [NODE_COUNTS...]   (default: 1 2 4 8)
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 # shellcheck source=bench/lib.sh
 source "$CC_ROOT/bench/lib.sh"
 for arg in "$@"; do

@@ -11,8 +11,8 @@
 #   CONCURRENCY (default 16), DURATION seconds (default 10), RATE for the fixed-rate part
 #   (default: half our measured maximum).
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 cd "$CC_ROOT"
 
 case ${1:-} in

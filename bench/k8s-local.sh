@@ -8,8 +8,8 @@
 # The cluster is left as it was found: down if it was down, else up. The main job's figures, fresh and
 # warm: bench/all-clusters.sh.
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 # shellcheck source=bench/lib.sh
 source "$CC_ROOT/bench/lib.sh"
 cold=0

@@ -6,8 +6,8 @@
 # ports: stop that stack first.
 # Usage: bench/mlops-stack.sh
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 # shellcheck source=bench/lib.sh
 source "$CC_ROOT/bench/lib.sh"
 util::no_args "$0" "$@"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Cloud VM framework (CLOUD-TEST-1): cluster and single-VM lifecycle, GPU ownership, via the ai-how CLI.
 set -euo pipefail
-# shellcheck source=test-infra/utils/framework.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
-# shellcheck source=test-infra/utils/cloud-cluster.sh
-source "$CC_UTILS/cloud-cluster.sh"
+# shellcheck source=test-infra/lib/framework.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/framework.sh"
+# shellcheck source=test-infra/lib/cloud-cluster.sh
+source "$CC_LIB/cloud-cluster.sh"
 
 FRAMEWORK_NAME=cloud-vm
 FRAMEWORK_SUITES=(cloud-vm-lifecycle)

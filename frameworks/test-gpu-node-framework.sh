@@ -5,10 +5,10 @@
 # says: this host, every node of the SLURM partition through one srun, or a Kubernetes Job per node.
 # The local target probes its Kubernetes nodes' simulated GPUs (passive checks; the active ones skip).
 set -euo pipefail
-# shellcheck source=test-infra/utils/framework.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
-# shellcheck source=test-infra/utils/slurm-utils.sh
-source "$CC_UTILS/slurm-utils.sh"
+# shellcheck source=test-infra/lib/framework.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/framework.sh"
+# shellcheck source=test-infra/checks/slurm.sh
+source "$CC_CHECKS/slurm.sh"
 
 FRAMEWORK_NAME=gpu-node
 FRAMEWORK_SUITES=(gpu-node)

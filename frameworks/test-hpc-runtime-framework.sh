@@ -3,10 +3,10 @@
 # GPU devices), rootless containers and the image registry, containers in SLURM jobs (GPUs, MPI across
 # nodes), the cluster's prolog/epilog and failure diagnosis, monitoring, and distributed training.
 set -euo pipefail
-# shellcheck source=test-infra/utils/framework.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
-# shellcheck source=test-infra/utils/slurm-utils.sh
-source "$CC_UTILS/slurm-utils.sh"
+# shellcheck source=test-infra/lib/framework.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/framework.sh"
+# shellcheck source=test-infra/checks/slurm.sh
+source "$CC_CHECKS/slurm.sh"
 
 FRAMEWORK_NAME=hpc-runtime
 FRAMEWORK_SUITES=(hpc-runtime/cgroup-isolation hpc-runtime/container-runtime hpc-runtime/container-registry

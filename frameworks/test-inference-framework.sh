@@ -2,8 +2,8 @@
 # Inference framework (CLOUD-TEST-4): deployment, model loading, endpoint, answers, cold start,
 # latency and throughput under open-loop load, GPU utilisation, and (on Kubernetes) autoscaling.
 set -euo pipefail
-# shellcheck source=test-infra/utils/framework.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
+# shellcheck source=test-infra/lib/framework.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/framework.sh"
 
 FRAMEWORK_NAME=inference
 FRAMEWORK_SUITES=(inference-validation)
@@ -15,13 +15,13 @@ framework::hook_components() {
 }
 
 framework::hook_deploy() {
-  # shellcheck source=test-infra/utils/mlops-test-utils.sh
-  source "$CC_UTILS/mlops-test-utils.sh"
+  # shellcheck source=test-infra/checks/mlops-target.sh
+  source "$CC_CHECKS/mlops-target.sh"
   if [[ -z "${CC_MLOPS_SERVING_MODEL_NAME:-}" ]]; then
     log::info "deploy: the inference endpoint is expected to be running ($CC_INFERENCE_ENDPOINT_URL)"
     return 0
   fi
-  mlops::deploy_inference_service
+  mlops_target::deploy_inference_service
 }
 
 framework::hook_status() {

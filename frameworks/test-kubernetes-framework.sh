@@ -3,8 +3,8 @@
 # CNI, ingress, metrics-server, GPU device plugin and GPU scheduling - against kubernetes.kubeconfig.
 # On the local target, start-cluster brings up the stack's Kubernetes cluster (stack up k8s).
 set -euo pipefail
-# shellcheck source=test-infra/utils/framework.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
+# shellcheck source=test-infra/lib/framework.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/framework.sh"
 
 FRAMEWORK_NAME=kubernetes
 FRAMEWORK_SUITES=(kubernetes-cluster)

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # MLOps stack framework (CLOUD-TEST-3): S3 object storage, PostgreSQL, MLflow, model serving and KServe.
 set -euo pipefail
-# shellcheck source=test-infra/utils/framework.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
+# shellcheck source=test-infra/lib/framework.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/framework.sh"
 
 FRAMEWORK_NAME=mlops-stack
 FRAMEWORK_SUITES=(mlops-stack/minio mlops-stack/postgresql mlops-stack/mlflow mlops-stack/kserve)
 FRAMEWORK_STACK_COMPONENTS=(mlops)
 
 framework::hook_deploy() {
-  # shellcheck source=test-infra/utils/mlops-test-utils.sh
-  source "$CC_UTILS/mlops-test-utils.sh"
+  # shellcheck source=test-infra/checks/mlops-target.sh
+  source "$CC_CHECKS/mlops-target.sh"
   [[ -n "${CC_MLOPS_SERVING_MODEL_NAME:-}" ]] || { log::info "deploy: no served model configured"; return 0; }
-  mlops::deploy_inference_service
+  mlops_target::deploy_inference_service
 }
 
 framework::hook_status() {

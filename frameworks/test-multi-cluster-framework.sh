@@ -2,10 +2,10 @@
 # Multi-cluster framework (CLOUD-TEST-5): the seven scenarios of the cloud and HPC clusters sharing one
 # host and its GPUs, with SLURM jobs on the multi-node HPC cluster (checked by the HPC SLURM framework).
 set -euo pipefail
-# shellcheck source=test-infra/utils/framework.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
-# shellcheck source=test-infra/utils/cloud-cluster.sh
-source "$CC_UTILS/cloud-cluster.sh"
+# shellcheck source=test-infra/lib/framework.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/framework.sh"
+# shellcheck source=test-infra/lib/cloud-cluster.sh
+source "$CC_LIB/cloud-cluster.sh"
 
 FRAMEWORK_NAME=multi-cluster
 FRAMEWORK_SUITES=(multi-cluster)
@@ -26,27 +26,27 @@ MC_STARTED=multi-cluster-started
 # clusters and removing them again.
 framework::hook_start_cluster() {
   if [[ -n "${CC_CLOUD_VM_CLUSTER_NAME:-}" ]]; then
-    mc::validate_resources || log::die "start-cluster: this host cannot hold both clusters" 1
+    multi_cluster::validate_resources || log::die "start-cluster: this host cannot hold both clusters" 1
   fi
   framework::_stack_hook start_cluster
   [[ -n "${CC_CLOUD_VM_CLUSTER_NAME:-}" && -n "${CC_HPC_CLUSTER_NAME:-}" ]] || return 0
   local kind
-  mc::facts || log::die "start-cluster: the cluster CLI did not report the clusters' state" 1
+  multi_cluster::facts || log::die "start-cluster: the cluster CLI did not report the clusters' state" 1
   for kind in cloud hpc; do
-    if [[ "$(mc::state "$kind")" == running ]]; then
+    if [[ "$(multi_cluster::state "$kind")" == running ]]; then
       # found running - perhaps started a moment ago: its guests must answer before a scenario asks them
-      mc::wait_vms "$kind" || log::die "start-cluster: the $kind cluster's VMs did not answer over SSH" 1
+      multi_cluster::wait_vms "$kind" || log::die "start-cluster: the $kind cluster's VMs did not answer over SSH" 1
       continue
     fi
     owner::note "$MC_STARTED" "$kind"
-    mc::ensure "$kind" running || log::die "start-cluster: the $kind cluster did not start" 1
+    multi_cluster::ensure "$kind" running || log::die "start-cluster: the $kind cluster did not start" 1
   done
 }
 
 framework::hook_stop_cluster() {
   local kind rc=0
   for kind in $(owner::items "$MC_STARTED"); do
-    mc::ensure "$kind" not-started || rc=1
+    multi_cluster::ensure "$kind" not-started || rc=1
   done
   owner::drop "$MC_STARTED"
   framework::_stack_hook stop_cluster
@@ -55,7 +55,7 @@ framework::hook_stop_cluster() {
 
 framework::hook_status() {
   [[ "$CC_TARGET_KIND" != local ]] || CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" status "${FRAMEWORK_STACK_COMPONENTS[@]}" || true
-  mc::status
+  multi_cluster::status
 }
 
 framework::cmd_all_scenarios() { framework::e2e; }

@@ -3,10 +3,10 @@
 # the VM's domain, the state file's owner) and the guest side (NVIDIA driver, /dev/nvidia*, NVML with
 # the expected model and memory). pcie_passthrough.mode host runs the guest-side checks on this host.
 set -euo pipefail
-# shellcheck source=test-infra/utils/framework.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/utils/framework.sh"
-# shellcheck source=test-infra/utils/cloud-cluster.sh
-source "$CC_UTILS/cloud-cluster.sh"
+# shellcheck source=test-infra/lib/framework.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/framework.sh"
+# shellcheck source=test-infra/lib/cloud-cluster.sh
+source "$CC_LIB/cloud-cluster.sh"
 
 FRAMEWORK_NAME=pcie-passthrough
 FRAMEWORK_SUITES=(pcie-passthrough)

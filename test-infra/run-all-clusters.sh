@@ -3,10 +3,10 @@
 # JUnit report and one HTML summary (CLOUD-TEST-7's test-all-clusters). A failing framework does not
 # stop the others; the exit status says whether any check failed.
 set -euo pipefail
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/utils/init.sh"
-# shellcheck source=test-infra/utils/cloud-cluster.sh
-source "$CC_UTILS/cloud-cluster.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/init.sh"
+# shellcheck source=test-infra/lib/cloud-cluster.sh
+source "$CC_LIB/cloud-cluster.sh"
 
 ALL_FRAMEWORKS=(cloud-vm pcie-passthrough kubernetes mlops-stack inference hpc-slurm hpc-runtime gpu-node multi-cluster)
 

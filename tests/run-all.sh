@@ -9,8 +9,8 @@
 # tail shows them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# shellcheck source=test-infra/utils/log.sh
-source test-infra/utils/log.sh
+# shellcheck source=test-infra/lib/log.sh
+source test-infra/lib/log.sh
 
 unit_log=$(mktemp "${TMPDIR:-/tmp}/cc-unit.XXXXXX")
 prebuild_log=$(mktemp "${TMPDIR:-/tmp}/cc-k8s-build.XXXXXX")

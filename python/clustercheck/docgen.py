@@ -59,16 +59,16 @@ COMPONENTS = {
 
 # What a prerequisite helper a check calls needs, and what the check does without it.
 REQUIRES = {
-    "mlops::require": "an `mlops` section in the target config",
-    "mlops::require_serving": "a served model (`mlops.serving`)",
-    "mlops::require_kubernetes": "a Kubernetes cluster with KServe (`kubernetes.kubeconfig`)",
+    "mlops_target::require": "an `mlops` section in the target config",
+    "mlops_target::require_serving": "a served model (`mlops.serving`)",
+    "mlops_target::require_kubernetes": "a Kubernetes cluster with KServe (`kubernetes.kubeconfig`)",
     "inference::require": "an inference endpoint (`inference` section)",
     "inference::require_gpu": "a GPU to sample (NVML on this node, or `inference.gpu.prometheus_url`)",
     "k8s::require": "a Kubernetes cluster (`kubernetes.kubeconfig`)",
     "inference::require_isvc": "a Kubernetes cluster running the InferenceService (`kubernetes.inference`)",
     "cloud_cli::require": "a cloud cluster CLI and libvirt",
     "slurm::require": "a SLURM cluster (`hpc.slurm`)",
-    "mc::require_clusters": "a cloud and an HPC cluster in the cluster YAML (`cloud_vm.cli_config`)",
+    "multi_cluster::require_clusters": "a cloud and an HPC cluster in the cluster YAML (`cloud_vm.cli_config`)",
 }
 
 
@@ -132,7 +132,7 @@ def checks(root: str, suite: str) -> list[Check]:
         code = lib + "\n" + text
         needs = [desc for fn, desc in REQUIRES.items() if re.search(rf"(^|\s){re.escape(fn)}(\s|$)", code, re.M)]
         skips = [s for s in re.findall(r'check::skip "([^"]+)"', text)]
-        helpers = sorted(set(re.findall(r"(?:facts::run|mlops::facts|k8s::facts) [\w-]+ ([\w-]+(?: [a-z][\w-]*){0,2})", text)))
+        helpers = sorted(set(re.findall(r"(?:facts::run|k8s::facts) [\w-]+ ([\w-]+(?: [a-z][\w-]*){0,2})", text)))
         out.append(Check(name=name, suite=suite, summary=summary.group(1) if summary else "",
                          depends=depends.group(1).split() if depends else [], needs=needs, skips=skips,
                          helpers=helpers))

@@ -6,16 +6,16 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 scenario::begin
-mc::ensure hpc not-started || check::fail "the HPC cluster could not be removed"
-mc::ensure cloud running || check::fail "the cloud cluster did not start"
+multi_cluster::ensure hpc not-started || check::fail "the HPC cluster could not be removed"
+multi_cluster::ensure cloud running || check::fail "the cloud cluster did not start"
 
-check::expect "mc::cloud_running" mc::cloud_running
-mc::hpc_running && check::note_failure "mc::hpc_running says the removed HPC cluster runs"
-mc::facts
-check::expect_eq "HPC cluster state" "$(mc::field state hpc)" not-started
+check::expect "multi_cluster::cloud_running" multi_cluster::cloud_running
+multi_cluster::hpc_running && check::note_failure "multi_cluster::hpc_running says the removed HPC cluster runs"
+multi_cluster::facts
+check::expect_eq "HPC cluster state" "$(multi_cluster::field state hpc)" not-started
 scenario::expect_holders cloud
 cloud_cli::facts
-for vm in $(mc::hpc_vms); do
+for vm in $(multi_cluster::hpc_vms); do
   pci=$(cloud_cli::vm_field "$vm" GPU)
   [[ -n "$pci" ]] || continue
   owner=$(gpu::owner "$pci")
@@ -24,5 +24,5 @@ for vm in $(mc::hpc_vms); do
   fi
 done
 check::expect "cloud VM $(cloud_cli::first_vm autostart) answers over SSH" cloud_cli::ssh "$(cloud_cli::first_vm autostart)" true
-mc::status | tee "$CC_ARTIFACT_DIR/status.txt" >&2
+multi_cluster::status | tee "$CC_ARTIFACT_DIR/status.txt" >&2
 check::finish "cloud cluster alone: running with its GPUs; no GPU left to the removed HPC cluster"

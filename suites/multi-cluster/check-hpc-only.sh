@@ -6,13 +6,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 scenario::begin
-mc::ensure cloud not-started || check::fail "the cloud cluster could not be removed"
-mc::ensure hpc running || check::fail "the HPC cluster did not start"
+multi_cluster::ensure cloud not-started || check::fail "the cloud cluster could not be removed"
+multi_cluster::ensure hpc running || check::fail "the HPC cluster did not start"
 
-check::expect "mc::hpc_running" mc::hpc_running
-mc::cloud_running && check::note_failure "mc::cloud_running says the removed cloud cluster runs"
-mc::facts
-check::expect_eq "cloud cluster state" "$(mc::field state cloud)" not-started
+check::expect "multi_cluster::hpc_running" multi_cluster::hpc_running
+multi_cluster::cloud_running && check::note_failure "multi_cluster::cloud_running says the removed cloud cluster runs"
+multi_cluster::facts
+check::expect_eq "cloud cluster state" "$(multi_cluster::field state cloud)" not-started
 scenario::expect_holders hpc
 check::expect "a SLURM job runs" scenario::slurm_job
 if read -r pci _cloud_vm hpc_vm < <(scenario::shared_gpu); then
@@ -23,5 +23,5 @@ if read -r pci _cloud_vm hpc_vm < <(scenario::shared_gpu); then
   check::expect "vm stop $hpc_vm" cloud_cli::vm_command stop "$hpc_vm"
   check::expect "GPU $pci released" gpu::released "$pci"
 fi
-mc::status | tee "$CC_ARTIFACT_DIR/status.txt" >&2
+multi_cluster::status | tee "$CC_ARTIFACT_DIR/status.txt" >&2
 check::finish "HPC cluster alone: running, SLURM takes jobs, the cloud's GPU usable by the HPC side"

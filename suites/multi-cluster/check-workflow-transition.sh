@@ -4,14 +4,14 @@
 set -euo pipefail
 # shellcheck source=suites/multi-cluster/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=test-infra/utils/mlops-test-utils.sh
-source "$CC_UTILS/mlops-test-utils.sh"
+# shellcheck source=test-infra/checks/mlops-target.sh
+source "$CC_CHECKS/mlops-target.sh"
 
-mlops::require_serving
+mlops_target::require_serving
 [[ -x "${CC_HPC_SLURM_PYTHON:-}" ]] || check::error "hpc.slurm.python '${CC_HPC_SLURM_PYTHON:-}' is not an executable Python with clustercheck"
 scenario::begin
-mc::ensure hpc running || check::fail "the HPC cluster did not start"
-mc::ensure cloud running || check::fail "the cloud cluster did not start"
+multi_cluster::ensure hpc running || check::fail "the HPC cluster did not start"
+multi_cluster::ensure cloud running || check::fail "the cloud cluster did not start"
 
 # 1. HPC: the training job, on a GPU when the nodes have them.
 gres=()

@@ -1,35 +1,35 @@
 #!/usr/bin/env bash
 # What every multi-cluster scenario starts with: the check helpers, the cluster CLI, GPU, SLURM and
 # multi-cluster utilities, and the exported config. A target without both a cloud and an HPC cluster
-# skips. Every scenario snapshots the clusters' state and puts it back on exit (mc::restore); a
+# skips. Every scenario snapshots the clusters' state and puts it back on exit (multi_cluster::restore); a
 # scenario that cannot put it back fails. Sourced, never run.
-# shellcheck source=test-infra/utils/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/utils/check.sh"
-# shellcheck source=test-infra/utils/facts.sh
-source "$CC_UTILS/facts.sh"
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/gpu-test-utils.sh
-source "$CC_UTILS/gpu-test-utils.sh"
-# shellcheck source=test-infra/utils/slurm-utils.sh
-source "$CC_UTILS/slurm-utils.sh"
-# shellcheck source=test-infra/utils/multi-cluster-utils.sh
-source "$CC_UTILS/multi-cluster-utils.sh"
+# shellcheck source=test-infra/checks/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../test-infra/checks/check.sh"
+# shellcheck source=test-infra/checks/facts.sh
+source "$CC_CHECKS/facts.sh"
+# shellcheck source=test-infra/checks/cloud-cli.sh
+source "$CC_CHECKS/cloud-cli.sh"
+# shellcheck source=test-infra/checks/gpu.sh
+source "$CC_CHECKS/gpu.sh"
+# shellcheck source=test-infra/checks/slurm.sh
+source "$CC_CHECKS/slurm.sh"
+# shellcheck source=test-infra/checks/multi-cluster.sh
+source "$CC_CHECKS/multi-cluster.sh"
 check::init
-mc::require_clusters
+multi_cluster::require_clusters
 slurm::require
 
 # scenario::begin: snapshot both clusters; restore them on any exit - a signal too (the runner stops
 # an interrupted check with SIGTERM) - failing the check if that fails.
 scenario::begin() {
-  mc::snapshot
+  multi_cluster::snapshot
   util::trap_add scenario::_restore EXIT
   check::exit_on_signals
 }
 
 scenario::_restore() {
   local rc=$?
-  if ! mc::restore; then
+  if ! multi_cluster::restore; then
     printf 'FAIL: could not put the clusters back as found (cloud %s, hpc %s)\n' "$MC_WAS_CLOUD" "$MC_WAS_HPC"
     exit 1
   fi
@@ -59,8 +59,8 @@ scenario::begin_shared_gpu() {
   # shellcheck disable=SC2034 # PCI is read by the calling scenario
   read -r PCI CLOUD_VM HPC_VM < <(scenario::shared_gpu) || return 1
   scenario::begin
-  mc::ensure cloud running || check::fail "the cloud cluster did not start"
-  mc::ensure hpc running || check::fail "the HPC cluster did not start"
+  multi_cluster::ensure cloud running || check::fail "the cloud cluster did not start"
+  multi_cluster::ensure hpc running || check::fail "the HPC cluster did not start"
   # Give the GPU back to the cloud VM - unless the restore removes both clusters anyway (on SIGTERM the
   # check has little time: no start that the next moment undoes).
   if [[ "$MC_WAS_CLOUD" == running || "$MC_WAS_HPC" == running ]]; then
@@ -82,7 +82,7 @@ scenario::slurm_job() {
 scenario::expect_holders() {
   local vm kinds=" $* " vms=()
   [[ "$kinds" != *" cloud "* ]] || mapfile -t -O "${#vms[@]}" vms < <(cloud_cli::vms autostart-gpu)
-  [[ "$kinds" != *" hpc "* ]] || mapfile -t -O "${#vms[@]}" vms < <(mc::hpc_vms autostart)
+  [[ "$kinds" != *" hpc "* ]] || mapfile -t -O "${#vms[@]}" vms < <(multi_cluster::hpc_vms autostart)
   cloud_cli::facts
   for vm in "${vms[@]}"; do
     [[ -n "$(cloud_cli::vm_field "$vm" GPU)" ]] || continue

@@ -2,8 +2,8 @@
 # make setup: the Debian packages the harness and the local target need, and the Python venv.
 # Idempotent: packages already installed and an up-to-date venv are left as they are.
 set -euo pipefail
-# shellcheck source=test-infra/utils/log.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../utils/log.sh"
+# shellcheck source=test-infra/lib/log.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/log.sh"
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 packages=(

@@ -5,8 +5,8 @@
 setup() {
   ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
   REAL=$ROOT/tests/fixtures/ai-how/cli
-  source "$ROOT/test-infra/utils/init.sh"
-  source "$ROOT/test-infra/utils/cloud-cli-utils.sh"
+  source "$ROOT/test-infra/lib/init.sh"
+  source "$ROOT/test-infra/checks/cloud-cli.sh"
 }
 
 @test "vm status: State and GPU read from ai-how's table" {

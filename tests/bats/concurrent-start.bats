@@ -5,9 +5,9 @@
 setup() {
   ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
   export PATH="$ROOT/.venv/bin:$PATH" NO_COLOR=1
-  source "$ROOT/test-infra/utils/check.sh"
-  source "$ROOT/test-infra/utils/cloud-cli-utils.sh"
-  source "$ROOT/test-infra/utils/gpu-test-utils.sh"
+  source "$ROOT/test-infra/checks/check.sh"
+  source "$ROOT/test-infra/checks/cloud-cli.sh"
+  source "$ROOT/test-infra/checks/gpu.sh"
   CC_CLOUD_VM_STATE_FILE=$BATS_TEST_TMPDIR/cloud-state.json
   echo '{"worker_nodes": []}' >"$CC_CLOUD_VM_STATE_FILE"
   echo '{"shared_resources": {"gpu_allocations": {}}}' >"$BATS_TEST_TMPDIR/global-state.json"

@@ -13,7 +13,7 @@ setup() {
 
 # in_check BODY: BODY in a check's shell, after the facts were adopted; prints what follows it too.
 in_check() {
-  run bash -c 'set -euo pipefail; source "$1/test-infra/utils/check.sh"; source "$1/test-infra/utils/facts.sh"; facts::adopt train "$2" multi train
+  run bash -c 'set -euo pipefail; source "$1/test-infra/checks/check.sh"; source "$1/test-infra/checks/facts.sh"; facts::adopt train "$2" multi train
     eval "$3"; echo "went on"' _ "$ROOT" "$BATS_TEST_TMPDIR/train.out" "$1"
 }
 
@@ -43,7 +43,7 @@ in_check() {
 }
 
 @test "facts from a command that declares none cannot be read" {
-  run bash -c 'set -euo pipefail; source "$1/test-infra/utils/check.sh"; source "$1/test-infra/utils/facts.sh"
+  run bash -c 'set -euo pipefail; source "$1/test-infra/checks/check.sh"; source "$1/test-infra/checks/facts.sh"
     printf "k\tv\n" >"$CC_ARTIFACT_DIR/x.tsv"; facts::get x k' _ "$ROOT"
   [ "$status" -eq 2 ]
   [[ "$output" == *"declares no fact keys"* ]]

@@ -30,7 +30,7 @@ frame() {
   local comps=()
   while [[ $1 != -- ]]; do comps+=("$1"); shift; done
   shift
-  run bash -c 'source "$1/test-infra/utils/framework.sh"; CC_ROOT=$2 CC_LOCAL_STATE=$2/state OPT_CONFIG=x
+  run bash -c 'source "$1/test-infra/lib/framework.sh"; CC_ROOT=$2 CC_LOCAL_STATE=$2/state OPT_CONFIG=x
     FRAMEWORK_NAME=$3; FRAMEWORK_STACK_COMPONENTS=($4); eval "$5"' _ "$ROOT" "$FAKE" "$name" "${comps[*]}" "$*"
 }
 

@@ -16,7 +16,7 @@ mk() {
 }
 
 run_suite() {
-  run bash -c 'source "$1/test-infra/utils/init.sh"; source "$1/test-infra/utils/runner.sh";
+  run bash -c 'source "$1/test-infra/lib/init.sh"; source "$1/test-infra/lib/runner.sh";
     mapfile -t files < <(runner::discover "$2"); runner::run "${files[@]}"' _ "$ROOT" "$SUITE"
 }
 
@@ -86,9 +86,9 @@ message_of() { python3 -c 'import json,sys; print({json.loads(l)["name"]: json.l
   mk check-b 'exit 0'
   mk check-c 'exit 0'
   printf 'check-c\ncheck-a\n' >"$SUITE/ORDER"
-  run bash -c 'source "$1/test-infra/utils/init.sh"; source "$1/test-infra/utils/runner.sh"; runner::discover "$2" | xargs -n1 basename' _ "$ROOT" "$SUITE"
+  run bash -c 'source "$1/test-infra/lib/init.sh"; source "$1/test-infra/lib/runner.sh"; runner::discover "$2" | xargs -n1 basename' _ "$ROOT" "$SUITE"
   [ "$output" = "$(printf 'check-c.sh\ncheck-a.sh\ncheck-b.sh')" ]
-  RUN_FILTER='-(a|b)$' run bash -c 'source "$1/test-infra/utils/init.sh"; source "$1/test-infra/utils/runner.sh"; runner::discover "$2" | xargs -n1 basename' _ "$ROOT" "$SUITE"
+  RUN_FILTER='-(a|b)$' run bash -c 'source "$1/test-infra/lib/init.sh"; source "$1/test-infra/lib/runner.sh"; runner::discover "$2" | xargs -n1 basename' _ "$ROOT" "$SUITE"
   [ "$output" = "$(printf 'check-a.sh\ncheck-b.sh')" ]
 }
 
@@ -108,7 +108,7 @@ exit 1" '# timeout: 90'
 }
 
 @test "metrics land as properties with their verdict; a missed threshold fails the check" {
-  mk check-m "source $ROOT/test-infra/utils/check.sh; check::init; check::metric p95 412 ms '<=' 500; check::metric rps 40 req/s '>=' 50 || true; check::finish ok"
+  mk check-m "source $ROOT/test-infra/checks/check.sh; check::init; check::metric p95 412 ms '<=' 500; check::metric rps 40 req/s '>=' 50 || true; check::finish ok"
   CC_CONFIG_ENV=/dev/null run_suite
   [ "$(status_of check-m)" = failed ]
   grep -q 'check-m.metric.p95" value="412 ms &lt;= 500 ms: ok"' "$RUN_DIR/junit.xml"
@@ -117,10 +117,10 @@ exit 1" '# timeout: 90'
 }
 
 @test "a judged metric that is not a number errors naming it: empty, nan and None never pass" {
-  mk check-empty "source $ROOT/test-infra/utils/check.sh; check::init; check::metric p95 '' ms '<=' 200 || true; check::finish ok"
-  mk check-nan "source $ROOT/test-infra/utils/check.sh; check::init; check::metric rps nan req/s '>=' 30 || true; check::finish ok"
-  mk check-none "source $ROOT/test-infra/utils/check.sh; check::init; check::metric rps None req/s '>=' 30 || true; check::finish ok"
-  mk check-sci "source $ROOT/test-infra/utils/check.sh; check::init; check::metric err 1e-3 ratio '<=' 0.01; check::metric p 5. ms '<' .5e2; check::finish ok"
+  mk check-empty "source $ROOT/test-infra/checks/check.sh; check::init; check::metric p95 '' ms '<=' 200 || true; check::finish ok"
+  mk check-nan "source $ROOT/test-infra/checks/check.sh; check::init; check::metric rps nan req/s '>=' 30 || true; check::finish ok"
+  mk check-none "source $ROOT/test-infra/checks/check.sh; check::init; check::metric rps None req/s '>=' 30 || true; check::finish ok"
+  mk check-sci "source $ROOT/test-infra/checks/check.sh; check::init; check::metric err 1e-3 ratio '<=' 0.01; check::metric p 5. ms '<' .5e2; check::finish ok"
   CC_CONFIG_ENV=/dev/null run_suite
   [ "$(status_of check-empty)" = error ]
   [[ "$(message_of check-empty)" == *"metric p95: got '', not a number: <= 200 ms cannot be judged"* ]]
@@ -132,10 +132,10 @@ exit 1" '# timeout: 90'
 
 @test "an objective is judged against the threshold the config sets, never a copy of it" {
   cfg=$ROOT/test-infra/configs/local.yaml # inference.objectives.p95_ms 500, no goodput.min_share
-  mk check-ok "source $ROOT/test-infra/utils/check.sh; check::init; check::objective latency_p95 412 ms '<=' inference.objectives.p95_ms; check::finish ok"
-  mk check-miss "source $ROOT/test-infra/utils/check.sh; check::init; check::objective latency_p95 612 ms '<=' inference.objectives.p95_ms || true; check::finish ok"
-  mk check-unset "source $ROOT/test-infra/utils/check.sh; check::init; check::objective goodput_share 0.9 ratio '>=' inference.objectives.goodput.min_share || true; check::finish ok"
-  mk check-nan "source $ROOT/test-infra/utils/check.sh; check::init; check::objective latency_p95 None ms '<=' inference.objectives.p95_ms || true; check::finish ok"
+  mk check-ok "source $ROOT/test-infra/checks/check.sh; check::init; check::objective latency_p95 412 ms '<=' inference.objectives.p95_ms; check::finish ok"
+  mk check-miss "source $ROOT/test-infra/checks/check.sh; check::init; check::objective latency_p95 612 ms '<=' inference.objectives.p95_ms || true; check::finish ok"
+  mk check-unset "source $ROOT/test-infra/checks/check.sh; check::init; check::objective goodput_share 0.9 ratio '>=' inference.objectives.goodput.min_share || true; check::finish ok"
+  mk check-nan "source $ROOT/test-infra/checks/check.sh; check::init; check::objective latency_p95 None ms '<=' inference.objectives.p95_ms || true; check::finish ok"
   CC_CONFIG_ENV=/dev/null CC_CONFIG_FILE=$cfg run_suite
   [ "$(status_of check-ok)" = passed ]
   grep -q 'check-ok.metric.latency_p95" value="412 ms &lt;= 500 ms: ok"' "$RUN_DIR/junit.xml"
@@ -154,7 +154,7 @@ exit 1" '# timeout: 90'
   # a timeout far beyond the test's span: only the interrupt can have ended check-b
   export RUN_TIMEOUT=120
   SECONDS=0
-  bash -c 'source "$1/test-infra/utils/init.sh"; source "$1/test-infra/utils/runner.sh";
+  bash -c 'source "$1/test-infra/lib/init.sh"; source "$1/test-infra/lib/runner.sh";
     trap "runner::interrupt SIGTERM; runner::report; exit 143" TERM
     mapfile -t files < <(runner::discover "$2"); runner::run "${files[@]}"' _ "$ROOT" "$SUITE" &
   pid=$!
@@ -200,11 +200,11 @@ exit 1" '# timeout: 90'
   "check-same": {"latency_p50": {"value": 10, "unit": "ms"}},
   "check-noisy": {"latency_p50": {"value": 10, "runs": [5, 10, 30], "unit": "ms"}}}}
 JSON
-  mk check-slow "source $ROOT/test-infra/utils/check.sh; check::init; check::metric latency_p50 25 ms; check::finish ok"
-  mk check-same "source $ROOT/test-infra/utils/check.sh; check::init; check::metric latency_p50 10.5 ms; check::finish ok"
-  mk check-new "source $ROOT/test-infra/utils/check.sh; check::init; check::metric rps 40 req/s; check::finish ok"
-  mk check-noisy "source $ROOT/test-infra/utils/check.sh; check::init; check::metric latency_p50 12 ms; check::finish fine"
-  mk check-own "source $ROOT/test-infra/utils/check.sh; check::init; check::metric latency_p50 30 ms '<=' 20 || true; check::finish ok"
+  mk check-slow "source $ROOT/test-infra/checks/check.sh; check::init; check::metric latency_p50 25 ms; check::finish ok"
+  mk check-same "source $ROOT/test-infra/checks/check.sh; check::init; check::metric latency_p50 10.5 ms; check::finish ok"
+  mk check-new "source $ROOT/test-infra/checks/check.sh; check::init; check::metric rps 40 req/s; check::finish ok"
+  mk check-noisy "source $ROOT/test-infra/checks/check.sh; check::init; check::metric latency_p50 12 ms; check::finish fine"
+  mk check-own "source $ROOT/test-infra/checks/check.sh; check::init; check::metric latency_p50 30 ms '<=' 20 || true; check::finish ok"
   CC_CONFIG_ENV=/dev/null run_suite
   echo "$output"
   [ "$status" -eq 1 ]

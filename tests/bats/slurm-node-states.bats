@@ -5,8 +5,8 @@
 
 setup() {
   ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-  source "$ROOT/test-infra/utils/check.sh"
-  source "$ROOT/test-infra/utils/slurm-utils.sh"
+  source "$ROOT/test-infra/checks/check.sh"
+  source "$ROOT/test-infra/checks/slurm.sh"
   FIX=$ROOT/tests/fixtures/slurm-node-states
 }
 

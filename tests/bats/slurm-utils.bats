@@ -4,9 +4,9 @@
 
 setup() {
   ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-  source "$ROOT/test-infra/utils/check.sh"
-  source "$ROOT/test-infra/utils/slurm-utils.sh"
-  source "$ROOT/test-infra/utils/node-health-utils.sh"
+  source "$ROOT/test-infra/checks/check.sh"
+  source "$ROOT/test-infra/checks/slurm.sh"
+  source "$ROOT/test-infra/checks/node-health.sh"
 }
 
 @test "step_failure names the node whose ranks died and the error they printed" {
@@ -24,7 +24,7 @@ srun: error: cc-cn01: tasks 0-1: Terminated'
 
 @test "node-health answers are filed per node; a node that did not answer is a failure naming it" {
   HEALTH_NODES=(cc-cn01 cc-cn02 cc-cn03)
-  health::_parse '@ cc-cn01 writable=yes free_mib=900
+  node_health::_parse '@ cc-cn01 writable=yes free_mib=900
 @ cc-cn02 writable=yes free_mib=20
 @ cc-cn02 second line
 srun: error: cc-cn03: task 2: Exited with exit code 1'
@@ -33,7 +33,7 @@ srun: error: cc-cn03: task 2: Exited with exit code 1'
   [ -z "${HEALTH_VALUE[cc-cn03]+x}" ]
   HEALTH_MISSING[cc-cn03]="no answer through SLURM: srun: error: cc-cn03: task 2: Exited with exit code 1"
   judge() { [[ "$2" == *free_mib=900* ]] || check::note_failure "$1: too little"; }
-  health::each judge
+  node_health::each judge
   [ "${#CHECK_FAILURES[@]}" -eq 2 ]
   [ "${CHECK_FAILURES[0]}" = "cc-cn02: too little" ]
   [[ "${CHECK_FAILURES[1]}" == "cc-cn03: no answer through SLURM: "*"cc-cn03: task 2"* ]]

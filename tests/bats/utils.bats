@@ -3,36 +3,36 @@
 
 setup() {
   ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-  source "$ROOT/test-infra/utils/init.sh"
+  source "$ROOT/test-infra/lib/init.sh"
 }
 
 @test "log lines carry no colour when NO_COLOR is set or stderr is not a TTY" {
-  run bash -c 'source "$1/test-infra/utils/init.sh"; NO_COLOR=1 log::error boom' _ "$ROOT"
+  run bash -c 'source "$1/test-infra/lib/init.sh"; NO_COLOR=1 log::error boom' _ "$ROOT"
   [[ "$output" == *"ERROR boom"* ]]
   [[ "$output" != *$'\033'* ]]
 }
 
 @test "debug lines only with CC_VERBOSE=1" {
-  run bash -c 'source "$1/test-infra/utils/init.sh"; log::debug hidden; CC_VERBOSE=1 log::debug shown' _ "$ROOT"
+  run bash -c 'source "$1/test-infra/lib/init.sh"; log::debug hidden; CC_VERBOSE=1 log::debug shown' _ "$ROOT"
   [[ "$output" != *hidden* ]]
   [[ "$output" == *shown* ]]
 }
 
 @test "log::die prints one line and exits 2" {
-  run bash -c 'source "$1/test-infra/utils/init.sh"; log::die "config: bad key"; echo after' _ "$ROOT"
+  run bash -c 'source "$1/test-infra/lib/init.sh"; log::die "config: bad key"; echo after' _ "$ROOT"
   [ "$status" -eq 2 ]
   [[ "$output" == *"config: bad key"* && "$output" != *after* ]]
 }
 
 @test "trap_add composes cleanups, most recent first, even with quotes" {
-  run bash -c 'source "$1/test-infra/utils/init.sh"; util::trap_add "echo \"first'"'"'s\"" EXIT; util::trap_add "echo second" EXIT; true' _ "$ROOT"
+  run bash -c 'source "$1/test-infra/lib/init.sh"; util::trap_add "echo \"first'"'"'s\"" EXIT; util::trap_add "echo second" EXIT; true' _ "$ROOT"
   [ "$output" = "$(printf "second\nfirst's")" ]
 }
 
 @test "cleanup traps run when a script is killed by SIGTERM" {
   marker=$BATS_TEST_TMPDIR/cleaned
   ready=$BATS_TEST_TMPDIR/ready
-  bash -c 'source "$1/test-infra/utils/init.sh"; util::trap_add "touch $2" EXIT; util::trap_add "exit 143" TERM; touch "$3"; sleep 30 & wait' _ "$ROOT" "$marker" "$ready" &
+  bash -c 'source "$1/test-infra/lib/init.sh"; util::trap_add "touch $2" EXIT; util::trap_add "exit 143" TERM; touch "$3"; sleep 30 & wait' _ "$ROOT" "$marker" "$ready" &
   pid=$!
   # Signalled once its traps are in place (a ready file, not a guess at how long a busy machine takes).
   util::wait_for 60 "the traps to be set" test -e "$ready"

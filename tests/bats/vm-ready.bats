@@ -4,8 +4,8 @@
 
 setup() {
   ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-  source "$ROOT/test-infra/utils/init.sh"
-  source "$ROOT/test-infra/utils/cloud-cli-utils.sh"
+  source "$ROOT/test-infra/lib/init.sh"
+  source "$ROOT/test-infra/checks/cloud-cli.sh"
   mkdir -p "$BATS_TEST_TMPDIR/bin"
   # virsh -c URI domstate VM: the state written in $BATS_TEST_TMPDIR/state
   printf '#!/bin/sh\ncat "%s/state"\n' "$BATS_TEST_TMPDIR" >"$BATS_TEST_TMPDIR/bin/virsh"

@@ -166,9 +166,9 @@ clusters_up() {
   ai_how cloud start
   ai_how hpc start
   expect_fail check-hpc-only "$BATS_TEST_TMPDIR/b.yaml"
-  [[ "$output" == *"mc::cloud_running says the removed cloud cluster runs"* ]]
+  [[ "$output" == *"multi_cluster::cloud_running says the removed cloud cluster runs"* ]]
   expect_fail check-cloud-only "$BATS_TEST_TMPDIR/b.yaml"
-  [[ "$output" == *"mc::hpc_running says the removed HPC cluster runs"* ]]
+  [[ "$output" == *"multi_cluster::hpc_running says the removed HPC cluster runs"* ]]
   expect_fail check-cold-start "$BATS_TEST_TMPDIR/b.yaml"
   [[ "$output" == *"clusters still recorded after destroy"* ]]
   # From nothing, a scenario that cannot remove what it started fails on the restore.

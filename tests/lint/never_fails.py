@@ -9,8 +9,8 @@ passes when `f` noted a failure; `check::fail` in a process substitution cannot 
 A pytest test (a test_* function in tests/python) that asserts nothing - no assert, no pytest.raises,
 no call of a helper that asserts, however deep - can never fail either.
 
-Usage: never_fails.py [PATH...]   (default: tests/ *.bats and *.bash, tests/python *.py, suites/ and
-test-infra/utils/ *.sh)
+Usage: never_fails.py [PATH...]   (default: tests/ *.bats and *.bash, tests/python *.py, suites/,
+test-infra/checks/ and test-infra/lib/ *.sh)
 Prints FILE:LINE: what and why for each finding; exit 1 when there is one, 0 when there is none.
 """
 
@@ -198,7 +198,8 @@ def _fixture(fn: ast.AST) -> bool:
 
 def default_paths() -> list[Path]:
     tests = sorted((ROOT / "tests").rglob("*.bats")) + sorted((ROOT / "tests").rglob("*.bash"))
-    shell = sorted((ROOT / "suites").rglob("*.sh")) + sorted((ROOT / "test-infra" / "utils").glob("*.sh"))
+    shell = sorted((ROOT / "suites").rglob("*.sh")) + sorted((ROOT / "test-infra" / "checks").glob("*.sh")) \
+        + sorted((ROOT / "test-infra" / "lib").glob("*.sh"))
     return tests + sorted((ROOT / "tests" / "python").glob("*.py")) + shell
 
 
@@ -209,7 +210,7 @@ def scan_paths(paths: list[Path]) -> list[str]:
     trees = {p: ast.parse(p.read_text()) for p in {*helpers, *(p for p in paths if p.suffix == ".py")}}
     asserting = asserting_functions(list(trees.values()))
     # A library's recording functions count in every check that sources it.
-    libraries = [p.read_text() for p in shell if p.name == "lib.sh" or p.parent.name == "utils"]
+    libraries = [p.read_text() for p in shell if p.name == "lib.sh" or p.parent.name in ("checks", "lib")]
     shared: set[str] = set()
     while True:  # across files: a library's function may call another library's recorder
         grown = set().union(*(recording_functions(t, shared) for t in libraries)) if libraries else set()

@@ -46,7 +46,7 @@ def test_framework_help_lists_exactly_what_it_accepts(framework: Path) -> None:
     default = re.search(r"--config FILE\s+target config \(default: (\S+)\)", text)
     assert default and (ROOT / default.group(1)).is_file(), "the default config shown is not a file"
     listed = set(ROW.findall(text[text.index("Options:"):]))
-    accepted = _case_options((ROOT / "test-infra" / "utils" / "framework.sh").read_text(), "framework::_parse") - {"-h"}
+    accepted = _case_options((ROOT / "test-infra" / "lib" / "framework.sh").read_text(), "framework::_parse") - {"-h"}
     assert listed == accepted, f"help lists {sorted(listed - accepted)} not accepted; accepts {sorted(accepted - listed)} not listed"
 
 

@@ -51,7 +51,7 @@ def _is_declared(key: str, patterns: tuple[str, ...], prefix: bool = False) -> b
 
 
 def _shell_files() -> list[pathlib.Path]:
-    return sorted([*ROOT.glob("suites/**/*.sh"), *ROOT.glob("test-infra/utils/*.sh")])
+    return sorted([*ROOT.glob("suites/**/*.sh"), *ROOT.glob("test-infra/checks/*.sh")])
 
 
 def _reads_of(text: str, declared: dict[str, tuple[str, ...]]) -> list[tuple[int, str, str, str | None]]:

@@ -1,5 +1,7 @@
-"""The shell library's names: each utils file's functions carry its namespace, a function is defined
-once (a second definition would win or lose by source order), and no two utils files call each other."""
+"""The shell library's layout and names: the framework's libraries in test-infra/lib, the checks' in
+test-infra/checks; each file's functions carry one namespace, named after the file (slurm-capacity.sh:
+slurm_capacity::); a function is defined once (a second definition would win or lose by source order),
+and no two library files call each other."""
 
 from __future__ import annotations
 
@@ -10,18 +12,12 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-UTILS = ROOT / "test-infra" / "utils"
+LIB = ROOT / "test-infra" / "lib"
+CHECKS = ROOT / "test-infra" / "checks"
+LOCAL = ROOT / "test-infra" / "local"
 DEFINITION = re.compile(r"^\s*(?:function\s+)?([A-Za-z_][A-Za-z0-9_:]*)\s*\(\)\s*\{?", re.M)
-
-# utils file -> the namespace of its functions ("" for init.sh, which defines none)
-NAMESPACES = {
-    "check.sh": "check", "cloud-cli-utils.sh": "cloud_cli", "cloud-cluster.sh": "cloud_cluster", "facts.sh": "facts",
-    "framework.sh": "framework", "gpu-node-utils.sh": "gpunode", "gpu-test-utils.sh": "gpu",
-    "hpc-runtime-utils.sh": "runtime", "inference-test-utils.sh": "inference", "init.sh": "", "k8s-utils.sh": "k8s",
-    "log.sh": "log", "mlops-test-utils.sh": "mlops", "multi-cluster-utils.sh": "mc", "node-health-utils.sh": "health",
-    "owner.sh": "owner", "pcie-utils.sh": "pcie", "runner.sh": "runner", "slurm-capacity.sh": "slurm_capacity", "slurm-node-state.sh": "slurm_state",
-    "slurm-utils.sh": "slurm", "util.sh": "util",
-}
+# What the frameworks, the runner and the local stack source; the checks source the rest (and these).
+FRAMEWORK_LIBRARIES = {"init.sh", "log.sh", "util.sh", "owner.sh", "framework.sh", "runner.sh", "cloud-cluster.sh"}
 
 
 def _tracked(*patterns: str) -> list[pathlib.Path]:
@@ -29,22 +25,45 @@ def _tracked(*patterns: str) -> list[pathlib.Path]:
     return [ROOT / p for p in out.split()]
 
 
+def _library_files() -> list[pathlib.Path]:
+    """Every shell library with a namespace of its own (init.sh defines none; the stack's two scripts none)."""
+    return [p for p in sorted([*LIB.glob("*.sh"), *CHECKS.glob("*.sh"), *LOCAL.glob("*.sh")])
+            if p.name not in ("init.sh", "build-guest.sh", "setup.sh")]
+
+
+def _namespace(path: pathlib.Path) -> str:
+    return path.stem.replace("-", "_")
+
+
 def _libraries() -> list[pathlib.Path]:
-    return sorted(UTILS.glob("*.sh")) + _tracked("suites/*/lib.sh", "bench/lib.sh")
+    return sorted([*LIB.glob("*.sh"), *CHECKS.glob("*.sh")]) + _tracked("suites/*/lib.sh", "bench/lib.sh")
 
 
 def _definitions(path: pathlib.Path) -> list[str]:
     return DEFINITION.findall(path.read_text())
 
 
-def test_every_utils_file_is_in_the_namespace_table() -> None:
-    assert sorted(p.name for p in UTILS.glob("*.sh")) == sorted(NAMESPACES)
+def test_the_libraries_are_laid_out_by_who_sources_them() -> None:
+    assert {p.name for p in LIB.glob("*.sh")} == FRAMEWORK_LIBRARIES
+    assert not list((ROOT / "test-infra" / "utils").glob("*.sh"))  # the old flat folder
+    # no check sources a framework library beyond init.sh (through check.sh)
+    odd = [f"{p.relative_to(ROOT)} sources {m}" for p in [*CHECKS.glob("*.sh"), *_tracked("suites/*.sh", "suites/*/*.sh")]
+           for m in re.findall(r"source \"\$CC_LIB/([\w.-]+)\"", p.read_text()) if m != "init.sh"]
+    assert not odd, "a check needs a framework library:\n" + "\n".join(odd)
 
 
-def test_a_utils_files_functions_carry_its_namespace() -> None:
-    odd = [f"{path.name}: {name} (expected {NAMESPACES[path.name]}::)" for path in sorted(UTILS.glob("*.sh"))
-           for name in _definitions(path) if name.split("::")[0] != NAMESPACES[path.name] or "::" not in name]
+def test_a_library_files_functions_carry_the_namespace_named_after_it() -> None:
+    odd = [f"{path.relative_to(ROOT)}: {name} (expected {_namespace(path)}::)" for path in _library_files()
+           for name in _definitions(path) if name.split("::")[0] != _namespace(path) or "::" not in name]
     assert not odd, "functions outside their file's namespace:\n" + "\n".join(odd)
+
+
+def test_a_namespace_lives_in_one_file() -> None:
+    where: dict[str, list[str]] = {}
+    for path in [*_library_files(), *_tracked("suites/*/lib.sh", "suites/*/*/lib.sh", "bench/lib.sh")]:
+        for ns in {n.split("::")[0] for n in _definitions(path) if "::" in n}:
+            where.setdefault(ns, []).append(str(path.relative_to(ROOT)))
+    assert not {ns: f for ns, f in where.items() if len(f) > 1}
 
 
 def test_a_function_is_defined_once() -> None:
@@ -64,15 +83,16 @@ def test_a_function_is_defined_once() -> None:
     assert not twice, f"defined more than once: {twice}"
 
 
-def test_no_two_utils_files_call_each_other() -> None:
-    owner = {ns: name for name, ns in NAMESPACES.items() if ns}
+def test_no_two_library_files_call_each_other() -> None:
+    files = sorted([*LIB.glob("*.sh"), *CHECKS.glob("*.sh")])
+    owner = {_namespace(p): p.name for p in files if p.name != "init.sh"}
     calls: dict[str, set[str]] = {}
-    for path in sorted(UTILS.glob("*.sh")):
+    for path in files:
         body = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("#"))
         used = {m.group(1) for m in re.finditer(r"(?<![\w:])([a-z_]+)::[a-z_]", body)}
         calls[path.name] = {owner[ns] for ns in used if ns in owner and owner[ns] != path.name}
     both = sorted({tuple(sorted((a, b))) for a, targets in calls.items() for b in targets if a in calls.get(b, set())})
-    assert not both, f"utils files that call each other: {both}"
+    assert not both, f"library files that call each other: {both}"
 
 
 def _schema_defaults() -> dict[str, str]:

@@ -23,7 +23,7 @@ slurm::program hpc-runtime/programs/ddp_train.py
 prog=$SLURM_PROGRAM
 gres=()
 ((CC_HPC_SLURM_GPUS_PER_NODE == 0)) || [[ "$CC_HPC_RUNTIME_TRAINING_BACKEND" == gloo ]] || gres=(--gres="gpu:$per")
-# shellcheck disable=SC2034 # read by slurm::srun (slurm-utils.sh)
+# shellcheck disable=SC2034 # read by slurm::srun (slurm.sh)
 SLURM_TIMEOUT=${CC_HPC_RUNTIME_TRAINING_TIMEOUT_S%.*}
 if [[ -n "${CC_HPC_RUNTIME_TRAINING_SOCKET_IFNAME:-}" ]]; then
   export GLOO_SOCKET_IFNAME=$CC_HPC_RUNTIME_TRAINING_SOCKET_IFNAME NCCL_SOCKET_IFNAME=$CC_HPC_RUNTIME_TRAINING_SOCKET_IFNAME

@@ -65,7 +65,7 @@ else
   opts="$opts --network none"
   for v in $(env | sed -n 's/^\(SLURM_[A-Z0-9_]*\)=.*/\1/p'); do opts="$opts --env=$v"; done
 fi
-# the variables the harness keeps in every job (slurm-utils.sh: NVLink multicast off), when set
+# the variables the harness keeps in every job (slurm.sh: NVLink multicast off), when set
 for v in ${CC_JOB_KEEP_ENV:-}; do
   if eval "[ -n \"\${$v+x}\" ]"; then opts="$opts --env=$v"; fi
 done

@@ -12,10 +12,10 @@ max=$CC_HPC_SLURM_MAX_CLOCK_SKEW_S
 # all of it is within; otherwise the job took too long to tell, and the node is named not judged (a slow
 # srun never widens what passes).
 before=$(date +%s.%N)
-health::gather clock 'date +%s.%N'
+node_health::gather clock 'date +%s.%N'
 after=$(date +%s.%N)
 worst=0 judged=0 unjudged=()
-# shellcheck disable=SC2317 # called through health::each
+# shellcheck disable=SC2317 # called through node_health::each
 judge() {
   local node=$1 t=$2 verdict
   [[ "$t" =~ ^[0-9]+\.[0-9]+$ ]] || { check::note_failure "$node: no time reading ($t)"; return 0; }
@@ -31,11 +31,11 @@ judge() {
   esac
   return 0
 }
-health::each judge
+node_health::each judge
 window=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.3f", b - a }')
 ((${#unjudged[@]} == 0)) ||
   log::warn "not judged: ${unjudged[*]}: the job took ${window}s, too long to bound their clocks within ${max}s"
 ((${#CHECK_FAILURES[@]} || judged || ${#unjudged[@]} == 0)) ||
   check::skip "no clock judged: the job over the nodes took ${window}s, too long to bound an offset within ${max}s (not judged: ${unjudged[*]:-none})"
 check::metric worst_clock_skew "$worst" s "<=" "$max" || true
-health::finish "$judged of ${#HEALTH_NODES[@]} node clocks within ${max}s of the controller's (worst at most ${worst}s; the job took ${window}s)${unjudged:+; not judged, the job too slow to bound them: ${unjudged[*]}}"
+node_health::finish "$judged of ${#HEALTH_NODES[@]} node clocks within ${max}s of the controller's (worst at most ${worst}s; the job took ${window}s)${unjudged:+; not judged, the job too slow to bound them: ${unjudged[*]}}"

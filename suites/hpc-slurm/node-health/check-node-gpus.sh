@@ -9,10 +9,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 gpus=$CC_HPC_SLURM_GPUS_PER_NODE
 ((gpus > 0)) || check::skip "no GRES GPUs configured (hpc.slurm.gpus_per_node is 0)"
 # shellcheck disable=SC2016 # expanded on the node
-health::gather gpus 'smi=-
+node_health::gather gpus 'smi=-
 command -v nvidia-smi >/dev/null && smi=$(nvidia-smi -L 2>/dev/null | grep -c "^GPU" || true)
 echo "on_node=${SLURM_GPUS_ON_NODE:-0} visible=${CUDA_VISIBLE_DEVICES:-} nvidia_smi=$smi"' --gres="gpu:$gpus"
-# shellcheck disable=SC2317 # called through health::each
+# shellcheck disable=SC2317 # called through node_health::each
 judge() {
   local node=$1 value=$2 on visible smi n=0
   on=$(sed -n 's/.*on_node=\([^ ]*\).*/\1/p' <<<"$value")
@@ -29,10 +29,10 @@ judge() {
   fi
 }
 NO_SMI=() JUDGED=0
-health::each judge
+node_health::each judge
 # GRES and the job's environment say nothing about the devices behind them (the local target's are
 # device files made with mknod): without nvidia-smi on any node, that half is not checked - a skip.
 if ((${#CHECK_FAILURES[@]} == 0 && JUDGED > 0 && ${#NO_SMI[@]} == JUDGED)); then
   check::skip "SLURM hands a job $gpus GRES GPUs on $(slurm::join "${NO_SMI[@]}") (SLURM_GPUS_ON_NODE, CUDA_VISIBLE_DEVICES); the devices themselves not checked: no nvidia-smi on any node"
 fi
-health::finish "all ${#HEALTH_NODES[@]} nodes hand a job $gpus GRES GPUs${NO_SMI:+ (no nvidia-smi, devices not checked: $(slurm::join "${NO_SMI[@]}"))}"
+node_health::finish "all ${#HEALTH_NODES[@]} nodes hand a job $gpus GRES GPUs${NO_SMI:+ (no nvidia-smi, devices not checked: $(slurm::join "${NO_SMI[@]}"))}"

@@ -26,11 +26,11 @@ for entry in "${SLURM_OUT[@]}" "${SLURM_FAULT[@]}"; do
 done
 
 # The same probes on every node now, without changing any node's state
-health::gather probes "$(printf '%q' "$program") --check-only"
-# shellcheck disable=SC2317 # called through health::each
+node_health::gather probes "$(printf '%q' "$program") --check-only"
+# shellcheck disable=SC2317 # called through node_health::each
 judge() {
   local node=$1 value=$2
   [[ "$value" == ok ]] || check::note_failure "$node: its health check program fails: ${value//FAIL /}"
 }
-health::each judge
-health::finish "slurmd runs $program every ${CC_HPC_SLURM_HEALTH_CHECK_INTERVAL_S}s on ${CC_HPC_SLURM_HEALTH_CHECK_NODE_STATE} nodes; its probes pass on every node and it drained none"
+node_health::each judge
+node_health::finish "slurmd runs $program every ${CC_HPC_SLURM_HEALTH_CHECK_INTERVAL_S}s on ${CC_HPC_SLURM_HEALTH_CHECK_NODE_STATE} nodes; its probes pass on every node and it drained none"

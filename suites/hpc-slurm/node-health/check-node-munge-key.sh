@@ -8,8 +8,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 key=$CC_HPC_SLURM_MUNGE_KEY
-health::gather munge_key "stat -c 'owner=%U mode=%a size=%s' $(printf '%q' "$key") 2>&1"
-# shellcheck disable=SC2317 # called through health::each
+node_health::gather munge_key "stat -c 'owner=%U mode=%a size=%s' $(printf '%q' "$key") 2>&1"
+# shellcheck disable=SC2317 # called through node_health::each
 judge() {
   local node=$1 value=$2 owner mode size
   [[ "$value" == owner=* ]] || { check::note_failure "$node: no MUNGE key at $key ($value)"; return 0; }
@@ -20,5 +20,5 @@ judge() {
   (((8#$mode & 8#077) == 0)) || check::note_failure "$node: $key has mode $mode: others can read it (expected 400 or 600)"
   ((size > 0)) || check::note_failure "$node: $key is empty"
 }
-health::each judge
-health::finish "the MUNGE key $key is munge's alone (0400/0600) on all ${#HEALTH_NODES[@]} nodes"
+node_health::each judge
+node_health::finish "the MUNGE key $key is munge's alone (0400/0600) on all ${#HEALTH_NODES[@]} nodes"

@@ -7,8 +7,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 socket=()
 [[ -z "${CC_HPC_SLURM_MUNGE_SOCKET:-}" ]] || socket=(--socket="$CC_HPC_SLURM_MUNGE_SOCKET")
-health::gather munge "munge -n ${socket[*]}"
-# shellcheck disable=SC2317 # called through health::each
+node_health::gather munge "munge -n ${socket[*]}"
+# shellcheck disable=SC2317 # called through node_health::each
 judge() {
   local node=$1 cred=$2 decoded
   [[ "$cred" == MUNGE:* ]] || { check::note_failure "$node: MUNGE issued no credential: $cred"; return 0; }
@@ -19,5 +19,5 @@ judge() {
     check::note_failure "$node: its credential is rejected by the controller's MUNGE ($(head -n 1 <<<"$decoded"); a different key?)"
   fi
 }
-health::each judge
-health::finish "MUNGE credentials from all ${#HEALTH_NODES[@]} nodes accepted by the controller"
+node_health::each judge
+node_health::finish "MUNGE credentials from all ${#HEALTH_NODES[@]} nodes accepted by the controller"

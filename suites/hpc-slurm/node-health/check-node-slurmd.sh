@@ -8,12 +8,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 version=$(scontrol version | awk '{ print $2 }')
 # shellcheck disable=SC2016 # expanded on the node
-health::gather slurmd 'scontrol show slurmd | awk -F " *= *" "/^Version|^Slurmd PID/ { printf \"%s=%s \", \$1, \$2 } END { print \"\" }"'
-# shellcheck disable=SC2317 # called through health::each
+node_health::gather slurmd 'scontrol show slurmd | awk -F " *= *" "/^Version|^Slurmd PID/ { printf \"%s=%s \", \$1, \$2 } END { print \"\" }"'
+# shellcheck disable=SC2317 # called through node_health::each
 judge() {
   local node=$1 value=$2
   [[ "$value" == *"Slurmd PID="[0-9]* ]] || { check::note_failure "$node: its slurmd did not answer on the node ($value)"; return 0; }
   [[ "$value" == *"Version=$version"* ]] || check::note_failure "$node: slurmd is not version $version ($value)"
 }
-health::each judge
-health::finish "slurmd up and answering on all ${#HEALTH_NODES[@]} nodes (SLURM $version)"
+node_health::each judge
+node_health::finish "slurmd up and answering on all ${#HEALTH_NODES[@]} nodes (SLURM $version)"

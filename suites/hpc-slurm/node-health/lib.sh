@@ -3,5 +3,5 @@
 # Sourced, never run.
 # shellcheck source=suites/hpc-slurm/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-# shellcheck source=test-infra/utils/node-health-utils.sh
-source "$CC_UTILS/node-health-utils.sh"
+# shellcheck source=test-infra/checks/node-health.sh
+source "$CC_CHECKS/node-health.sh"

@@ -20,12 +20,12 @@ lo=${range%-*} hi=${range#*-}
 
 # every listening TCP socket on each node, by port
 # shellcheck disable=SC2016 # expanded on the node
-health::gather listeners 'ss -Htln 2>/dev/null | awk "{ n = split(\$4, a, \":\"); printf \"%s \", a[n] } END { print \"\" }"'
-# shellcheck disable=SC2317 # called through health::each
+node_health::gather listeners 'ss -Htln 2>/dev/null | awk "{ n = split(\$4, a, \":\"); printf \"%s \", a[n] } END { print \"\" }"'
+# shellcheck disable=SC2317 # called through node_health::each
 judge() {
   local node=$1 ports=$2 p taken=()
   for p in $ports; do ((p < lo || p > hi)) || taken+=("$p"); done
   ((${#taken[@]} == 0)) || check::note_failure "$node: port(s) ${taken[*]} of the MPI range $range already in use (listening)"
 }
-health::each judge
-health::finish "MpiParams reserves ports $range; none is in use on any of the ${#HEALTH_NODES[@]} nodes"
+node_health::each judge
+node_health::finish "MpiParams reserves ports $range; none is in use on any of the ${#HEALTH_NODES[@]} nodes"

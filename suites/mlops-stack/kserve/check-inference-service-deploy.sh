@@ -5,7 +5,7 @@
 set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-mlops::require_kubernetes
+mlops_target::require_kubernetes
 [[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]] ||
   check::skip "no InferenceService to deploy in this target's config (kubernetes.inference)"
 

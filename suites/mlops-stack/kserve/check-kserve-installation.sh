@@ -3,7 +3,7 @@
 set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-mlops::require_kubernetes
+mlops_target::require_kubernetes
 
 k8s::facts kserve k8s facts kserve
 k8s::expect_crds kserve

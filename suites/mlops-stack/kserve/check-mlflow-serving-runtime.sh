@@ -3,7 +3,7 @@
 set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-mlops::require_kubernetes
+mlops_target::require_kubernetes
 
 k8s::facts rt k8s facts serving-runtime
 found=$(facts::matching rt runtime. | awk -F '\t' '$2 ~ /formats=([a-z0-9_-]+,)*mlflow(,|$| )/ && $2 ~ /protocols=([a-z0-9]+,)*v2/ && $2 ~ /disabled=False/ { sub(/^runtime\./, "", $1); print $1 }' | tr '\n' ' ')

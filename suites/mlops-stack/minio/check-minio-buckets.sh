@@ -8,6 +8,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 n=0
 while read -r bucket; do
   n=$((n + 1))
-  check::expect "bucket $bucket exists" mlops::bucket_roundtrip "$bucket"
-done < <(mlops::buckets)
+  check::expect "bucket $bucket exists" mlops_target::bucket_roundtrip "$bucket"
+done < <(mlops_target::buckets)
 check::finish "$n configured bucket(s) present"

@@ -5,7 +5,7 @@
 set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-mlops::require_serving
+mlops_target::require_serving
 
 facts::run mlflow-registry mlflow registry
 f() { facts::get mlflow-registry "$1"; }

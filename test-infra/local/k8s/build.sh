@@ -7,8 +7,8 @@
 # unchanged key builds nothing. Go's own caches make a rebuild after a small change a matter of links.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=test-infra/utils/log.sh
-source "$here/../../utils/log.sh"
+# shellcheck source=test-infra/lib/log.sh
+source "$here/../../lib/log.sh"
 
 out=${1:?usage: build.sh OUT_DIR [RELEASE]}
 command -v go >/dev/null || log::die "k8s: go is not installed: the local cluster is built from Go modules (Go 1.24 or later)" 1

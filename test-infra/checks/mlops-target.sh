@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # MLOps stack helpers for checks (CLOUD-TEST-5): facts from the Python helper, and the spec's
-# mlops::bucket_roundtrip, mlops::mlflow_api and mlops::deploy_inference_service. Needs check.sh loaded.
+# mlops_target::bucket_roundtrip, mlops_target::mlflow_api and mlops_target::deploy_inference_service. Needs check.sh loaded.
 
-# shellcheck source=test-infra/utils/facts.sh
-source "$CC_UTILS/facts.sh"
-# shellcheck source=test-infra/utils/k8s-utils.sh
-source "$CC_UTILS/k8s-utils.sh"
+# shellcheck source=test-infra/checks/facts.sh
+source "$CC_CHECKS/facts.sh"
+# shellcheck source=test-infra/checks/k8s.sh
+source "$CC_CHECKS/k8s.sh"
 
-# mlops::buckets: the configured buckets, one per line.
-mlops::buckets() {
+# mlops_target::buckets: the configured buckets, one per line.
+mlops_target::buckets() {
   local i v
   for ((i = 0; i < ${CC_MLOPS_S3_BUCKETS_COUNT:-0}; i++)); do
     v="CC_MLOPS_S3_BUCKETS_$i"
@@ -16,25 +16,25 @@ mlops::buckets() {
   done
 }
 
-# mlops::require: skip a check on a target whose config describes no MLOps stack.
-mlops::require() {
+# mlops_target::require: skip a check on a target whose config describes no MLOps stack.
+mlops_target::require() {
   [[ -n "${CC_MLOPS_S3_ENDPOINT:-}" ]] || check::skip "no MLOps stack in this target's config (mlops section)"
 }
 
-# mlops::require_serving: skip a check when no served model is configured.
-mlops::require_serving() {
-  mlops::require
+# mlops_target::require_serving: skip a check when no served model is configured.
+mlops_target::require_serving() {
+  mlops_target::require
   [[ -n "${CC_MLOPS_SERVING_MODEL_NAME:-}" ]] || check::skip "no served model in this target's config (mlops.serving)"
 }
 
-# mlops::bucket_roundtrip BUCKET: BUCKET is visible to the configured credentials.
-mlops::bucket_roundtrip() {
+# mlops_target::bucket_roundtrip BUCKET: BUCKET is visible to the configured credentials.
+mlops_target::bucket_roundtrip() {
   facts::run s3-probe s3 probe >/dev/null
   grep -qx "bucket	$1" "$CC_ARTIFACT_DIR/s3-probe.tsv"
 }
 
-# mlops::mlflow_api: MLflow is healthy and its experiments API creates, finds and deletes.
-mlops::mlflow_api() {
+# mlops_target::mlflow_api: MLflow is healthy and its experiments API creates, finds and deletes.
+mlops_target::mlflow_api() {
   facts::run mlflow-health mlflow health >/dev/null
   [[ "$(facts::get mlflow-health health)" == "200 OK" ]] || return 1
   facts::run mlflow-experiments mlflow experiments >/dev/null
@@ -42,10 +42,10 @@ mlops::mlflow_api() {
     "$(facts::get mlflow-experiments stage_after_delete)" == deleted ]]
 }
 
-# mlops::deploy_inference_service: serve the registered model. With kubernetes.inference, as a KServe
+# mlops_target::deploy_inference_service: serve the registered model. With kubernetes.inference, as a KServe
 # InferenceService; on the local target the stack starts its model servers (idempotent); elsewhere
 # each endpoint's configured start_command runs.
-mlops::deploy_inference_service() {
+mlops_target::deploy_inference_service() {
   if [[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]]; then
     # On Kubernetes: an InferenceService of the registered model, Ready and predicting (kept running).
     local out
@@ -71,8 +71,8 @@ mlops::deploy_inference_service() {
   ((n)) || log::info "deploy: no start_command configured; the model servers are expected to be running"
 }
 
-# mlops::require_kubernetes: the KServe checks need a cluster (k8s-utils.sh) that runs KServe.
-mlops::require_kubernetes() {
+# mlops_target::require_kubernetes: the KServe checks need a cluster (k8s.sh) that runs KServe.
+mlops_target::require_kubernetes() {
   k8s::require "a Kubernetes cluster with KServe"
   [[ "$CC_KUBERNETES_EXPECTED_KSERVE" == true ]] ||
     check::skip "the cluster runs no KServe by design (kubernetes.expected.kserve: false)"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The cloud cluster as a framework's start-cluster / stop-cluster: brought up through the cluster CLI,
 # or used as found when it already runs (and then left running). Sources the cluster CLI's utilities and
-# multi-cluster-utils.sh (whether the cluster runs); needs framework.sh (the local stack).
+# multi-cluster.sh (whether the cluster runs); needs framework.sh (the local stack).
 
-# shellcheck source=test-infra/utils/cloud-cli-utils.sh
-source "$CC_UTILS/cloud-cli-utils.sh"
-# shellcheck source=test-infra/utils/multi-cluster-utils.sh
-source "$CC_UTILS/multi-cluster-utils.sh"
+# shellcheck source=test-infra/checks/cloud-cli.sh
+source "$CC_CHECKS/cloud-cli.sh"
+# shellcheck source=test-infra/checks/multi-cluster.sh
+source "$CC_CHECKS/multi-cluster.sh"
 
 # cloud_cluster::found_record: the record start-cluster leaves when it found the cluster running.
 # stop-cluster then leaves the cluster as found (a platform's running cluster; test-all-clusters, which
@@ -19,7 +19,7 @@ cloud_cluster::start() {
     framework::local_stack_up
   fi
   owner::drop "$(cloud_cluster::found_record)"
-  if mc::cloud_running 2>/dev/null; then
+  if multi_cluster::cloud_running 2>/dev/null; then
     owner::note "$(cloud_cluster::found_record)"
     log::info "cluster $CC_CLOUD_VM_CLUSTER_NAME already running: used as found, left running by stop-cluster"
   else

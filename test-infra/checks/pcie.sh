@@ -2,7 +2,7 @@
 # PCIe GPU passthrough as the checks see it. pcie_passthrough.mode vms: the GPUs of the platform's
 # cluster YAML, assigned to libvirt VMs (the host side: IOMMU group, vfio-pci, <hostdev>; the guest
 # side over SSH); mode host: this host's own GPUs, used by its NVIDIA driver (driver, device nodes,
-# NVML only). Needs check.sh and cloud-cli-utils.sh loaded.
+# NVML only). Needs check.sh and cloud-cli.sh loaded.
 
 PCIE_SYS=/sys/bus/pci/devices
 

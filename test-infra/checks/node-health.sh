@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Per-node health probes fanned out through SLURM itself: one srun with one task per node runs a probe
 # on every compute node at once, so a cluster of 1,000 nodes is checked in the time of one. Needs
-# check.sh and slurm-utils.sh loaded (and slurm::require called).
+# check.sh and slurm.sh loaded (and slurm::require called).
 
 declare -gA HEALTH_VALUE=() HEALTH_MISSING=() HEALTH_NOT_CHECKED=()
 HEALTH_NODES=()
 
-# health::gather NAME BODY [SRUN_ARGS...]: run the shell snippet BODY on every node of the partition
+# node_health::gather NAME BODY [SRUN_ARGS...]: run the shell snippet BODY on every node of the partition
 # (one task per node). Each node's output lands in HEALTH_VALUE[node] (lines joined by " | "). A node
-# out of service on purpose (drained, maintenance, power saving: slurm-node-state.sh), or busy with
+# out of service on purpose (drained, maintenance, power saving: slurm-state.sh), or busy with
 # other jobs past hpc.slurm.busy_wait_s, lands in HEALTH_NOT_CHECKED[node] with what SLURM says; a node
 # that is broken (down, not responding) or gave no answer lands in HEALTH_MISSING[node] with the reason.
 # Only when the one srun leaves nodes unanswered are those nodes asked one by one, to learn why.
-health::gather() {
+node_health::gather() {
   local name=$1 body=$2 script node out f start
   shift 2
   slurm::job_dir
@@ -39,7 +39,7 @@ health::gather() {
   start=$(util::now)
   if ((${#SLURM_USABLE[@]})); then
     slurm::srun -N "${#SLURM_USABLE[@]}" -w "$(slurm::join "${SLURM_USABLE[@]}")" --ntasks-per-node=1 "$@" "$script"
-    health::_parse "$SRUN_OUTPUT"
+    node_health::_parse "$SRUN_OUTPUT"
   fi
   check::metric "${name}_fanout" "$(util::elapsed "$start")" s
   local -a again=()
@@ -61,7 +61,7 @@ health::gather() {
     for node in "${again[@]}"; do
       f=$SLURM_JOB_DIR/$name.$node.alone
       out=$(cat "$f" 2>/dev/null || true)
-      health::_parse "$out"
+      node_health::_parse "$out"
       [[ -z "${HEALTH_VALUE[$node]+x}" ]] || continue
       if grep -q 'Requested nodes are busy' <<<"$out" && slurm::usable_state "$(sinfo -h -N -n "$node" -o '%T' 2>/dev/null | head -n 1)"; then
         # shellcheck disable=SC2031 # the busy wait as configured
@@ -76,7 +76,7 @@ health::gather() {
   done >"$CC_ARTIFACT_DIR/node-values.tsv"
 }
 
-health::_parse() {
+node_health::_parse() {
   local tag node value
   while read -r tag node value; do
     [[ "$tag" == @ && -n "$node" ]] || continue
@@ -84,9 +84,9 @@ health::_parse() {
   done <<<"$1"
 }
 
-# health::each FUNCTION: call FUNCTION NODE VALUE for every node that answered; every node that did
+# node_health::each FUNCTION: call FUNCTION NODE VALUE for every node that answered; every node that did
 # not is a failure naming it. FUNCTION judges and records failures itself (check::note_failure).
-health::each() {
+node_health::each() {
   local node
   for node in "${HEALTH_NODES[@]}"; do
     if [[ -n "${HEALTH_MISSING[$node]:-}" ]]; then
@@ -99,9 +99,9 @@ health::each() {
   done
 }
 
-# health::finish PASS_MESSAGE: fail with the recorded failures; else skip when no node could be checked
+# node_health::finish PASS_MESSAGE: fail with the recorded failures; else skip when no node could be checked
 # (each named with why); else pass, naming the nodes not checked.
-health::finish() {
+node_health::finish() {
   local node skipped=()
   for node in "${HEALTH_NODES[@]}"; do
     [[ -z "${HEALTH_NOT_CHECKED[$node]:-}" ]] || skipped+=("$node ${HEALTH_NOT_CHECKED[$node]}")

@@ -6,10 +6,10 @@
 # and may define framework::hook_start_cluster, _deploy, _stop_cluster, _status, and extra commands as
 # framework::cmd_<name> (listed under FRAMEWORK_EXTRA_HELP); then calls
 #   framework::main "$@"
-# shellcheck source=test-infra/utils/init.sh
+# shellcheck source=test-infra/lib/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/init.sh"
-# shellcheck source=test-infra/utils/runner.sh
-source "$CC_UTILS/runner.sh"
+# shellcheck source=test-infra/lib/runner.sh
+source "$CC_LIB/runner.sh"
 
 FRAMEWORK_STACK_COMPONENTS=()
 FRAMEWORK_DEFAULT_CONFIG=test-infra/configs/local.yaml

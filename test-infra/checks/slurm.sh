@@ -2,9 +2,9 @@
 # The SLURM cluster as checks see it: client commands against hpc.slurm.conf, jobs in hpc.slurm.work_dir,
 # every job a check submits cancelled and its files removed on any exit. Needs check.sh loaded.
 
-# shellcheck source=test-infra/utils/slurm-node-state.sh
-source "$(dirname "${BASH_SOURCE[0]}")/slurm-node-state.sh"
-# shellcheck source=test-infra/utils/slurm-capacity.sh
+# shellcheck source=test-infra/checks/slurm-state.sh
+source "$(dirname "${BASH_SOURCE[0]}")/slurm-state.sh"
+# shellcheck source=test-infra/checks/slurm-capacity.sh
 source "$(dirname "${BASH_SOURCE[0]}")/slurm-capacity.sh"
 
 SLURM_JOBS=()
@@ -258,7 +258,7 @@ slurm::first_idle_node() {
 # slurm::partition_nodes: every node of the partition, one per line, whatever its state.
 slurm::partition_nodes() { sinfo -h -N -p "$CC_HPC_SLURM_PARTITION" -o '%N' 2>/dev/null | sort -u; }
 
-# slurm::usable_state STATE: true for a node state that takes jobs (slurm-node-state.sh has the table).
+# slurm::usable_state STATE: true for a node state that takes jobs (slurm-state.sh has the table).
 slurm::usable_state() { slurm_state::takes_jobs "$1"; }
 
 # slurm::job_nodes: the preflight of a check that runs jobs over the partition, then slurm::usable_nodes.
@@ -267,7 +267,7 @@ slurm::job_nodes() {
   slurm::usable_nodes
 }
 
-# slurm::usable_nodes: sort the partition's nodes by what their state says (slurm-node-state.sh):
+# slurm::usable_nodes: sort the partition's nodes by what their state says (slurm-state.sh):
 # SLURM_USABLE (take jobs), SLURM_OUT ("node (meaning: reason)", out of service on purpose),
 # SLURM_FAULT (broken or in a state nobody listed, same form) and SLURM_UNUSABLE (SLURM_OUT + SLURM_FAULT).
 # SLURM_NODE_STATE[node] keeps the state as sinfo printed it.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # GPU ownership checks (CLOUD-TEST-5): the state file and libvirt must agree on which VM holds a GPU.
-# Needs cloud-cli-utils.sh. Owners are VM names, as ai-how records them in global-state.json.
+# Needs cloud-cli.sh. Owners are VM names, as ai-how records them in global-state.json.
 
 gpu::_owner_id() { printf '%s' "$1"; }
 

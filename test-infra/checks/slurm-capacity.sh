@@ -4,7 +4,7 @@
 # jobs, instead of each check waiting out hpc.slurm.busy_wait_s. A site that runs acceptance jobs in a
 # reservation (hpc.slurm.reservation) or a QOS (hpc.slurm.qos) has made room for them: in a reservation
 # its nodes are the checks' (a job needing more is skipped naming it), in a QOS no pre-check.
-# Sourced by slurm-utils.sh.
+# Sourced by slurm.sh.
 
 # slurm_capacity::options: the sbatch/srun options that put a job where the site runs acceptance jobs
 # (--reservation, --qos), one per line; nothing when neither is configured.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Inference-validation helpers for checks: prerequisites and load-run verdicts. Needs check.sh loaded.
-# shellcheck source=test-infra/utils/facts.sh
-source "$CC_UTILS/facts.sh"
-# shellcheck source=test-infra/utils/k8s-utils.sh
-source "$CC_UTILS/k8s-utils.sh"
+# shellcheck source=test-infra/checks/facts.sh
+source "$CC_CHECKS/facts.sh"
+# shellcheck source=test-infra/checks/k8s.sh
+source "$CC_CHECKS/k8s.sh"
 
 # inference::require: skip on a target whose config names no inference endpoint.
 inference::require() {

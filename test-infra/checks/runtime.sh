@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# What the hpc-runtime checks share beyond slurm-utils.sh: jobs submitted as the configured ordinary
+# What the hpc-runtime checks share beyond slurm.sh: jobs submitted as the configured ordinary
 # user, the cluster's registry (login kept in files, never on a command line) and the container
-# wrapper's environment. Needs check.sh and slurm-utils.sh loaded.
+# wrapper's environment. Needs check.sh and slurm.sh loaded.
 
 # runtime::as_job_user: this check's jobs run as hpc.runtime.job_user (root harness: via runuser).
 runtime::as_job_user() {
@@ -10,7 +10,7 @@ runtime::as_job_user() {
   ((EUID == 0)) ||
     check::error "hpc.runtime.job_user is $user, but the harness runs as $(id -un) and cannot submit jobs as another user"
   id "$user" >/dev/null 2>&1 || check::error "hpc.runtime.job_user $user does not exist on this host"
-  # shellcheck disable=SC2034 # read by slurm-utils.sh
+  # shellcheck disable=SC2034 # read by slurm.sh
   SLURM_AS=(runuser -u "$user" --)
   SLURM_AS_USER=$user
 }

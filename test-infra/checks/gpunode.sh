@@ -11,10 +11,10 @@ gpunode::init() {
   GPUNODE_ON=$CC_GPU_NODE_RUNS_ON
   case $GPUNODE_ON in
     slurm)
-      # shellcheck source=test-infra/utils/slurm-utils.sh
-      source "$CC_UTILS/slurm-utils.sh"
-      # shellcheck source=test-infra/utils/node-health-utils.sh
-      source "$CC_UTILS/node-health-utils.sh"
+      # shellcheck source=test-infra/checks/slurm.sh
+      source "$CC_CHECKS/slurm.sh"
+      # shellcheck source=test-infra/checks/node-health.sh
+      source "$CC_CHECKS/node-health.sh"
       slurm::require
       ;;
     kubernetes)
@@ -88,7 +88,7 @@ fi
 rc=0
 timeout -k 10 '"$CC_GPU_NODE_PROBE_TIMEOUT_S"' '$(printf %q "$CC_HPC_SLURM_PYTHON")' -m clustercheck gpu-node probe --node "$node" --out '$(printf %q "$SLURM_JOB_DIR/probes")'/"$node.json" '"$(gpunode::_probe_args)"' 2>/tmp/cc-gpu-probe.$$.err >/dev/null || rc=$?
 echo "probe rc=$rc $(tail -n 1 /tmp/cc-gpu-probe.$$.err 2>/dev/null)"; rm -f /tmp/cc-gpu-probe.$$.err'
-  health::gather gpu_probe "$body" "${gres[@]}"
+  node_health::gather gpu_probe "$body" "${gres[@]}"
   for node in "${HEALTH_NODES[@]}"; do
     if [[ -n "${HEALTH_NOT_CHECKED[$node]:-}" ]]; then
       printf '%s\t%s\n' "$node" "${HEALTH_NOT_CHECKED[$node]}" >>"$dir/not-checked.tsv"

@@ -2,8 +2,8 @@
 # What a check sources: the config, its artifact directory, verdict and metric helpers.
 # Exit codes (the check contract): 0 passed, 1 failed, 2 error (could not judge), 77 skipped.
 # The verdict line (the last PASS:/FAIL:/SKIP:/ERROR: line, else the last line) is the JUnit message.
-# shellcheck source=test-infra/utils/init.sh
-source "$(dirname "${BASH_SOURCE[0]}")/init.sh"
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/init.sh"
 
 CHECK_FAILURES=()
 
