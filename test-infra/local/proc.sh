@@ -51,10 +51,24 @@ proc::exec_bare() {
 proc::start() {
   local name=$1; shift
   mkdir -p "$CC_LOCAL_STATE/pids" "$CC_LOCAL_STATE/logs"
-  # No inherited stdio or other descriptor: a caller reading a pipe must not wait for daemons.
-  (proc::exec_bare setsid "$@") </dev/null >>"$(proc::logfile "$name")" 2>&1 &
+  rm -f "$(proc::pidfile "$name")"
+  # No inherited stdio or other descriptor: a caller reading a pipe must not wait for daemons. The child
+  # becomes CMD only once its PID is on record: a signal whose trap (stack down) runs between the fork
+  # and the record would otherwise leave a daemon nobody knows of (a port forward holding its port).
+  (proc::_recorded "$name" && proc::exec_bare setsid "$@") </dev/null >>"$(proc::logfile "$name")" 2>&1 &
   proc::remember "$name" "$!"
   log::debug "$name: started pid $!"
+}
+
+# proc::_recorded NAME: in the child proc::start forks, wait (5 s at most) until NAME's PID file names
+# this process; fails (the child exits) when its starter never recorded it.
+proc::_recorded() {
+  local i pid _
+  for ((i = 0; i < 500; i++)); do
+    if read -r pid _ 2>/dev/null <"$(proc::pidfile "$1")" && [[ "$pid" == "$BASHPID" ]]; then return 0; fi
+    sleep 0.01
+  done
+  return 1
 }
 
 # proc::stop NAME [GRACE_S]: stop NAME's process group; quiet when it is not running.

@@ -48,6 +48,8 @@ nothing_left() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "port $port still open" >&2; return 1; }
   done
   [ -z "$(ps -eo args | grep -E "^(slurmctld|slurmdbd|mariadbd|slurmd|docker-registry|prometheus|prometheus-node-exporter) .*$ROOT" | grep -v grep)" ] || { echo "daemons left" >&2; return 1; }
+  # the port forwards into the nodes (hpc.local.host_ports), bound to the nodes' bridge address
+  [ -z "$(ps -eo args | grep -E '^socat TCP-LISTEN:[0-9]+,bind=10\.99\.0\.1,' | grep -v grep)" ] || { echo "port forwards left" >&2; return 1; }
 }
 
 @test "stack up hpc twice keeps the daemons; two nodes idle with two GPUs, each its own host and address" {
