@@ -13,10 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 source "$CC_ROOT/bench/lib.sh"
 cd "$CC_ROOT"
 
-case ${1:-} in
-  -h | --help) util::header "$0"; exit 0 ;;
-esac
-runs=$(bench::runs_arg baseline-round-trip.sh 10 "$@") || exit 2
+bench::runs_arg 10 "$@"
 base_runs=${BASELINE_RUNS:-}
 [[ -z "$base_runs" || "$base_runs" =~ ^[1-9][0-9]?$ ]] ||
   log::die "baseline-round-trip.sh: BASELINE_RUNS must be a count from 1 to 99, got '$base_runs'" 2
@@ -52,7 +49,7 @@ bench::series() {
   local label=$1 i rc start
   start=$(util::now)
   : >"$tmp/$label.verdicts"
-  for ((i = 1; i <= runs; i++)); do
+  for ((i = 1; i <= BENCH_RUNS; i++)); do
     rc=0
     "$FW" run-tests --config "$CONFIG" --filter "$CHECKS" --report-dir "$tmp/$label-$i" \
       --baseline "$tmp/baseline.json" >"$tmp/$label-$i.log" 2>&1 || rc=$?
@@ -60,11 +57,11 @@ bench::series() {
       "$(bench::verdicts "$tmp/$label-$i" | grep -v '=within$' | paste -sd ' ' - || true)"
     bench::verdicts "$tmp/$label-$i" >>"$tmp/$label.verdicts"
   done
-  printf '%s: %d runs in %.0f s; per metric, runs by verdict:\n' "$label" "$runs" "$(util::elapsed "$start")"
+  printf '%s: %d runs in %.0f s; per metric, runs by verdict:\n' "$label" "$BENCH_RUNS" "$(util::elapsed "$start")"
   sort "$tmp/$label.verdicts" | uniq -c | awk '{ printf "    %-28s %d\n", $2, $1 }'
 }
 
-printf 'machine: %s CPUs; target: %s; %d runs each\n' "$(nproc)" "$CONFIG" "$runs"
+printf 'machine: %s CPUs; target: %s; %d runs each\n' "$(nproc)" "$CONFIG" "$BENCH_RUNS"
 start=$(util::now)
 "$FW" run-tests --config "$CONFIG" --filter "$CHECKS" --report-dir "$tmp/save" --save-baseline "$tmp/baseline.json" \
   ${base_runs:+--baseline-runs "$base_runs"} >"$tmp/save.log" 2>&1 ||
@@ -94,4 +91,4 @@ wait_server
 
 caught() { grep -c "^$1=regressed$" "$tmp/slowed-2x.verdicts" || true; }
 printf 'summary: unchanged - %d false regression(s) in %d runs; 2x slower - latency_p50 caught in %d of %d, latency_p95 %d of %d, throughput_max %d of %d\n' \
-  "$false_regressions" "$runs" "$(caught latency_p50)" "$runs" "$(caught latency_p95)" "$runs" "$(caught throughput_max)" "$runs"
+  "$false_regressions" "$BENCH_RUNS" "$(caught latency_p50)" "$BENCH_RUNS" "$(caught latency_p95)" "$BENCH_RUNS" "$(caught throughput_max)" "$BENCH_RUNS"

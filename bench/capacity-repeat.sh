@@ -11,19 +11,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 source "$CC_ROOT/bench/lib.sh"
 cd "$CC_ROOT"
 
-case ${1:-} in
-  -h | --help) util::header "$0"; exit 0 ;;
-esac
-runs=$(bench::runs_arg capacity-repeat.sh 10 "$@") || exit 2
+bench::runs_arg 10 "$@"
 
 CONFIG=$CC_ROOT/test-infra/configs/local.yaml
 tmp=$(mktemp -d)
 util::trap_add "rm -rf '$tmp'" EXIT
 bench::mlops_up "$CONFIG" "$tmp"
 
-printf 'machine: %s CPUs; %d unchanged runs of check-inference-throughput on %s\n' "$(nproc)" "$runs" "$CONFIG"
+printf 'machine: %s CPUs; %d unchanged runs of check-inference-throughput on %s\n' "$(nproc)" "$BENCH_RUNS" "$CONFIG"
 start=$(util::now)
-for ((i = 1; i <= runs; i++)); do
+for ((i = 1; i <= BENCH_RUNS; i++)); do
   dir=$tmp/run$i rc=0
   frameworks/test-inference-framework.sh run-tests --config "$CONFIG" --filter 'check-inference-throughput$' \
     --report-dir "$dir" >"$tmp/run$i.log" 2>&1 || rc=$?
@@ -36,7 +33,7 @@ for line in open(sys.argv[1]):
   printf '  run %2d: exit %d, throughput_max %8s req/s  (%s)\n' "$i" "$rc" "$value" "${stopped:-?}"
   [[ "$value" == - ]] || echo "$value" >>"$tmp/values"
 done
-python3 - "$tmp/values" "$(util::elapsed "$start")" "$runs" <<'EOF'
+python3 - "$tmp/values" "$(util::elapsed "$start")" "$BENCH_RUNS" <<'EOF'
 import statistics, sys
 values = [float(v) for v in open(sys.argv[1])] if sys.argv[1] else []
 if not values:

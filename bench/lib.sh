@@ -15,14 +15,17 @@ bench::timed() {
   ((rc == 0 || ${BENCH_ANY_EXIT:-0})) || { tail -n 5 "$tmp/last.log"; exit 1; }
 }
 
-# bench::runs_arg NAME DEFAULT ARGS...: the one optional RUNS argument (a positive count), or exit 2.
+# bench::runs_arg DEFAULT ARGS...: the bench's one optional RUNS argument (a positive count) as BENCH_RUNS;
+# -h/--help prints the bench's header and exits 0; anything else exits 2.
 bench::runs_arg() {
-  local name=$1 default=$2
-  shift 2
-  local runs=${1:-$default}
-  [[ "$runs" =~ ^[1-9][0-9]*$ && $# -le 1 ]] ||
-    log::die "$name: RUNS must be a positive count, got '$*' (see: $0 --help)" 2
-  printf '%s' "$runs"
+  local default=$1
+  shift
+  case ${1:-} in
+    -h | --help) util::header "$0"; exit 0 ;;
+  esac
+  BENCH_RUNS=${1:-$default}
+  [[ "$BENCH_RUNS" =~ ^[1-9][0-9]*$ && $# -le 1 ]] ||
+    log::die "$(basename "$0"): RUNS must be a positive count, got '$*' (see: $0 --help)" 2
 }
 
 # bench::mlops_up CONFIG TMP: bring the local MLOps stack up when it is not, and down again on exit

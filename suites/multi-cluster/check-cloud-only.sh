@@ -6,13 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 scenario::begin
-multi_cluster::ensure hpc not-started || check::fail "the HPC cluster could not be removed"
-multi_cluster::ensure cloud running || check::fail "the cloud cluster did not start"
-
-check::expect "multi_cluster::cloud_running" multi_cluster::cloud_running
-multi_cluster::hpc_running && check::note_failure "multi_cluster::hpc_running says the removed HPC cluster runs"
-multi_cluster::facts
-check::expect_eq "HPC cluster state" "$(multi_cluster::field state hpc)" not-started
+scenario::only cloud
 scenario::expect_holders cloud
 cloud_cli::facts
 for vm in $(multi_cluster::hpc_vms); do

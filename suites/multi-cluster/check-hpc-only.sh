@@ -6,13 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 scenario::begin
-multi_cluster::ensure cloud not-started || check::fail "the cloud cluster could not be removed"
-multi_cluster::ensure hpc running || check::fail "the HPC cluster did not start"
-
-check::expect "multi_cluster::hpc_running" multi_cluster::hpc_running
-multi_cluster::cloud_running && check::note_failure "multi_cluster::cloud_running says the removed cloud cluster runs"
-multi_cluster::facts
-check::expect_eq "cloud cluster state" "$(multi_cluster::field state cloud)" not-started
+scenario::only hpc
 scenario::expect_holders hpc
 check::expect "a SLURM job runs" scenario::slurm_job
 if read -r pci _cloud_vm hpc_vm < <(scenario::shared_gpu); then

@@ -53,6 +53,22 @@ scenario::shared_gpu() {
   return 1
 }
 
+# scenario::only KIND: only the KIND cluster (cloud or hpc) runs - the other removed, KIND started - and
+# the status functions and the cluster CLI's state say so.
+scenario::only() {
+  local kind=$1 other=cloud
+  [[ "$kind" == cloud ]] && other=hpc
+  local -A label=([cloud]=cloud [hpc]=HPC)
+  multi_cluster::ensure "$other" not-started || check::fail "the ${label[$other]} cluster could not be removed"
+  multi_cluster::ensure "$kind" running || check::fail "the ${label[$kind]} cluster did not start"
+  check::expect "multi_cluster::${kind}_running" "multi_cluster::${kind}_running"
+  if "multi_cluster::${other}_running"; then
+    check::note_failure "multi_cluster::${other}_running says the removed ${label[$other]} cluster runs"
+  fi
+  multi_cluster::facts
+  check::expect_eq "${label[$other]} cluster state" "$(multi_cluster::field state "$other")" not-started
+}
+
 # scenario::begin_shared_gpu: set PCI, CLOUD_VM and HPC_VM to a shared GPU and its two VMs (fails when
 # the config has none), begin, bring both clusters up, and hand the GPU back to CLOUD_VM on any exit.
 scenario::begin_shared_gpu() {

@@ -77,3 +77,13 @@ mlops_target::require_kubernetes() {
   [[ "$CC_KUBERNETES_EXPECTED_KSERVE" == true ]] ||
     check::skip "the cluster runs no KServe by design (kubernetes.expected.kserve: false)"
 }
+
+# mlops_target::log_run: log a run through MLflow's API (facts as mlflow-run: clustercheck mlflow log-run),
+# its experiment deleted when the check exits; fails the check when MLflow did not take the run.
+mlops_target::log_run() {
+  local exp
+  facts::run mlflow-run mlflow log-run
+  exp=$(facts::get mlflow-run experiment_id)
+  [[ -z "$exp" ]] || util::trap_add "clustercheck mlflow delete-experiment '$exp' --config '$CC_CONFIG_FILE' >/dev/null" EXIT
+  [[ "$(facts::get mlflow-run log)" == ok ]] || check::fail "could not log a run: $(facts::get mlflow-run log)"
+}

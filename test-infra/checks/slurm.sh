@@ -255,6 +255,18 @@ slurm::first_idle_node() {
   done
 }
 
+# slurm::gres_node: for a GRES check, an idle node of the partition to test on, as SLURM_GRES_NODE; skips
+# without GRES GPUs (hpc.slurm.gpus_per_node 0) or when a busy partition leaves no whole node.
+slurm::gres_node() {
+  ((CC_HPC_SLURM_GPUS_PER_NODE > 0)) || check::skip "no GRES GPUs configured (hpc.slurm.gpus_per_node is 0)"
+  slurm::preflight
+  # shellcheck disable=SC2034  # read by the GRES check that called this
+  SLURM_GRES_NODE=$(slurm::first_idle_node) || {
+    slurm::skip_when_busy "the GRES test (it needs a whole node)"
+    check::error "no idle node in partition $CC_HPC_SLURM_PARTITION to test on"
+  }
+}
+
 # slurm::partition_nodes: every node of the partition, one per line, whatever its state.
 slurm::partition_nodes() { sinfo -h -N -p "$CC_HPC_SLURM_PARTITION" -o '%N' 2>/dev/null | sort -u; }
 

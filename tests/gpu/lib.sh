@@ -10,3 +10,11 @@ gpu::install_project() {
   python3 -m pip install "${pip_args[@]}" jsonschema junit-xml
   python3 -m pip install --quiet --no-deps --no-build-isolation -e python
 }
+
+# gpu::begin OUT_DIR [WHEELS_DIR]: what every GPU-machine script does first, in the repository root: OUT_DIR
+# made, the project installed (gpu::install_project), the machine's GPUs noted in OUT_DIR/gpu.txt.
+gpu::begin() {
+  mkdir -p "$1"
+  gpu::install_project "${2:-}"
+  nvidia-smi --query-gpu=name,driver_version,memory.total,pci.bus_id --format=csv,noheader | tee "$1/gpu.txt"
+}

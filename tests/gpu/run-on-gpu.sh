@@ -6,15 +6,11 @@
 # Usage: tests/gpu/run-on-gpu.sh OUT_DIR [WHEELS_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-out=${1:?output directory}
-wheels=${2:-}
 cd "$root"
-mkdir -p "$out"
-
 # shellcheck source=tests/gpu/lib.sh
-source "$root/tests/gpu/lib.sh"
-gpu::install_project "$wheels"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+source tests/gpu/lib.sh
+out=${1:?output directory}
+gpu::begin "$out" "${2:-}"
 
 state=/tmp/cc-gpu/server
 FIXTURE_SCRIPT=$root/tests/gpu/gpu_server.py tests/fixtures/fixture-server start "$state" 18990 --work-ms 8

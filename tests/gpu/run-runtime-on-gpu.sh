@@ -10,14 +10,11 @@
 # Usage: tests/gpu/run-runtime-on-gpu.sh OUT_DIR [WHEELS_DIR]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-out=${1:?output directory}
-wheels=${2:-}
 cd "$root"
-mkdir -p "$out"
 # shellcheck source=tests/gpu/lib.sh
-source "$root/tests/gpu/lib.sh"
-gpu::install_project "$wheels"
-nvidia-smi --query-gpu=name,driver_version,memory.total,pci.bus_id --format=csv,noheader | tee "$out/gpu.txt"
+source tests/gpu/lib.sh
+out=${1:?output directory}
+gpu::begin "$out" "${2:-}"
 
 rc=0
 NO_COLOR=1 frameworks/test-pcie-passthrough-framework.sh run-tests --config tests/gpu/gpu-host.yaml \

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+from typing import Any
 
 import click
 
@@ -66,9 +67,16 @@ def save_cmd(run_dirs: tuple[str, ...], config_path: str, out_path: str, framewo
         paths.readable_file(os.path.join(run_dir, "results.jsonl"), "--run-dir")
     cfg = resolve.whole(config_path)
     data = store.build(list(run_dirs), cfg["target"]["name"], list(frameworks))
+    _write(out_path, data, "saved", "that passed")
+
+
+def _write(out_path: str, data: dict[str, Any], done: str, which: str = "") -> None:
+    """Write baseline DATA to OUT_PATH and say what it holds."""
+    from clustercheck.baseline import store
+
     store.write_json_atomic(out_path, data)
     count = sum(len(m) for m in data["metrics"].values())
-    click.echo(f"baseline saved: {out_path} ({count} metric(s) of {len(data['metrics'])} check(s) that passed, "
+    click.echo(f"baseline {done}: {out_path} ({count} metric(s) of {len(data['metrics'])} check(s){' ' + which if which else ''}, "
                f"{_runs_text(store.runs_count(data))}, target {data['target']})")
 
 
@@ -85,10 +93,7 @@ def merge_cmd(out_path: str, baselines: tuple[str, ...]) -> None:
     if len(targets) > 1:
         raise UserError(f"BASELINE: saved on different targets ({', '.join(targets)}); a baseline holds one target")
     data = store.merge(loaded)
-    store.write_json_atomic(out_path, data)
-    count = sum(len(m) for m in data["metrics"].values())
-    click.echo(f"baseline merged: {out_path} ({count} metric(s) of {len(data['metrics'])} check(s), "
-               f"{_runs_text(store.runs_count(data))}, target {data['target']})")
+    _write(out_path, data, "merged")
 
 
 @baseline.command("judge")

@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from clustercheck.config import defaults
-from clustercheck.config.load import load
+from clustercheck.config.load import load, secret_values
 from clustercheck.errors import UserError
 
 
@@ -63,3 +63,12 @@ def gpu_node(path: str | None) -> dict[str, Any]:
 
 def whole(path: str) -> dict[str, Any]:
     return load(path)
+
+
+def for_reports(path: str | None) -> tuple[dict[str, Any], list[str]]:
+    """What a report writer needs of the config: its runner section (the schema's defaults without one)
+    and the secret values to mask."""
+    if not path:
+        return defaults.of("runner"), []
+    data = load(path)
+    return data["runner"], secret_values(data)

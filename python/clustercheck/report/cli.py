@@ -51,14 +51,9 @@ def report(
     if planned:
         paths.readable_file(planned, "--planned")
     paths.writable_dir(out_dir, "--out-dir")
-    secrets: list[str] = []
-    from clustercheck.config import defaults, load, resolve
+    from clustercheck.config import resolve
 
-    runner = defaults.of("runner")
-    if config_path:
-        cfg = resolve.whole(config_path)
-        secrets = load.secret_values(cfg)
-        runner = cfg["runner"]
+    runner, secrets = resolve.for_reports(config_path)
     limit = output_limit_kib or runner["output_limit_kib"]
     results = records.load(records_path, planned, limit * 1024)
     for r in results:

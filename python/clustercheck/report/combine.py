@@ -65,14 +65,9 @@ def combine(runs: tuple[str, ...], out_dir: str, name: str, config_path: str | N
 
     paths.writable_dir(out_dir, "--out-dir")
     _runs(runs)  # FRAMEWORK=REPORT_DIR, checked before anything is read or written
-    secrets: list[str] = []
-    from clustercheck.config import defaults, load, resolve
+    from clustercheck.config import resolve
 
-    runner = defaults.of("runner")
-    if config_path:
-        cfg = resolve.whole(config_path)
-        secrets = load.secret_values(cfg)
-        runner = cfg["runner"]
+    runner, secrets = resolve.for_reports(config_path)
     results, infos = load_runs(runs, int(runner["output_limit_kib"]) * 1024)
     for r in results:
         r.output = records.mask(r.output, secrets)

@@ -5,13 +5,8 @@ set -euo pipefail
 # shellcheck source=suites/hpc-slurm/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-gpus=$CC_HPC_SLURM_GPUS_PER_NODE
-((gpus > 0)) || check::skip "no GRES GPUs configured (hpc.slurm.gpus_per_node is 0)"
-slurm::preflight
-node=$(slurm::first_idle_node) || {
-  slurm::skip_when_busy "the GRES test (it needs a whole node)"
-  check::error "no idle node in partition $CC_HPC_SLURM_PARTITION to test on"
-}
+slurm::gres_node
+gpus=$CC_HPC_SLURM_GPUS_PER_NODE node=$SLURM_GRES_NODE
 log::info "node $node advertises $(sinfo -h -N -n "$node" -o '%G' | head -n 1)"
 
 for ((n = 1; n <= gpus; n++)); do

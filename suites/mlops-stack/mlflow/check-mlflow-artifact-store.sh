@@ -5,10 +5,7 @@ set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-facts::run mlflow-run mlflow log-run
-exp=$(facts::get mlflow-run experiment_id)
-[[ -z "$exp" ]] || util::trap_add "clustercheck mlflow delete-experiment '$exp' --config '$CC_CONFIG_FILE' >/dev/null" EXIT
-[[ "$(facts::get mlflow-run log)" == ok ]] || check::fail "could not log a run: $(facts::get mlflow-run log)"
+mlops_target::log_run
 key=$(facts::get mlflow-run artifact_key)
 facts::run s3-object s3 object --bucket "$CC_MLOPS_MLFLOW_ARTIFACT_BUCKET" --key "$key"
 check::expect_eq "s3://$CC_MLOPS_MLFLOW_ARTIFACT_BUCKET/$key sha256" \

@@ -5,10 +5,7 @@ set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-facts::run mlflow-run mlflow log-run
-exp=$(facts::get mlflow-run experiment_id)
-[[ -z "$exp" ]] || util::trap_add "clustercheck mlflow delete-experiment '$exp' --config '$CC_CONFIG_FILE' >/dev/null" EXIT
-[[ "$(facts::get mlflow-run log)" == ok ]] || check::fail "could not log a run: $(facts::get mlflow-run log)"
+mlops_target::log_run
 run_id=$(facts::get mlflow-run run_id)
 facts::run pg-run pg run "$run_id"
 check::expect_eq "run $run_id in table runs" "$(facts::get pg-run run_row)" present
