@@ -10,6 +10,8 @@ setup() {
 @test "a started process is recorded, reported up, and stopped by its PID" {
   run bash -c 'source "$1/test-infra/lib/init.sh"; source "$1/test-infra/local/proc.sh"
     proc::start napper sleep 300; pid=$(proc::pid napper); proc::status napper
+    # the child execs the command once it saw its PID recorded: a moment after proc::start returns
+    for _ in $(seq 50); do [[ "$(ps -o args= -p "$pid")" != "sleep 300" ]] || break; sleep 0.1; done
     if [[ "$(ps -o args= -p "$pid")" == "sleep 300" ]]; then echo "is sleep"; fi
     proc::stop napper 2; kill -0 "$pid" 2>/dev/null || echo gone' _ "$ROOT"
   [ "$status" -eq 0 ]
