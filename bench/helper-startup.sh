@@ -7,9 +7,7 @@ set -euo pipefail
 # shellcheck source=test-infra/lib/init.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 cd "$CC_ROOT"
-case ${1:-} in
-  -h | --help) util::header "$0"; exit 0 ;;
-esac
+util::help_if_asked "$0" "$@"
 python_dir=$(realpath "${1:-$CC_ROOT/python}")
 [[ -d "$python_dir/clustercheck" ]] || log::die "helper-startup.sh: $python_dir has no clustercheck package" 2
 [[ -x "$CC_ROOT/.venv/bin/python" ]] || log::die "helper-startup.sh: no venv (make setup)" 2

@@ -11,11 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 # shellcheck source=bench/lib.sh
 source "$CC_ROOT/bench/lib.sh"
-case ${1:-} in
-  -h | --help) util::header "$0"; exit 0 ;;
-  "") ;;
-  *) log::die "$(basename "$0"): takes no arguments, got '$*' (see: $0 --help)" 2 ;;
-esac
+util::no_args "$0" "$@"
 cd "$CC_ROOT"
 
 bench::hpc_must_be_down

@@ -15,9 +15,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
 cd "$CC_ROOT"
 
-case ${1:-} in
-  -h | --help) util::header "$0"; exit 0 ;;
-esac
+util::help_if_asked "$0" "$@"
 (($# <= 1)) || log::die "inference-engines.sh: takes at most one URL, got '$*' (see: $0 --help)"
 url=${1:-http://127.0.0.1:15001}
 [[ "$url" =~ ^https?://[^/:]+(:[0-9]+)?(/.*)?$ ]] || log::die "inference-engines.sh: '$url' is not an http(s) URL"

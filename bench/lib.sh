@@ -20,9 +20,7 @@ bench::timed() {
 bench::runs_arg() {
   local default=$1
   shift
-  case ${1:-} in
-    -h | --help) util::header "$0"; exit 0 ;;
-  esac
+  util::help_if_asked "$0" "$@"
   BENCH_RUNS=${1:-$default}
   [[ "$BENCH_RUNS" =~ ^[1-9][0-9]*$ && $# -le 1 ]] ||
     log::die "$(basename "$0"): RUNS must be a positive count, got '$*' (see: $0 --help)" 2

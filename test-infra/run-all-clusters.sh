@@ -146,9 +146,9 @@ all::stack_down() {
     wait "$K8S_BUILD_PID" 2>/dev/null || true
     K8S_BUILD_PID=
   fi
-  all::_started stack || return 0
+  owner::lists "$ALL_STARTED" stack || return 0
   CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" down || log::warn "stack down reported a problem"
-  all::_forget stack
+  owner::forget "$ALL_STARTED" stack
 }
 
 # all::cluster_up: on a local target, the cloud cluster once for the frameworks that use it (their
@@ -167,21 +167,10 @@ all::cluster_up() {
 }
 
 all::cluster_down() {
-  all::_started cloud-cluster || return 0
+  owner::lists "$ALL_STARTED" cloud-cluster || return 0
   "$CC_ROOT/frameworks/test-cloud-vm-framework.sh" stop-cluster --config "$CONFIG" ||
     log::warn "the cloud cluster's stop-cluster reported a problem"
-  all::_forget cloud-cluster
-}
-
-# all::_started WHAT: this run started WHAT (stack, cloud-cluster) and has not stopped it yet.
-all::_started() { owner::items "$ALL_STARTED" | grep -qxF -- "$1"; }
-
-# all::_forget WHAT: WHAT was stopped; the record goes when nothing is left in it.
-all::_forget() {
-  local rest
-  rest=$(owner::items "$ALL_STARTED" | grep -vxF -- "$1" || true)
-  owner::drop "$ALL_STARTED"
-  [[ -z "$rest" ]] || while IFS= read -r item; do owner::note "$ALL_STARTED" "$item"; done <<<"$rest"
+  owner::forget "$ALL_STARTED" cloud-cluster
 }
 
 CHILDREN=()

@@ -93,4 +93,3 @@ config_option = click.option(
     "--config", "config", metavar="FILE", envvar="CC_CONFIG_FILE", show_envvar=True,
     help="Target config (a check gets it from the runner, which exports CC_CONFIG_FILE).",
 )
-

@@ -4,14 +4,21 @@
 # (clustercheck.facts.declares); reading a key it does not declare is an error naming both, never an
 # empty string. Values: true/false for booleans, none for nothing. Needs check.sh loaded.
 
+# facts::_from NAME SUBCOMMAND...: NAME's facts come from `clustercheck SUBCOMMAND` (named in errors);
+# its declared keys are to be written anew.
+facts::_from() {
+  local name=$1; shift
+  printf 'clustercheck %s\n' "$*" >"$CC_ARTIFACT_DIR/$name.cmd"
+  rm -f "$CC_ARTIFACT_DIR/$name.keys"
+}
+
 # facts::run NAME SUBCOMMAND...: run the helper against the target config, keep its facts as NAME.tsv
 # (its declared keys as NAME.keys) and show them; exit 2 (error: could not judge) when the helper
 # itself could not run.
 facts::run() {
   local name=$1; shift
   local out=$CC_ARTIFACT_DIR/$name.tsv rc=0
-  printf 'clustercheck %s\n' "$*" >"$CC_ARTIFACT_DIR/$name.cmd"
-  rm -f "$CC_ARTIFACT_DIR/$name.keys"
+  facts::_from "$name" "$@"
   CC_FACTS_DECLARED=$CC_ARTIFACT_DIR/$name.keys clustercheck "$@" --config "$CC_CONFIG_FILE" \
     >"$out" 2>"$CC_ARTIFACT_DIR/$name.stderr" || rc=$?
   sed 's/^/  | /' "$out"
@@ -36,7 +43,7 @@ facts::_refuse() {
 # output); keep them as NAME.tsv with SUBCOMMAND's declared keys, as facts::run does.
 facts::adopt() {
   local name=$1 file=$2; shift 2
-  printf 'clustercheck %s\n' "$*" >"$CC_ARTIFACT_DIR/$name.cmd"
+  facts::_from "$name" "$@"
   cp "$file" "$CC_ARTIFACT_DIR/$name.tsv" 2>/dev/null || : >"$CC_ARTIFACT_DIR/$name.tsv"
   clustercheck fact-keys "$@" >"$CC_ARTIFACT_DIR/$name.keys" ||
     check::error "helper 'clustercheck fact-keys $*' could not run"

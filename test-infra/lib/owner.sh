@@ -29,5 +29,17 @@ owner::items() {
   [[ ! -s "$file" ]] || cat "$file"
 }
 
+# owner::lists RECORD ITEM: RECORD lists ITEM.
+owner::lists() { owner::items "$1" | grep -qxF -- "$2"; }
+
+# owner::forget RECORD ITEM: RECORD no longer lists ITEM; a record left empty is dropped.
+owner::forget() {
+  local file
+  file=$(owner::record_file "$1")
+  [[ -e "$file" ]] || return 0
+  grep -vxF -- "$2" "$file" >"$file.new" || true
+  if [[ -s "$file.new" ]]; then mv "$file.new" "$file"; else rm -f "$file.new" "$file"; fi
+}
+
 # owner::drop RECORD: forget RECORD (no error when there is none).
 owner::drop() { rm -f "$(owner::record_file "$1")"; }

@@ -80,13 +80,20 @@ util::version_ge() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" =
 # util::header SCRIPT: the script's header comment (its usage), without the comment marks.
 util::header() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$1"; }
 
+# util::help_if_asked SCRIPT "$@": with -h or --help first, print SCRIPT's header comment and exit 0.
+util::help_if_asked() {
+  case ${2:-} in
+    -h | --help) util::header "$1"; exit 0 ;;
+  esac
+}
+
 # util::no_args SCRIPT "$@": a script that takes no arguments - --help prints its header comment,
 # anything else is one line and exit 2.
 util::no_args() {
   local script=$1; shift
+  util::help_if_asked "$script" "$@"
   case ${1:-} in
     '') return 0 ;;
-    -h | --help) util::header "$script"; exit 0 ;;
     *) log::die "$(basename "$script"): takes no arguments, got '$*' (see: $script --help)" ;;
   esac
 }

@@ -5,6 +5,7 @@ Every problem is reported as one ConfigError naming the file, the key path and w
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import os
@@ -39,7 +40,9 @@ def key_path(parts: Any) -> str:
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def schema() -> dict[str, Any]:
+    """schema.json, read once a process (shared: callers copy what they change)."""
     text = resources.files("clustercheck.config").joinpath("schema.json").read_text()
     return json.loads(text)
 

@@ -86,7 +86,7 @@ def judge_cmd(check: str, probes: tuple[Path, ...], config_path: str | None) -> 
     UNIT', 'node NAME passed|failed|skipped WHY', 'skip WHY', 'summary TEXT' (tab-separated)."""
     from clustercheck.gpunode import judge
 
-    cfg = judge.settings(resolve.gpu_node(config_path))
+    cfg = resolve.gpu_node(config_path)  # the schema's defaults filled in
     records = _records(probes)
     broken = [r for r in records if "error" in r]
     verdict = judge.run(check, [r for r in records if "error" not in r], cfg)
