@@ -6,7 +6,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/framework.sh"
 
 FRAMEWORK_NAME=mlops-stack
 FRAMEWORK_SUITES=(mlops-stack/minio mlops-stack/postgresql mlops-stack/mlflow mlops-stack/kserve)
-FRAMEWORK_STACK_COMPONENTS=(mlops)
+
+# mlops (S3, PostgreSQL, MLflow, the model servers), and the local cluster with KServe where the config
+# runs one (kubernetes.local.kserve): the KServe checks serve the registered model through it
+framework::hook_components() {
+  echo mlops
+  [[ -z "${CC_KUBERNETES_LOCAL_KSERVE_RELEASE:-}" ]] || printf '%s\n' k8s kserve
+}
 
 framework::hook_deploy() {
   # shellcheck source=test-infra/checks/mlops-target.sh
@@ -17,7 +23,7 @@ framework::hook_deploy() {
 
 framework::hook_status() {
   if [[ "$CC_TARGET_KIND" == local ]]; then
-    CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" status mlops
+    CC_STACK_CONFIG=$OPT_CONFIG "$CC_ROOT/test-infra/local/stack" status "${FRAMEWORK_STACK_COMPONENTS[@]}"
   else
     printf 'S3 %s, PostgreSQL %s:%s, MLflow %s\n' "$CC_MLOPS_S3_ENDPOINT" "$CC_MLOPS_POSTGRESQL_HOST" \
       "$CC_MLOPS_POSTGRESQL_PORT" "$CC_MLOPS_MLFLOW_URL"

@@ -15,7 +15,8 @@ ALL_FRAMEWORKS=(cloud-vm pcie-passthrough kubernetes mlops-stack inference hpc-s
 all::lane() {
   case $1 in
     cloud-vm | pcie-passthrough) echo libvirt ;;    # the cloud cluster's VMs and GPU owners
-    mlops-stack) echo mlops ;;                      # S3, PostgreSQL, MLflow, the model server
+    # S3, PostgreSQL, MLflow, the model server; and KServe on the Kubernetes cluster where it runs one
+    mlops-stack) [[ -n "$(all::config_value CC_KUBERNETES_LOCAL_KSERVE_RELEASE)" ]] && echo kubernetes || echo mlops ;;
     hpc-slurm | hpc-runtime) echo slurm ;;          # SLURM nodes, jobs, accounting
     kubernetes) echo kubernetes ;;                  # the Kubernetes cluster (the local one: stack up k8s)
     # its probes hold every GPU of the nodes they run on: those of SLURM or of Kubernetes
@@ -106,6 +107,7 @@ all::parse() {
 # What this run started, in the one record of who started what (owner.sh): "stack", "cloud-cluster".
 ALL_STARTED=.started-by-run-all-clusters
 K8S_DEFERRED=0 K8S_BUILD_PID=
+K8S_PARTS=()
 all::stack_up() {
   [[ "$(all::config_value CC_TARGET_KIND)" == local ]] || return 0
   if CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" status >/dev/null 2>&1; then
@@ -116,9 +118,11 @@ all::stack_up() {
   local -a parts=()
   if ((PARALLEL)) && [[ -n "$(all::config_value CC_KUBERNETES_LOCAL_STATE_DIR)" ]]; then
     K8S_DEFERRED=1
-    parts=(--except k8s)
+    K8S_PARTS=(k8s)
+    [[ -z "$(all::config_value CC_KUBERNETES_LOCAL_KSERVE_RELEASE)" ]] || K8S_PARTS+=(kserve)
+    parts=(--except "${K8S_PARTS[@]}")
     # its build (minutes on a fresh machine) starts now, beside the rest of the stack's start
-    CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" build k8s >"$REPORT_DIR/k8s-build.log" 2>&1 &
+    CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" build "${K8S_PARTS[@]}" >"$REPORT_DIR/k8s-build.log" 2>&1 &
     K8S_BUILD_PID=$!
   fi
   CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" up "${parts[@]}" || log::die "the local stack did not come up" 1
@@ -131,13 +135,13 @@ all::k8s_up() {
   ((K8S_DEFERRED)) || return 0
   log::info "=== the local Kubernetes cluster (lane kubernetes); log: $REPORT_DIR/k8s-up.log ==="
   local pid rc=0
-  CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" up k8s >"$REPORT_DIR/k8s-up.log" 2>&1 &
+  CC_STACK_CONFIG=$CONFIG "$CC_ROOT/test-infra/local/stack" up "${K8S_PARTS[@]}" >"$REPORT_DIR/k8s-up.log" 2>&1 &
   pid=$!
   # a signal to the lane goes on to the cluster's start, which cleans up after itself
   trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid"; exit 143' TERM
   wait "$pid" || rc=$?
   trap - TERM
-  ((rc == 0)) || log::warn "stack up k8s failed, exit $rc (see $REPORT_DIR/k8s-up.log)"
+  ((rc == 0)) || log::warn "stack up ${K8S_PARTS[*]} failed, exit $rc (see $REPORT_DIR/k8s-up.log)"
 }
 
 all::stack_down() {

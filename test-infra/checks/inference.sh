@@ -16,6 +16,8 @@ inference::require_isvc() {
   k8s::require "a Kubernetes cluster running the InferenceService (autoscaling and replicas are Kubernetes')"
   [[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]] ||
     check::skip "no InferenceService to watch in this target's config (kubernetes.inference)"
+  [[ "$CC_KUBERNETES_INFERENCE_SERVES_ENDPOINT" == true ]] ||
+    check::skip "the inference endpoint ($CC_INFERENCE_ENDPOINT_URL) is not served by the InferenceService $CC_KUBERNETES_INFERENCE_NAME (kubernetes.inference.serves_endpoint: false): its replicas would not see the endpoint's load"
 }
 
 # inference::require_gpu: skip when GPU utilisation cannot be sampled here, with the reason.

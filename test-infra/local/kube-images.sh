@@ -69,9 +69,8 @@ kube_images::build() {
 # workers' Indexed Job run. Rewritten when the package changes.
 kube_images::build_python() {
   kube_images::_refs
-  local dir=$KUBE_BUILD/images py=/usr/bin/python3.11 stamp site f
-  local -a libs=() deps=()
-  [[ -x "$py" ]] || log::die "k8s: $py is not installed (run: make setup; Debian package python3)" 1
+  local dir=$KUBE_BUILD/images stamp site
+  local -a deps=()
   stamp=$( (cd "$CC_ROOT/python" && git ls-files -co --exclude-standard | sort | xargs cat; cat "${BASH_SOURCE[0]}") |
     sha256sum | cut -c1-16)
   [[ -f "$dir/clustercheck.built" && "$(cat "$dir/clustercheck.built")" == "$stamp" ]] && return 0
@@ -96,12 +95,29 @@ PY
   "$CC_ROOT/.venv/bin/pip" install -q --no-compile --disable-pip-version-check --target "$site" --no-deps \
     "$KUBE_BUILD/python-src" "${deps[@]}" >"$KUBE_DIR/pip-image.log" 2>&1 ||
     log::die "k8s: could not install clustercheck for its image (see $KUBE_DIR/pip-image.log)" 1
-  for f in /usr/lib/python3.11/lib-dynload/*.so; do libs+=(--with-libs "$f"); done
-  python3 "$CC_ROOT/test-infra/local/k8s/oci-image.py" --ref "$KUBE_PYTHON_IMAGE" --out "$dir/clustercheck.tar" \
-    --add "$py:$py" --link /usr/bin/python3:python3.11 --with-libs "$py" "${libs[@]}" \
-    --add /usr/lib/python3.11:/usr/lib/python3.11 --add "$site:/usr/local/lib/python3.11/dist-packages" \
-    --entrypoint /usr/bin/python3
+  kube_images::python_tar "$KUBE_PYTHON_IMAGE" "$dir/clustercheck.tar" "$site" --entrypoint /usr/bin/python3
   printf '%s\n' "$stamp" >"$dir/clustercheck.built"
+}
+
+# kube_images::python_tar REF OUT SITE [OCI_OPTION...]: an image of Debian's Python 3.11 (its standard
+# library and the shared libraries it and its extension modules load, with the C++ runtime that wheels
+# built for manylinux expect) and SITE as its dist-packages.
+kube_images::python_tar() {
+  local ref=$1 out=$2 site=$3 py=/usr/bin/python3.11 f real
+  shift 3
+  local -a libs=()
+  [[ -x "$py" ]] || log::die "k8s: $py is not installed (run: make setup; Debian package python3)" 1
+  for f in /usr/lib/python3.11/lib-dynload/*.so; do libs+=(--with-libs "$f"); done
+  # what manylinux wheels may load from the system (PEP 599's list, less X11): beside Python's own
+  for f in libstdc++.so.6 libgcc_s.so.1 librt.so.1 libdl.so.2 libpthread.so.0 libutil.so.1 libz.so.1; do
+    f=/usr/lib/x86_64-linux-gnu/$f
+    real=$(readlink -f "$f")
+    libs+=(--add "$real:$real" --with-libs "$real")
+    [[ "$real" == "$f" ]] || libs+=(--link "$f:${real##*/}")
+  done
+  python3 "$CC_ROOT/test-infra/local/k8s/oci-image.py" --ref "$ref" --out "$out" \
+    --add "$py:$py" --link /usr/bin/python3:python3.11 --with-libs "$py" "${libs[@]}" \
+    --add /usr/lib/python3.11:/usr/lib/python3.11 --add "$site:/usr/local/lib/python3.11/dist-packages" "$@"
 }
 
 # kube_images::import NODE: every image into NODE's containerd (k8s.io namespace), pinned; an image

@@ -64,7 +64,7 @@ EOF
     [ "$(junit_status "$report/junit.xml" "$check")" = skipped ]
   done
   grep -q 'no GPU to sample' "$report/junit.xml"
-  grep -q "no InferenceService to watch in this target's config (kubernetes.inference)" "$report/junit.xml"
+  grep -q "is not served by the InferenceService cc-iris (kubernetes.inference.serves_endpoint: false)" "$report/junit.xml"
   # Metrics land in JUnit properties with their thresholds; the HTML report carries the plots.
   grep -Eq 'check-inference-latency.metric.latency_p95" value="[0-9.]+ ms &lt;= 500 ms: ok' "$report/junit.xml"
   [ "$(grep -o '<svg' "$report/report.html" | wc -l)" -ge 5 ]

@@ -4,7 +4,9 @@
 # API): the framework end to end, GPU node acceptance as Jobs and load workers as an Indexed Job on it,
 # then each breakage a check must name - a kubelet stopped, a GPU node cordoned or tainted,
 # CoreDNS scaled to 0, GPUs asked for that no node has, the API server stopped - and `stack down`
-# leaving nothing behind. One cluster for the whole file.
+# leaving nothing behind. KServe on it (stack up kserve): the MLOps framework's KServe checks against the
+# real controller, the registered model served by an InferenceService, and KServe broken. One cluster
+# for the whole file.
 load helpers
 
 FW=$ROOT/frameworks/test-kubernetes-framework.sh
@@ -12,12 +14,13 @@ STACK=$ROOT/test-infra/local/stack
 KDIR=$ROOT/.local-target/k8s
 
 setup_file() {
-  # the MLOps stack's model server: the load workers' target (already up under make test-e2e)
-  "$STACK" up k8s mlops >&3 2>&1
+  # the MLOps stack's model server: the load workers' target (already up under make test-e2e); its
+  # registry and S3: the model KServe serves
+  "$STACK" up k8s mlops kserve >&3 2>&1
 }
 
 teardown_file() {
-  stack_release k8s mlops >&3 2>&1 || true
+  stack_release k8s mlops kserve >&3 2>&1 || true
 }
 
 kc() { "$KDIR/build/bin/kubectl" --kubeconfig "$KDIR/kubeconfig" --request-timeout=20s "$@"; }
@@ -143,6 +146,35 @@ PY
   FW=$IFW expect_fail check-inference-latency "$BATS_TEST_TMPDIR/t.yaml"
   [[ "$output" == *"objective <= 0.01 ms: missed"* ]]
   [ -z "$(kc get ns -l app.kubernetes.io/managed-by=clustercheck -o jsonpath='{.items[*].status.phase}' | tr ' ' '\n' | grep -vx Terminating)" ]
+}
+
+MFW=$ROOT/frameworks/test-mlops-stack-framework.sh
+
+@test "KServe on the local cluster: its checks pass on the real controller; the registered model is served by an InferenceService, predicts right and is removed; Knative and cert-manager skip by design" {
+  run "$MFW" run-tests --suite kserve --report-dir "$BATS_TEST_TMPDIR/ks"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"mlops-stack: 5 passed, 0 failed, 0 errors, 2 skipped of 7"* ]]
+  art=$BATS_TEST_TMPDIR/ks/artifacts
+  grep -q 'KServe CRDs established; controller 1/1 ready' "$art/check-kserve-installation/output.log"
+  grep -q 'mlflow over v2 served by: kserve-mlserver' "$art/check-mlflow-serving-runtime/output.log"
+  grep -q 'served by KServe at http://cc-iris-default.cc.local, predictions right' "$art/check-inference-service-deploy/output.log"
+  grep -q 'raw-deployment mode on this cluster by design' "$BATS_TEST_TMPDIR/ks/junit.xml"
+  grep -q 'without cert-manager by design' "$BATS_TEST_TMPDIR/ks/junit.xml"
+  [ -z "$(kc get inferenceservices -A -o name)" ]
+}
+
+@test "KServe broken: a storage URI with no model is named with the pod's reason; the controller stopped fails the installation check" {
+  cfg "$BATS_TEST_TMPDIR/nomodel.yaml" kubernetes.inference.storage_uri=s3://mlflow-artifacts/cc-e2e/no-such-model \
+    kubernetes.pod_ready_s=45
+  FW=$MFW expect_fail check-inference-service-deploy "$BATS_TEST_TMPDIR/nomodel.yaml"
+  [[ "$output" == *"not Ready within 45 s ("*"init container storage-initializer: "* ]]
+  [ -z "$(kc get inferenceservices -A -o name)" ]
+  ON_TEARDOWN=("kc -n kserve scale deployment/kserve-controller-manager --replicas 1"
+    "kc -n kserve rollout status deployment/kserve-controller-manager --timeout 120s")
+  kc -n kserve scale deployment/kserve-controller-manager --replicas 0
+  FW=$MFW expect_fail check-kserve-installation
+  [[ "$output" == *"controller.kserve-controller-manager"*"0/0"* ]]
 }
 
 @test "the API server stopped: every check errors within 10 s naming its URL, none hangs" {

@@ -5,6 +5,7 @@ checks, which both send traffic to an endpoint."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from clustercheck.bench import engine, protocols
 from clustercheck.facts import describe
@@ -20,10 +21,20 @@ def get(url: str, timeout: float) -> tuple[int, Any]:
         return resp.status_code, resp.text[:200]
 
 
-def post(url: str, body: bytes, timeout: float) -> tuple[int, Any]:
+def connect_to(url: str, address: str | None) -> tuple[str, dict[str, str]]:
+    """URL sent to ADDRESS (HOST:PORT) instead, with the URL's host name as the Host header (curl's
+    --connect-to: a cluster's ingress routes on the name that DNS would have sent there)."""
+    if not address:
+        return url, {}
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=address)), {"Host": parts.netloc}
+
+
+def post(url: str, body: bytes, timeout: float, address: str | None = None) -> tuple[int, Any]:
     import requests
 
-    resp = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=timeout)
+    url, headers = connect_to(url, address)
+    resp = requests.post(url, data=body, headers={"Content-Type": "application/json", **headers}, timeout=timeout)
     try:
         return resp.status_code, resp.json()
     except ValueError:
@@ -31,10 +42,11 @@ def post(url: str, body: bytes, timeout: float) -> tuple[int, Any]:
 
 
 def predict(ep: dict[str, Any], rows: list[list[float]], timeout: float) -> tuple[int | str, list[Any] | str]:
-    """(HTTP status, predictions) or (status, why the answer does not fit the protocol)."""
+    """(HTTP status, predictions) or (status, why the answer does not fit the protocol); ep's
+    "connect_to" (HOST:PORT), where given, is where the request goes (connect_to above)."""
     req = protocols.predict_request(ep["protocol"], ep["model_name"], rows)
     try:
-        status, body = post(ep["url"].rstrip("/") + req.path, req.body, timeout)
+        status, body = post(ep["url"].rstrip("/") + req.path, req.body, timeout, ep.get("connect_to"))
     except Exception as exc:
         return "unreachable", describe(exc)
     if status != 200:

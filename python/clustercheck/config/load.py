@@ -183,7 +183,7 @@ def _kube_local(data: dict[str, Any], path: str) -> None:
     """The local Kubernetes cluster's addresses, derived once here so that the stack and the checks agree:
     the API server on .1 of kubernetes.local.subnet, nodes cc-knNN from .11, node N's pods in the Nth /24
     of pod_subnet, the API service at .1 and cluster DNS at .10 of service_subnet; the host ports its nodes
-    forward to this host's loopback (the served model's and MLflow's, as on the SLURM nodes)."""
+    forward to this host's loopback (the served model's and MLflow's, as on the SLURM nodes; S3's for KServe)."""
     kube = data["kubernetes"]
     local = kube["local"]
     net = ipaddress.ip_network(local["subnet"])
@@ -201,6 +201,8 @@ def _kube_local(data: dict[str, Any], path: str) -> None:
     local.setdefault("build_dir", os.path.join(local["state_dir"], "build"))
     served = [_loopback_port(data.get("inference", {}).get("endpoint", {}).get("url")),
               _loopback_port(data.get("mlops", {}).get("mlflow", {}).get("url"))]
+    if "kserve" in local:  # KServe's storage initializer fetches the models from S3
+        served.append(_loopback_port(data.get("mlops", {}).get("s3", {}).get("endpoint")))
     local["host_ports"] = [p for p in served if p and p not in local["host_ports"]] + local["host_ports"]
     subnets = list(pods.subnets(new_prefix=24))
     local["nodes"] = [

@@ -11,6 +11,7 @@ from typing import Any
 from clustercheck.bench import endpoint
 from clustercheck.facts import emit
 from clustercheck.k8s.client import Cluster, describe
+from clustercheck.k8s.facts import pod_problem
 from clustercheck.mlops.mlflow_rest import Rest, model_prefix
 
 GROUP, VERSION, PLURAL = "serving.kserve.io", "v1beta1", "inferenceservices"
@@ -50,6 +51,18 @@ def _ready(obj: dict[str, Any]) -> tuple[bool, str]:
     return False, "no Ready condition yet"
 
 
+def _pods(cluster: Cluster, ns: str, name: str) -> str:
+    """'; pod P: why not running' for each of the InferenceService's pods that is not (KServe's status
+    names a failed model load, but not an image that cannot be pulled or an init container that fails)."""
+    try:
+        pods = cluster.core.list_namespaced_pod(ns, label_selector=f"serving.kserve.io/inferenceservice={name}",
+                                                **cluster.kw())
+    except Exception as exc:
+        return f"; its pods: {describe(exc, cluster.host)}"
+    problems = [f"pod {p.metadata.name}: {why}" for p in pods.items if (why := pod_problem(p))]
+    return "".join(f"; {p}" for p in problems) if problems else ("" if pods.items else "; no pod")
+
+
 def deploy(cluster: Cluster, cfg: dict[str, Any], mlops: dict[str, Any], samples: list[dict[str, Any]],
            remove: bool) -> None:
     isvc = cfg["inference"]
@@ -87,14 +100,14 @@ def _wait_and_predict(cluster: Cluster, cfg: dict[str, Any], ns: str, name: str,
         if ready:
             break
         if time.monotonic() > end:
-            emit("ready", f"not Ready within {cfg['pod_ready_s']} s ({why})")
+            emit("ready", f"not Ready within {cfg['pod_ready_s']} s ({why}){_pods(cluster, ns, name)}")
             return
         time.sleep(1)
     url = obj.get("status", {}).get("url", "")
     emit("ready", "Ready")
     emit("url", url)
 
-    ep = {"url": url, "protocol": "v2", "model_name": name}
+    ep = {"url": url, "protocol": "v2", "model_name": name, "connect_to": cfg.get("ingress_address")}
     status, preds = endpoint.predict(ep, [s["input"] for s in samples], timeout=float(cfg["timeout_s"]))
     if isinstance(preds, str):
         emit("predict", preds)

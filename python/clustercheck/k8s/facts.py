@@ -26,9 +26,17 @@ def _ready(node: Any) -> str:
     return "NotReady (no Ready condition)"
 
 
-def _pod_problem(pod: Any) -> str:
-    """'' for a Running (all containers ready) or Succeeded pod, else why not."""
+def pod_problem(pod: Any) -> str:
+    """'' for a Running (all containers ready) or Succeeded pod, else why not: an init container that
+    failed or waits, by name, before the containers."""
     phase = pod.status.phase
+    for cs in pod.status.init_container_statuses or []:
+        term = (cs.state.terminated if cs.state else None) or (cs.last_state.terminated if cs.last_state else None)
+        waiting = cs.state.waiting if cs.state else None
+        if term and term.exit_code:
+            return f"init container {cs.name}: {term.reason or 'Error'} (exit {term.exit_code}, restarts {cs.restart_count})"
+        if waiting and waiting.reason and waiting.reason != "PodInitializing":
+            return f"init container {cs.name}: {waiting.reason} (restarts {cs.restart_count})"
     for cs in pod.status.container_statuses or []:
         waiting = cs.state.waiting if cs.state else None
         if waiting and waiting.reason:
@@ -55,7 +63,7 @@ def health(cluster: Cluster, cfg: dict[str, Any]) -> None:
     if pods is not None:
         emit("kube_system_pods", len(pods.items))
         for p in pods.items:
-            problem = _pod_problem(p)
+            problem = pod_problem(p)
             if problem:
                 emit(f"pod.{p.metadata.name}", problem)
 

@@ -4,6 +4,8 @@ set -euo pipefail
 # shellcheck source=suites/mlops-stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 mlops_target::require_kubernetes
+[[ "$CC_KUBERNETES_EXPECTED_CERT_MANAGER" == true ]] ||
+  check::skip "this cluster's webhook certificates are made without cert-manager by design (kubernetes.expected.cert_manager: false)"
 
 k8s::facts cm k8s facts cert-manager
 k8s::expect_crds cm

@@ -9,6 +9,8 @@ digest (containerd keeps an unchanged image as it is). The archive is an OCI ima
   --with-libs BIN    the shared libraries BIN loads (ldd) at their own paths, merged-/usr style
   --link DEST:TARGET a symbolic link
   --env K=V          an environment variable of the image's config
+  --user UID:GID     the user the image runs as
+  --entrypoint CMD...  last: every word after it is the command
 """
 
 from __future__ import annotations
@@ -115,13 +117,14 @@ def _blob(blobs: dict[str, bytes], data: bytes, media: str) -> dict[str, object]
 
 
 def build(ref: str, adds: list[tuple[str, str]], links: list[tuple[str, str]], entrypoint: list[str],
-          env: list[str]) -> bytes:
+          env: list[str], user: str = "") -> bytes:
     blobs: dict[str, bytes] = {}
     tar_layer = layer(adds, links)
     layer_desc = _blob(blobs, tar_layer, "application/vnd.oci.image.layer.v1.tar")
     config = {
         "architecture": ARCH, "os": "linux",
-        "config": {"Entrypoint": entrypoint or None, "Env": ["PATH=/usr/local/bin:/usr/bin:/bin:/sbin", *env]},
+        "config": {"Entrypoint": entrypoint or None, "Env": ["PATH=/usr/local/bin:/usr/bin:/bin:/sbin", *env],
+                   **({"User": user} if user else {})},
         "rootfs": {"type": "layers", "diff_ids": [layer_desc["digest"]]},
     }
     config_desc = _blob(blobs, json.dumps(config, sort_keys=True).encode(), "application/vnd.oci.image.config.v1+json")
@@ -158,7 +161,12 @@ def main(argv: list[str]) -> int:
     p.add_argument("--link", action="append", default=[])
     p.add_argument("--with-libs", action="append", default=[])
     p.add_argument("--env", action="append", default=[])
-    p.add_argument("--entrypoint", nargs="*", default=[])
+    # a numeric user, for pods that must run as non-root (runAsNonRoot cannot check a user name)
+    p.add_argument("--user", default="")
+    entrypoint: list[str] = []
+    if "--entrypoint" in argv:  # the last option: its words may look like options (python3 -m ...)
+        at = argv.index("--entrypoint")
+        argv, entrypoint = argv[:at], argv[at + 1:]
     a = p.parse_args(argv)
     adds, links = [_pair(x, "--add") for x in a.add], [_pair(x, "--link") for x in a.link]
     if a.with_libs:
@@ -167,7 +175,7 @@ def main(argv: list[str]) -> int:
         more_adds, more_links = with_libs(binary)
         adds += [x for x in more_adds if x not in adds]
         links += [x for x in more_links if x not in links]
-    data = build(a.ref, adds, links, a.entrypoint, a.env)
+    data = build(a.ref, adds, links, entrypoint, a.env, a.user)
     tmp = a.out + ".tmp"
     with open(tmp, "wb") as f:
         f.write(data)
