@@ -12,7 +12,7 @@ ARGS ?=
 	test-slurm-controller test-slurm-compute test-slurm-job-examples test-slurm-failure-recovery \
 	test-node-health bench-hpc-slurm test-hpc-runtime test-cgroup-isolation test-containers \
 	test-job-scripts test-hpc-monitoring test-distributed-training test-pcie-passthrough bench-hpc-runtime \
-	test-gpu-node bench-gpu-node bench-k8s-local \
+	test-gpu-node bench-gpu-node bench-k8s-local bench-kserve-local \
 	test-cloud-all test-all-clusters bench-all-clusters
 
 help: ## this list
@@ -66,6 +66,9 @@ bench: setup ## print CLI start-up, helper-check and suite wall times
 
 bench-k8s-local: setup ## print the local Kubernetes cluster's build, stack up (cold, warm) and framework times
 	bench/k8s-local.sh $(ARGS)
+
+bench-kserve-local: setup ## print KServe's stack up/down and an InferenceService's time from apply to predictions (cold, warm)
+	bench/kserve-local.sh $(RUNS)
 
 bench-mlops: setup ## print the cold `stack up mlops` time and the mlops-stack suite's wall time
 	bench/mlops-stack.sh

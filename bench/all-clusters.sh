@@ -39,13 +39,16 @@ bench::fresh() {
   ! test-infra/local/stack status >/dev/null 2>&1 ||
     log::die "--fresh: this checkout's local stack is up; the clone's would take the same names (stack down first)"
   local tmp start rc=0
-  tmp=$(mktemp -d "${TMPDIR:-/tmp}/cc-fresh.XXXXXX")
-  util::trap_add "chmod -R u+w '$tmp' 2>/dev/null; rm -rf '$tmp'" EXIT
+  # beside this checkout, not under /tmp: the SLURM nodes mount a /tmp of their own over the host's
+  tmp=$(mktemp -d "$(cd "$CC_ROOT/.." && pwd)/cc-fresh.XXXXXX")
+  chmod 755 "$tmp" # the stack's service users (postgres, munge, slurm) reach their state under the clone
+  mkdir -p reports/bench-all-clusters
+  util::trap_add "cp '$tmp/run.log' '$CC_ROOT/reports/bench-all-clusters/fresh.log' 2>/dev/null; chmod -R u+w '$tmp' 2>/dev/null; rm -rf '$tmp'" EXIT
   git clone -q "$CC_ROOT" "$tmp/main"
   ln -s "$(cd "$CC_ROOT/.." && pwd)/shared" "$tmp/shared"
   local -a env=()
   ((cold_go)) && env=(GOCACHE="$tmp/go-cache" GOMODCACHE="$tmp/go-mod")
-  log::info "fresh clone in $tmp/main$( ((cold_go)) && echo ', empty Go caches'): make test-all-clusters (log: $tmp/run.log)"
+  log::info "fresh clone in $tmp/main$( ((cold_go)) && echo ', empty Go caches'): make test-all-clusters (log: $tmp/run.log, kept as reports/bench-all-clusters/fresh.log)"
   start=$(util::now)
   env "${env[@]}" make -C "$tmp/main" test-all-clusters >"$tmp/run.log" 2>&1 || rc=$?
   printf 'fresh clone%s: make test-all-clusters %.1f s, exit %d: %s\n' "$( ((cold_go)) && echo ', empty Go caches')" \

@@ -3,8 +3,8 @@
 # the local target, and the first e2e files (cloud VMs) leave about half of the two CPUs idle while
 # guests boot and checks wait (vmstat during CI), so running both at once takes about 4 minutes off
 # `make test`. The unit tests' output is kept apart and printed when they end, not interleaved; after
-# them the lane builds the local Kubernetes cluster (stack build k8s, about 90 s from Go's caches) off
-# the e2e lane's critical path. The pytest tests marked `timing` judge figures that need a CPU not
+# them the lane builds the local Kubernetes cluster and KServe (stack build k8s kserve, about 90 s from
+# Go's caches, and KServe's images) off the e2e lane's critical path. The pytest tests marked `timing` judge figures that need a CPU not
 # busy elsewhere (a load generator keeping its schedule): they run alone first. The e2e failures are repeated at the end, where CI's log
 # tail shows them.
 set -euo pipefail
@@ -24,8 +24,8 @@ unit_lane='rc=0
 make -s --no-print-directory lint || rc=1
 .venv/bin/python -m pytest -q -m "not timing" tests/python || rc=1
 bats tests/bats || rc=1
-# then the local Kubernetes cluster is built, off the e2e lane: its file, the last, finds it built
-test-infra/local/stack build k8s >"$prebuild_log" 2>&1 || echo "stack build k8s failed (the Kubernetes e2e file builds it): $(tail -n 1 "$prebuild_log")"
+# then the local Kubernetes cluster and KServe are built, off the e2e lane: their file, the last, finds them built
+test-infra/local/stack build k8s kserve >"$prebuild_log" 2>&1 || echo "stack build k8s kserve failed (the Kubernetes e2e file builds them): $(tail -n 1 "$prebuild_log")"
 exit "$rc"'
 
 run_all::stop_unit() {

@@ -164,14 +164,29 @@ MFW=$ROOT/frameworks/test-mlops-stack-framework.sh
   [ -z "$(kc get inferenceservices -A -o name)" ]
 }
 
-@test "KServe broken: a storage URI with no model is named with the pod's reason; the controller stopped fails the installation check" {
+@test "KServe broken: a storage URI with no model, and a runtime whose image is missing, are named with the pod's reason; the controller stopped fails the installation check" {
   cfg "$BATS_TEST_TMPDIR/nomodel.yaml" kubernetes.inference.storage_uri=s3://mlflow-artifacts/cc-e2e/no-such-model \
-    kubernetes.pod_ready_s=45
+    kubernetes.pod_ready_s=20
   FW=$MFW expect_fail check-inference-service-deploy "$BATS_TEST_TMPDIR/nomodel.yaml"
-  [[ "$output" == *"not Ready within 45 s ("*"init container storage-initializer: "* ]]
+  [[ "$output" == *"not Ready within 20 s ("*"init container storage-initializer: "* ]]
   [ -z "$(kc get inferenceservices -A -o name)" ]
-  ON_TEARDOWN=("kc -n kserve scale deployment/kserve-controller-manager --replicas 1"
-    "kc -n kserve rollout status deployment/kserve-controller-manager --timeout 120s")
+  # a runtime of the InferenceService's namespace, which KServe prefers to the cluster's, with no image
+  ON_TEARDOWN=("kc -n default delete servingruntime cc-e2e-no-image --ignore-not-found")
+  kc -n default apply -f - <<'EOF'
+apiVersion: serving.kserve.io/v1alpha1
+kind: ServingRuntime
+metadata: {name: cc-e2e-no-image}
+spec:
+  supportedModelFormats: [{name: mlflow, version: "2", autoSelect: true, priority: 1}]
+  protocolVersions: [v2]
+  containers: [{name: kserve-container, image: cc.local/no-such-runtime:0}]
+EOF
+  cfg "$BATS_TEST_TMPDIR/noimage.yaml" kubernetes.pod_ready_s=20
+  FW=$MFW expect_fail check-inference-service-deploy "$BATS_TEST_TMPDIR/noimage.yaml"
+  [[ "$output" == *"not Ready within 20 s ("*": ErrImagePull"* || "$output" == *"not Ready within 20 s ("*": ImagePullBackOff"* ]]
+  [ -z "$(kc get inferenceservices -A -o name)" ]
+  # put back, not waited for: no later test needs KServe (its readiness probe waits 30 s)
+  ON_TEARDOWN=("kc -n kserve scale deployment/kserve-controller-manager --replicas 1")
   kc -n kserve scale deployment/kserve-controller-manager --replicas 0
   FW=$MFW expect_fail check-kserve-installation
   [[ "$output" == *"controller.kserve-controller-manager"*"0/0"* ]]

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Prints what KServe on the local cluster costs: `stack up kserve` (the controller, its CRDs, webhooks
+# and runtimes applied anew; the build and the images kept) and `stack down kserve`, and the time from
+# applying the InferenceService of the registered model to its predictions (`clustercheck inference
+# deploy-isvc`: created, Ready, asked, deleted) - the first after KServe came up, then again.
+# Usage: bench/kserve-local.sh [RUNS]    (RUNS: deploys after the first, default 2)
+# Brings up the local MLOps stack and Kubernetes cluster when they are down, and leaves them as found.
+set -euo pipefail
+# shellcheck source=test-infra/lib/init.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../test-infra/lib/init.sh"
+# shellcheck source=bench/lib.sh
+source "$CC_ROOT/bench/lib.sh"
+bench::runs_arg 2 "$@"
+cd "$CC_ROOT"
+[[ $EUID -eq 0 ]] || log::die "kserve-local.sh: must run as root (the stack makes namespaces and mounts)" 2
+tmp=$(mktemp -d)
+util::trap_add "rm -rf '$tmp'" EXIT
+stack=test-infra/local/stack
+config=test-infra/configs/local.yaml
+
+bench::mlops_up "$config" "$tmp"
+if ! "$stack" status k8s >/dev/null 2>&1; then
+  util::trap_add "'$CC_ROOT/$stack' down kserve k8s >/dev/null 2>&1 || true" EXIT
+  bench::timed "stack up k8s (the cluster was down)" "$stack" up k8s
+fi
+was_up=0
+if "$stack" status kserve >/dev/null 2>&1; then
+  was_up=1
+  bench::timed "stack down kserve (it was up)" "$stack" down kserve
+fi
+bench::timed "stack build kserve (the controller and images, kept)" "$stack" build kserve
+bench::timed "stack up kserve" "$stack" up kserve
+bench::timed "InferenceService applied -> Ready -> predicted, first" \
+  clustercheck inference deploy-isvc --remove --config "$config"
+grep -E '^(ready|predict)	' "$tmp/last.log" | tr '\t' ' ' | sed 's/^/  /'
+for ((i = 1; i <= BENCH_RUNS; i++)); do
+  bench::timed "InferenceService applied -> Ready -> predicted, again ($i)" \
+    clustercheck inference deploy-isvc --remove --config "$config"
+done
+bench::timed "stack down kserve" "$stack" down kserve
+((!was_up)) || bench::timed "stack up kserve (as found)" "$stack" up kserve
