@@ -11,10 +11,14 @@ hpc_runtime::_registry_ok() {
   [[ "$code" == 200 || "$code" == 401 ]]
 }
 
+# hpc_runtime::_runroot: podman's run directory for this state directory. Not under it: podman refuses
+# a run root longer than 50 characters, which a checkout deeper than /work/main would pass.
+hpc_runtime::_runroot() { printf '/run/cc-podman.%s' "$(printf '%s' "$HPC_DIR" | sha256sum | cut -c1-12)"; }
+
 # hpc_runtime::_podman ARGS...: root podman with its storage under the state directory (vfs: no
 # overlay mounts to leave behind), for building and pushing the image.
 hpc_runtime::_podman() {
-  podman --root "$HPC_DIR/containers/storage" --runroot "$HPC_DIR/containers/run" --storage-driver vfs \
+  podman --root "$HPC_DIR/containers/storage" --runroot "$(hpc_runtime::_runroot)" --storage-driver vfs \
     --runtime "$CC_HPC_CONTAINERS_OCI_RUNTIME" --cgroup-manager cgroupfs --events-backend none "$@"
 }
 
@@ -67,7 +71,7 @@ hpc_runtime::_image_push() {
     log::die "hpc: could not push $target (see $(proc::logfile registry))" 1
   # The registry holds the image now; the build storage would only be left behind.
   hpc_runtime::_podman rmi -a -f >/dev/null 2>&1 || true
-  rm -rf "$HPC_DIR/containers/storage" "$HPC_DIR/containers/run" "$rootfs" "$HPC_DIR/containers/rootfs.tar"
+  rm -rf "$HPC_DIR/containers/storage" "$(hpc_runtime::_runroot)" "$rootfs" "$HPC_DIR/containers/rootfs.tar"
   log::info "hpc: pushed $target"
 }
 
