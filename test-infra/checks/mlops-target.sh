@@ -42,11 +42,11 @@ mlops_target::mlflow_api() {
     "$(facts::get mlflow-experiments stage_after_delete)" == deleted ]]
 }
 
-# mlops_target::deploy_inference_service: serve the registered model. With kubernetes.inference, as a KServe
-# InferenceService; on the local target the stack starts its model servers (idempotent); elsewhere
-# each endpoint's configured start_command runs.
+# mlops_target::deploy_inference_service: serve the registered model. With kubernetes.inference serving the
+# inference endpoint, as a KServe InferenceService; on the local target the stack starts its model
+# servers (idempotent); elsewhere each endpoint's configured start_command runs.
 mlops_target::deploy_inference_service() {
-  if [[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" ]]; then
+  if [[ -n "${CC_KUBERNETES_INFERENCE_NAME:-}" && "$CC_KUBERNETES_INFERENCE_SERVES_ENDPOINT" == true ]]; then
     # On Kubernetes: an InferenceService of the registered model, Ready and predicting (kept running).
     local out
     out=$(clustercheck inference deploy-isvc --config "$CC_CONFIG_FILE") || return 1

@@ -80,10 +80,15 @@ def deploy(cluster: Cluster, cfg: dict[str, Any], mlops: dict[str, Any], samples
             emit("created", f"error: {describe(exc, cluster.host)}")
             return
         emit("created", f"{ns}/{name} exists")
+        ours = False  # there before (a deploy step's): not this call's to remove
+    else:
+        ours = True
     try:
         _wait_and_predict(cluster, cfg, ns, name, samples)
     finally:
-        if remove:
+        if remove and not ours:
+            emit("deleted", f"kept {ns}/{name}: it was there before")
+        elif remove:
             try:
                 cluster.custom.delete_namespaced_custom_object(GROUP, VERSION, ns, PLURAL, name, **cluster.kw())
                 emit("deleted", f"{ns}/{name}")
