@@ -165,10 +165,11 @@ MFW=$ROOT/frameworks/test-mlops-stack-framework.sh
 }
 
 @test "KServe broken: a storage URI with no model, and a runtime whose image is missing, are named with the pod's reason; the controller stopped fails the installation check" {
+  # 30 s: the initializer's Python starts, finds no object and exits within about 10 s
   cfg "$BATS_TEST_TMPDIR/nomodel.yaml" kubernetes.inference.storage_uri=s3://mlflow-artifacts/cc-e2e/no-such-model \
-    kubernetes.pod_ready_s=20
+    kubernetes.pod_ready_s=30
   FW=$MFW expect_fail check-inference-service-deploy "$BATS_TEST_TMPDIR/nomodel.yaml"
-  [[ "$output" == *"not Ready within 20 s ("*"init container storage-initializer: "* ]]
+  [[ "$output" == *"not Ready within 30 s ("*"init container storage-initializer: "* ]]
   [ -z "$(kc get inferenceservices -A -o name)" ]
   # a runtime of the InferenceService's namespace, which KServe prefers to the cluster's, with no image
   ON_TEARDOWN=("kc -n default delete servingruntime cc-e2e-no-image --ignore-not-found")
