@@ -5,8 +5,9 @@ KServe ships kustomize overlays that expect cert-manager and images from a regis
 has neither. This takes the same files (the module's CRDs, RBAC, controller Deployment, webhook
 configurations, ConfigMap and ClusterServingRuntimes) and changes only what the local cluster needs:
 the images built here, never pulled; the webhooks' service and CA bundle (a certificate the stack makes
-instead of cert-manager's); and the ConfigMap's deployment mode (raw Deployments: no Knative here) and
-ingress class (Traefik). Everything else is KServe's, as its release wrote it.
+instead of cert-manager's); the ConfigMap's deployment mode (raw Deployments: no Knative here) and
+ingress class (Traefik); and the controller's first probe, 3 s after it starts instead of 30.
+Everything else is KServe's, as its release wrote it.
 
 Usage: kserve-manifests.py --config-dir DIR --controller-image REF --ca PEM --cert PEM --key PEM
                            [--runtime-image NAME=REF]... [--storage-initializer-image REF]
@@ -67,6 +68,11 @@ def _controller(doc: dict[str, Any], image: str) -> None:
         if c["name"] == "manager":
             c["image"] = image
             c["imagePullPolicy"] = "IfNotPresent"
+            # KServe waits 30 s before its first readiness probe; here the manager answers in seconds
+            # and the main job waits on it (its webhook serves once it is ready)
+            for probe in ("readinessProbe", "livenessProbe"):
+                if probe in c:
+                    c[probe]["initialDelaySeconds"] = 3
 
 
 def _configmap(doc: dict[str, Any], args: argparse.Namespace) -> None:
