@@ -182,9 +182,10 @@ spec:
   protocolVersions: [v2]
   containers: [{name: kserve-container, image: cc.local/no-such-runtime:0}]
 EOF
-  cfg "$BATS_TEST_TMPDIR/noimage.yaml" kubernetes.pod_ready_s=20
+  # 45 s: the runtime's image is asked for only once the storage initializer has fetched the model
+  cfg "$BATS_TEST_TMPDIR/noimage.yaml" kubernetes.pod_ready_s=45
   FW=$MFW expect_fail check-inference-service-deploy "$BATS_TEST_TMPDIR/noimage.yaml"
-  [[ "$output" == *"not Ready within 20 s ("*": ErrImagePull"* || "$output" == *"not Ready within 20 s ("*": ImagePullBackOff"* ]]
+  [[ "$output" == *"not Ready within 45 s ("*": ErrImagePull"* || "$output" == *"not Ready within 45 s ("*": ImagePullBackOff"* ]]
   [ -z "$(kc get inferenceservices -A -o name)" ]
   # put back, not waited for: no later test needs KServe (its readiness probe waits 30 s)
   ON_TEARDOWN=("kc -n kserve scale deployment/kserve-controller-manager --replicas 1")
