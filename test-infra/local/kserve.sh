@@ -25,14 +25,16 @@ kserve::_api_up() { [[ -s "$KUBE_PKI/ca.crt" ]] && kube::_api_ok "$KUBE_LOCAL_AP
 
 # kserve::build: the controller binary and the images (once per build); sets KSERVE_CONFIG_DIR.
 kserve::build() {
+  local mod
   kserve::_config
   mkdir -p "$KUBE_BUILD/images"
   # one build at a time (kube::build's lock); the module's directory is what build-kserve.sh prints
   KSERVE_CONFIG_DIR=$(
     exec 9>"$KUBE_BUILD/.lock"
     flock -w 3600 9 || log::die "kserve: another build held $KUBE_BUILD/.lock for an hour" 1
-    "$CC_ROOT/test-infra/local/k8s/build-kserve.sh" "$KSERVE_BUILD" "$CC_KUBERNETES_LOCAL_KSERVE_RELEASE" || exit 1
-    kserve::_images >&2
+    mod=$("$CC_ROOT/test-infra/local/k8s/build-kserve.sh" "$KSERVE_BUILD" "$CC_KUBERNETES_LOCAL_KSERVE_RELEASE") || exit 1
+    kserve::_images "$mod" >&2
+    printf '%s' "$mod"
   ) || exit 1
   KSERVE_CONFIG_DIR+=/config
 }
@@ -57,13 +59,12 @@ kserve::_site() {
     log::die "kserve: could not install $1's packages (see $KUBE_DIR/pip-$1.log)" 1
 }
 
-# kserve::_images: the controller's image, the MLflow runtime's (MLServer) and the storage initializer's,
+# kserve::_images MODULE_DIR: the controller's image, the MLflow runtime's (MLServer) and the storage initializer's,
 # each rewritten only when what it is made of changed. In the build's lock (kserve::build).
 kserve::_images() {
-  local dir=$KUBE_BUILD/images pins=$CC_ROOT/test-infra/local/k8s/build/kserve tar mod
+  local mod=$1 dir=$KUBE_BUILD/images pins=$CC_ROOT/test-infra/local/k8s/build/kserve tar
   # how the images are made: a change to it writes them again
   local -a recipe=("${BASH_SOURCE[0]}" "$CC_ROOT/test-infra/local/k8s/oci-image.py" "$CC_ROOT/test-infra/local/kube-images.sh")
-  mod=$(cd "$pins" && go list -m -f '{{.Dir}}' github.com/kserve/kserve)
   tar=$dir/kserve-controller.tar
   if kserve::_stale "$tar" "$KSERVE_BUILD/.built" "${recipe[@]}"; then
     # the user of KServe's own image (distroless nonroot): its Deployment runs as non-root
