@@ -2,8 +2,11 @@
 # Prints what KServe on the local cluster costs: `stack up kserve` (the controller, its CRDs, webhooks
 # and runtimes applied anew; the build and the images kept) and `stack down kserve`, and the time from
 # applying the InferenceService of the registered model to its predictions (`clustercheck inference
-# deploy-isvc`: created, Ready, asked, deleted) - the first after KServe came up, then again.
-# Usage: bench/kserve-local.sh [RUNS]    (RUNS: deploys after the first, default 2)
+# deploy-isvc`: created, Ready, asked, deleted) - the first after KServe came up, then again. Then the
+# autoscaling: the InferenceService serving the inference endpoint (as tests/e2e/12 configures it: 2 to
+# 3 replicas, the HPA at half of a 100m CPU request), the time from the load's start to a third replica
+# Ready and from the load's end back to two (`clustercheck inference scaling up|down`), RUNS times.
+# Usage: bench/kserve-local.sh [RUNS]    (RUNS: deploys after the first, and scale cycles; default 2)
 # Brings up the local MLOps stack and Kubernetes cluster when they are down, and leaves them as found.
 set -euo pipefail
 # shellcheck source=test-infra/lib/init.sh
@@ -37,5 +40,20 @@ for ((i = 1; i <= BENCH_RUNS; i++)); do
   bench::timed "InferenceService applied -> Ready -> predicted, again ($i)" \
     clustercheck inference deploy-isvc --remove --config "$config"
 done
+scale=$tmp/isvc.yaml
+bench::config_set "$config" "$scale" \
+  "inference.endpoint={url: 'http://cc-iris-default.cc.local', connect_to: '10.98.0.11:30080', protocol: v2, model_name: cc-iris}" \
+  'kubernetes.inference={service_account: cc-kserve-s3, serves_endpoint: true, min_replicas: 2, max_replicas: 3, scale_target_pct: 50, cpu_request: 100m}' \
+  'inference.load={rate_rps: 40, duration_s: 8, warmup_s: 1}' inference.objectives.autoscale_s=180
+kubectl=(.local-target/k8s/build/bin/kubectl --kubeconfig .local-target/k8s/kubeconfig)
+util::trap_add "$(printf '%q ' "${kubectl[@]}") -n default delete inferenceservice cc-iris --ignore-not-found >/dev/null 2>&1 || true" EXIT
+bench::timed "InferenceService of 2 replicas with its HPA, Ready" clustercheck inference deploy-isvc --config "$scale"
+for ((i = 1; i <= BENCH_RUNS; i++)); do
+  bench::timed "load until a 3rd replica is Ready ($i)" clustercheck inference scaling up --config "$scale"
+  grep -E '^(offered_rate|scaled_up_after_s)	' "$tmp/last.log" | tr '\t' ' ' | sed 's/^/  /'
+  bench::timed "after the load, back to 2 replicas ($i)" clustercheck inference scaling down --config "$scale"
+  grep -E '^scaled_down_after_s	' "$tmp/last.log" | tr '\t' ' ' | sed 's/^/  /'
+done
+"${kubectl[@]}" -n default delete inferenceservice cc-iris --wait=true >/dev/null
 bench::timed "stack down kserve" "$stack" down kserve
 ((!was_up)) || bench::timed "stack up kserve (as found)" "$stack" up kserve

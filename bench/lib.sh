@@ -37,6 +37,26 @@ bench::mlops_up() {
   fi
 }
 
+# bench::config_set BASE OUT KEY=YAML...: BASE (a config of test-infra/configs) with absolute paths and
+# the dotted keys set, written to OUT.
+bench::config_set() {
+  local base=$1 out=$2
+  shift 2
+  sed -e "s#\.\./\.\./#$CC_ROOT/#g" "$base" >"$out"
+  "$CC_ROOT/.venv/bin/python" - "$out" "$@" <<'PY'
+import sys, yaml
+path, sets = sys.argv[1], sys.argv[2:]
+data = yaml.safe_load(open(path))
+for item in sets:
+    key, value = item.split("=", 1)
+    node, parts = data, key.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = yaml.safe_load(value)
+yaml.safe_dump(data, open(path, "w"))
+PY
+}
+
 # bench::hpc_base TMP: local.yaml with absolute paths and a state directory of its own (TMP/state,
 # exported as CC_LOCAL_STATE), so a bench's SLURM clusters leave the stack of `make stack-up` alone (they
 # still need its ports and names: that stack must be down). Sets BENCH_HPC_BASE to the config's path.

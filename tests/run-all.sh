@@ -60,9 +60,17 @@ run_all::end() {
   rm -f "$unit_log" "$e2e_log" "$lane_a_log" "$prebuild_log"
 }
 
-# Each failed e2e test's TAP block: its `not ok` line and the `#` lines under it, at most 40 of them.
+# Each failed e2e test's TAP block: its `not ok` line and the `#` lines under it - the first 12 (where
+# it failed) and the last 28 (what the test printed last: a failed check's own log), 40 at most.
 run_all::e2e_failures() {
-  awk '/^not ok /{n = 41} /^ok /{n = 0} n > 0 && (/^not ok / || /^#/) {print; n--}' "$@"
+  awk 'function flush(  i) {
+         for (i = 1; i <= n; i++) if (i <= 13 || i > n - 28) print b[i]; else if (i == 14) print "# [...]"
+         n = 0
+       }
+       /^not ok / {flush(); keep = 1; b[++n] = $0; next}
+       /^ok / {flush(); keep = 0; next}
+       keep && /^#/ {b[++n] = $0}
+       END {flush()}' "$@"
 }
 
 # run_all::files NAME...: the e2e files of those names

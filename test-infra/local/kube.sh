@@ -175,7 +175,9 @@ kube::_control_plane_up() {
       --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" --root-ca-file "$pki/ca.crt" \
       --service-account-private-key-file "$pki/sa.key" --use-service-account-credentials=true --leader-elect=false \
       --service-cluster-ip-range "$CC_KUBERNETES_LOCAL_SERVICE_SUBNET" --allocate-node-cidrs=false \
-      --node-monitor-period 2s --node-monitor-grace-period 20s --secure-port 0
+      --node-monitor-period 2s --node-monitor-grace-period 20s --secure-port 0 \
+      --horizontal-pod-autoscaler-sync-period 5s \
+      --horizontal-pod-autoscaler-downscale-stabilization "${CC_KUBERNETES_LOCAL_HPA_DOWNSCALE_S}s"
   proc::pid kube-scheduler >/dev/null ||
     proc::start kube-scheduler "$KUBE_BIN/kube-scheduler" --kubeconfig "$KUBE_DIR/scheduler.kubeconfig" \
       --authentication-kubeconfig "$KUBE_DIR/scheduler.kubeconfig" --authorization-kubeconfig "$KUBE_DIR/scheduler.kubeconfig" \

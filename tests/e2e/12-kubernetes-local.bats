@@ -164,6 +164,42 @@ MFW=$ROOT/frameworks/test-mlops-stack-framework.sh
   [ -z "$(kc get inferenceservices -A -o name)" ]
 }
 
+# isvc_target FILE KEY=YAML...: the inference endpoint is the InferenceService of the registered model,
+# asked at Traefik's node port; two replicas at least, a third when their CPU passes half of a 100m request.
+isvc_target() {
+  local out=$1
+  shift
+  cfg "$out" "inference.endpoint={url: 'http://cc-iris-default.cc.local', connect_to: '10.98.0.11:30080', protocol: v2, model_name: cc-iris}" \
+    'kubernetes.inference={service_account: cc-kserve-s3, serves_endpoint: true, min_replicas: 2, max_replicas: 3, scale_target_pct: 50, cpu_request: 100m}' \
+    'inference.load={rate_rps: 40, duration_s: 8, warmup_s: 1}' "$@"
+}
+
+@test "KServe autoscaling: the InferenceService serving the endpoint gains a replica under load through the HPA and loses it after; requests spread over its replicas; a predictor that answers 500 is named" {
+  IFW=$ROOT/frameworks/test-inference-framework.sh
+  # 120 s: this file's bound on a busy CI machine; bench/kserve-local.sh measures against the seed's 60 s
+  isvc_target "$BATS_TEST_TMPDIR/isvc.yaml" inference.objectives.autoscale_s=120
+  ON_TEARDOWN=("kc -n default delete inferenceservice cc-iris --ignore-not-found --wait=false")
+  run "$IFW" deploy --config "$BATS_TEST_TMPDIR/isvc.yaml"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # KServe's raw mode made the HPA from the InferenceService: CPU at 50% of the request, 2 to 3 replicas
+  [ "$(kc -n default get hpa cc-iris-predictor -o jsonpath='{.spec.minReplicas} {.spec.maxReplicas} {.spec.metrics[0].resource.name} {.spec.metrics[0].resource.target.averageUtilization}')" = "2 3 cpu 50" ]
+  FW=$IFW expect_pass check-autoscaling-scale-up "$BATS_TEST_TMPDIR/isvc.yaml"
+  [[ "$output" == *"2 -> 3 replicas "*" s into the load"* ]]
+  FW=$IFW expect_pass check-autoscaling-scale-down "$BATS_TEST_TMPDIR/isvc.yaml"
+  [[ "$output" == *"3 -> 2 replica(s) in "* ]]
+  FW=$IFW expect_pass check-multi-replica-load-balancing "$BATS_TEST_TMPDIR/isvc.yaml"
+  [[ "$output" == *"load spread over 2 replicas"* ]]
+  # no scaling: at most the replicas there are, and the check fails naming what it saw
+  isvc_target "$BATS_TEST_TMPDIR/flat.yaml" inference.objectives.autoscale_s=20 'inference.load.rate_rps=1'
+  FW=$IFW expect_fail check-autoscaling-scale-up "$BATS_TEST_TMPDIR/flat.yaml"
+  [[ "$output" == *"2 replica(s) under 1 req/s: no new replica within 20 s"* ]]
+  # a predictor that answers 500: rows of three features where the model takes four
+  isvc_target "$BATS_TEST_TMPDIR/bad.yaml" 'inference.samples=[{input: [5.1, 3.5, 1.4], output: 0}]'
+  FW=$IFW expect_fail check-inference-request-response "$BATS_TEST_TMPDIR/bad.yaml"
+  [[ "$output" == *"HTTP 500"* ]]
+}
+
 @test "KServe broken: a storage URI with no model, and a runtime whose image is missing, are named with the pod's reason; the controller stopped fails the installation check" {
   # 30 s: the initializer's Python starts, finds no object and exits within about 10 s
   cfg "$BATS_TEST_TMPDIR/nomodel.yaml" kubernetes.inference.storage_uri=s3://mlflow-artifacts/cc-e2e/no-such-model \

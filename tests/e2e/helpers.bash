@@ -144,11 +144,22 @@ teardown() {
   for cmd in "${ON_TEARDOWN[@]}"; do eval "$cmd" >&3 2>&1 || true; done
 }
 
+# e2e_failed_logs REPORT_DIR: the last lines each failed or erred check wrote (a guest's console, the
+# command that failed), which the summary table leaves out: what CI's log keeps of a failure.
+e2e_failed_logs() {
+  local log
+  for log in "$1"/artifacts/*/output.log; do
+    [[ -f "$log" ]] && grep -qE '^(FAIL|ERROR): ' "$log" || continue
+    echo "--- ${log#"$1"/artifacts/} (last 30 lines) ---"
+    tail -n 30 "$log"
+  done
+}
+
 # e2e_passes REPORT_DIR [CONFIG]: the framework's e2e exits 0 and writes a report valid against the JUnit XSD
 # (its output stays in $output for the test's own assertions).
 e2e_passes() {
   run "$FW" e2e --report-dir "$1" ${2:+--config "$2"}
   echo "$output"
-  [ "$status" -eq 0 ]
+  [ "$status" -eq 0 ] || { e2e_failed_logs "$1"; return 1; }
   xmllint --noout --schema "$ROOT/tests/fixtures/junit.xsd" "$1/junit.xml"
 }

@@ -130,3 +130,16 @@ def test_a_config_dir_that_is_not_kserves_is_one_line_naming_the_file(tmp_path: 
                            "--ca", str(RENDER), "--cert", str(RENDER), "--key", str(RENDER)], capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "webhook/manifests.yaml" in proc.stderr
+
+
+def test_the_inference_service_asks_for_the_hpa_the_config_describes() -> None:
+    """kubernetes.inference.scale_target_pct and cpu_request: KServe's raw mode makes them the HPA's CPU
+    target and what it is a share of; unset, the predictor carries neither (KServe's defaults)."""
+    from clustercheck.inference import isvc
+
+    base = {"name": "cc-iris", "namespace": "default", "min_replicas": 2, "max_replicas": 3}
+    pred = isvc.manifest({**base, "scale_target_pct": 50, "cpu_request": "100m"}, "s3://b/m")["spec"]["predictor"]
+    assert (pred["minReplicas"], pred["maxReplicas"], pred["scaleMetric"], pred["scaleTarget"]) == (2, 3, "cpu", 50)
+    assert pred["model"]["resources"] == {"requests": {"cpu": "100m"}}
+    plain = isvc.manifest(base, "s3://b/m")["spec"]["predictor"]
+    assert "scaleTarget" not in plain and "resources" not in plain["model"]

@@ -86,3 +86,21 @@ def test_the_engine_counts_broken_answers_as_errors() -> None:
 
     out = asyncio.run(main())
     assert out["ok"] == 1 and out["errors"].get("client_error") == 1, out["errors"]
+
+
+def test_a_host_of_the_callers_is_sent_to_the_address_connected_to() -> None:
+    """inference.endpoint.connect_to: the ingress's address connected to, the service's name as Host."""
+    from clustercheck.bench.endpoint import load_spec
+
+    cfg = {"endpoint": {"url": "http://cc-iris-default.cc.local/", "protocol": "v2", "model_name": "cc-iris",
+                        "size": "D(16,16)", "connect_to": "10.98.0.11:30080"},
+           "samples": [{"input": [1.0, 2.0], "output": 0}],
+           "load": {"arrival": "constant", "burstiness": 1.0, "warmup_s": 0, "timeout_s": 5, "max_requests": 10,
+                    "workers": 1}}
+    spec = load_spec(cfg, 10, 1)
+    assert spec.url == "http://10.98.0.11:30080"
+    raw = rawhttp.Pool(spec.url, 1).encode("POST", "/v2/models/cc-iris/infer", b"{}", spec.headers)
+    head = raw.split(b"\r\n\r\n")[0].decode().split("\r\n")
+    assert [h for h in head if h.lower().startswith("host:")] == ["Host: cc-iris-default.cc.local"]
+    # without connect_to: the URL's own authority, once
+    assert b"Host: 10.98.0.11:30080" in rawhttp.Pool(spec.url, 1).encode("POST", "/", b"", {})

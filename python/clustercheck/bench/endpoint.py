@@ -11,10 +11,11 @@ from clustercheck.bench import engine, protocols
 from clustercheck.facts import describe
 
 
-def get(url: str, timeout: float) -> tuple[int, Any]:
+def get(url: str, timeout: float, address: str | None = None) -> tuple[int, Any]:
     import requests
 
-    resp = requests.get(url, timeout=timeout)
+    url, headers = connect_to(url, address)
+    resp = requests.get(url, headers=headers, timeout=timeout)
     try:
         return resp.status_code, resp.json()
     except ValueError:
@@ -65,8 +66,11 @@ def request(ep: dict[str, Any], samples: list[dict[str, Any]]) -> protocols.Requ
 
 def load_spec(cfg: dict[str, Any], rate: float, duration: float) -> engine.LoadSpec:
     load = cfg["load"]
-    return engine.LoadSpec(
-        url=cfg["endpoint"]["url"].rstrip("/"), request=request(cfg["endpoint"], cfg["samples"]), mode="open",
+    url, host = connect_to(cfg["endpoint"]["url"].rstrip("/"), cfg["endpoint"].get("connect_to"))
+    spec = engine.LoadSpec(
+        url=url, request=request(cfg["endpoint"], cfg["samples"]), mode="open",
         rate=rate, arrival=load["arrival"], burstiness=load["burstiness"], duration_s=duration, warmup_s=load["warmup_s"],
         timeout_s=load["timeout_s"], max_requests=load["max_requests"], workers=load["workers"],
     )
+    spec.headers.update(host)
+    return spec

@@ -144,7 +144,9 @@ class Pool:
 
     def encode(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> bytes:
         """The request as bytes, built once per run and written as is for every request."""
-        lines = [f"{method} {self.base}{path} HTTP/1.1", f"Host: {self.authority}", f"Content-Length: {len(body)}"]
+        # a Host of the caller's: the name an ingress routes on, the connection going to its address
+        host = next((v for k, v in headers.items() if k.lower() == "host"), self.authority)
+        lines = [f"{method} {self.base}{path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
         lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in ("host", "content-length")]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 

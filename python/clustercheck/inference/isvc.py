@@ -37,6 +37,11 @@ def manifest(isvc: dict[str, Any], uri: str) -> dict[str, Any]:
     }
     if isvc.get("service_account"):
         predictor["serviceAccountName"] = isvc["service_account"]
+    if isvc.get("scale_target_pct"):
+        # raw deployment: KServe makes these the HPA's metric (average CPU use over the request)
+        predictor.update(scaleMetric="cpu", scaleTarget=int(isvc["scale_target_pct"]))
+    if isvc.get("cpu_request"):
+        predictor["model"]["resources"] = {"requests": {"cpu": str(isvc["cpu_request"])}}
     return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "InferenceService",
             "metadata": {"name": isvc["name"], "namespace": isvc["namespace"],
                          "labels": {"app.kubernetes.io/managed-by": "clustercheck"}},

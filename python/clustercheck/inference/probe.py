@@ -15,7 +15,7 @@ def health(ep: dict[str, Any], timeout: float) -> None:
     base = ep["url"].rstrip("/")
     for kind, path in protocols.health_paths(ep["protocol"], ep["model_name"]).items():
         try:
-            status, body = get(base + path, timeout)
+            status, body = get(base + path, timeout, ep.get("connect_to"))
             emit(kind, status)
             if kind == "metadata":
                 emit("metadata_body", json.dumps(body)[:300])
@@ -47,7 +47,7 @@ def request_response(ep: dict[str, Any], samples: list[dict[str, Any]], timeout:
     }
     for name, body in bad.items():
         try:
-            code, _ = post(ep["url"].rstrip("/") + req.path, body, timeout)
+            code, _ = post(ep["url"].rstrip("/") + req.path, body, timeout, ep.get("connect_to"))
             emit(f"bad_input.{name}", code)
         except Exception as exc:
             emit(f"bad_input.{name}", f"unreachable: {describe(exc)}")
