@@ -91,5 +91,8 @@ def domain_xml(
         f"<devices>{disks}"
         f"<interface type='network'><source network={quoteattr(net['name'])}/>"
         f"<mac address='{mac_for(cluster['name'], vm['name'])}'/><model type='virtio'/></interface>"
+        # an entropy source: the tiny guest's dropbear blocks in getrandom() until the kernel's RNG is
+        # seeded, which an emulated CPU with nothing else to feed it took minutes to do (a CI guest hung so)
+        "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
         f"{serial}{hostdev}</devices></domain>"
     )

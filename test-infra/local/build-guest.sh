@@ -29,8 +29,10 @@ mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc/dropbear,proc,sys,dev,tmp,run,ro
 cp /bin/busybox "$root/bin/busybox"
 chroot "$root" /bin/busybox --install -s
 
-# The drivers in load order: each needs the ones before it.
-mods=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net virtio_blk)
+# The drivers in load order: each needs the ones before it. virtio-rng feeds the kernel's RNG from the
+# host (the domain's <rng> device): without it dropbear's getrandom() waited for entropy an emulated
+# guest gathers slowly, once past the 120 s a check waits for SSH.
+mods=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net virtio_blk virtio-rng)
 for m in "${mods[@]}"; do
   f=$(find "$work/k/lib/modules/$kver" -name "$m.ko*" | head -n 1)
   [[ -n "$f" ]] || { echo "build-guest: module $m missing from $kpkg" >&2; exit 2; }
@@ -76,6 +78,9 @@ while [ "$pass" -lt 120 ]; do
   sleep 0.5
 done
 [ -e /sys/class/net/eth0 ] || echo "CLUSTERCHECK-GUEST-NO-NIC after $pass passes"
+# the pass that found the NIC may have tried virtio-rng before virtio settled: once more (loaded: a no-op)
+insmod /lib/modules/virtio-rng.ko 2>/dev/null
+echo "CLUSTERCHECK-GUEST-RNG $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 ip=; name=guest
 for arg in $(cat /proc/cmdline); do
   case "$arg" in

@@ -15,6 +15,9 @@ from clustercheck.k8s.facts import pod_problem
 from clustercheck.mlops.mlflow_rest import Rest, model_prefix
 
 GROUP, VERSION, PLURAL = "serving.kserve.io", "v1beta1", "inferenceservices"
+# what an ingress answers for a host it does not route yet (no route; no endpoint behind it yet)
+NOT_ROUTED = (404, 502, 503)
+ROUTE_GRACE_S = 20.0
 
 
 def storage_uri(isvc: dict[str, Any], mlops: dict[str, Any]) -> str | None:
@@ -118,7 +121,14 @@ def _wait_and_predict(cluster: Cluster, cfg: dict[str, Any], ns: str, name: str,
     emit("url", url)
 
     ep = {"url": url, "protocol": "v2", "model_name": name, "connect_to": cfg.get("ingress_address")}
-    status, preds = endpoint.predict(ep, [s["input"] for s in samples], timeout=float(cfg["timeout_s"]))
+    # Ready is KServe's word; the ingress controller routes the new host name once it has seen the
+    # Ingress, a few seconds later on a busy cluster (Traefik answered 404 there): asked again meanwhile
+    route_by = time.monotonic() + ROUTE_GRACE_S
+    while True:
+        status, preds = endpoint.predict(ep, [s["input"] for s in samples], timeout=float(cfg["timeout_s"]))
+        if status not in NOT_ROUTED or time.monotonic() > route_by:
+            break
+        time.sleep(1)
     if isinstance(preds, str):
         emit("predict", preds)
         return
