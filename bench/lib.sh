@@ -42,7 +42,8 @@ bench::mlops_up() {
 bench::config_set() {
   local base=$1 out=$2
   shift 2
-  sed -e "s#\.\./\.\./#$CC_ROOT/#g" "$base" >"$out"
+  sed -e "s#\.\./\.\./#$CC_ROOT/#g" \
+    -e "s#^  cli_config: .*#  cli_config: $CC_ROOT/test-infra/configs/local-cluster.yaml#" "$base" >"$out"
   "$CC_ROOT/.venv/bin/python" - "$out" "$@" <<'PY'
 import sys, yaml
 path, sets = sys.argv[1], sys.argv[2:]

@@ -149,7 +149,8 @@ teardown() {
 e2e_failed_logs() {
   local log
   for log in "$1"/artifacts/*/output.log; do
-    [[ -f "$log" ]] && grep -qE '^(FAIL|ERROR): ' "$log" || continue
+    [[ -f "$log" ]] || continue
+    grep -qE '^(FAIL|ERROR): ' "$log" || continue
     echo "--- ${log#"$1"/artifacts/} (last 30 lines) ---"
     tail -n 30 "$log"
   done
