@@ -44,18 +44,7 @@ bench::config_set() {
   shift 2
   sed -e "s#\.\./\.\./#$CC_ROOT/#g" \
     -e "s#^  cli_config: .*#  cli_config: $CC_ROOT/test-infra/configs/local-cluster.yaml#" "$base" >"$out"
-  "$CC_ROOT/.venv/bin/python" - "$out" "$@" <<'PY'
-import sys, yaml
-path, sets = sys.argv[1], sys.argv[2:]
-data = yaml.safe_load(open(path))
-for item in sets:
-    key, value = item.split("=", 1)
-    node, parts = data, key.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = yaml.safe_load(value)
-yaml.safe_dump(data, open(path, "w"))
-PY
+  "$CC_ROOT/.venv/bin/python" "$CC_ROOT/test-infra/lib/yaml-set.py" "$out" "$@"
 }
 
 # bench::hpc_base TMP: local.yaml with absolute paths and a state directory of its own (TMP/state,

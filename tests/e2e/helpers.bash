@@ -55,22 +55,7 @@ PY
 # yaml_set FILE KEY=YAML...: set dotted keys in a YAML file (numbers index lists; missing maps are
 # made; KEY=<unset> removes KEY).
 yaml_set() {
-  python3 - "$@" <<'PY'
-import sys, yaml
-path, sets = sys.argv[1], sys.argv[2:]
-data = yaml.safe_load(open(path))
-for item in sets:
-    key, value = item.split("=", 1)
-    node, parts = data, key.split(".")
-    for part in parts[:-1]:
-        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-    last = int(parts[-1]) if isinstance(node, list) else parts[-1]
-    if value == "<unset>":
-        del node[last]
-    else:
-        node[last] = yaml.safe_load(value)
-yaml.safe_dump(data, open(path, "w"))
-PY
+  python3 "$ROOT/test-infra/lib/yaml-set.py" "$@"
 }
 
 # run_check CHECK [CONFIG]: run one check of the framework $FW alone; $status_of is its JUnit status.
