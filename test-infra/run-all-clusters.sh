@@ -141,7 +141,9 @@ all::k8s_up() {
   trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid"; exit 143' TERM
   wait "$pid" || rc=$?
   trap - TERM
-  ((rc == 0)) || log::warn "stack up ${K8S_PARTS[*]} failed, exit $rc (see $REPORT_DIR/k8s-up.log)"
+  ((rc == 0)) && return 0
+  log::warn "stack up ${K8S_PARTS[*]} failed, exit $rc (see $REPORT_DIR/k8s-up.log); its last lines:"
+  tail -n 5 "$REPORT_DIR/k8s-up.log" | sed 's/^/    /' >&2
 }
 
 all::stack_down() {
