@@ -3,9 +3,10 @@
 # and runtimes applied anew; the build and the images kept) and `stack down kserve`, and the time from
 # applying the InferenceService of the registered model to its predictions (`clustercheck inference
 # deploy-isvc`: created, Ready, asked, deleted) - the first after KServe came up, then again. Then the
-# autoscaling: the InferenceService serving the inference endpoint (as tests/e2e/12 configures it: 2 to
-# 3 replicas, the HPA at half of a 100m CPU request), the time from the load's start to a third replica
-# Ready and from the load's end back to two (`clustercheck inference scaling up|down`), RUNS times.
+# autoscaling: the InferenceService serving the inference endpoint (test-infra/configs/
+# local-kserve-endpoint.sets, as tests/e2e/12 uses it: 2 to 3 replicas, the HPA at half of a 100m CPU
+# request), the time from the load's start to a third replica Ready and from the load's end back to
+# two (`clustercheck inference scaling up|down`), RUNS times.
 # Usage: bench/kserve-local.sh [RUNS]    (RUNS: deploys after the first, and scale cycles; default 2)
 # Brings up the local MLOps stack and Kubernetes cluster when they are down, and leaves them as found.
 set -euo pipefail
@@ -41,10 +42,8 @@ for ((i = 1; i <= BENCH_RUNS; i++)); do
     clustercheck inference deploy-isvc --remove --config "$config"
 done
 scale=$tmp/isvc.yaml
-bench::config_set "$config" "$scale" \
-  "inference.endpoint={url: 'http://cc-iris-default.cc.local', connect_to: '10.98.0.11:30080', protocol: v2, model_name: cc-iris}" \
-  'kubernetes.inference={service_account: cc-kserve-s3, serves_endpoint: true, min_replicas: 2, max_replicas: 3, scale_target_pct: 50, cpu_request: 100m}' \
-  'inference.load={rate_rps: 40, duration_s: 8, warmup_s: 1}' inference.objectives.autoscale_s=180
+mapfile -t sets < <(grep -v '^#' test-infra/configs/local-kserve-endpoint.sets)
+bench::config_set "$config" "$scale" "${sets[@]}" inference.objectives.autoscale_s=180
 kubectl=(.local-target/k8s/build/bin/kubectl --kubeconfig .local-target/k8s/kubeconfig)
 util::trap_add "$(printf '%q ' "${kubectl[@]}") -n default delete inferenceservice cc-iris --ignore-not-found >/dev/null 2>&1 || true" EXIT
 bench::timed "InferenceService of 2 replicas with its HPA, Ready" clustercheck inference deploy-isvc --config "$scale"

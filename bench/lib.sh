@@ -37,13 +37,20 @@ bench::mlops_up() {
   fi
 }
 
-# bench::config_set BASE OUT KEY=YAML...: BASE (a config of test-infra/configs) with absolute paths and
-# the dotted keys set, written to OUT.
+# bench::absolute_config BASE [SED_ARG...]: BASE (a config of test-infra/configs) printed with absolute
+# paths, usable from any directory; SED_ARGs (-e EXPR) apply first.
+bench::absolute_config() {
+  local base=$1
+  shift
+  sed "$@" -e "s#\.\./\.\./#$CC_ROOT/#g" \
+    -e "s#^  cli_config: .*#  cli_config: $CC_ROOT/test-infra/configs/local-cluster.yaml#" "$base"
+}
+
+# bench::config_set BASE OUT KEY=YAML...: BASE with absolute paths and the dotted keys set, written to OUT.
 bench::config_set() {
   local base=$1 out=$2
   shift 2
-  sed -e "s#\.\./\.\./#$CC_ROOT/#g" \
-    -e "s#^  cli_config: .*#  cli_config: $CC_ROOT/test-infra/configs/local-cluster.yaml#" "$base" >"$out"
+  bench::absolute_config "$base" >"$out"
   "$CC_ROOT/.venv/bin/python" "$CC_ROOT/test-infra/lib/yaml-set.py" "$out" "$@"
 }
 
@@ -53,9 +60,7 @@ bench::config_set() {
 bench::hpc_base() {
   chmod 755 "$1" # MariaDB runs as mysql and must reach its data directory under it
   export CC_LOCAL_STATE=$1/state
-  sed -e "s#\.\./\.\./\.local-target/#$1/state/#" -e "s#\.\./\.\./#$CC_ROOT/#g" \
-    -e "s#^  cli_config: .*#  cli_config: $CC_ROOT/test-infra/configs/local-cluster.yaml#" \
-    "$CC_ROOT/test-infra/configs/local.yaml" >"$1/local.yaml"
+  bench::absolute_config "$CC_ROOT/test-infra/configs/local.yaml" -e "s#\.\./\.\./\.local-target/#$1/state/#" >"$1/local.yaml"
   BENCH_HPC_BASE=$1/local.yaml # read by the bench that sourced this file
   export BENCH_HPC_BASE
 }

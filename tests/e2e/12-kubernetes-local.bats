@@ -165,14 +165,13 @@ MFW=$ROOT/frameworks/test-mlops-stack-framework.sh
   [ -z "$(kc get inferenceservices -A -o name)" ]
 }
 
-# isvc_target FILE KEY=YAML...: the inference endpoint is the InferenceService of the registered model,
-# asked at Traefik's node port; two replicas at least, a third when their CPU passes half of a 100m request.
+# isvc_target FILE KEY=YAML...: the inference endpoint is the InferenceService of the registered model
+# (test-infra/configs/local-kserve-endpoint.sets), then KEY=YAML set.
 isvc_target() {
-  local out=$1
+  local out=$1 sets
   shift
-  cfg "$out" "inference.endpoint={url: 'http://cc-iris-default.cc.local', connect_to: '10.98.0.11:30080', protocol: v2, model_name: cc-iris}" \
-    'kubernetes.inference={service_account: cc-kserve-s3, serves_endpoint: true, min_replicas: 2, max_replicas: 3, scale_target_pct: 50, cpu_request: 100m}' \
-    'inference.load={rate_rps: 40, duration_s: 20, warmup_s: 1}' "$@"
+  mapfile -t sets < <(grep -v '^#' "$ROOT/test-infra/configs/local-kserve-endpoint.sets")
+  cfg "$out" "${sets[@]}" "$@"
 }
 
 @test "KServe autoscaling: the InferenceService serving the endpoint gains a replica under load through the HPA and loses it after; requests spread over its replicas; a predictor that answers 500 is named" {
